@@ -1,0 +1,76 @@
+# rtm_push.h -- build, demo, tests.
+#   make          build the tools into build/ (installs missing Debian packages first)
+#   make demo     start the local gate simulator and listen to it with build/rtm-listen
+#   make test     every test (unit, golden vectors, simulator over loopback, compile checks)
+#   make test-sanitize  the tests again under ASan+UBSan;  make test-valgrind  under valgrind
+CC      ?= cc
+CXX     ?= c++
+CFLAGS  ?= -O2 -g
+WARN    := -std=c99 -Wall -Wextra -Wpedantic
+LIBS    := -lwslay -lcjson -lmbedcrypto
+BUILD   := build
+SIM     := tests/sim
+NODE_MODULES := $(SIM)/node_modules/ws/package.json
+DEB_PKGS := libwslay-dev libcjson-dev libmbedtls-dev
+SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+
+TOOLS := $(BUILD)/rtm-dump $(BUILD)/rtm-listen $(BUILD)/minimal
+TESTS := $(BUILD)/unit
+
+.PHONY: all deps npm demo test test-sanitize test-valgrind compile-checks clean
+all: $(TOOLS)
+
+# Missing Debian packages are installed once (root, as on CI); the stamp records that they are there.
+$(BUILD)/.deps:
+	@mkdir -p $(BUILD)
+	@if [ ! -f /usr/include/wslay/wslay.h ] || [ ! -f /usr/include/cjson/cJSON.h ] || [ ! -f /usr/include/mbedtls/ssl.h ]; then \
+	  echo "installing $(DEB_PKGS)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PKGS) >/dev/null; \
+	fi
+	@touch $@
+deps: $(BUILD)/.deps
+
+$(NODE_MODULES): $(SIM)/package-lock.json
+	cd $(SIM) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+npm: $(NODE_MODULES)
+
+$(BUILD)/%: examples/%.c rtm_push.h $(BUILD)/.deps
+	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS)
+$(BUILD)/rtm-dump: examples/rtm_dump.c rtm_push.h $(BUILD)/.deps
+	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS)
+$(BUILD)/rtm-listen: examples/rtm_listen.c rtm_push.h $(BUILD)/.deps
+	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS)
+$(BUILD)/unit: tests/unit.c rtm_push.h $(BUILD)/.deps
+	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS)
+
+demo: $(TOOLS) $(NODE_MODULES)
+	@sh tests/demo.sh
+
+test: $(TOOLS) $(TESTS) $(NODE_MODULES) compile-checks
+	@sh tests/run.sh $(BUILD)
+
+# The same tests with the tools and unit tests built under ASan+UBSan, then under valgrind.
+test-sanitize: $(BUILD)/.deps $(NODE_MODULES)
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san CFLAGS="-O1 -g $(SAN)" $(BUILD)/san/.deps $(BUILD)/san/rtm-dump $(BUILD)/san/rtm-listen $(BUILD)/san/unit $(BUILD)/san/minimal
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 sh tests/run.sh $(BUILD)/san
+test-valgrind: $(TOOLS) $(TESTS) $(NODE_MODULES)
+	@RTM_TEST_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect" sh tests/run.sh $(BUILD)
+
+# The header compiles warning-free as C99 (gcc, clang) and as C++, with and without the implementation,
+# and the declarations alone need none of the dependencies' headers.
+compile-checks: $(BUILD)/.deps
+	@mkdir -p $(BUILD)/cc
+	@for cc in gcc clang; do \
+	  $$cc $(WARN) -Werror -Wshadow -Wstrict-prototypes -c tests/compile/impl.c -o $(BUILD)/cc/impl-$$cc.o || exit 1; \
+	  $$cc $(WARN) -Werror -H -c tests/compile/decl_only.c -o $(BUILD)/cc/decl-$$cc.o 2>$(BUILD)/cc/decl-$$cc.h || { cat $(BUILD)/cc/decl-$$cc.h; exit 1; }; \
+	  if grep -E 'wslay|cjson|cJSON|mbedtls' $(BUILD)/cc/decl-$$cc.h; then echo "declarations pull in a dependency header"; exit 1; fi; \
+	done
+	@for cxx in g++ clang++; do \
+	  $$cxx -std=c++11 -Wall -Wextra -Wpedantic -Werror -x c++ -c tests/compile/impl.c -o $(BUILD)/cc/impl-$$cxx.o || exit 1; \
+	  $$cxx -std=c++11 -Wall -Wextra -Wpedantic -Werror -x c++ -c tests/compile/decl_only.c -o $(BUILD)/cc/decl-$$cxx.o || exit 1; \
+	done
+	@echo "compile checks: C99 gcc/clang, C++11 g++/clang++, declarations alone: ok"
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,220 @@
+/* rtm-listen: connect to an RTM gate over ws://, log in, print every push as a JSON line.
+
+   rtm-listen URL --pid N --uid N --token T [--lang L] [--duration SECONDS] [--read-size N]
+
+   URL is ws://host[:port][/path] (default port 80, path /service/websocket). Prints one JSON line per
+   event on stdout (the login result first). Exits 0 on kickout, at the end of --duration or on
+   SIGINT/SIGTERM (it logs out with bye first); exits 1 with a message on stderr when the connection,
+   the handshake or the login fails. --read-size N reads at most N bytes per recv() (a test aid: 1 feeds
+   the library one byte at a time). Plain sockets and poll(): the library does no I/O of its own. */
+#define _POSIX_C_SOURCE 200809L
+#define RTM_PUSH_IMPLEMENTATION
+#include "../rtm_push.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+static volatile sig_atomic_t g_stop;
+static void on_signal(int sig) { (void)sig; g_stop = 1; }
+
+static uint64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+typedef struct listener {
+  char *line;
+  size_t cap;
+  int logged_in;
+} listener;
+
+static void on_event(const rtm_push_event *ev, void *user) {
+  listener *l = (listener *)user;
+  size_t n;
+  if (ev->type == RTM_PUSH_EV_CLOSED || ev->type == RTM_PUSH_EV_ANSWER) return;
+  if (ev->type == RTM_PUSH_EV_ERROR) {
+    fprintf(stderr, "rtm-listen: %s: %s\n", ev->fatal ? "error" : "warning", ev->message);
+    return;
+  }
+  if (ev->type == RTM_PUSH_EV_LOGIN) {
+    if (!ev->ok) return; /* reported as an error */
+    l->logged_in = 1;
+  }
+  n = rtm_push_event_to_json(ev, l->line, l->cap);
+  if (n >= l->cap) {
+    char *nl = (char *)realloc(l->line, n + 1);
+    if (!nl) { fputs("rtm-listen: out of memory\n", stderr); exit(1); }
+    l->line = nl;
+    l->cap = n + 1;
+    rtm_push_event_to_json(ev, l->line, l->cap);
+  }
+  fwrite(l->line, 1, n, stdout);
+  fputc('\n', stdout);
+  fflush(stdout);
+}
+
+static int parse_url(const char *url, char *host, size_t hcap, unsigned *port, const char **path) {
+  const char *p, *hend, *slash;
+  size_t hl;
+  if (strncmp(url, "ws://", 5) != 0) return -1;
+  p = url + 5;
+  slash = strchr(p, '/');
+  *path = slash ? slash : NULL;
+  hend = slash ? slash : p + strlen(p);
+  *port = 80;
+  if (*p == '[') { /* [v6]:port */
+    const char *rb = memchr(p, ']', (size_t)(hend - p));
+    if (!rb) return -1;
+    hl = (size_t)(rb - p - 1);
+    if (hl + 1 > hcap) return -1;
+    memcpy(host, p + 1, hl);
+    host[hl] = 0;
+    if (rb + 1 < hend && rb[1] == ':') *port = (unsigned)atoi(rb + 2);
+  } else {
+    const char *colon = memchr(p, ':', (size_t)(hend - p));
+    hl = (size_t)((colon ? colon : hend) - p);
+    if (hl == 0 || hl + 1 > hcap) return -1;
+    memcpy(host, p, hl);
+    host[hl] = 0;
+    if (colon) *port = (unsigned)atoi(colon + 1);
+  }
+  return (*port == 0 || *port > 65535) ? -1 : 0;
+}
+
+static int connect_to(const char *host, unsigned port) {
+  struct addrinfo hints, *res, *ai;
+  char ps[8];
+  int fd = -1, rc;
+  memset(&hints, 0, sizeof hints);
+  hints.ai_socktype = SOCK_STREAM;
+  snprintf(ps, sizeof ps, "%u", port);
+  if ((rc = getaddrinfo(host, ps, &hints, &res)) != 0) {
+    fprintf(stderr, "rtm-listen: cannot resolve %s: %s\n", host, gai_strerror(rc));
+    return -1;
+  }
+  for (ai = res; ai; ai = ai->ai_next) {
+    fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+    if (fd < 0) continue;
+    if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) break;
+    close(fd);
+    fd = -1;
+  }
+  freeaddrinfo(res);
+  if (fd < 0) fprintf(stderr, "rtm-listen: cannot connect to %s:%u: %s\n", host, port, strerror(errno));
+  else fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  return fd;
+}
+
+static void usage(void) {
+  fputs("usage: rtm-listen ws://HOST[:PORT][/PATH] --pid N --uid N --token T [--lang L] [--duration SECONDS]\n", stderr);
+  exit(2);
+}
+
+int main(int argc, char **argv) {
+  const char *url = NULL, *path = NULL;
+  char host[256];
+  unsigned port;
+  double duration = 0;
+  size_t read_size = 65536;
+  rtm_push_config cfg;
+  rtm_push *s;
+  listener l;
+  int fd, i, rc, closing = 0, status;
+  uint64_t end_at = UINT64_MAX;
+  static unsigned char buf[65536];
+  memset(&cfg, 0, sizeof cfg);
+  memset(&l, 0, sizeof l);
+  for (i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--pid") && i + 1 < argc) cfg.pid = (int32_t)atol(argv[++i]);
+    else if (!strcmp(argv[i], "--uid") && i + 1 < argc) {
+      const char *u = argv[++i];
+      if (rtm_push_parse_int64(u, strlen(u), &cfg.uid) != 0) usage();
+    } else if (!strcmp(argv[i], "--token") && i + 1 < argc) cfg.token = argv[++i];
+    else if (!strcmp(argv[i], "--lang") && i + 1 < argc) cfg.lang = argv[++i];
+    else if (!strcmp(argv[i], "--duration") && i + 1 < argc) duration = atof(argv[++i]);
+    else if (!strcmp(argv[i], "--read-size") && i + 1 < argc) read_size = (size_t)atol(argv[++i]);
+    else if (argv[i][0] == '-') usage();
+    else if (!url) url = argv[i];
+    else usage();
+  }
+  if (!url || !cfg.token || read_size == 0 || read_size > sizeof buf) usage();
+  if (parse_url(url, host, sizeof host, &port, &path) != 0) {
+    fprintf(stderr, "rtm-listen: bad URL %s (expected ws://host[:port][/path])\n", url);
+    return 2;
+  }
+  signal(SIGINT, on_signal);
+  signal(SIGTERM, on_signal);
+  signal(SIGPIPE, SIG_IGN);
+  cfg.host = host;
+  cfg.port = (uint16_t)port;
+  cfg.path = path;
+  cfg.on_event = on_event;
+  cfg.user_data = &l;
+  l.cap = 65536;
+  l.line = (char *)malloc(l.cap);
+  if ((fd = connect_to(host, port)) < 0) return 1;
+  if ((rc = rtm_push_new(&s, &cfg)) != 0) {
+    fprintf(stderr, "rtm-listen: %s\n", rtm_push_strerror(rc));
+    return 1;
+  }
+  if (duration > 0) end_at = now_ms() + (uint64_t)(duration * 1000);
+  for (;;) {
+    struct pollfd pfd;
+    uint64_t now = now_ms(), deadline = rtm_push_next_deadline(s);
+    int timeout;
+    rtm_push_state st = rtm_push_get_state(s);
+    if ((st == RTM_PUSH_STATE_CLOSED || st == RTM_PUSH_STATE_FAILED) && !rtm_push_want_write(s)) break;
+    if (!closing && (g_stop || now >= end_at)) {
+      closing = 1;
+      rtm_push_close(s, now);
+      continue;
+    }
+    if (end_at < deadline && !closing) deadline = end_at;
+    timeout = deadline == UINT64_MAX ? 1000 : deadline <= now ? 0 : (int)(deadline - now > 1000 ? 1000 : deadline - now);
+    pfd.fd = fd;
+    pfd.events = (short)((rtm_push_want_read(s) ? POLLIN : 0) | (rtm_push_want_write(s) ? POLLOUT : 0));
+    pfd.revents = 0;
+    if (poll(&pfd, 1, timeout) < 0 && errno != EINTR) break;
+    now = now_ms();
+    if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
+      ssize_t n = recv(fd, buf, read_size, 0);
+      if (n > 0) rtm_push_feed(s, buf, (size_t)n, now);
+      else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) rtm_push_feed_eof(s, now);
+    }
+    while (rtm_push_want_write(s)) {
+      const uint8_t *out;
+      size_t len = rtm_push_pending_output(s, &out);
+      ssize_t n = send(fd, out, len, 0);
+      if (n <= 0) {
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+          rtm_push_feed_eof(s, now); /* the peer is gone: nothing more will be written */
+          rtm_push_consume_output(s, len);
+        }
+        break;
+      }
+      rtm_push_consume_output(s, (size_t)n);
+    }
+    rtm_push_tick(s, now);
+  }
+  {
+    const char *msg;
+    int err = rtm_push_last_error(s, &msg);
+    status = rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSED ? 0 : 1;
+    if (status) fprintf(stderr, "rtm-listen: %s (%s)\n", msg, rtm_push_strerror(err));
+    else if (err == RTM_PUSH_E_KICKED_OUT) fprintf(stderr, "rtm-listen: kicked out by the gate\n");
+  }
+  rtm_push_free(s);
+  close(fd);
+  free(l.line);
+  return status;
+}

@@ -1,0 +1,2400 @@
+/* rtm_push.h -- receive the server pushes of an RTM gate (FPNN over WebSocket), sans-I/O, one header.
+   version 0.1.0, MIT license (see the end of this file). No warranty.
+
+@@DOC@@
+*/
+#if defined(RTM_PUSH_IMPL) && !defined(RTM_PUSH_IMPLEMENTATION)
+#define RTM_PUSH_IMPLEMENTATION
+#endif
+
+#ifndef RTM_PUSH_INCLUDED
+#define RTM_PUSH_INCLUDED
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RTM_PUSH_VERSION_MAJOR 0
+#define RTM_PUSH_VERSION_MINOR 1
+#define RTM_PUSH_VERSION_PATCH 0
+#define RTM_PUSH_VERSION_STRING "0.1.0"
+#define RTM_PUSH_VERSION_NUMBER \
+  (RTM_PUSH_VERSION_MAJOR * 10000 + RTM_PUSH_VERSION_MINOR * 100 + RTM_PUSH_VERSION_PATCH)
+
+#ifndef RTM_PUSH_API_DECL
+#if defined(RTM_PUSH_STATIC)
+#define RTM_PUSH_API_DECL static
+#elif defined(_WIN32) && defined(RTM_PUSH_DLL) && defined(RTM_PUSH_IMPLEMENTATION)
+#define RTM_PUSH_API_DECL __declspec(dllexport)
+#elif defined(_WIN32) && defined(RTM_PUSH_DLL)
+#define RTM_PUSH_API_DECL __declspec(dllimport)
+#else
+#define RTM_PUSH_API_DECL extern
+#endif
+#endif
+#ifndef RTM_PUSH_API_IMPL
+#if defined(RTM_PUSH_STATIC)
+#define RTM_PUSH_API_IMPL static
+#else
+#define RTM_PUSH_API_IMPL
+#endif
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* >>results ------------------------------------------------------------------------------------ */
+/* X(name, value, fatal, message). Bands: -1xx misuse, -2xx HTTP upgrade, -3xx WebSocket, -4xx FPNN,
+   -5xx payload (never fatal: the push is dropped, the session goes on), -6xx session/RTM, -7xx TLS. */
+#define RTM_PUSH_RESULTS(X)                                                                              \
+  X(OK, 0, 0, "success")                                                                                 \
+  X(E_INVALID_ARG, -101, 0, "invalid argument")                                                          \
+  X(E_STATE, -102, 0, "call not allowed in the session's current state")                                 \
+  X(E_NOMEM, -103, 1, "out of memory")                                                                   \
+  X(E_IN_CALLBACK, -104, 0, "call not allowed from inside an event callback")                            \
+  X(E_OUTPUT_FULL, -105, 1, "pending output exceeds limits.max_output: the host is not draining it")    \
+  X(E_CONFIG, -106, 0, "invalid configuration")                                                          \
+  X(E_RANDOM, -107, 1, "the entropy source failed")                                                      \
+  X(E_HTTP_STATUS, -201, 1, "WebSocket upgrade refused: the server did not answer 101")                 \
+  X(E_HTTP_ACCEPT, -202, 1, "WebSocket upgrade: bad or missing Sec-WebSocket-Accept")                   \
+  X(E_HTTP_HEADER_TOO_LARGE, -203, 1, "WebSocket upgrade: response header exceeds limits.max_http_header") \
+  X(E_HTTP_MALFORMED, -204, 1, "WebSocket upgrade: malformed HTTP response")                             \
+  X(E_WS_PROTOCOL, -301, 1, "WebSocket protocol error")                                                  \
+  X(E_WS_FRAME_TOO_LARGE, -302, 1, "WebSocket frame exceeds limits.max_frame")                           \
+  X(E_WS_CLOSED, -303, 1, "the server closed the WebSocket")                                            \
+  X(E_FPNN_HEADER, -401, 1, "invalid FPNN package header")                                               \
+  X(E_FPNN_TOO_LARGE, -402, 1, "FPNN package exceeds limits.max_package")                                \
+  X(E_FPNN_UNEXPECTED_ANSWER, -404, 0, "answer to a quest that is not pending")                          \
+  X(E_PAYLOAD_SYNTAX, -501, 0, "malformed payload")                                                      \
+  X(E_FIELD_TYPE, -502, 0, "payload field has the wrong type")                                           \
+  X(E_FIELD_RANGE, -503, 0, "payload field out of range")                                                \
+  X(E_PAYLOAD_DEPTH, -504, 0, "payload nesting exceeds limits.max_depth")                                \
+  X(E_LOGIN_REFUSED, -601, 1, "login refused: invalid token (RTM 200027)")                               \
+  X(E_LOGIN_ERROR, -602, 1, "login failed: the gate answered with an error")                             \
+  X(E_LOGIN_TIMEOUT, -603, 1, "login timed out")                                                         \
+  X(E_PING_TIMEOUT, -604, 1, "no ping from the gate within ping_timeout_ms: connection presumed dead")   \
+  X(E_EOF, -605, 1, "the connection ended unexpectedly")                                                 \
+  X(E_TRUNCATED, -606, 1, "the stream ended inside a frame or package (truncated)")                      \
+  X(E_KICKED_OUT, -607, 1, "kicked out by the gate")                                                     \
+  X(E_CLOSED, -608, 1, "the session is closed")
+
+typedef enum rtm_push_result {
+#define RTM_PUSH__X(name, value, fatal, msg) RTM_PUSH_##name = value,
+  RTM_PUSH_RESULTS(RTM_PUSH__X)
+#undef RTM_PUSH__X
+  RTM_PUSH__RESULT_FORCE_INT = -0x7fffffff
+} rtm_push_result;
+
+/* >>schema: fields and events ------------------------------------------------------------------ */
+/* X(NAME, member, "wire name", type). Types: INT64 (exact signed 64-bit), INT32, STR, MSG (a string,
+   bytes, or a chat translation object). This order is also the printing order. */
+#define RTM_PUSH_FIELDS(X)                 \
+  X(FROM, from, "from", INT64)             \
+  X(TO, to, "to", INT64)                   \
+  X(GID, gid, "gid", INT64)                \
+  X(RID, rid, "rid", INT64)                \
+  X(MTYPE, mtype, "mtype", INT32)          \
+  X(MID, mid, "mid", INT64)                \
+  X(MSG, msg, "msg", MSG)                  \
+  X(ATTRS, attrs, "attrs", STR)            \
+  X(MTIME, mtime, "mtime", INT64)
+
+enum {
+#define RTM_PUSH__X(N, m, w, t) RTM_PUSH__FBIT_##N,
+  RTM_PUSH_FIELDS(RTM_PUSH__X)
+#undef RTM_PUSH__X
+  RTM_PUSH__FBIT_COUNT
+};
+#define RTM_PUSH_F_FROM (1u << RTM_PUSH__FBIT_FROM)
+#define RTM_PUSH_F_TO (1u << RTM_PUSH__FBIT_TO)
+#define RTM_PUSH_F_GID (1u << RTM_PUSH__FBIT_GID)
+#define RTM_PUSH_F_RID (1u << RTM_PUSH__FBIT_RID)
+#define RTM_PUSH_F_MTYPE (1u << RTM_PUSH__FBIT_MTYPE)
+#define RTM_PUSH_F_MID (1u << RTM_PUSH__FBIT_MID)
+#define RTM_PUSH_F_MSG (1u << RTM_PUSH__FBIT_MSG)
+#define RTM_PUSH_F_ATTRS (1u << RTM_PUSH__FBIT_ATTRS)
+#define RTM_PUSH_F_MTIME (1u << RTM_PUSH__FBIT_MTIME)
+#define RTM_PUSH__F_MSGCOMMON \
+  (RTM_PUSH_F_FROM | RTM_PUSH_F_MTYPE | RTM_PUSH_F_MID | RTM_PUSH_F_MSG | RTM_PUSH_F_ATTRS | RTM_PUSH_F_MTIME)
+#define RTM_PUSH__F_P2P (RTM_PUSH__F_MSGCOMMON | RTM_PUSH_F_TO)
+#define RTM_PUSH__F_GROUP (RTM_PUSH__F_MSGCOMMON | RTM_PUSH_F_GID)
+#define RTM_PUSH__F_ROOM (RTM_PUSH__F_MSGCOMMON | RTM_PUSH_F_RID)
+#define RTM_PUSH__F_BCAST RTM_PUSH__F_MSGCOMMON
+
+/* The 23 events of EventProcess.md. X(NAME, "name", category, kind, fields).
+   Categories: NONE, P2P, GROUP, ROOM, BROADCAST. Kinds: PING, KICKOUT, KICKOUTROOM, MSG (mtype not 30-32,
+   40-50), CHAT (30), AUDIO (31), CMD (32), FILE (40-50). */
+#define RTM_PUSH_EVENTS(X)                                                   \
+  X(PING, "ping", NONE, PING, 0)                                             \
+  X(KICKOUT, "kickout", NONE, KICKOUT, 0)                                    \
+  X(KICKOUTROOM, "kickoutroom", NONE, KICKOUTROOM, RTM_PUSH_F_RID)           \
+  X(PUSHMSG, "pushmsg", P2P, MSG, RTM_PUSH__F_P2P)                           \
+  X(PUSHCHAT, "pushchat", P2P, CHAT, RTM_PUSH__F_P2P)                        \
+  X(PUSHAUDIO, "pushaudio", P2P, AUDIO, RTM_PUSH__F_P2P)                     \
+  X(PUSHCMD, "pushcmd", P2P, CMD, RTM_PUSH__F_P2P)                           \
+  X(PUSHFILE, "pushfile", P2P, FILE, RTM_PUSH__F_P2P)                        \
+  X(PUSHGROUPMSG, "pushgroupmsg", GROUP, MSG, RTM_PUSH__F_GROUP)             \
+  X(PUSHGROUPCHAT, "pushgroupchat", GROUP, CHAT, RTM_PUSH__F_GROUP)          \
+  X(PUSHGROUPAUDIO, "pushgroupaudio", GROUP, AUDIO, RTM_PUSH__F_GROUP)       \
+  X(PUSHGROUPCMD, "pushgroupcmd", GROUP, CMD, RTM_PUSH__F_GROUP)             \
+  X(PUSHGROUPFILE, "pushgroupfile", GROUP, FILE, RTM_PUSH__F_GROUP)          \
+  X(PUSHROOMMSG, "pushroommsg", ROOM, MSG, RTM_PUSH__F_ROOM)                 \
+  X(PUSHROOMCHAT, "pushroomchat", ROOM, CHAT, RTM_PUSH__F_ROOM)              \
+  X(PUSHROOMAUDIO, "pushroomaudio", ROOM, AUDIO, RTM_PUSH__F_ROOM)           \
+  X(PUSHROOMCMD, "pushroomcmd", ROOM, CMD, RTM_PUSH__F_ROOM)                 \
+  X(PUSHROOMFILE, "pushroomfile", ROOM, FILE, RTM_PUSH__F_ROOM)              \
+  X(PUSHBROADCASTMSG, "pushbroadcastmsg", BROADCAST, MSG, RTM_PUSH__F_BCAST) \
+  X(PUSHBROADCASTCHAT, "pushbroadcastchat", BROADCAST, CHAT, RTM_PUSH__F_BCAST) \
+  X(PUSHBROADCASTAUDIO, "pushbroadcastaudio", BROADCAST, AUDIO, RTM_PUSH__F_BCAST) \
+  X(PUSHBROADCASTCMD, "pushbroadcastcmd", BROADCAST, CMD, RTM_PUSH__F_BCAST) \
+  X(PUSHBROADCASTFILE, "pushbroadcastfile", BROADCAST, FILE, RTM_PUSH__F_BCAST)
+
+typedef enum rtm_push_event_type {
+  RTM_PUSH_EV_INVALID = 0,
+#define RTM_PUSH__X(N, name, cat, kind, f) RTM_PUSH_EV_##N,
+  RTM_PUSH_EVENTS(RTM_PUSH__X)
+#undef RTM_PUSH__X
+  RTM_PUSH_EV_UNKNOWN, /* a quest whose method is not in the table: raw payload only */
+  RTM_PUSH_EV_LOGIN,   /* the answer to our auth quest: ok, or refused/error with code and ex */
+  RTM_PUSH_EV_ANSWER,  /* an answer to another quest (bye; any answer when login is off) */
+  RTM_PUSH_EV_ERROR,   /* an error: fatal (the session ends) or not (one push dropped) */
+  RTM_PUSH_EV_CLOSED,  /* the session ended; error is RTM_PUSH_OK for a clean end */
+  RTM_PUSH_EV__COUNT
+} rtm_push_event_type;
+
+typedef enum rtm_push_category {
+  RTM_PUSH_CAT_NONE = 0, RTM_PUSH_CAT_P2P, RTM_PUSH_CAT_GROUP, RTM_PUSH_CAT_ROOM, RTM_PUSH_CAT_BROADCAST
+} rtm_push_category;
+
+typedef enum rtm_push_kind {
+  RTM_PUSH_KIND_NONE = 0, RTM_PUSH_KIND_PING, RTM_PUSH_KIND_KICKOUT, RTM_PUSH_KIND_KICKOUTROOM,
+  RTM_PUSH_KIND_MSG, RTM_PUSH_KIND_CHAT, RTM_PUSH_KIND_AUDIO, RTM_PUSH_KIND_CMD, RTM_PUSH_KIND_FILE
+} rtm_push_kind;
+
+typedef enum rtm_push_state {
+  RTM_PUSH_STATE_INVALID = 0,
+  RTM_PUSH_STATE_CONNECTING,     /* created; the upgrade request is waiting to be written */
+  RTM_PUSH_STATE_UPGRADING,      /* request written, waiting for "101 Switching Protocols" */
+  RTM_PUSH_STATE_AUTHENTICATING, /* WebSocket open, auth quest sent, waiting for its answer */
+  RTM_PUSH_STATE_READY,          /* logged in (or login disabled): pushes flow */
+  RTM_PUSH_STATE_CLOSING,        /* rtm_push_close() called or the gate kicked us out */
+  RTM_PUSH_STATE_CLOSED,         /* ended cleanly; drain the output, then close the socket */
+  RTM_PUSH_STATE_FAILED          /* ended by a fatal error; drain the output, then close the socket */
+} rtm_push_state;
+
+typedef enum rtm_push_start {
+  RTM_PUSH_START_HTTP = 0, /* default: the library writes the HTTP upgrade request and reads the 101 */
+  RTM_PUSH_START_WS,       /* the host did the upgrade: it feeds WebSocket frames from the first byte */
+  RTM_PUSH_START_FPNN      /* the host has its own WebSocket stack: it feeds the binary messages' bytes
+                              and sends each pending-output package as one binary message */
+} rtm_push_start;
+
+typedef enum rtm_push_encoding {
+  RTM_PUSH_ENC_JSON = 0x40,   /* FPNN flag 0x40 */
+  RTM_PUSH_ENC_MSGPACK = 0x80 /* FPNN flag 0x80 */
+} rtm_push_encoding;
+
+/* Bytes borrowed from the library; valid only during the callback. Not NUL-terminated; may hold NUL.
+   binary is 1 when the bytes are not valid UTF-8 or arrived as a msgpack bin value. */
+typedef struct rtm_push_str {
+  const char *ptr;
+  size_t len;
+  int binary;
+} rtm_push_str;
+
+/* A chat (mtype 30) msg that arrived as an object. The display text is target_text if non-empty,
+   else source_text; rtm_push_event.msg holds that display text. */
+typedef struct rtm_push_translation {
+  rtm_push_str source, target, source_text, target_text;
+} rtm_push_translation;
+
+/* File events (mtype 40-50): msg decoded. A bare-URL msg gives url only. */
+typedef struct rtm_push_file_info {
+  rtm_push_str url, surl;
+  int64_t size;
+  int has_size;
+} rtm_push_file_info;
+
+typedef struct rtm_push_event {
+  rtm_push_event_type type;
+  const char *name;        /* "pushgroupchat", "login", "unknown", "error", ... */
+  rtm_push_category category;
+  rtm_push_kind kind;
+  rtm_push_str method;     /* the wire method (pushes and unknown quests) */
+  uint32_t seq;            /* quests: meaningful when twoway; answers: the seq answered */
+  int twoway;
+  rtm_push_encoding encoding;
+  rtm_push_str payload;    /* the raw FPNN payload */
+  /* push fields; a field is present when its RTM_PUSH_F_* bit is set in fields */
+  uint32_t fields;
+  int64_t from, to, gid, rid, mid, mtime;
+  int32_t mtype;
+  rtm_push_str msg, attrs;
+  int msg_is_translation;  /* chat translation object: see translation */
+  rtm_push_translation translation;
+  int has_file;            /* file events whose msg decoded: see file */
+  rtm_push_file_info file;
+  /* LOGIN, ANSWER: status is the FPNN answer status; an error answer sets code and ex.
+     LOGIN: ok is 1 when logged in; a refused login may carry gate ("host:port"). */
+  int ok;
+  int status;
+  int64_t code;
+  rtm_push_str ex, gate;
+  /* LOGIN (failure), ERROR, CLOSED: a RTM_PUSH_* result, its detailed message, and whether it ended
+     the session. */
+  int error;
+  const char *message;
+  int fatal;
+} rtm_push_event;
+
+typedef void (*rtm_push_event_fn)(const rtm_push_event *ev, void *user_data);
+typedef int (*rtm_push_entropy_fn)(void *user_data, unsigned char *buf, size_t len);
+
+typedef struct rtm_push_allocator {
+  void *(*alloc_fn)(size_t size, void *user_data); /* both or neither; NULL = malloc/free */
+  void (*free_fn)(void *ptr, void *user_data);
+  void *user_data;
+} rtm_push_allocator;
+
+/* Zero means the default given in brackets. */
+typedef struct rtm_push_limits {
+  size_t max_package;     /* [8 MiB] largest FPNN package accepted (the server's own maximum) */
+  size_t max_frame;       /* [max_package + 14] largest WebSocket frame payload accepted */
+  size_t max_http_header; /* [16 KiB] largest HTTP upgrade response header (and error body) */
+  size_t max_output;      /* [4 MiB] pending output beyond which the session fails (host not draining) */
+  uint32_t max_depth;     /* [32] payload nesting depth */
+  uint32_t dedup_capacity;/* [1024] duplicate-suppression entries (oldest evicted); memory ~48 B each */
+  uint32_t dedup_ttl_ms;  /* [1200000 = 20 min] how long a push key is remembered */
+} rtm_push_limits;
+
+typedef struct rtm_push_config {
+  /* connection (for the Host header and the request line) */
+  const char *host;        /* [required for START_HTTP] */
+  uint16_t port;           /* [80]; the Host header always carries host:port */
+  const char *path;        /* ["/service/websocket"] */
+  rtm_push_start start;    /* [RTM_PUSH_START_HTTP] which layer the fed bytes belong to */
+  /* login */
+  int32_t pid;
+  int64_t uid;
+  const char *token;
+  const char *lang;        /* [none] */
+  const char *const *attrs;/* [none] NULL-terminated key, value, key, value, ... strings */
+  const char *version;     /* ["C-rtm_push-<version>"] */
+  int no_login;            /* 1: send no auth quest; READY at once (decode-only use, e.g. rtm-dump) */
+  /* behaviour */
+  int no_dedup;            /* 1: deliver duplicates */
+  int strict_framing;      /* 1: do not tolerate the FPNN server's 126-byte framing bug */
+  uint32_t ping_timeout_ms;  /* [60000] no ping push for this long after login = dead; UINT32_MAX = off */
+  uint32_t login_timeout_ms; /* [30000] from the first call with a time until the login answer */
+  uint32_t quest_timeout_ms; /* [5000] bye answer; then the WebSocket close is sent anyway */
+  uint32_t close_timeout_ms; /* [2000] after our close frame, wait this long for the server's end */
+  /* callbacks */
+  rtm_push_event_fn on_event;
+  void *user_data;
+  rtm_push_entropy_fn entropy; /* [the OS via mbedTLS] seeds the CTR-DRBG (WebSocket key and masks) */
+  void *entropy_user_data;
+  rtm_push_allocator allocator;
+  rtm_push_limits limits;
+} rtm_push_config;
+
+typedef struct rtm_push rtm_push; /* opaque session */
+
+RTM_PUSH_API_DECL const char *rtm_push_version(void);
+RTM_PUSH_API_DECL int rtm_push_new(rtm_push **out, const rtm_push_config *config);
+RTM_PUSH_API_DECL void rtm_push_free(rtm_push *s);
+RTM_PUSH_API_DECL int rtm_push_feed(rtm_push *s, const void *data, size_t len, uint64_t now_ms);
+RTM_PUSH_API_DECL int rtm_push_feed_eof(rtm_push *s, uint64_t now_ms);
+RTM_PUSH_API_DECL size_t rtm_push_pending_output(rtm_push *s, const uint8_t **data);
+RTM_PUSH_API_DECL int rtm_push_consume_output(rtm_push *s, size_t n);
+RTM_PUSH_API_DECL int rtm_push_tick(rtm_push *s, uint64_t now_ms);
+RTM_PUSH_API_DECL uint64_t rtm_push_next_deadline(const rtm_push *s);
+RTM_PUSH_API_DECL int rtm_push_close(rtm_push *s, uint64_t now_ms);
+RTM_PUSH_API_DECL rtm_push_state rtm_push_get_state(const rtm_push *s);
+RTM_PUSH_API_DECL int rtm_push_want_read(const rtm_push *s);
+RTM_PUSH_API_DECL int rtm_push_want_write(const rtm_push *s);
+RTM_PUSH_API_DECL int rtm_push_last_error(const rtm_push *s, const char **message);
+RTM_PUSH_API_DECL const rtm_push_config *rtm_push_query_config(const rtm_push *s);
+RTM_PUSH_API_DECL const char *rtm_push_state_name(rtm_push_state state);
+RTM_PUSH_API_DECL const char *rtm_push_strerror(int result);
+RTM_PUSH_API_DECL int rtm_push_is_fatal(int result);
+RTM_PUSH_API_DECL int rtm_push_parse_int64(const char *text, size_t len, int64_t *out);
+RTM_PUSH_API_DECL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *buf, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* RTM_PUSH_INCLUDED */
+
+/* ============================================================================================== */
+/* >>implementation                                                                                */
+/* ============================================================================================== */
+#ifdef RTM_PUSH_IMPLEMENTATION
+#ifndef RTM_PUSH__IMPLEMENTED
+#define RTM_PUSH__IMPLEMENTED
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <wslay/wslay.h>
+#ifndef RTM_PUSH_CJSON_HEADER
+#define RTM_PUSH_CJSON_HEADER <cjson/cJSON.h>
+#endif
+#include RTM_PUSH_CJSON_HEADER
+#include <mbedtls/version.h>
+#include <mbedtls/sha1.h>
+#include <mbedtls/base64.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/ctr_drbg.h>
+
+#ifndef RTM_PUSH_ASSERT
+#include <assert.h>
+#define RTM_PUSH_ASSERT(c) assert(c)
+#endif
+
+/* >>mbedtls-versions: every mbedTLS 2.x / 3.x difference lives here. */
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+#define RTM_PUSH__SHA1(in, n, out) mbedtls_sha1((in), (n), (out))
+#else
+#define RTM_PUSH__SHA1(in, n, out) mbedtls_sha1_ret((in), (n), (out))
+#endif
+
+#define RTM_PUSH__MIN(a, b) ((a) < (b) ? (a) : (b))
+#define RTM_PUSH__GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+#define RTM_PUSH__NO_DEADLINE UINT64_MAX
+
+/* >>structs ------------------------------------------------------------------------------------ */
+typedef struct rtm_push__buf {
+  uint8_t *p;
+  size_t len, cap;
+} rtm_push__buf;
+
+typedef struct rtm_push__dent { /* one remembered push key */
+  uint64_t t;
+  int64_t target, from, mid;
+  uint32_t cat;
+} rtm_push__dent;
+
+enum { RTM_PUSH__PH_HTTP, RTM_PUSH__PH_HTTP_BODY, RTM_PUSH__PH_WS, RTM_PUSH__PH_FPNN };
+
+struct rtm_push {
+  rtm_push_config cfg; /* defaults filled in, strings owned by `strings` */
+  char *strings;
+  const char **attrs_copy;
+  rtm_push_state state;
+  int phase;
+  int err;
+  char errmsg[256];
+  int in_cb;
+  int free_requested;
+  /* time */
+  uint64_t now;
+  int have_now;
+  uint64_t login_deadline, ping_deadline, bye_deadline, close_deadline;
+  /* randomness */
+  int own_entropy;
+  mbedtls_entropy_context entropy;
+  mbedtls_ctr_drbg_context drbg;
+  /* output */
+  rtm_push__buf out;
+  size_t out_off;
+  size_t out_pkg_left; /* START_FPNN: bytes left of the package at the head */
+  rtm_push__buf tx;    /* scratch for building one outgoing package */
+  /* HTTP upgrade */
+  rtm_push__buf http;
+  unsigned http_match;     /* how many bytes of CRLFCRLF matched */
+  size_t http_body_need;   /* non-101: body bytes still expected */
+  size_t http_head_len;
+  char ws_key[32];
+  /* WebSocket */
+  wslay_event_context_ptr ws;
+  const uint8_t *ws_in;
+  size_t ws_in_len;
+  uint8_t fx_hdr[16];
+  unsigned fx_hlen;
+  uint8_t fx_inj[16];
+  unsigned fx_inj_len, fx_inj_off;
+  uint64_t fx_left;
+  int fx_in_payload;
+  int ws_data_frame;
+  int ws_close_queued;
+  uint32_t fixed_126;      /* frames repaired (FPNN 126-byte framing bug) */
+  /* FPNN */
+  rtm_push__buf pkg;
+  size_t pkg_total;
+  uint32_t next_seq, auth_seq, bye_seq;
+  int auth_pending, bye_pending;
+  /* decoding */
+  rtm_push__buf scratch;
+  /* duplicates */
+  rtm_push__dent *dd_ring;
+  uint32_t *dd_idx;
+  uint32_t dd_head, dd_count, dd_mask;
+  /* session */
+  int kicked;
+  int eof;
+};
+
+/* >>memory ------------------------------------------------------------------------------------- */
+static void *rtm_push__alloc(const rtm_push_allocator *a, size_t n) {
+  if (n == 0) n = 1;
+  return a->alloc_fn ? a->alloc_fn(n, a->user_data) : malloc(n);
+}
+static void rtm_push__dealloc(const rtm_push_allocator *a, void *p) {
+  if (!p) return;
+  if (a->free_fn) a->free_fn(p, a->user_data); else free(p);
+}
+/* Grow b so that it can hold `need` bytes. Returns 0 or RTM_PUSH_E_NOMEM. */
+static int rtm_push__reserve(rtm_push *s, rtm_push__buf *b, size_t need) {
+  size_t cap;
+  uint8_t *np;
+  if (need <= b->cap) return 0;
+  cap = b->cap ? b->cap : 256;
+  while (cap < need) cap = (cap > SIZE_MAX / 2) ? need : cap * 2;
+  np = (uint8_t *)rtm_push__alloc(&s->cfg.allocator, cap);
+  if (!np) return RTM_PUSH_E_NOMEM;
+  if (b->len) memcpy(np, b->p, b->len);
+  rtm_push__dealloc(&s->cfg.allocator, b->p);
+  b->p = np;
+  b->cap = cap;
+  return 0;
+}
+static void rtm_push__buf_free(rtm_push *s, rtm_push__buf *b) {
+  rtm_push__dealloc(&s->cfg.allocator, b->p);
+  b->p = NULL;
+  b->len = b->cap = 0;
+}
+static int rtm_push__append(rtm_push *s, rtm_push__buf *b, const void *p, size_t n) {
+  if (n > SIZE_MAX - b->len) return RTM_PUSH_E_NOMEM;
+  if (rtm_push__reserve(s, b, b->len + n)) return RTM_PUSH_E_NOMEM;
+  if (n) memcpy(b->p + b->len, p, n);
+  b->len += n;
+  return 0;
+}
+
+/* >>little helpers ----------------------------------------------------------------------------- */
+static uint32_t rtm_push__le32(const uint8_t *p) {
+  return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+static void rtm_push__put_le32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
+}
+static int rtm_push__lower(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+static int rtm_push__ieq(const char *a, size_t an, const char *b) {
+  size_t i;
+  if (an != strlen(b)) return 0;
+  for (i = 0; i < an; i++)
+    if (rtm_push__lower((unsigned char)a[i]) != rtm_push__lower((unsigned char)b[i])) return 0;
+  return 1;
+}
+/* Does the comma-separated header value contain `token` (case-insensitive)? */
+static int rtm_push__has_token(const char *v, size_t n, const char *token) {
+  size_t i = 0;
+  while (i < n) {
+    size_t a, e;
+    while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ',')) i++;
+    a = i;
+    while (i < n && v[i] != ',') i++;
+    e = i;
+    while (e > a && (v[e - 1] == ' ' || v[e - 1] == '\t')) e--;
+    if (e > a && rtm_push__ieq(v + a, e - a, token)) return 1;
+  }
+  return 0;
+}
+static size_t rtm_push__i64_to_str(int64_t v, char *out) { /* out >= 21 bytes; no NUL */
+  char tmp[24];
+  size_t n = 0, i;
+  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+  do { tmp[n++] = (char)('0' + (int)(u % 10)); u /= 10; } while (u);
+  i = 0;
+  if (v < 0) out[i++] = '-';
+  while (n) out[i++] = tmp[--n];
+  return i;
+}
+/* Strict UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
+static int rtm_push__utf8_valid(const uint8_t *p, size_t n) {
+  size_t i = 0;
+  while (i < n) {
+    uint8_t c = p[i];
+    if (c < 0x80) { i++; continue; }
+    if (c >= 0xC2 && c <= 0xDF) {
+      if (n - i < 2 || (p[i + 1] & 0xC0) != 0x80) return 0;
+      i += 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      uint8_t c1;
+      if (n - i < 3) return 0;
+      c1 = p[i + 1];
+      if ((c1 & 0xC0) != 0x80 || (p[i + 2] & 0xC0) != 0x80) return 0;
+      if (c == 0xE0 && c1 < 0xA0) return 0;
+      if (c == 0xED && c1 >= 0xA0) return 0;
+      i += 3;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      uint8_t c1;
+      if (n - i < 4) return 0;
+      c1 = p[i + 1];
+      if ((c1 & 0xC0) != 0x80 || (p[i + 2] & 0xC0) != 0x80 || (p[i + 3] & 0xC0) != 0x80) return 0;
+      if (c == 0xF0 && c1 < 0x90) return 0;
+      if (c == 0xF4 && c1 >= 0x90) return 0;
+      i += 4;
+    } else {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* >>errors ------------------------------------------------------------------------------------- */
+RTM_PUSH_API_IMPL const char *rtm_push_strerror(int result) {
+  switch (result) {
+#define RTM_PUSH__X(name, value, fatal, msg) case value: return msg;
+    RTM_PUSH_RESULTS(RTM_PUSH__X)
+#undef RTM_PUSH__X
+    default: return "unknown rtm_push result code";
+  }
+}
+RTM_PUSH_API_IMPL int rtm_push_is_fatal(int result) {
+  switch (result) {
+#define RTM_PUSH__X(name, value, fatal, msg) case value: return fatal;
+    RTM_PUSH_RESULTS(RTM_PUSH__X)
+#undef RTM_PUSH__X
+    default: return 1;
+  }
+}
+
+static void rtm_push__emit(rtm_push *s, rtm_push_event *ev) {
+  if (!s->cfg.on_event) return;
+  s->in_cb++;
+  s->cfg.on_event(ev, s->cfg.user_data);
+  s->in_cb--;
+}
+static void rtm_push__vset_error(rtm_push *s, int code, const char *fmt, va_list ap) {
+  s->err = code;
+  if (fmt) vsnprintf(s->errmsg, sizeof s->errmsg, fmt, ap);
+  else snprintf(s->errmsg, sizeof s->errmsg, "%s", rtm_push_strerror(code));
+}
+static void rtm_push__emit_error(rtm_push *s, int code, int fatal) {
+  rtm_push_event ev;
+  memset(&ev, 0, sizeof ev);
+  ev.type = RTM_PUSH_EV_ERROR;
+  ev.name = "error";
+  ev.error = code;
+  ev.message = s->errmsg;
+  ev.fatal = fatal;
+  rtm_push__emit(s, &ev);
+}
+static void rtm_push__emit_closed(rtm_push *s, int code) {
+  rtm_push_event ev;
+  memset(&ev, 0, sizeof ev);
+  ev.type = RTM_PUSH_EV_CLOSED;
+  ev.name = "closed";
+  ev.error = code;
+  ev.message = code ? s->errmsg : "closed";
+  ev.fatal = code != 0 && code != RTM_PUSH_E_KICKED_OUT;
+  rtm_push__emit(s, &ev);
+}
+static int rtm_push__ended(const rtm_push *s) {
+  return s->state == RTM_PUSH_STATE_CLOSED || s->state == RTM_PUSH_STATE_FAILED;
+}
+static void rtm_push__queue_ws_close(rtm_push *s, uint16_t code);
+/* A fatal error: the session fails, the host gets ERROR then CLOSED. Returns code. */
+static int rtm_push__fail(rtm_push *s, int code, const char *fmt, ...) {
+  va_list ap;
+  if (rtm_push__ended(s)) return code;
+  va_start(ap, fmt);
+  rtm_push__vset_error(s, code, fmt, ap);
+  va_end(ap);
+  s->state = RTM_PUSH_STATE_FAILED;
+  if (code != RTM_PUSH_E_NOMEM && code != RTM_PUSH_E_OUTPUT_FULL && code != RTM_PUSH_E_EOF &&
+      code != RTM_PUSH_E_TRUNCATED && code != RTM_PUSH_E_WS_CLOSED)
+    rtm_push__queue_ws_close(s, (uint16_t)(code == RTM_PUSH_E_WS_FRAME_TOO_LARGE ? 1009 : 1002));
+  rtm_push__emit_error(s, code, 1);
+  rtm_push__emit_closed(s, code);
+  return code;
+}
+/* A non-fatal error: one push is dropped, the session goes on. */
+static int rtm_push__warn(rtm_push *s, int code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  rtm_push__vset_error(s, code, fmt, ap);
+  va_end(ap);
+  rtm_push__emit_error(s, code, 0);
+  return code;
+}
+/* A clean end (bye done, kicked out, passive EOF). */
+static void rtm_push__finish(rtm_push *s, int code) {
+  if (rtm_push__ended(s)) return;
+  s->state = RTM_PUSH_STATE_CLOSED;
+  if (code) {
+    s->err = code;
+    snprintf(s->errmsg, sizeof s->errmsg, "%s", rtm_push_strerror(code));
+  }
+  rtm_push__emit_closed(s, code);
+}
+
+/* >>schema ------------------------------------------------------------------------------------- */
+typedef struct rtm_push__evdef {
+  const char *name;
+  uint8_t len, cat, kind;
+  uint32_t fields;
+} rtm_push__evdef;
+
+static const rtm_push__evdef rtm_push__evdefs[] = {
+  {"invalid", 7, 0, 0, 0},
+#define RTM_PUSH__X(N, name, cat, kind, f) \
+  {name, (uint8_t)(sizeof(name) - 1), RTM_PUSH_CAT_##cat, RTM_PUSH_KIND_##kind, f},
+  RTM_PUSH_EVENTS(RTM_PUSH__X)
+#undef RTM_PUSH__X
+  {"unknown", 7, 0, 0, 0},
+  {"login", 5, 0, 0, 0},
+  {"answer", 6, 0, 0, 0},
+  {"error", 5, 0, 0, 0},
+  {"closed", 6, 0, 0, 0},
+};
+
+enum { RTM_PUSH__T_INT64, RTM_PUSH__T_INT32, RTM_PUSH__T_STR, RTM_PUSH__T_MSG };
+typedef struct rtm_push__fielddef {
+  const char *name;
+  uint8_t len, type;
+} rtm_push__fielddef;
+static const rtm_push__fielddef rtm_push__fielddefs[RTM_PUSH__FBIT_COUNT] = {
+#define RTM_PUSH__X(N, m, w, t) {w, (uint8_t)(sizeof(w) - 1), RTM_PUSH__T_##t},
+  RTM_PUSH_FIELDS(RTM_PUSH__X)
+#undef RTM_PUSH__X
+};
+
+static int rtm_push__find_event(const char *m, size_t n) {
+  int i;
+  for (i = RTM_PUSH_EV_PING; i <= RTM_PUSH_EV_PUSHBROADCASTFILE; i++)
+    if (rtm_push__evdefs[i].len == n && memcmp(rtm_push__evdefs[i].name, m, n) == 0) return i;
+  return RTM_PUSH_EV_UNKNOWN;
+}
+static int rtm_push__find_field(const char *k, size_t n) {
+  int i;
+  for (i = 0; i < RTM_PUSH__FBIT_COUNT; i++)
+    if (rtm_push__fielddefs[i].len == n && memcmp(rtm_push__fielddefs[i].name, k, n) == 0) return i;
+  return -1;
+}
+static int64_t *rtm_push__i64_slot(rtm_push_event *ev, int bit) {
+  switch (bit) {
+    case RTM_PUSH__FBIT_FROM: return &ev->from;
+    case RTM_PUSH__FBIT_TO: return &ev->to;
+    case RTM_PUSH__FBIT_GID: return &ev->gid;
+    case RTM_PUSH__FBIT_RID: return &ev->rid;
+    case RTM_PUSH__FBIT_MID: return &ev->mid;
+    default: return &ev->mtime;
+  }
+}
+
+/* >>int64 -------------------------------------------------------------------------------------- */
+/* Parses an optional '-' and decimal digits (leading zeros allowed) exactly into an int64. */
+RTM_PUSH_API_IMPL int rtm_push_parse_int64(const char *text, size_t len, int64_t *out) {
+  size_t i = 0;
+  int neg = 0, frac = 0;
+  uint64_t u = 0;
+  if (!text || !out) return RTM_PUSH_E_INVALID_ARG;
+  if (i < len && text[i] == '-') { neg = 1; i++; }
+  if (i == len) return RTM_PUSH_E_FIELD_TYPE;
+  for (; i < len; i++) {
+    char c = text[i];
+    if (c >= '0' && c <= '9') {
+      unsigned d = (unsigned)(c - '0');
+      if (frac) { if (d) return RTM_PUSH_E_FIELD_TYPE; continue; }
+      if (u > (UINT64_MAX - d) / 10) return RTM_PUSH_E_FIELD_RANGE;
+      u = u * 10 + d;
+    } else {
+      return RTM_PUSH_E_FIELD_TYPE;
+    }
+  }
+  if (neg) {
+    if (u > (uint64_t)INT64_MAX + 1) return RTM_PUSH_E_FIELD_RANGE;
+    *out = u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
+  } else {
+    if (u > (uint64_t)INT64_MAX) return RTM_PUSH_E_FIELD_RANGE;
+    *out = (int64_t)u;
+  }
+  return RTM_PUSH_OK;
+}
+
+/* >>reader: one interface over JSON and msgpack payloads ---------------------------------------- */
+enum {
+  RTM_PUSH__V_NULL, RTM_PUSH__V_BOOL, RTM_PUSH__V_INT, RTM_PUSH__V_UINT, RTM_PUSH__V_BIGNUM,
+  RTM_PUSH__V_FLOAT, RTM_PUSH__V_STR, RTM_PUSH__V_MAP, RTM_PUSH__V_ARRAY, RTM_PUSH__V_EXT
+};
+static const char *const rtm_push__vnames[] = {"null", "boolean", "integer", "integer", "integer",
+                                               "non-integer number", "string", "map", "array", "ext"};
+typedef struct rtm_push__val {
+  int t;
+  int b;
+  int64_t i;
+  uint64_t u;
+  rtm_push_str str;             /* STR (binary=1 for bin or invalid UTF-8) */
+  const uint8_t *raw, *raw_end; /* the value's bytes */
+} rtm_push__val;
+
+typedef struct rtm_push__rd {
+  rtm_push *s;
+  const uint8_t *p, *end;
+  int msgpack;
+  uint32_t depth, max_depth;
+  uint32_t left;  /* msgpack: members left in the map */
+  int first;      /* JSON: no member read yet */
+  char what[96];  /* description of the error */
+} rtm_push__rd;
+
+static int rtm_push__rd_err(rtm_push__rd *r, int code, const char *what) {
+  snprintf(r->what, sizeof r->what, "%s", what);
+  return code;
+}
+static int rtm_push__scratch_take(rtm_push__rd *r, size_t n, char **out) {
+  rtm_push__buf *b = &r->s->scratch;
+  if (n > b->cap - b->len) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "decode buffer exhausted");
+  *out = (char *)b->p + b->len;
+  b->len += n;
+  return 0;
+}
+
+/* JSON */
+static void rtm_push__json_ws(rtm_push__rd *r) {
+  while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r')) r->p++;
+}
+static int rtm_push__hex4(const uint8_t *p, unsigned *out) {
+  unsigned v = 0;
+  int i;
+  for (i = 0; i < 4; i++) {
+    unsigned c = p[i], d;
+    if (c >= '0' && c <= '9') d = c - '0';
+    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+    else return 0;
+    v = v * 16 + d;
+  }
+  *out = v;
+  return 1;
+}
+static size_t rtm_push__put_utf8(char *o, unsigned cp) {
+  if (cp < 0x80) { o[0] = (char)cp; return 1; }
+  if (cp < 0x800) { o[0] = (char)(0xC0 | (cp >> 6)); o[1] = (char)(0x80 | (cp & 0x3F)); return 2; }
+  if (cp < 0x10000) {
+    o[0] = (char)(0xE0 | (cp >> 12)); o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    o[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  o[0] = (char)(0xF0 | (cp >> 18)); o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+  o[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); o[3] = (char)(0x80 | (cp & 0x3F));
+  return 4;
+}
+/* At the opening quote. decode=0 only validates. */
+static int rtm_push__json_str(rtm_push__rd *r, rtm_push_str *out, int decode) {
+  const uint8_t *p = r->p + 1, *q = p, *end = r->end;
+  char *o = NULL;
+  size_t on = 0;
+  while (q < end && *q != '"' && *q != '\\' && *q >= 0x20) q++;
+  if (q < end && *q == '"') { /* no escapes: zero copy */
+    if (decode) {
+      out->ptr = (const char *)p;
+      out->len = (size_t)(q - p);
+      out->binary = !rtm_push__utf8_valid(p, out->len);
+    }
+    r->p = q + 1;
+    return 0;
+  }
+  if (decode) {
+    int rc = rtm_push__scratch_take(r, (size_t)(end - p), &o); /* upper bound; trimmed below */
+    if (rc) return rc;
+    r->s->scratch.len -= (size_t)(end - p);
+    memcpy(o, p, (size_t)(q - p));
+    on = (size_t)(q - p);
+  }
+  while (q < end) {
+    uint8_t c = *q;
+    if (c == '"') {
+      if (decode) {
+        r->s->scratch.len += on;
+        out->ptr = o;
+        out->len = on;
+        out->binary = !rtm_push__utf8_valid((const uint8_t *)o, on);
+      }
+      r->p = q + 1;
+      return 0;
+    }
+    if (c < 0x20) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "unescaped control character in string");
+    if (c != '\\') { if (decode) o[on++] = (char)c; q++; continue; }
+    if (end - q < 2) break;
+    c = q[1];
+    q += 2;
+    switch (c) {
+      case '"': case '\\': case '/': if (decode) o[on++] = (char)c; break;
+      case 'b': if (decode) o[on++] = '\b'; break;
+      case 'f': if (decode) o[on++] = '\f'; break;
+      case 'n': if (decode) o[on++] = '\n'; break;
+      case 'r': if (decode) o[on++] = '\r'; break;
+      case 't': if (decode) o[on++] = '\t'; break;
+      case 'u': {
+        unsigned cp, lo;
+        if (end - q < 4 || !rtm_push__hex4(q, &cp))
+          return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "bad \\u escape");
+        q += 4;
+        if (cp >= 0xD800 && cp <= 0xDBFF && end - q >= 6 && q[0] == '\\' && q[1] == 'u' &&
+            rtm_push__hex4(q + 2, &lo) && lo >= 0xDC00 && lo <= 0xDFFF) {
+          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+          q += 6;
+        } /* a lone surrogate is kept (3 bytes) and makes the string binary */
+        if (decode) on += rtm_push__put_utf8(o + on, cp);
+        break;
+      }
+      default: return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "invalid escape in string");
+    }
+  }
+  return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "unterminated string");
+}
+static int rtm_push__json_num(rtm_push__rd *r, rtm_push__val *v) {
+  const uint8_t *p = r->p, *end = r->end;
+  int neg = 0, ovf = 0, isfloat = 0;
+  uint64_t u = 0;
+  if (*p == '-') { neg = 1; p++; }
+  if (p == end || *p < '0' || *p > '9') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "invalid number");
+  if (*p == '0') {
+    p++;
+    if (p < end && *p >= '0' && *p <= '9')
+      return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "number with a leading zero");
+  } else {
+    while (p < end && *p >= '0' && *p <= '9') {
+      unsigned d = (unsigned)(*p - '0');
+      if (u > (UINT64_MAX - d) / 10) ovf = 1; else u = u * 10 + d;
+      p++;
+    }
+  }
+  if (p < end && *p == '.') {
+    p++;
+    if (p == end || *p < '0' || *p > '9') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "invalid number");
+    while (p < end && *p >= '0' && *p <= '9') p++;
+    isfloat = 1;
+  }
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    p++;
+    if (p < end && (*p == '+' || *p == '-')) p++;
+    if (p == end || *p < '0' || *p > '9') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "invalid number");
+    while (p < end && *p >= '0' && *p <= '9') p++;
+    isfloat = 1;
+  }
+  r->p = p;
+  if (isfloat) v->t = RTM_PUSH__V_FLOAT;
+  else if (ovf) v->t = RTM_PUSH__V_BIGNUM;
+  else if (neg) {
+    if (u > (uint64_t)INT64_MAX + 1) v->t = RTM_PUSH__V_BIGNUM;
+    else { v->t = RTM_PUSH__V_INT; v->i = u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u; }
+  } else if (u > (uint64_t)INT64_MAX) { v->t = RTM_PUSH__V_UINT; v->u = u; }
+  else { v->t = RTM_PUSH__V_INT; v->i = (int64_t)u; }
+  return 0;
+}
+static int rtm_push__json_lit(rtm_push__rd *r, const char *lit, size_t n) {
+  if ((size_t)(r->end - r->p) < n || memcmp(r->p, lit, n) != 0)
+    return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "invalid literal");
+  r->p += n;
+  return 0;
+}
+static int rtm_push__json_value(rtm_push__rd *r, rtm_push__val *v, int decode);
+static int rtm_push__json_container(rtm_push__rd *r, rtm_push__val *v) {
+  int is_map = *r->p == '{', first = 1, rc;
+  uint8_t close = is_map ? '}' : ']';
+  rtm_push__val tmp;
+  if (r->depth >= r->max_depth) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_DEPTH, "nesting too deep");
+  r->depth++;
+  r->p++;
+  for (;;) {
+    rtm_push__json_ws(r);
+    if (r->p == r->end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "unterminated container");
+    if (*r->p == close) { r->p++; break; }
+    if (!first) {
+      if (*r->p != ',') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected ',' in container");
+      r->p++;
+      rtm_push__json_ws(r);
+    }
+    first = 0;
+    if (is_map) {
+      if (r->p == r->end || *r->p != '"') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected a string key");
+      if ((rc = rtm_push__json_str(r, NULL, 0)) != 0) return rc;
+      rtm_push__json_ws(r);
+      if (r->p == r->end || *r->p != ':') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected ':'");
+      r->p++;
+    }
+    if ((rc = rtm_push__json_value(r, &tmp, 0)) != 0) return rc;
+  }
+  r->depth--;
+  v->t = is_map ? RTM_PUSH__V_MAP : RTM_PUSH__V_ARRAY;
+  return 0;
+}
+static int rtm_push__json_value(rtm_push__rd *r, rtm_push__val *v, int decode) {
+  int rc;
+  rtm_push__json_ws(r);
+  if (r->p == r->end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "missing value");
+  v->raw = r->p;
+  switch (*r->p) {
+    case '"': v->t = RTM_PUSH__V_STR; rc = rtm_push__json_str(r, &v->str, decode); break;
+    case '{': case '[': rc = rtm_push__json_container(r, v); break;
+    case 't': v->t = RTM_PUSH__V_BOOL; v->b = 1; rc = rtm_push__json_lit(r, "true", 4); break;
+    case 'f': v->t = RTM_PUSH__V_BOOL; v->b = 0; rc = rtm_push__json_lit(r, "false", 5); break;
+    case 'n': v->t = RTM_PUSH__V_NULL; rc = rtm_push__json_lit(r, "null", 4); break;
+    default: rc = rtm_push__json_num(r, v); break;
+  }
+  v->raw_end = r->p;
+  return rc;
+}
+
+/* msgpack */
+static int rtm_push__mp_need(rtm_push__rd *r, uint64_t n) {
+  if ((uint64_t)(r->end - r->p) < n) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "truncated msgpack value");
+  return 0;
+}
+static uint64_t rtm_push__be(const uint8_t *p, int n) {
+  uint64_t v = 0;
+  int i;
+  for (i = 0; i < n; i++) v = (v << 8) | p[i];
+  return v;
+}
+static int rtm_push__mp_value(rtm_push__rd *r, rtm_push__val *v, int decode);
+static int rtm_push__mp_skip_items(rtm_push__rd *r, uint64_t items) {
+  rtm_push__val tmp;
+  int rc;
+  if (items > (uint64_t)(r->end - r->p)) /* every item takes at least one byte */
+    return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "msgpack container longer than the payload");
+  if (r->depth >= r->max_depth) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_DEPTH, "nesting too deep");
+  r->depth++;
+  while (items--)
+    if ((rc = rtm_push__mp_value(r, &tmp, 0)) != 0) return rc;
+  r->depth--;
+  return 0;
+}
+static int rtm_push__mp_bytes(rtm_push__rd *r, rtm_push__val *v, uint64_t n, int bin) {
+  int rc = rtm_push__mp_need(r, n);
+  if (rc) return rc;
+  v->t = RTM_PUSH__V_STR;
+  v->str.ptr = (const char *)r->p;
+  v->str.len = (size_t)n;
+  v->str.binary = bin || !rtm_push__utf8_valid(r->p, (size_t)n);
+  r->p += n;
+  return 0;
+}
+static int rtm_push__mp_value(rtm_push__rd *r, rtm_push__val *v, int decode) {
+  uint8_t b;
+  int rc, w;
+  uint64_t n;
+  (void)decode;
+  if ((rc = rtm_push__mp_need(r, 1)) != 0) return rc;
+  v->raw = r->p;
+  b = *r->p++;
+  if (b <= 0x7f) { v->t = RTM_PUSH__V_INT; v->i = b; }
+  else if (b >= 0xe0) { v->t = RTM_PUSH__V_INT; v->i = (int64_t)b - 256; }
+  else if (b >= 0xa0 && b <= 0xbf) rc = rtm_push__mp_bytes(r, v, b & 0x1f, 0);
+  else if (b >= 0x80 && b <= 0x8f) { v->t = RTM_PUSH__V_MAP; rc = rtm_push__mp_skip_items(r, (uint64_t)(b & 0x0f) * 2); }
+  else if (b >= 0x90 && b <= 0x9f) { v->t = RTM_PUSH__V_ARRAY; rc = rtm_push__mp_skip_items(r, b & 0x0f); }
+  else switch (b) {
+    case 0xc0: v->t = RTM_PUSH__V_NULL; break;
+    case 0xc2: case 0xc3: v->t = RTM_PUSH__V_BOOL; v->b = b == 0xc3; break;
+    case 0xcc: case 0xcd: case 0xce: case 0xcf:
+      w = 1 << (b - 0xcc);
+      if ((rc = rtm_push__mp_need(r, (uint64_t)w)) != 0) break;
+      n = rtm_push__be(r->p, w);
+      r->p += w;
+      if (n > (uint64_t)INT64_MAX) { v->t = RTM_PUSH__V_UINT; v->u = n; }
+      else { v->t = RTM_PUSH__V_INT; v->i = (int64_t)n; }
+      break;
+    case 0xd0: case 0xd1: case 0xd2: case 0xd3:
+      w = 1 << (b - 0xd0);
+      if ((rc = rtm_push__mp_need(r, (uint64_t)w)) != 0) break;
+      n = rtm_push__be(r->p, w);
+      r->p += w;
+      if (w < 8 && (n >> (8 * w - 1))) n |= ~(uint64_t)0 << (8 * w); /* sign-extend */
+      v->t = RTM_PUSH__V_INT;
+      v->i = n > (uint64_t)INT64_MAX ? -(int64_t)(~n) - 1 : (int64_t)n;
+      break;
+    case 0xca: case 0xcb:
+      v->t = RTM_PUSH__V_FLOAT;
+      rc = rtm_push__mp_need(r, b == 0xca ? 4 : 8);
+      if (!rc) r->p += b == 0xca ? 4 : 8;
+      break;
+    case 0xd9: case 0xda: case 0xdb: case 0xc4: case 0xc5: case 0xc6:
+      w = (b >= 0xd9) ? 1 << (b - 0xd9) : 1 << (b - 0xc4);
+      if ((rc = rtm_push__mp_need(r, (uint64_t)w)) != 0) break;
+      n = rtm_push__be(r->p, w);
+      r->p += w;
+      rc = rtm_push__mp_bytes(r, v, n, b < 0xd9);
+      break;
+    case 0xdc: case 0xdd: case 0xde: case 0xdf:
+      w = (b == 0xdc || b == 0xde) ? 2 : 4;
+      if ((rc = rtm_push__mp_need(r, (uint64_t)w)) != 0) break;
+      n = rtm_push__be(r->p, w);
+      r->p += w;
+      v->t = b >= 0xde ? RTM_PUSH__V_MAP : RTM_PUSH__V_ARRAY;
+      rc = rtm_push__mp_skip_items(r, b >= 0xde ? n * 2 : n);
+      break;
+    case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8:
+      v->t = RTM_PUSH__V_EXT;
+      n = 1 + ((uint64_t)1 << (b - 0xd4));
+      if ((rc = rtm_push__mp_need(r, n)) == 0) r->p += n;
+      break;
+    case 0xc7: case 0xc8: case 0xc9:
+      v->t = RTM_PUSH__V_EXT;
+      w = 1 << (b - 0xc7);
+      if ((rc = rtm_push__mp_need(r, (uint64_t)w)) != 0) break;
+      n = rtm_push__be(r->p, w) + 1;
+      r->p += w;
+      if ((rc = rtm_push__mp_need(r, n)) == 0) r->p += n;
+      break;
+    default: rc = rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "invalid msgpack byte 0xc1");
+  }
+  v->raw_end = r->p;
+  return rc;
+}
+
+/* Map iteration, the same for both encodings. */
+static int rtm_push__rd_open(rtm_push__rd *r, rtm_push *s, const uint8_t *p, size_t n, int msgpack) {
+  memset(r, 0, sizeof *r);
+  r->s = s;
+  r->p = p;
+  r->end = p + n;
+  r->msgpack = msgpack;
+  r->max_depth = s->cfg.limits.max_depth;
+  r->first = 1;
+  if (msgpack) {
+    uint8_t b;
+    int rc = rtm_push__mp_need(r, 1);
+    if (rc) return rc;
+    b = *r->p++;
+    if (b >= 0x80 && b <= 0x8f) r->left = b & 0x0f;
+    else if (b == 0xde || b == 0xdf) {
+      int w = b == 0xde ? 2 : 4;
+      if ((rc = rtm_push__mp_need(r, (uint64_t)w)) != 0) return rc;
+      r->left = (uint32_t)rtm_push__be(r->p, w);
+      r->p += w;
+    } else {
+      return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "payload is not a msgpack map");
+    }
+    if (r->left > (uint64_t)(r->end - r->p) / 2)
+      return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "msgpack map longer than the payload");
+    return 0;
+  }
+  rtm_push__json_ws(r);
+  if (r->p == r->end || *r->p != '{') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "payload is not a JSON object");
+  r->p++;
+  return 0;
+}
+/* 1: a member (key.ptr NULL for a non-string msgpack key), 0: end of the map, <0: error. */
+static int rtm_push__rd_next(rtm_push__rd *r, rtm_push_str *key, rtm_push__val *v) {
+  int rc;
+  r->depth = 1;
+  if (r->msgpack) {
+    rtm_push__val k;
+    if (r->left == 0) {
+      if (r->p != r->end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "bytes after the msgpack map");
+      return 0;
+    }
+    r->left--;
+    if ((rc = rtm_push__mp_value(r, &k, 1)) != 0) return rc;
+    if (k.t == RTM_PUSH__V_STR && !k.str.binary) *key = k.str;
+    else key->ptr = NULL, key->len = 0;
+    return (rc = rtm_push__mp_value(r, v, 1)) != 0 ? rc : 1;
+  }
+  rtm_push__json_ws(r);
+  if (r->p == r->end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "unterminated object");
+  if (*r->p == '}') {
+    r->p++;
+    rtm_push__json_ws(r);
+    if (r->p != r->end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "bytes after the JSON object");
+    return 0;
+  }
+  if (!r->first) {
+    if (*r->p != ',') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected ',' between members");
+    r->p++;
+    rtm_push__json_ws(r);
+  }
+  r->first = 0;
+  if (r->p == r->end || *r->p != '"') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected a string key");
+  if ((rc = rtm_push__json_str(r, key, 1)) != 0) return rc;
+  rtm_push__json_ws(r);
+  if (r->p == r->end || *r->p != ':') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected ':' after a key");
+  r->p++;
+  return (rc = rtm_push__json_value(r, v, 1)) != 0 ? rc : 1;
+}
+/* Open a reader on a nested map value (its raw span). */
+static int rtm_push__rd_sub(rtm_push__rd *sub, const rtm_push__rd *r, const rtm_push__val *v) {
+  return rtm_push__rd_open(sub, r->s, v->raw, (size_t)(v->raw_end - v->raw), r->msgpack);
+}
+static int rtm_push__key_is(const rtm_push_str *k, const char *name) {
+  size_t n = strlen(name);
+  return k->ptr && k->len == n && memcmp(k->ptr, name, n) == 0;
+}
+
+/* >>decode: payload -> event fields, driven by the schema table --------------------------------- */
+static int rtm_push__val_int64(rtm_push__rd *r, const rtm_push__val *v, const char *field, int64_t *out) {
+  int rc;
+  switch (v->t) {
+    case RTM_PUSH__V_INT: *out = v->i; return 0;
+    case RTM_PUSH__V_UINT: case RTM_PUSH__V_BIGNUM: rc = RTM_PUSH_E_FIELD_RANGE; break;
+    case RTM_PUSH__V_STR:
+      rc = v->str.binary ? RTM_PUSH_E_FIELD_TYPE : rtm_push_parse_int64(v->str.ptr, v->str.len, out);
+      if (!rc) return 0;
+      break;
+    default: rc = RTM_PUSH_E_FIELD_TYPE; break;
+  }
+  snprintf(r->what, sizeof r->what, "field '%s': %s", field,
+           rc == RTM_PUSH_E_FIELD_RANGE ? "integer out of the Int64 range"
+           : v->t == RTM_PUSH__V_STR   ? "string is not a decimal integer"
+                                       : "expected an integer");
+  if (rc == RTM_PUSH_E_FIELD_TYPE && v->t != RTM_PUSH__V_STR) {
+    size_t l = strlen(r->what);
+    snprintf(r->what + l, sizeof r->what - l, ", got %s", rtm_push__vnames[v->t]);
+  }
+  return rc;
+}
+static int rtm_push__val_str(rtm_push__rd *r, const rtm_push__val *v, const char *field, rtm_push_str *out) {
+  if (v->t != RTM_PUSH__V_STR) {
+    snprintf(r->what, sizeof r->what, "field '%s': expected a string, got %s", field, rtm_push__vnames[v->t]);
+    return RTM_PUSH_E_FIELD_TYPE;
+  }
+  *out = v->str;
+  return 0;
+}
+static int rtm_push__decode_translation(rtm_push__rd *r, const rtm_push__val *v, rtm_push_event *ev) {
+  rtm_push__rd sub;
+  rtm_push_str k;
+  rtm_push__val m;
+  int rc = rtm_push__rd_sub(&sub, r, v);
+  rtm_push_translation *t = &ev->translation;
+  while (rc == 0 && (rc = rtm_push__rd_next(&sub, &k, &m)) == 1) {
+    rtm_push_str *dst = rtm_push__key_is(&k, "source") ? &t->source
+                      : rtm_push__key_is(&k, "target") ? &t->target
+                      : rtm_push__key_is(&k, "sourceText") ? &t->source_text
+                      : rtm_push__key_is(&k, "targetText") ? &t->target_text : NULL;
+    rc = 0;
+    if (dst && m.t == RTM_PUSH__V_STR) *dst = m.str;
+    else if (dst && m.t != RTM_PUSH__V_NULL) {
+      snprintf(r->what, sizeof r->what, "field 'msg': translation member '%.*s' is not a string", (int)k.len, k.ptr);
+      return RTM_PUSH_E_FIELD_TYPE;
+    }
+  }
+  if (rc < 0) { memcpy(r->what, sub.what, sizeof r->what); return rc; }
+  ev->msg_is_translation = 1;
+  ev->msg = t->target_text.len ? t->target_text : t->source_text;
+  return 0;
+}
+/* Decode the payload's members into ev, keeping only the fields in `allowed`. */
+static int rtm_push__decode_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t allowed) {
+  rtm_push_str k;
+  rtm_push__val v;
+  int rc;
+  while ((rc = rtm_push__rd_next(r, &k, &v)) == 1) {
+    int bit = k.ptr ? rtm_push__find_field(k.ptr, k.len) : -1;
+    const char *fname;
+    if (bit < 0 || !(allowed & (1u << bit)) || v.t == RTM_PUSH__V_NULL) continue;
+    fname = rtm_push__fielddefs[bit].name;
+    switch (rtm_push__fielddefs[bit].type) {
+      case RTM_PUSH__T_INT64: rc = rtm_push__val_int64(r, &v, fname, rtm_push__i64_slot(ev, bit)); break;
+      case RTM_PUSH__T_INT32: {
+        int64_t x = 0;
+        rc = rtm_push__val_int64(r, &v, fname, &x);
+        if (!rc && (x < INT32_MIN || x > INT32_MAX)) {
+          snprintf(r->what, sizeof r->what, "field '%s': out of the int32 range", fname);
+          rc = RTM_PUSH_E_FIELD_RANGE;
+        }
+        ev->mtype = (int32_t)x;
+        break;
+      }
+      case RTM_PUSH__T_STR: rc = rtm_push__val_str(r, &v, fname, &ev->attrs); break;
+      default: /* MSG */
+        ev->msg_is_translation = 0;
+        if (v.t == RTM_PUSH__V_MAP) rc = rtm_push__decode_translation(r, &v, ev);
+        else rc = rtm_push__val_str(r, &v, fname, &ev->msg);
+        break;
+    }
+    if (rc) return rc;
+    ev->fields |= 1u << bit;
+  }
+  return rc;
+}
+/* File msg: a bare URL, or JSON text {"url":..., "size":..., "surl":...}. */
+static void rtm_push__decode_file(rtm_push *s, rtm_push_event *ev) {
+  rtm_push__rd r;
+  rtm_push_str k;
+  rtm_push__val v;
+  const char *m = ev->msg.ptr;
+  size_t i = 0;
+  if (!(ev->fields & RTM_PUSH_F_MSG) || ev->msg_is_translation || ev->msg.binary) return;
+  while (i < ev->msg.len && (m[i] == ' ' || m[i] == '\t' || m[i] == '\n' || m[i] == '\r')) i++;
+  if (i == ev->msg.len || m[i] != '{') {
+    ev->file.url = ev->msg;
+    ev->has_file = 1;
+    return;
+  }
+  if (rtm_push__rd_open(&r, s, (const uint8_t *)m, ev->msg.len, 0)) return;
+  while (rtm_push__rd_next(&r, &k, &v) == 1) {
+    if (rtm_push__key_is(&k, "url") && v.t == RTM_PUSH__V_STR) ev->file.url = v.str;
+    else if (rtm_push__key_is(&k, "surl") && v.t == RTM_PUSH__V_STR) ev->file.surl = v.str;
+    else if (rtm_push__key_is(&k, "size") && v.t == RTM_PUSH__V_INT) { ev->file.size = v.i; ev->file.has_size = 1; }
+    else if (rtm_push__key_is(&k, "size") && v.t == RTM_PUSH__V_STR && !v.str.binary &&
+             rtm_push_parse_int64(v.str.ptr, v.str.len, &ev->file.size) == 0) ev->file.has_size = 1;
+  }
+  ev->has_file = 1;
+}
+/* attrs JSON {"excludedUids":[...]} naming our uid (string or number)? */
+static int rtm_push__excluded(rtm_push *s, const rtm_push_event *ev) {
+  rtm_push__rd r, arr;
+  rtm_push_str k;
+  rtm_push__val v, e;
+  const char *a = ev->attrs.ptr;
+  size_t n = ev->attrs.len, i;
+  int found = 0;
+  if (!(ev->fields & RTM_PUSH_F_ATTRS) || n < 14 || ev->attrs.binary) return 0;
+  for (i = 0; i + 12 <= n && !found; i++) found = memcmp(a + i, "excludedUids", 12) == 0;
+  if (!found) return 0;
+  if (rtm_push__rd_open(&r, s, (const uint8_t *)a, n, 0)) return 0;
+  while (rtm_push__rd_next(&r, &k, &v) == 1) {
+    if (!rtm_push__key_is(&k, "excludedUids") || v.t != RTM_PUSH__V_ARRAY) continue;
+    /* walk the array's elements with a JSON reader positioned inside it */
+    memset(&arr, 0, sizeof arr);
+    arr.s = s;
+    arr.p = v.raw + 1;
+    arr.end = v.raw_end - 1;
+    arr.max_depth = s->cfg.limits.max_depth;
+    for (;;) {
+      int64_t x;
+      rtm_push__json_ws(&arr);
+      if (arr.p >= arr.end) break;
+      if (*arr.p == ',') { arr.p++; continue; }
+      if (rtm_push__json_value(&arr, &e, 1)) break;
+      if (e.t == RTM_PUSH__V_INT && e.i == s->cfg.uid) return 1;
+      if (e.t == RTM_PUSH__V_STR && !e.str.binary && rtm_push_parse_int64(e.str.ptr, e.str.len, &x) == 0 &&
+          x == s->cfg.uid)
+        return 1;
+    }
+  }
+  return 0;
+}
+
+/* >>dedup: bounded table of (category, target, from, mid), oldest evicted ------------------------ */
+static uint32_t rtm_push__dd_hash(const rtm_push__dent *e) {
+  uint64_t h = (uint64_t)e->mid * 0x9E3779B97F4A7C15ull;
+  h ^= (uint64_t)e->from * 0xC2B2AE3D27D4EB4Full + (h >> 31);
+  h ^= (uint64_t)e->target * 0x165667B19E3779F9ull + e->cat;
+  h ^= h >> 29;
+  h *= 0xBF58476D1CE4E5B9ull;
+  h ^= h >> 32;
+  return (uint32_t)h;
+}
+static int rtm_push__dd_same(const rtm_push__dent *a, const rtm_push__dent *b) {
+  return a->cat == b->cat && a->target == b->target && a->from == b->from && a->mid == b->mid;
+}
+static void rtm_push__dd_evict_head(rtm_push *s) {
+  uint32_t ri = s->dd_head, i, j;
+  const rtm_push__dent *e = &s->dd_ring[ri];
+  i = rtm_push__dd_hash(e) & s->dd_mask;
+  while (s->dd_idx[i] != ri + 1) i = (i + 1) & s->dd_mask;
+  j = i; /* backward-shift deletion (linear probing) */
+  for (;;) {
+    uint32_t home;
+    j = (j + 1) & s->dd_mask;
+    if (!s->dd_idx[j]) break;
+    home = rtm_push__dd_hash(&s->dd_ring[s->dd_idx[j] - 1]) & s->dd_mask;
+    if (((j - home) & s->dd_mask) >= ((j - i) & s->dd_mask)) {
+      s->dd_idx[i] = s->dd_idx[j];
+      i = j;
+    }
+  }
+  s->dd_idx[i] = 0;
+  s->dd_head = (s->dd_head + 1) % s->cfg.limits.dedup_capacity;
+  s->dd_count--;
+}
+/* 1 = duplicate, 0 = new (remembered), <0 = error */
+static int rtm_push__dd_check(rtm_push *s, const rtm_push_event *ev) {
+  rtm_push__dent key;
+  uint32_t cap = s->cfg.limits.dedup_capacity, i;
+  uint64_t ttl = s->cfg.limits.dedup_ttl_ms;
+  if (!s->dd_ring) {
+    uint32_t slots = 2;
+    while (slots < cap * 2) slots <<= 1;
+    s->dd_ring = (rtm_push__dent *)rtm_push__alloc(&s->cfg.allocator, sizeof(rtm_push__dent) * cap);
+    s->dd_idx = (uint32_t *)rtm_push__alloc(&s->cfg.allocator, sizeof(uint32_t) * slots);
+    if (!s->dd_ring || !s->dd_idx) {
+      rtm_push__dealloc(&s->cfg.allocator, s->dd_ring);
+      rtm_push__dealloc(&s->cfg.allocator, s->dd_idx);
+      s->dd_ring = NULL;
+      s->dd_idx = NULL;
+      return RTM_PUSH_E_NOMEM;
+    }
+    memset(s->dd_idx, 0, sizeof(uint32_t) * slots);
+    s->dd_mask = slots - 1;
+  }
+  while (s->dd_count && s->dd_ring[s->dd_head].t + ttl <= s->now) rtm_push__dd_evict_head(s);
+  memset(&key, 0, sizeof key);
+  key.cat = (uint32_t)ev->category;
+  key.target = ev->category == RTM_PUSH_CAT_P2P ? ev->to
+             : ev->category == RTM_PUSH_CAT_GROUP ? ev->gid
+             : ev->category == RTM_PUSH_CAT_ROOM ? ev->rid : 0;
+  key.from = ev->from;
+  key.mid = ev->mid;
+  key.t = s->now;
+  for (i = rtm_push__dd_hash(&key) & s->dd_mask; s->dd_idx[i]; i = (i + 1) & s->dd_mask)
+    if (rtm_push__dd_same(&s->dd_ring[s->dd_idx[i] - 1], &key)) return 1;
+  if (s->dd_count == cap) {
+    rtm_push__dd_evict_head(s);
+    for (i = rtm_push__dd_hash(&key) & s->dd_mask; s->dd_idx[i]; i = (i + 1) & s->dd_mask) {}
+  }
+  {
+    uint32_t ri = (s->dd_head + s->dd_count) % cap;
+    s->dd_ring[ri] = key;
+    s->dd_idx[i] = ri + 1;
+    s->dd_count++;
+  }
+  return 0;
+}
+
+/* >>output ------------------------------------------------------------------------------------- */
+static int rtm_push__out_append(rtm_push *s, const void *p, size_t n) {
+  size_t pending = s->out.len - s->out_off;
+  if (n > s->cfg.limits.max_output || pending > s->cfg.limits.max_output - n) return RTM_PUSH_E_OUTPUT_FULL;
+  if (s->out_off && s->out.len + n > s->out.cap) { /* compact before growing */
+    memmove(s->out.p, s->out.p + s->out_off, pending);
+    s->out.len = pending;
+    s->out_off = 0;
+  }
+  return rtm_push__append(s, &s->out, p, n) ? RTM_PUSH_E_NOMEM : 0;
+}
+static int rtm_push__random(rtm_push *s, unsigned char *buf, size_t n) {
+  return mbedtls_ctr_drbg_random(&s->drbg, buf, n) ? RTM_PUSH_E_RANDOM : 0;
+}
+
+/* >>ws: wslay below, with a header pre-parser in front of it ------------------------------------ */
+/* The pre-parser sees every frame header before wslay does: it enforces limits.max_frame before any
+   buffering and repairs the FPNN server's 126-byte framing bug (`82 7E` + payload, no 16-bit length). */
+static int rtm_push__fx_header(rtm_push *s) {
+  const uint8_t *h = s->fx_hdr;
+  unsigned n = s->fx_hlen, l7, need;
+  uint64_t len;
+  if (n < 2) return 0;
+  l7 = h[1] & 0x7f;
+  need = 2 + (l7 == 126 ? 2 : l7 == 127 ? 8 : 0) + ((h[1] & 0x80) ? 4 : 0);
+  if (l7 == 126 && !(h[1] & 0x80) && !s->cfg.strict_framing) {
+    if (n < 6) return 0;
+    if (memcmp(h + 2, "FPNN", 4) == 0) {
+      uint8_t fixed[8];
+      fixed[0] = h[0]; fixed[1] = 126; fixed[2] = 0; fixed[3] = 126;
+      memcpy(fixed + 4, "FPNN", 4);
+      memcpy(s->fx_inj, fixed, 8);
+      s->fx_inj_len = 8;
+      s->fx_inj_off = 0;
+      s->fx_left = 122;
+      s->fx_in_payload = 1;
+      s->fixed_126++;
+      return 1;
+    }
+  }
+  if (n < need) return 0;
+  len = l7 == 126 ? rtm_push__be(h + 2, 2) : l7 == 127 ? rtm_push__be(h + 2, 8) : l7;
+  if ((l7 == 126 && len < 126) || (l7 == 127 && (len >> 63 || len <= 0xffff)))
+    return rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "WebSocket frame length not minimally encoded");
+  if (len > s->cfg.limits.max_frame)
+    return rtm_push__fail(s, RTM_PUSH_E_WS_FRAME_TOO_LARGE, "WebSocket frame of %llu bytes exceeds limits.max_frame (%llu)",
+                          (unsigned long long)len, (unsigned long long)s->cfg.limits.max_frame);
+  memcpy(s->fx_inj, h, n);
+  s->fx_inj_len = n;
+  s->fx_inj_off = 0;
+  s->fx_left = len - (n - need); /* n > need only in the 126 look-ahead case, where len >= 126 */
+  s->fx_in_payload = s->fx_left > 0;
+  return 1;
+}
+static ssize_t rtm_push__ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags, void *u) {
+  rtm_push *s = (rtm_push *)u;
+  size_t w = 0;
+  (void)flags;
+  while (w < len && !rtm_push__ended(s)) {
+    size_t k;
+    if (s->fx_inj_off < s->fx_inj_len) {
+      k = RTM_PUSH__MIN(len - w, (size_t)(s->fx_inj_len - s->fx_inj_off));
+      memcpy(buf + w, s->fx_inj + s->fx_inj_off, k);
+      s->fx_inj_off += (unsigned)k;
+      w += k;
+      continue;
+    }
+    if (!s->ws_in_len) break;
+    if (s->fx_in_payload) {
+      k = RTM_PUSH__MIN(len - w, s->ws_in_len);
+      if ((uint64_t)k > s->fx_left) k = (size_t)s->fx_left;
+      memcpy(buf + w, s->ws_in, k);
+      s->ws_in += k;
+      s->ws_in_len -= k;
+      s->fx_left -= k;
+      if (!s->fx_left) s->fx_in_payload = 0;
+      w += k;
+      continue;
+    }
+    s->fx_hdr[s->fx_hlen++] = *s->ws_in++;
+    s->ws_in_len--;
+    if (rtm_push__fx_header(s) > 0) s->fx_hlen = 0;
+  }
+  if (w == 0) {
+    wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+    return -1;
+  }
+  return (ssize_t)w;
+}
+static ssize_t rtm_push__ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int flags, void *u) {
+  rtm_push *s = (rtm_push *)u;
+  int rc = rtm_push__out_append(s, data, len);
+  (void)flags;
+  if (rc) {
+    rtm_push__fail(s, rc, rc == RTM_PUSH_E_NOMEM ? NULL
+                          : "pending output exceeds limits.max_output (%llu bytes): drain it",
+                   (unsigned long long)s->cfg.limits.max_output);
+    wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+    return -1;
+  }
+  return (ssize_t)len;
+}
+static int rtm_push__ws_genmask_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, void *u) {
+  (void)ctx;
+  return rtm_push__random((rtm_push *)u, buf, len) ? -1 : 0;
+}
+static int rtm_push__fpnn_input(rtm_push *s, const uint8_t *p, size_t n);
+static void rtm_push__ws_frame_start_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_frame_recv_start_arg *a,
+                                        void *u) {
+  rtm_push *s = (rtm_push *)u;
+  (void)ctx;
+  s->ws_data_frame = a->opcode < 8;
+}
+static void rtm_push__ws_frame_chunk_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_frame_recv_chunk_arg *a,
+                                        void *u) {
+  rtm_push *s = (rtm_push *)u;
+  (void)ctx;
+  if (s->ws_data_frame && !rtm_push__ended(s) && a->data_length) rtm_push__fpnn_input(s, a->data, a->data_length);
+}
+static void rtm_push__on_peer_close(rtm_push *s, uint16_t code, const uint8_t *reason, size_t n);
+static void rtm_push__ws_msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *a, void *u) {
+  (void)ctx;
+  if (a->opcode == WSLAY_CONNECTION_CLOSE) {
+    const uint8_t *reason = a->msg_length > 2 ? a->msg + 2 : NULL;
+    rtm_push__on_peer_close((rtm_push *)u, a->status_code, reason, reason ? a->msg_length - 2 : 0);
+  }
+}
+static void rtm_push__ws_flush(rtm_push *s) {
+  if (s->ws && wslay_event_want_write(s->ws) && wslay_event_send(s->ws) != 0 && !rtm_push__ended(s))
+    rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "WebSocket send failed");
+}
+static void rtm_push__queue_ws_close(rtm_push *s, uint16_t code) {
+  if (!s->ws || s->ws_close_queued || s->phase != RTM_PUSH__PH_WS) return;
+  s->ws_close_queued = 1;
+  if (wslay_event_queue_close(s->ws, code, NULL, 0) == 0) rtm_push__ws_flush(s);
+}
+static int rtm_push__ws_input(rtm_push *s, const uint8_t *p, size_t n) {
+  int rc;
+  s->ws_in = p;
+  s->ws_in_len = n;
+  rc = wslay_event_recv(s->ws);
+  s->ws_in = NULL;
+  s->ws_in_len = 0;
+  if (!rtm_push__ended(s)) {
+    if (rc == WSLAY_ERR_NOMEM) rtm_push__fail(s, RTM_PUSH_E_NOMEM, NULL);
+    else if (rc != 0 || (!wslay_event_get_read_enabled(s->ws) && !wslay_event_get_close_received(s->ws)))
+      rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL,
+                     "WebSocket protocol error from the server (bad opcode, reserved bits, masked or "
+                     "fragmented control frame, or continuation out of place)");
+  }
+  rtm_push__ws_flush(s);
+  return rtm_push__ended(s) && s->state == RTM_PUSH_STATE_FAILED ? s->err : 0;
+}
+
+/* >>fpnn: package stream -> quests and answers -------------------------------------------------- */
+static int rtm_push__send_package(rtm_push *s, int mtype, int flag, uint32_t seq, const char *method,
+                                  const void *payload, size_t plen) {
+  size_t ml = method ? strlen(method) : 0, hl = mtype == 0 ? 12 : 16;
+  uint8_t *h;
+  int rc;
+  if (plen > UINT32_MAX || ml > 255) return RTM_PUSH_E_INVALID_ARG;
+  s->tx.len = 0;
+  if (rtm_push__reserve(s, &s->tx, hl + ml + plen)) return RTM_PUSH_E_NOMEM;
+  h = s->tx.p;
+  memcpy(h, "FPNN", 4);
+  h[4] = 1;
+  h[5] = (uint8_t)flag;
+  h[6] = (uint8_t)mtype;
+  h[7] = (uint8_t)(mtype == 2 ? 0 : ml);
+  rtm_push__put_le32(h + 8, (uint32_t)plen);
+  if (mtype) rtm_push__put_le32(h + 12, seq);
+  if (ml) memcpy(h + hl, method, ml);
+  if (plen) memcpy(h + hl + ml, payload, plen);
+  s->tx.len = hl + ml + plen;
+  if (s->phase == RTM_PUSH__PH_FPNN) return rtm_push__out_append(s, s->tx.p, s->tx.len);
+  {
+    struct wslay_event_msg m;
+    m.opcode = WSLAY_BINARY_FRAME;
+    m.msg = s->tx.p;
+    m.msg_length = s->tx.len;
+    rc = wslay_event_queue_msg(s->ws, &m);
+    if (rc == WSLAY_ERR_NOMEM) return RTM_PUSH_E_NOMEM;
+    if (rc) return RTM_PUSH_E_STATE; /* close already queued */
+    rtm_push__ws_flush(s);
+    return rtm_push__ended(s) && s->state == RTM_PUSH_STATE_FAILED ? s->err : 0;
+  }
+}
+static int rtm_push__send_or_fail(rtm_push *s, int rc) {
+  if (rc == RTM_PUSH_E_NOMEM || rc == RTM_PUSH_E_OUTPUT_FULL) return rtm_push__fail(s, rc, NULL);
+  return rc;
+}
+static void rtm_push__handle_quest(rtm_push *s, const uint8_t *pkg, int twoway, int flag, uint32_t seq,
+                                   const char *method, size_t mlen, const uint8_t *payload, size_t plen);
+static void rtm_push__handle_answer(rtm_push *s, int flag, int status, uint32_t seq, const uint8_t *payload,
+                                    size_t plen);
+
+/* Validates a 12-byte header; returns the package size or 0 after failing the session. */
+static size_t rtm_push__fpnn_check(rtm_push *s, const uint8_t *h) {
+  uint32_t psize = rtm_push__le32(h + 8);
+  uint64_t total;
+  if (memcmp(h, "FPNN", 4) != 0) {
+    rtm_push__fail(s, RTM_PUSH_E_FPNN_HEADER, "FPNN package: bad magic %02x %02x %02x %02x", h[0], h[1], h[2], h[3]);
+    return 0;
+  }
+  if (h[4] > 1) { rtm_push__fail(s, RTM_PUSH_E_FPNN_HEADER, "FPNN package: unsupported version %u", h[4]); return 0; }
+  if (h[5] != 0x40 && h[5] != 0x80) {
+    rtm_push__fail(s, RTM_PUSH_E_FPNN_HEADER, "FPNN package: unsupported flag 0x%02x (compressed, encrypted or unknown encoding)", h[5]);
+    return 0;
+  }
+  if (h[6] > 2) { rtm_push__fail(s, RTM_PUSH_E_FPNN_HEADER, "FPNN package: unknown mtype %u", h[6]); return 0; }
+  if (h[6] != 2 && h[7] == 0) { rtm_push__fail(s, RTM_PUSH_E_FPNN_HEADER, "FPNN quest with an empty method name"); return 0; }
+  total = (uint64_t)(h[6] == 0 ? 12 : 16) + (h[6] == 2 ? 0 : h[7]) + psize;
+  if (total > s->cfg.limits.max_package) {
+    rtm_push__fail(s, RTM_PUSH_E_FPNN_TOO_LARGE, "FPNN package of %llu bytes exceeds limits.max_package (%llu)",
+                   (unsigned long long)total, (unsigned long long)s->cfg.limits.max_package);
+    return 0;
+  }
+  return (size_t)total;
+}
+static void rtm_push__fpnn_package(rtm_push *s, const uint8_t *p, size_t total) {
+  int mt = p[6], flag = p[5];
+  uint32_t psize = rtm_push__le32(p + 8);
+  if (mt == 2) {
+    rtm_push__handle_answer(s, flag, p[7], rtm_push__le32(p + 12), p + 16, psize);
+  } else {
+    size_t hl = mt == 1 ? 16 : 12;
+    rtm_push__handle_quest(s, p, mt == 1, flag, mt == 1 ? rtm_push__le32(p + 12) : 0, (const char *)p + hl, p[7],
+                           p + hl + p[7], psize);
+  }
+  (void)total;
+}
+static int rtm_push__fpnn_input(rtm_push *s, const uint8_t *p, size_t n) {
+  while (n && !rtm_push__ended(s)) {
+    size_t k;
+    if (s->pkg.len == 0 && n >= 12) { /* zero copy when the whole package is here */
+      size_t total = rtm_push__fpnn_check(s, p);
+      if (!total) break;
+      if (n >= total) {
+        rtm_push__fpnn_package(s, p, total);
+        p += total;
+        n -= total;
+        continue;
+      }
+      s->pkg_total = total;
+    }
+    if (s->pkg.len < 12) {
+      k = RTM_PUSH__MIN(12 - s->pkg.len, n);
+      if (rtm_push__append(s, &s->pkg, p, k)) return rtm_push__fail(s, RTM_PUSH_E_NOMEM, NULL);
+      p += k;
+      n -= k;
+      if (s->pkg.len < 12) break;
+      if (!(s->pkg_total = rtm_push__fpnn_check(s, s->pkg.p))) break;
+    }
+    k = RTM_PUSH__MIN(s->pkg_total - s->pkg.len, n);
+    if (rtm_push__append(s, &s->pkg, p, k)) return rtm_push__fail(s, RTM_PUSH_E_NOMEM, NULL);
+    p += k;
+    n -= k;
+    if (s->pkg.len == s->pkg_total) {
+      s->pkg.len = 0; /* the bytes stay valid until the next append */
+      rtm_push__fpnn_package(s, s->pkg.p, s->pkg_total);
+      s->pkg_total = 0;
+    }
+  }
+  return rtm_push__ended(s) && s->state == RTM_PUSH_STATE_FAILED ? s->err : 0;
+}
+
+/* >>session: quests from the gate, answers to ours, login, close -------------------------------- */
+static void rtm_push__ev_init(rtm_push_event *ev, int type) {
+  memset(ev, 0, sizeof *ev);
+  ev->type = (rtm_push_event_type)type;
+  ev->name = rtm_push__evdefs[type].name;
+  ev->category = (rtm_push_category)rtm_push__evdefs[type].cat;
+  ev->kind = (rtm_push_kind)rtm_push__evdefs[type].kind;
+  ev->ok = -1;
+}
+static int rtm_push__route(int type, int32_t mtype) {
+  int off = mtype == 30 ? 1 : mtype == 31 ? 2 : mtype == 32 ? 3 : (mtype >= 40 && mtype <= 50) ? 4 : 0;
+  return type + off; /* the table keeps MSG, CHAT, AUDIO, CMD, FILE together per category */
+}
+static void rtm_push__handle_quest(rtm_push *s, const uint8_t *pkg, int twoway, int flag, uint32_t seq,
+                                   const char *method, size_t mlen, const uint8_t *payload, size_t plen) {
+  rtm_push_event ev;
+  rtm_push__rd r;
+  int type, rc;
+  (void)pkg;
+  if (twoway) { /* answer at once, before anything can go wrong, in the quest's own encoding */
+    static const uint8_t empty_json[2] = {'{', '}'}, empty_mp[1] = {0x80};
+    rc = rtm_push__send_package(s, 2, flag, seq, NULL, flag == 0x80 ? empty_mp : empty_json, flag == 0x80 ? 1 : 2);
+    if (rtm_push__send_or_fail(s, rc) && rtm_push__ended(s)) return;
+  }
+  type = rtm_push__find_event(method, mlen);
+  rtm_push__ev_init(&ev, type);
+  ev.method.ptr = method;
+  ev.method.len = mlen;
+  ev.method.binary = !rtm_push__utf8_valid((const uint8_t *)method, mlen);
+  ev.seq = seq;
+  ev.twoway = twoway;
+  ev.encoding = (rtm_push_encoding)flag;
+  ev.payload.ptr = (const char *)payload;
+  ev.payload.len = plen;
+  ev.payload.binary = flag == 0x80;
+  if (type == RTM_PUSH_EV_UNKNOWN) { rtm_push__emit(s, &ev); return; }
+  s->scratch.len = 0;
+  if (rtm_push__reserve(s, &s->scratch, plen * 2 + 64)) { rtm_push__fail(s, RTM_PUSH_E_NOMEM, NULL); return; }
+  rc = rtm_push__rd_open(&r, s, payload, plen, flag == 0x80);
+  if (!rc) rc = rtm_push__decode_fields(&r, &ev, rtm_push__evdefs[type].fields);
+  if (rc < 0) {
+    rtm_push__warn(s, rc, "%.*s (seq %u) dropped: %s", (int)RTM_PUSH__MIN(mlen, 40), method, (unsigned)seq, r.what);
+    return;
+  }
+  if (rtm_push__evdefs[type].kind == RTM_PUSH_KIND_MSG && (ev.fields & RTM_PUSH_F_MTYPE)) {
+    int routed = rtm_push__route(type, ev.mtype);
+    ev.type = (rtm_push_event_type)routed;
+    ev.name = rtm_push__evdefs[routed].name;
+    ev.kind = (rtm_push_kind)rtm_push__evdefs[routed].kind;
+  }
+  if (ev.kind == RTM_PUSH_KIND_FILE) rtm_push__decode_file(s, &ev);
+  if (ev.category != RTM_PUSH_CAT_NONE) {
+    if (rtm_push__excluded(s, &ev)) return;
+    if (!s->cfg.no_dedup && (ev.fields & RTM_PUSH_F_MID) && ev.mid != 0) {
+      rc = rtm_push__dd_check(s, &ev);
+      if (rc < 0) { rtm_push__fail(s, rc, NULL); return; }
+      if (rc) return;
+    }
+  }
+  if (ev.kind == RTM_PUSH_KIND_PING && s->cfg.ping_timeout_ms != UINT32_MAX)
+    s->ping_deadline = s->now + s->cfg.ping_timeout_ms;
+  rtm_push__emit(s, &ev);
+  if (ev.kind == RTM_PUSH_KIND_KICKOUT && !rtm_push__ended(s)) {
+    s->kicked = 1;
+    s->state = RTM_PUSH_STATE_CLOSING;
+    s->ping_deadline = RTM_PUSH__NO_DEADLINE;
+    s->close_deadline = s->now + s->cfg.close_timeout_ms;
+    rtm_push__queue_ws_close(s, 1000);
+  }
+}
+/* ok / code / ex / gate of an answer payload */
+static void rtm_push__decode_answer(rtm_push *s, rtm_push_event *ev, int flag, const uint8_t *payload, size_t plen) {
+  rtm_push__rd r;
+  rtm_push_str k;
+  rtm_push__val v;
+  s->scratch.len = 0;
+  if (rtm_push__reserve(s, &s->scratch, plen * 2 + 64)) return;
+  if (rtm_push__rd_open(&r, s, payload, plen, flag == 0x80)) return;
+  while (rtm_push__rd_next(&r, &k, &v) == 1) {
+    if (rtm_push__key_is(&k, "ok") && v.t == RTM_PUSH__V_BOOL) ev->ok = v.b;
+    else if (rtm_push__key_is(&k, "code") && v.t == RTM_PUSH__V_INT) ev->code = v.i;
+    else if (rtm_push__key_is(&k, "ex") && v.t == RTM_PUSH__V_STR) ev->ex = v.str;
+    else if (rtm_push__key_is(&k, "gate") && v.t == RTM_PUSH__V_STR) ev->gate = v.str;
+  }
+}
+static void rtm_push__send_close_now(rtm_push *s) {
+  s->bye_deadline = RTM_PUSH__NO_DEADLINE;
+  s->close_deadline = s->now + s->cfg.close_timeout_ms;
+  if (s->phase == RTM_PUSH__PH_FPNN) { rtm_push__finish(s, 0); return; } /* the host closes its WebSocket */
+  rtm_push__queue_ws_close(s, 1000);
+}
+static void rtm_push__handle_answer(rtm_push *s, int flag, int status, uint32_t seq, const uint8_t *payload,
+                                    size_t plen) {
+  rtm_push_event ev;
+  int is_auth = s->auth_pending && seq == s->auth_seq, is_bye = s->bye_pending && seq == s->bye_seq;
+  rtm_push__ev_init(&ev, is_auth ? RTM_PUSH_EV_LOGIN : RTM_PUSH_EV_ANSWER);
+  ev.seq = seq;
+  ev.status = status;
+  ev.encoding = (rtm_push_encoding)flag;
+  ev.payload.ptr = (const char *)payload;
+  ev.payload.len = plen;
+  ev.payload.binary = flag == 0x80;
+  rtm_push__decode_answer(s, &ev, flag, payload, plen);
+  if (is_auth) {
+    s->auth_pending = 0;
+    s->login_deadline = RTM_PUSH__NO_DEADLINE;
+    if (status == 0 && ev.ok == 1) {
+      s->state = RTM_PUSH_STATE_READY;
+      if (s->cfg.ping_timeout_ms != UINT32_MAX) s->ping_deadline = s->now + s->cfg.ping_timeout_ms;
+      rtm_push__emit(s, &ev);
+      return;
+    }
+    if (status == 0) {
+      ev.ok = 0;
+      ev.error = RTM_PUSH_E_LOGIN_REFUSED;
+      ev.code = 200027;
+    } else {
+      ev.ok = 0;
+      ev.error = RTM_PUSH_E_LOGIN_ERROR;
+    }
+    ev.message = rtm_push_strerror(ev.error);
+    ev.fatal = 1;
+    rtm_push__emit(s, &ev);
+    if (status == 0)
+      rtm_push__fail(s, RTM_PUSH_E_LOGIN_REFUSED, "login refused: the gate answered ok:false (invalid token, RTM 200027)%s%.*s",
+                     ev.gate.len ? "; gate " : "", (int)RTM_PUSH__MIN(ev.gate.len, 100), ev.gate.ptr ? ev.gate.ptr : "");
+    else
+      rtm_push__fail(s, RTM_PUSH_E_LOGIN_ERROR, "login failed: FPNN error answer status %d, code %lld: %.*s", status,
+                     (long long)ev.code, (int)RTM_PUSH__MIN(ev.ex.len, 150), ev.ex.ptr ? ev.ex.ptr : "");
+    return;
+  }
+  if (is_bye) s->bye_pending = 0;
+  if (!is_bye && !s->cfg.no_login) {
+    rtm_push__warn(s, RTM_PUSH_E_FPNN_UNEXPECTED_ANSWER, "answer with seq %u matches no pending quest", (unsigned)seq);
+    return;
+  }
+  rtm_push__emit(s, &ev);
+  if (is_bye && !rtm_push__ended(s)) rtm_push__send_close_now(s);
+}
+static int rtm_push__send_auth(rtm_push *s) {
+  cJSON *o = cJSON_CreateObject(), *attrs;
+  char num[24], *txt = NULL;
+  int rc = RTM_PUSH_E_NOMEM;
+  size_t i;
+  num[rtm_push__i64_to_str(s->cfg.uid, num)] = 0;
+  if (!o) return rc;
+  if (!cJSON_AddItemToObject(o, "pid", cJSON_CreateNumber((double)s->cfg.pid)) ||
+      !cJSON_AddItemToObject(o, "uid", cJSON_CreateRaw(num)) ||
+      !cJSON_AddStringToObject(o, "token", s->cfg.token ? s->cfg.token : "") ||
+      !cJSON_AddStringToObject(o, "version", s->cfg.version) ||
+      (s->cfg.lang && !cJSON_AddStringToObject(o, "lang", s->cfg.lang)))
+    goto done;
+  if (s->cfg.attrs) {
+    if (!(attrs = cJSON_AddObjectToObject(o, "attrs"))) goto done;
+    for (i = 0; s->cfg.attrs[i] && s->cfg.attrs[i + 1]; i += 2)
+      if (!cJSON_AddStringToObject(attrs, s->cfg.attrs[i], s->cfg.attrs[i + 1])) goto done;
+  }
+  if (!(txt = cJSON_PrintUnformatted(o))) goto done;
+  s->auth_seq = s->next_seq++;
+  s->auth_pending = 1;
+  rc = rtm_push__send_package(s, 1, 0x40, s->auth_seq, "auth", txt, strlen(txt));
+done:
+  if (txt) cJSON_free(txt);
+  cJSON_Delete(o);
+  return rc;
+}
+/* The transport is open (101 received, or START_WS/START_FPNN): log in. */
+static void rtm_push__open(rtm_push *s) {
+  if (s->cfg.no_login) {
+    s->state = RTM_PUSH_STATE_READY;
+    s->login_deadline = RTM_PUSH__NO_DEADLINE;
+    if (s->cfg.ping_timeout_ms != UINT32_MAX && s->have_now) s->ping_deadline = s->now + s->cfg.ping_timeout_ms;
+    return;
+  }
+  s->state = RTM_PUSH_STATE_AUTHENTICATING;
+  {
+    int rc = rtm_push__send_auth(s);
+    if (rc) rtm_push__fail(s, rc, NULL);
+  }
+}
+
+/* >>upgrade: the HTTP/1.1 101 response ---------------------------------------------------------- */
+static int rtm_push__http_parse(rtm_push *s) {
+  const char *h = (const char *)s->http.p, *end = h + s->http_head_len, *line, *eol;
+  int status, got_upgrade = 0, got_conn = 0, got_accept = 0;
+  unsigned char sha[20], want[32];
+  size_t wn = 0;
+  char key[80];
+  eol = strstr(h, "\r\n");
+  if (!eol || eol > end || (size_t)(eol - h) < 12 || memcmp(h, "HTTP/1.", 7) != 0 || h[8] != ' ' ||
+      h[9] < '1' || h[9] > '5' || h[10] < '0' || h[10] > '9' || h[11] < '0' || h[11] > '9')
+    return rtm_push__fail(s, RTM_PUSH_E_HTTP_MALFORMED, "WebSocket upgrade: malformed status line: %.*s",
+                          (int)RTM_PUSH__MIN((size_t)((eol ? eol : end) - h), 80), h);
+  status = (h[9] - '0') * 100 + (h[10] - '0') * 10 + (h[11] - '0');
+  if (status != 101) return -status;
+  snprintf(key, sizeof key, "%s" RTM_PUSH__GUID, s->ws_key);
+  RTM_PUSH__SHA1((const unsigned char *)key, strlen(key), sha);
+  mbedtls_base64_encode(want, sizeof want, &wn, sha, 20);
+  for (line = eol + 2; line < end; line = eol + 2) {
+    const char *colon, *v, *ve;
+    eol = strstr(line, "\r\n");
+    if (!eol || eol >= end) break;
+    if (eol == line) break; /* blank line */
+    colon = (const char *)memchr(line, ':', (size_t)(eol - line));
+    if (!colon) return rtm_push__fail(s, RTM_PUSH_E_HTTP_MALFORMED, "WebSocket upgrade: header line without ':'");
+    v = colon + 1;
+    while (v < eol && (*v == ' ' || *v == '\t')) v++;
+    ve = eol;
+    while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t')) ve--;
+    if (rtm_push__ieq(line, (size_t)(colon - line), "upgrade")) got_upgrade = rtm_push__ieq(v, (size_t)(ve - v), "websocket");
+    else if (rtm_push__ieq(line, (size_t)(colon - line), "connection")) got_conn = rtm_push__has_token(v, (size_t)(ve - v), "upgrade");
+    else if (rtm_push__ieq(line, (size_t)(colon - line), "sec-websocket-accept"))
+      got_accept = (size_t)(ve - v) == wn && memcmp(v, want, wn) == 0 ? 1 : -1;
+  }
+  if (!got_upgrade || !got_conn)
+    return rtm_push__fail(s, RTM_PUSH_E_HTTP_MALFORMED, "WebSocket upgrade: 101 without 'Upgrade: websocket' and 'Connection: Upgrade'");
+  if (got_accept != 1)
+    return rtm_push__fail(s, RTM_PUSH_E_HTTP_ACCEPT, got_accept ? "WebSocket upgrade: Sec-WebSocket-Accept does not match the key"
+                                                              : "WebSocket upgrade: no Sec-WebSocket-Accept header");
+  return 0;
+}
+static int rtm_push__http_refused(rtm_push *s) {
+  const char *h = (const char *)s->http.p, *eol = strstr(h, "\r\n");
+  size_t body = s->http.len - s->http_head_len;
+  return rtm_push__fail(s, RTM_PUSH_E_HTTP_STATUS, "WebSocket upgrade refused: %.*s%s%.*s", (int)RTM_PUSH__MIN((size_t)(eol - h), 80), h,
+                        body ? ": " : "", (int)RTM_PUSH__MIN(body, 160), h + s->http_head_len);
+}
+static size_t rtm_push__content_length(const rtm_push *s) {
+  const char *h = (const char *)s->http.p, *end = h + s->http_head_len, *line = strstr(h, "\r\n");
+  while (line && line + 2 < end) {
+    const char *eol = strstr(line + 2, "\r\n");
+    if (!eol || eol > end) break;
+    if ((size_t)(eol - line - 2) > 15 && rtm_push__ieq(line + 2, 15, "content-length:")) {
+      size_t v = 0;
+      const char *c = line + 17;
+      while (c < eol && (*c == ' ' || *c == '\t')) c++;
+      while (c < eol && *c >= '0' && *c <= '9' && v < 1000000000) v = v * 10 + (size_t)(*c++ - '0');
+      return v;
+    }
+    line = eol;
+  }
+  return 0;
+}
+/* Consumes bytes of the HTTP response; returns how many, or a negative error. */
+static long rtm_push__http_input(rtm_push *s, const uint8_t *p, size_t n) {
+  size_t i = 0;
+  static const char crlf2[4] = {'\r', '\n', '\r', '\n'};
+  if (s->phase == RTM_PUSH__PH_HTTP_BODY) {
+    size_t k = RTM_PUSH__MIN(n, s->http_body_need);
+    if (rtm_push__append(s, &s->http, p, k)) return rtm_push__fail(s, RTM_PUSH_E_NOMEM, NULL);
+    s->http.p[s->http.len] = 0;
+    s->http_body_need -= k;
+    if (!s->http_body_need) return rtm_push__http_refused(s);
+    return (long)n;
+  }
+  while (i < n && s->http_match < 4) {
+    uint8_t c = p[i++];
+    s->http_match = c == (uint8_t)crlf2[s->http_match] ? s->http_match + 1 : (c == '\r' ? 1u : 0u);
+  }
+  if (s->http.len + i > s->cfg.limits.max_http_header)
+    return rtm_push__fail(s, RTM_PUSH_E_HTTP_HEADER_TOO_LARGE, "WebSocket upgrade: response header longer than %llu bytes",
+                          (unsigned long long)s->cfg.limits.max_http_header);
+  if (rtm_push__reserve(s, &s->http, s->cfg.limits.max_http_header * 2 + 1) || rtm_push__append(s, &s->http, p, i))
+    return rtm_push__fail(s, RTM_PUSH_E_NOMEM, NULL);
+  s->http.p[s->http.len] = 0;
+  if (s->http_match < 4) return (long)i;
+  s->http_head_len = s->http.len;
+  {
+    int rc = rtm_push__http_parse(s);
+    if (rc < 0 && rtm_push__ended(s)) return rc;
+    if (rc < 0) { /* not 101: collect the body (bounded) to report it */
+      size_t cl = rtm_push__content_length(s), room = s->cfg.limits.max_http_header;
+      s->http_body_need = RTM_PUSH__MIN(cl, room);
+      s->phase = RTM_PUSH__PH_HTTP_BODY;
+      if (!s->http_body_need) return rtm_push__http_refused(s);
+      return (long)i;
+    }
+  }
+  rtm_push__buf_free(s, &s->http);
+  s->phase = RTM_PUSH__PH_WS;
+  rtm_push__open(s);
+  return (long)i;
+}
+
+/* >>public ------------------------------------------------------------------------------------- */
+RTM_PUSH_API_IMPL const char *rtm_push_version(void) { return RTM_PUSH_VERSION_STRING; }
+
+static const char *rtm_push__copy_str(char **dst, const char *src) {
+  size_t n;
+  char *d = *dst;
+  if (!src) return NULL;
+  n = strlen(src) + 1;
+  memcpy(d, src, n);
+  *dst = d + n;
+  return d;
+}
+static void rtm_push__on_peer_close(rtm_push *s, uint16_t code, const uint8_t *reason, size_t n) {
+  if (s->state == RTM_PUSH_STATE_CLOSING) {
+    rtm_push__finish(s, s->kicked ? RTM_PUSH_E_KICKED_OUT : 0);
+    return;
+  }
+  rtm_push__fail(s, RTM_PUSH_E_WS_CLOSED, "the server closed the WebSocket (code %u%s%.*s)", (unsigned)code,
+                 n ? ": " : "", (int)RTM_PUSH__MIN(n, 120), reason ? (const char *)reason : "");
+}
+static void rtm_push__set_now(rtm_push *s, uint64_t now) {
+  s->now = now;
+  if (!s->have_now) {
+    s->have_now = 1;
+    if (s->state < RTM_PUSH_STATE_READY && !s->cfg.no_login) s->login_deadline = now + s->cfg.login_timeout_ms;
+    if (s->state == RTM_PUSH_STATE_READY && s->cfg.ping_timeout_ms != UINT32_MAX)
+      s->ping_deadline = now + s->cfg.ping_timeout_ms;
+  }
+}
+static void rtm_push__really_free(rtm_push *s) {
+  rtm_push_allocator a = s->cfg.allocator;
+  if (s->ws) wslay_event_context_free(s->ws);
+  mbedtls_ctr_drbg_free(&s->drbg);
+  if (s->own_entropy) mbedtls_entropy_free(&s->entropy);
+  rtm_push__buf_free(s, &s->out);
+  rtm_push__buf_free(s, &s->tx);
+  rtm_push__buf_free(s, &s->http);
+  rtm_push__buf_free(s, &s->pkg);
+  rtm_push__buf_free(s, &s->scratch);
+  rtm_push__dealloc(&a, s->dd_ring);
+  rtm_push__dealloc(&a, s->dd_idx);
+  rtm_push__dealloc(&a, s->strings);
+  rtm_push__dealloc(&a, s);
+}
+RTM_PUSH_API_IMPL void rtm_push_free(rtm_push *s) {
+  if (!s) return;
+  if (s->in_cb) { s->free_requested = 1; return; } /* freed when the outermost call returns */
+  rtm_push__really_free(s);
+}
+/* Every entry point that can call back ends through here. */
+static int rtm_push__leave(rtm_push *s, int rc) {
+  if (s->free_requested && !s->in_cb) {
+    rtm_push__really_free(s);
+    return RTM_PUSH_E_CLOSED;
+  }
+  return rc;
+}
+
+RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config) {
+  rtm_push_config c;
+  rtm_push *s;
+  size_t strbytes = 0, nattrs = 0, i;
+  char *sp;
+  static const char pers[] = "rtm_push";
+  if (!out || !config) return RTM_PUSH_E_INVALID_ARG;
+  *out = NULL;
+  c = *config;
+  if (!c.allocator.alloc_fn != !c.allocator.free_fn) return RTM_PUSH_E_CONFIG;
+  if (c.start == RTM_PUSH_START_HTTP && (!c.host || !*c.host)) return RTM_PUSH_E_CONFIG;
+  if ((unsigned)c.start > RTM_PUSH_START_FPNN) return RTM_PUSH_E_CONFIG;
+  if (!c.path) c.path = "/service/websocket";
+  if (c.path[0] != '/') return RTM_PUSH_E_CONFIG;
+  if (!c.port) c.port = 80;
+  if (!c.version) c.version = "C-rtm_push-" RTM_PUSH_VERSION_STRING;
+  if (!c.ping_timeout_ms) c.ping_timeout_ms = 60000;
+  if (!c.login_timeout_ms) c.login_timeout_ms = 30000;
+  if (!c.quest_timeout_ms) c.quest_timeout_ms = 5000;
+  if (!c.close_timeout_ms) c.close_timeout_ms = 2000;
+  if (!c.limits.max_package) c.limits.max_package = 8u << 20;
+  if (c.limits.max_package < 16) return RTM_PUSH_E_CONFIG;
+  if (!c.limits.max_frame) c.limits.max_frame = c.limits.max_package + 14;
+  if (!c.limits.max_http_header) c.limits.max_http_header = 16u << 10;
+  if (!c.limits.max_output) c.limits.max_output = 4u << 20;
+  if (c.limits.max_output < 512) return RTM_PUSH_E_CONFIG;
+  if (!c.limits.max_depth) c.limits.max_depth = 32;
+  if (c.limits.max_depth > 256) return RTM_PUSH_E_CONFIG;
+  if (!c.limits.dedup_capacity) c.limits.dedup_capacity = 1024;
+  if (c.limits.dedup_capacity > (1u << 24)) return RTM_PUSH_E_CONFIG;
+  if (!c.limits.dedup_ttl_ms) c.limits.dedup_ttl_ms = 20u * 60u * 1000u;
+  /* own copies of every string */
+  {
+    const char *strs[6];
+    strs[0] = c.host; strs[1] = c.path; strs[2] = c.token; strs[3] = c.lang; strs[4] = c.version; strs[5] = NULL;
+    for (i = 0; i < 5; i++) if (strs[i]) strbytes += strlen(strs[i]) + 1;
+    if (c.host && strlen(c.host) > 255) return RTM_PUSH_E_CONFIG;
+  }
+  if (c.attrs) {
+    while (c.attrs[nattrs]) {
+      if (!c.attrs[nattrs + 1]) return RTM_PUSH_E_CONFIG; /* a key without a value */
+      strbytes += strlen(c.attrs[nattrs]) + strlen(c.attrs[nattrs + 1]) + 2;
+      nattrs += 2;
+    }
+  }
+  s = (rtm_push *)rtm_push__alloc(&c.allocator, sizeof *s);
+  if (!s) return RTM_PUSH_E_NOMEM;
+  memset(s, 0, sizeof *s);
+  s->cfg = c;
+  s->strings = (char *)rtm_push__alloc(&c.allocator, strbytes + (nattrs + 2) * sizeof(char *));
+  if (!s->strings) { rtm_push__dealloc(&c.allocator, s); return RTM_PUSH_E_NOMEM; }
+  {
+    const char **av = (const char **)(void *)s->strings;
+    sp = s->strings + (nattrs + 2) * sizeof(char *);
+    s->cfg.host = rtm_push__copy_str(&sp, c.host);
+    s->cfg.path = rtm_push__copy_str(&sp, c.path);
+    s->cfg.token = rtm_push__copy_str(&sp, c.token);
+    s->cfg.lang = rtm_push__copy_str(&sp, c.lang);
+    s->cfg.version = rtm_push__copy_str(&sp, c.version);
+    if (c.attrs) {
+      for (i = 0; i < nattrs; i++) av[i] = rtm_push__copy_str(&sp, c.attrs[i]);
+      av[nattrs] = NULL;
+      s->cfg.attrs = av;
+    }
+  }
+  s->state = RTM_PUSH_STATE_CONNECTING;
+  s->next_seq = 1;
+  s->login_deadline = s->ping_deadline = s->bye_deadline = s->close_deadline = RTM_PUSH__NO_DEADLINE;
+  mbedtls_ctr_drbg_init(&s->drbg);
+  if (!c.entropy) {
+    s->own_entropy = 1;
+    mbedtls_entropy_init(&s->entropy);
+  }
+  if (mbedtls_ctr_drbg_seed(&s->drbg, c.entropy ? c.entropy : mbedtls_entropy_func,
+                            c.entropy ? c.entropy_user_data : (void *)&s->entropy, (const unsigned char *)pers,
+                            sizeof pers - 1) != 0) {
+    rtm_push__really_free(s);
+    return RTM_PUSH_E_RANDOM;
+  }
+  if (c.start != RTM_PUSH_START_FPNN) {
+    struct wslay_event_callbacks cb;
+    memset(&cb, 0, sizeof cb);
+    cb.recv_callback = rtm_push__ws_recv_cb;
+    cb.send_callback = rtm_push__ws_send_cb;
+    cb.genmask_callback = rtm_push__ws_genmask_cb;
+    cb.on_frame_recv_start_callback = rtm_push__ws_frame_start_cb;
+    cb.on_frame_recv_chunk_callback = rtm_push__ws_frame_chunk_cb;
+    cb.on_msg_recv_callback = rtm_push__ws_msg_cb;
+    if (wslay_event_context_client_init(&s->ws, &cb, s) != 0) {
+      s->ws = NULL;
+      rtm_push__really_free(s);
+      return RTM_PUSH_E_NOMEM;
+    }
+    wslay_event_config_set_no_buffering(s->ws, 1);
+    wslay_event_config_set_max_recv_msg_length(s->ws, s->cfg.limits.max_frame);
+  }
+  if (c.start == RTM_PUSH_START_HTTP) {
+    unsigned char nonce[16];
+    size_t kn = 0;
+    char req[1024];
+    int n;
+    const char *h = s->cfg.host;
+    int v6 = strchr(h, ':') != NULL && h[0] != '[';
+    if (rtm_push__random(s, nonce, sizeof nonce) ||
+        mbedtls_base64_encode((unsigned char *)s->ws_key, sizeof s->ws_key, &kn, nonce, sizeof nonce) != 0) {
+      rtm_push__really_free(s);
+      return RTM_PUSH_E_RANDOM;
+    }
+    n = snprintf(req, sizeof req,
+                 "GET %s HTTP/1.1\r\nHost: %s%s%s:%u\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
+                 s->cfg.path, v6 ? "[" : "", h, v6 ? "]" : "", (unsigned)s->cfg.port, s->ws_key);
+    if (n < 0 || (size_t)n >= sizeof req) { rtm_push__really_free(s); return RTM_PUSH_E_CONFIG; }
+    if (rtm_push__out_append(s, req, (size_t)n)) { rtm_push__really_free(s); return RTM_PUSH_E_NOMEM; }
+    s->phase = RTM_PUSH__PH_HTTP;
+  } else {
+    s->phase = c.start == RTM_PUSH_START_WS ? RTM_PUSH__PH_WS : RTM_PUSH__PH_FPNN;
+    rtm_push__open(s);
+    if (rtm_push__ended(s)) { rtm_push__really_free(s); return RTM_PUSH_E_NOMEM; }
+  }
+  *out = s;
+  return RTM_PUSH_OK;
+}
+
+static int rtm_push__enter(rtm_push *s, uint64_t now) {
+  if (!s) return RTM_PUSH_E_INVALID_ARG;
+  if (s->in_cb) return RTM_PUSH_E_IN_CALLBACK;
+  rtm_push__set_now(s, now);
+  return 0;
+}
+RTM_PUSH_API_IMPL int rtm_push_feed(rtm_push *s, const void *data, size_t len, uint64_t now_ms) {
+  const uint8_t *p = (const uint8_t *)data;
+  int rc = rtm_push__enter(s, now_ms);
+  if (rc) return rc;
+  if (!data && len) return RTM_PUSH_E_INVALID_ARG;
+  if (rtm_push__ended(s) || s->eof) return RTM_PUSH_E_CLOSED;
+  if (s->state == RTM_PUSH_STATE_CONNECTING && len) s->state = RTM_PUSH_STATE_UPGRADING;
+  while (len && !rtm_push__ended(s)) {
+    if (s->phase == RTM_PUSH__PH_HTTP || s->phase == RTM_PUSH__PH_HTTP_BODY) {
+      long k = rtm_push__http_input(s, p, len);
+      if (k < 0) break;
+      p += k;
+      len -= (size_t)k;
+    } else if (s->phase == RTM_PUSH__PH_WS) {
+      rtm_push__ws_input(s, p, len);
+      break;
+    } else {
+      rtm_push__fpnn_input(s, p, len);
+      break;
+    }
+  }
+  return rtm_push__leave(s, s->state == RTM_PUSH_STATE_FAILED ? s->err : RTM_PUSH_OK);
+}
+static int rtm_push__mid_stream(const rtm_push *s) {
+  return s->fx_hlen || s->fx_in_payload || s->pkg.len || s->pkg_total ||
+         (s->phase == RTM_PUSH__PH_HTTP && s->http.len) || s->phase == RTM_PUSH__PH_HTTP_BODY;
+}
+RTM_PUSH_API_IMPL int rtm_push_feed_eof(rtm_push *s, uint64_t now_ms) {
+  int rc = rtm_push__enter(s, now_ms);
+  if (rc) return rc;
+  if (rtm_push__ended(s) || s->eof) { s->eof = 1; return RTM_PUSH_OK; }
+  s->eof = 1;
+  if (s->phase == RTM_PUSH__PH_HTTP_BODY) rtm_push__http_refused(s);
+  else if (rtm_push__mid_stream(s))
+    rtm_push__fail(s, RTM_PUSH_E_TRUNCATED, "the connection ended inside %s (truncated)",
+                   s->phase == RTM_PUSH__PH_HTTP ? "an HTTP response" : s->pkg.len || s->pkg_total ? "an FPNN package" : "a WebSocket frame");
+  else if (s->state == RTM_PUSH_STATE_CLOSING) rtm_push__finish(s, s->kicked ? RTM_PUSH_E_KICKED_OUT : 0);
+  else if (s->cfg.no_login && s->state == RTM_PUSH_STATE_READY) rtm_push__finish(s, 0);
+  else rtm_push__fail(s, RTM_PUSH_E_EOF, "the server closed the connection (state %s)", rtm_push_state_name(s->state));
+  return rtm_push__leave(s, s->state == RTM_PUSH_STATE_FAILED ? s->err : RTM_PUSH_OK);
+}
+RTM_PUSH_API_IMPL size_t rtm_push_pending_output(rtm_push *s, const uint8_t **data) {
+  size_t n;
+  if (!s) { if (data) *data = NULL; return 0; }
+  n = s->out.len - s->out_off;
+  if (data) *data = n ? s->out.p + s->out_off : NULL;
+  if (n && s->phase == RTM_PUSH__PH_FPNN) { /* one package at a time: each is one WebSocket message */
+    if (!s->out_pkg_left) {
+      const uint8_t *h = s->out.p + s->out_off;
+      s->out_pkg_left = (size_t)(h[6] == 0 ? 12 : 16) + (h[6] == 2 ? 0 : h[7]) + rtm_push__le32(h + 8);
+    }
+    n = RTM_PUSH__MIN(n, s->out_pkg_left);
+  }
+  return n;
+}
+RTM_PUSH_API_IMPL int rtm_push_consume_output(rtm_push *s, size_t n) {
+  if (!s || n > s->out.len - s->out_off) return RTM_PUSH_E_INVALID_ARG;
+  if (s->phase == RTM_PUSH__PH_FPNN && n) {
+    rtm_push_pending_output(s, NULL);
+    if (n > s->out_pkg_left) return RTM_PUSH_E_INVALID_ARG;
+    s->out_pkg_left -= n;
+  }
+  s->out_off += n;
+  if (s->out_off == s->out.len) s->out_off = s->out.len = 0;
+  if (s->state == RTM_PUSH_STATE_CONNECTING && s->out.len == 0) s->state = RTM_PUSH_STATE_UPGRADING;
+  return RTM_PUSH_OK;
+}
+RTM_PUSH_API_IMPL uint64_t rtm_push_next_deadline(const rtm_push *s) {
+  uint64_t d = RTM_PUSH__NO_DEADLINE;
+  if (!s || rtm_push__ended(s)) return d;
+  if (s->login_deadline < d) d = s->login_deadline;
+  if (s->ping_deadline < d) d = s->ping_deadline;
+  if (s->bye_deadline < d) d = s->bye_deadline;
+  if (s->close_deadline < d) d = s->close_deadline;
+  return d;
+}
+RTM_PUSH_API_IMPL int rtm_push_tick(rtm_push *s, uint64_t now_ms) {
+  int rc = rtm_push__enter(s, now_ms);
+  if (rc) return rc;
+  if (rtm_push__ended(s)) return RTM_PUSH_OK;
+  if (now_ms >= s->login_deadline)
+    rtm_push__fail(s, RTM_PUSH_E_LOGIN_TIMEOUT, "no login answer within %u ms (state %s)", (unsigned)s->cfg.login_timeout_ms,
+                   rtm_push_state_name(s->state));
+  else if (now_ms >= s->ping_deadline)
+    rtm_push__fail(s, RTM_PUSH_E_PING_TIMEOUT, "no ping from the gate for %u ms", (unsigned)s->cfg.ping_timeout_ms);
+  else if (now_ms >= s->bye_deadline) {
+    s->bye_pending = 0;
+    rtm_push__send_close_now(s);
+  } else if (now_ms >= s->close_deadline)
+    rtm_push__finish(s, s->kicked ? RTM_PUSH_E_KICKED_OUT : 0);
+  return rtm_push__leave(s, s->state == RTM_PUSH_STATE_FAILED ? s->err : RTM_PUSH_OK);
+}
+RTM_PUSH_API_IMPL int rtm_push_close(rtm_push *s, uint64_t now_ms) {
+  int rc;
+  if (!s) return RTM_PUSH_E_INVALID_ARG;
+  rtm_push__set_now(s, now_ms);
+  if (rtm_push__ended(s) || s->state == RTM_PUSH_STATE_CLOSING) return RTM_PUSH_OK;
+  if (s->state < RTM_PUSH_STATE_AUTHENTICATING) { /* nothing established: just end */
+    rtm_push__finish(s, 0);
+    return rtm_push__leave(s, RTM_PUSH_OK);
+  }
+  s->state = RTM_PUSH_STATE_CLOSING;
+  s->login_deadline = s->ping_deadline = RTM_PUSH__NO_DEADLINE;
+  s->auth_pending = 0;
+  s->bye_seq = s->next_seq++;
+  s->bye_pending = 1;
+  s->bye_deadline = now_ms + s->cfg.quest_timeout_ms;
+  rc = rtm_push__send_package(s, 1, 0x40, s->bye_seq, "bye", "{}", 2);
+  if (rc) {
+    if (rtm_push__send_or_fail(s, rc) && rtm_push__ended(s)) return rtm_push__leave(s, rc);
+    rtm_push__send_close_now(s);
+  }
+  return rtm_push__leave(s, RTM_PUSH_OK);
+}
+RTM_PUSH_API_IMPL rtm_push_state rtm_push_get_state(const rtm_push *s) {
+  return s ? s->state : RTM_PUSH_STATE_INVALID;
+}
+RTM_PUSH_API_IMPL int rtm_push_want_read(const rtm_push *s) {
+  return s && !rtm_push__ended(s) && !s->eof;
+}
+RTM_PUSH_API_IMPL int rtm_push_want_write(const rtm_push *s) {
+  return s && s->out.len > s->out_off;
+}
+RTM_PUSH_API_IMPL int rtm_push_last_error(const rtm_push *s, const char **message) {
+  if (!s) { if (message) *message = rtm_push_strerror(RTM_PUSH_E_INVALID_ARG); return RTM_PUSH_E_INVALID_ARG; }
+  if (message) *message = s->err ? s->errmsg : "no error";
+  return s->err;
+}
+RTM_PUSH_API_IMPL const rtm_push_config *rtm_push_query_config(const rtm_push *s) { return s ? &s->cfg : NULL; }
+RTM_PUSH_API_IMPL const char *rtm_push_state_name(rtm_push_state st) {
+  switch (st) {
+    case RTM_PUSH_STATE_CONNECTING: return "connecting";
+    case RTM_PUSH_STATE_UPGRADING: return "upgrading";
+    case RTM_PUSH_STATE_AUTHENTICATING: return "authenticating";
+    case RTM_PUSH_STATE_READY: return "ready";
+    case RTM_PUSH_STATE_CLOSING: return "closing";
+    case RTM_PUSH_STATE_CLOSED: return "closed";
+    case RTM_PUSH_STATE_FAILED: return "failed";
+    default: return "invalid";
+  }
+}
+
+/* >>print: one JSON line per event (the rtm-dump / rtm-listen format) --------------------------- */
+typedef struct rtm_push__w {
+  char *buf;
+  size_t cap, n;
+} rtm_push__w;
+static void rtm_push__wr(rtm_push__w *w, const char *p, size_t n) {
+  if (w->n < w->cap) {
+    size_t k = RTM_PUSH__MIN(n, w->cap - 1 - w->n);
+    memcpy(w->buf + w->n, p, k);
+    w->buf[w->n + k] = 0;
+  }
+  w->n += n;
+}
+static void rtm_push__wz(rtm_push__w *w, const char *z) { rtm_push__wr(w, z, strlen(z)); }
+static void rtm_push__wi(rtm_push__w *w, int64_t v) {
+  char t[24];
+  rtm_push__wr(w, t, rtm_push__i64_to_str(v, t));
+}
+static void rtm_push__wjstr(rtm_push__w *w, const char *p, size_t n) {
+  static const char hex[] = "0123456789abcdef";
+  size_t i, run = 0;
+  rtm_push__wr(w, "\"", 1);
+  for (i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)p[i];
+    char e[6];
+    size_t en = 2;
+    if (c >= 0x20 && c != '"' && c != '\\') { run++; continue; }
+    rtm_push__wr(w, p + i - run, run);
+    run = 0;
+    e[0] = '\\';
+    switch (c) {
+      case '"': e[1] = '"'; break;
+      case '\\': e[1] = '\\'; break;
+      case '\b': e[1] = 'b'; break;
+      case '\f': e[1] = 'f'; break;
+      case '\n': e[1] = 'n'; break;
+      case '\r': e[1] = 'r'; break;
+      case '\t': e[1] = 't'; break;
+      default: e[1] = 'u'; e[2] = '0'; e[3] = '0'; e[4] = hex[c >> 4]; e[5] = hex[c & 15]; en = 6;
+    }
+    rtm_push__wr(w, e, en);
+  }
+  rtm_push__wr(w, p + n - run, run);
+  rtm_push__wr(w, "\"", 1);
+}
+static void rtm_push__wb64(rtm_push__w *w, const uint8_t *p, size_t n) {
+  static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  size_t i;
+  rtm_push__wr(w, "\"", 1);
+  for (i = 0; i + 2 < n; i += 3) {
+    char o[4];
+    uint32_t v = ((uint32_t)p[i] << 16) | ((uint32_t)p[i + 1] << 8) | p[i + 2];
+    o[0] = t[v >> 18]; o[1] = t[(v >> 12) & 63]; o[2] = t[(v >> 6) & 63]; o[3] = t[v & 63];
+    rtm_push__wr(w, o, 4);
+  }
+  if (i < n) {
+    char o[4];
+    uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0);
+    o[0] = t[v >> 18]; o[1] = t[(v >> 12) & 63];
+    o[2] = i + 1 < n ? t[(v >> 6) & 63] : '=';
+    o[3] = '=';
+    rtm_push__wr(w, o, 4);
+  }
+  rtm_push__wr(w, "\"", 1);
+}
+/* <sep>"key":"string"  or  <sep>"key_base64":"..." */
+static void rtm_push__wfield_sep(rtm_push__w *w, const char *sep, const char *key, const rtm_push_str *v) {
+  rtm_push__wz(w, sep);
+  rtm_push__wz(w, "\"");
+  rtm_push__wz(w, key);
+  if (v->binary) {
+    rtm_push__wz(w, "_base64\":");
+    rtm_push__wb64(w, (const uint8_t *)v->ptr, v->len);
+  } else {
+    rtm_push__wz(w, "\":");
+    rtm_push__wjstr(w, v->ptr, v->len);
+  }
+}
+static void rtm_push__wfield_str(rtm_push__w *w, const char *key, const rtm_push_str *v) {
+  rtm_push__wfield_sep(w, ",", key, v);
+}
+RTM_PUSH_API_IMPL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *buf, size_t cap) {
+  rtm_push__w w;
+  int bit;
+  w.buf = buf;
+  w.cap = buf ? cap : 0;
+  w.n = 0;
+  if (buf && cap) buf[0] = 0;
+  if (!ev) return 0;
+  switch (ev->type) {
+    case RTM_PUSH_EV_ERROR:
+      rtm_push__wz(&w, "{\"error\":");
+      rtm_push__wjstr(&w, ev->message ? ev->message : "", ev->message ? strlen(ev->message) : 0);
+      rtm_push__wz(&w, ",\"code\":");
+      rtm_push__wi(&w, ev->error);
+      rtm_push__wz(&w, "}");
+      return w.n;
+    case RTM_PUSH_EV_CLOSED:
+      rtm_push__wz(&w, "{\"event\":\"closed\",\"code\":");
+      rtm_push__wi(&w, ev->error);
+      rtm_push__wz(&w, "}");
+      return w.n;
+    case RTM_PUSH_EV_LOGIN: case RTM_PUSH_EV_ANSWER:
+      rtm_push__wz(&w, ev->type == RTM_PUSH_EV_LOGIN ? "{\"event\":\"login\"" : "{\"event\":\"answer\"");
+      if (ev->type == RTM_PUSH_EV_ANSWER) {
+        rtm_push__wz(&w, ",\"seq\":");
+        rtm_push__wi(&w, ev->seq);
+        rtm_push__wz(&w, ",\"status\":");
+        rtm_push__wi(&w, ev->status);
+      }
+      if (ev->ok >= 0) rtm_push__wz(&w, ev->ok ? ",\"ok\":true" : ",\"ok\":false");
+      if (ev->code || ev->status) {
+        rtm_push__wz(&w, ",\"code\":");
+        rtm_push__wi(&w, ev->code);
+      }
+      if (ev->ex.ptr) rtm_push__wfield_str(&w, "ex", &ev->ex);
+      if (ev->gate.ptr) rtm_push__wfield_str(&w, "gate", &ev->gate);
+      rtm_push__wz(&w, "}");
+      return w.n;
+    default: break;
+  }
+  rtm_push__wz(&w, "{\"event\":\"");
+  rtm_push__wz(&w, ev->type == RTM_PUSH_EV_UNKNOWN ? "unknown" : ev->name);
+  rtm_push__wz(&w, "\"");
+  rtm_push__wfield_str(&w, "method", &ev->method);
+  if (ev->twoway) {
+    rtm_push__wz(&w, ",\"seq\":");
+    rtm_push__wi(&w, ev->seq);
+  }
+  rtm_push__wz(&w, ev->twoway ? ",\"twoway\":true" : ",\"twoway\":false");
+  for (bit = 0; bit < RTM_PUSH__FBIT_COUNT; bit++) {
+    const char *name = rtm_push__fielddefs[bit].name;
+    if (!(ev->fields & (1u << bit))) continue;
+    switch (rtm_push__fielddefs[bit].type) {
+      case RTM_PUSH__T_INT64:
+        rtm_push__wz(&w, ",\"");
+        rtm_push__wz(&w, name);
+        rtm_push__wz(&w, "\":\"");
+        rtm_push__wi(&w, *rtm_push__i64_slot((rtm_push_event *)(uintptr_t)ev, bit));
+        rtm_push__wz(&w, "\"");
+        break;
+      case RTM_PUSH__T_INT32:
+        rtm_push__wz(&w, ",\"");
+        rtm_push__wz(&w, name);
+        rtm_push__wz(&w, "\":");
+        rtm_push__wi(&w, ev->mtype);
+        break;
+      case RTM_PUSH__T_STR: rtm_push__wfield_str(&w, name, &ev->attrs); break;
+      default:
+        if (ev->msg_is_translation) {
+          const rtm_push_translation *t = &ev->translation;
+          rtm_push__wz(&w, ",\"msg\":");
+          rtm_push__wfield_sep(&w, "{", "source", &t->source);
+          rtm_push__wfield_str(&w, "target", &t->target);
+          rtm_push__wfield_str(&w, "sourceText", &t->source_text);
+          rtm_push__wfield_str(&w, "targetText", &t->target_text);
+          rtm_push__wz(&w, "}");
+        } else {
+          rtm_push__wfield_str(&w, name, &ev->msg);
+        }
+        break;
+    }
+  }
+  rtm_push__wz(&w, "}");
+  return w.n;
+}
+
+#endif /* RTM_PUSH__IMPLEMENTED */
+#endif /* RTM_PUSH_IMPLEMENTATION */

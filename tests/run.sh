@@ -1,0 +1,111 @@
+#!/bin/sh
+# The test driver behind `make test` (and test-sanitize / test-valgrind).
+#   sh tests/run.sh BUILD_DIR      RTM_TEST_WRAP="valgrind ..." prefixes every C program run.
+# Prints one line per check and a final "N passed, M failed".
+B=${1:-build}
+W=${RTM_TEST_WRAP:-}
+V=tests/vectors
+T=$(mktemp -d /tmp/rtm-push-test.XXXXXX)
+SIM_PID=
+trap 'rm -rf "$T"; [ -n "$SIM_PID" ] && kill $SIM_PID 2>/dev/null' EXIT INT TERM
+pass=0; fail=0
+ok()  { pass=$((pass+1)); echo "ok   $1"; }
+bad() { fail=$((fail+1)); echo "FAIL $1"; [ -n "$2" ] && sed 's/^/     /' "$2" | head -30; }
+check() { name=$1; shift; if "$@" >"$T/out" 2>&1; then ok "$name"; else bad "$name" "$T/out"; fi; }
+
+# 1. Unit tests (every layer, in memory).
+check "unit tests" $W $B/unit
+
+# 2. Golden vectors recorded from a live FPNN server: exact, whole and in every chunk size.
+for n in public-json public-msgpack authfail autherror; do
+  check "$n: golden output" sh -c "$W $B/rtm-dump $V/$n.bin | cmp - $V/$n.dump.jsonl"
+  for c in 1 2 3 5 13 64 1000 4096; do
+    $W $B/rtm-dump --chunk $c $V/$n.bin >"$T/c$c" 2>&1 || true
+    if ! cmp -s "$T/c$c" $V/$n.dump.jsonl; then bad "$n: --chunk $c differs" "$T/c$c"; continue 2; fi
+  done
+  ok "$n: identical output for --chunk 1,2,3,5,13,64,1000,4096"
+  check "$n: every field equals the server's record" sh -c \
+    "$W $B/rtm-dump --no-dedup $V/$n.bin >'$T/nd' && node tests/check_vectors.js $V/$n.expected.jsonl '$T/nd'"
+  check "$n: --input http" sh -c "cat $V/$n.handshake.txt $V/$n.bin | $W $B/rtm-dump --input http - | cmp - $V/$n.dump.jsonl"
+  check "$n: --input fpnn (bare packages)" sh -c \
+    "node tests/check_vectors.js --strip $V/$n.expected.jsonl $V/$n.bin '$T/$n.fpnn' && $W $B/rtm-dump --input fpnn --chunk 7 '$T/$n.fpnn' | cmp - $V/$n.dump.jsonl"
+done
+check "public-json and public-msgpack decode to the same events (but the P300 push, longer in msgpack)" sh -c \
+  "grep -v P300 $V/public-json.dump.jsonl >'$T/a' && grep -v P300 $V/public-msgpack.dump.jsonl >'$T/b' && cmp '$T/a' '$T/b'"
+check "excludedUids: --uid 4242 filters the push that names it" sh -c \
+  "$W $B/rtm-dump --uid 4242 $V/public-json.bin | cmp - $V/public-json.uid4242.dump.jsonl"
+check "dedup: the duplicate push is delivered once, twice with --no-dedup" sh -c \
+  "test \$(grep -c '\"mid\":\"3006\"' $V/public-json.dump.jsonl) = 1 && test \$($W $B/rtm-dump --no-dedup $V/public-json.bin | grep -c '\"mid\":\"3006\"') = 2"
+check "rtm-dump --quiet" sh -c "test \"\$($W $B/rtm-dump --quiet $V/public-json.bin)\" = 'events=14 bytes=132987'"
+
+# 3. The rtm-dump error contract: earlier events printed, then an error line, exit status 1.
+head -c 2000 $V/public-json.bin >"$T/trunc.bin"
+$W $B/rtm-dump "$T/trunc.bin" >"$T/trunc.out" 2>&1; rc=$?
+if [ $rc = 1 ] && tail -1 "$T/trunc.out" | grep -q '"error":"the connection ended inside an FPNN package (truncated)","code":-606' \
+   && [ "$(head -n -1 "$T/trunc.out")" = "$(head -n $(($(wc -l <"$T/trunc.out")-1)) $V/public-json.dump.jsonl)" ]; then
+  ok "rtm-dump: truncated stream -> events so far, error line, exit 1"
+else bad "rtm-dump: truncated stream (rc=$rc)" "$T/trunc.out"; fi
+printf 'FPNX\001\100\001\004\002\000\000\000' >"$T/bad.fpnn"
+$W $B/rtm-dump --input fpnn "$T/bad.fpnn" >"$T/bad.out" 2>&1; rc=$?
+if [ $rc = 1 ] && grep -q '"code":-401' "$T/bad.out"; then ok "rtm-dump: bad FPNN magic -> error -401, exit 1"
+else bad "rtm-dump: bad FPNN magic (rc=$rc)" "$T/bad.out"; fi
+
+# 4. Against the local gate simulator (the npm ws package: an independent WebSocket implementation),
+#    over real loopback sockets.
+start_sim() { # args: gate.js options; sets PORT and SIM_PID
+  node tests/sim/gate.js --port 0 --once --report "$T/report.json" "$@" >"$T/sim.out" 2>"$T/sim.err" &
+  SIM_PID=$!
+  i=0; PORT=
+  while [ $i -lt 100 ] && [ -z "$PORT" ]; do
+    PORT=$(sed -n 's/^LISTENING \([0-9]*\)$/\1/p' "$T/sim.out"); [ -z "$PORT" ] && sleep 0.05; i=$((i+1))
+  done
+}
+stop_sim() { wait $SIM_PID 2>/dev/null; SIM_RC=$?; SIM_PID=; }
+for enc in json msgpack mixed; do
+  for rs in 65536 1; do
+    start_sim --encoding $enc
+    $W $B/rtm-listen ws://127.0.0.1:$PORT/service/websocket --pid 1017 --uid 4242 --token demo-token \
+      --read-size $rs --duration 20 >"$T/listen.out" 2>"$T/listen.err"; rc=$?
+    stop_sim
+    node tests/sim/expect.js --script demo --encoding $enc --uid 4242 >"$T/expect.out"
+    if [ $rc = 0 ] && [ $SIM_RC = 0 ] && cmp -s "$T/listen.out" "$T/expect.out"; then
+      ok "simulator ($enc, read size $rs): every event exact, every two-way push answered, none of the one-way"
+    else
+      { echo "rtm-listen rc=$rc, simulator rc=$SIM_RC"; diff "$T/expect.out" "$T/listen.out" | head -20; cat "$T/listen.err" "$T/report.json" "$T/sim.err"; } >"$T/why"
+      bad "simulator ($enc, read size $rs)" "$T/why"
+    fi
+  done
+done
+start_sim --auth refuse
+$W $B/rtm-listen ws://127.0.0.1:$PORT --pid 1017 --uid 4242 --token demo-token --duration 10 >"$T/l.out" 2>"$T/l.err"; rc=$?
+stop_sim
+if [ $rc = 1 ] && grep -q 'login refused' "$T/l.err" && [ ! -s "$T/l.out" ]; then ok "simulator: refused token -> exit 1, 'login refused' on stderr"
+else bad "simulator: refused token (rc=$rc)" "$T/l.err"; fi
+start_sim --auth error
+$W $B/rtm-listen ws://127.0.0.1:$PORT --pid 1017 --uid 4242 --token demo-token --duration 10 >"$T/l.out" 2>"$T/l.err"; rc=$?
+stop_sim
+if [ $rc = 1 ] && grep -q 'code 200027: invalid token' "$T/l.err"; then ok "simulator: error answer to auth -> exit 1 with code and ex"
+else bad "simulator: error answer to auth (rc=$rc)" "$T/l.err"; fi
+start_sim
+$W $B/rtm-listen ws://127.0.0.1:$PORT/service/nothing --pid 1017 --uid 4242 --token demo-token --duration 10 >"$T/l.out" 2>"$T/l.err"; rc=$?
+kill $SIM_PID 2>/dev/null; stop_sim
+if [ $rc = 1 ] && grep -q 'upgrade refused: HTTP/1.1 404' "$T/l.err"; then ok "simulator: wrong path -> HTTP 404 reported, exit 1"
+else bad "simulator: wrong path (rc=$rc)" "$T/l.err"; fi
+start_sim --script small
+$W $B/rtm-listen ws://127.0.0.1:$PORT --pid 1017 --uid 4242 --token demo-token --duration 1 >"$T/l.out" 2>"$T/l.err"; rc=$?
+stop_sim
+if [ $rc = 0 ] && grep -q '"bye":true' "$T/report.json"; then ok "simulator: --duration ends with bye, exit 0"
+else bad "simulator: --duration / bye (rc=$rc)" "$T/report.json"; fi
+$W $B/rtm-listen ws://127.0.0.1:1 --pid 1 --uid 1 --token t --duration 2 >"$T/l.out" 2>"$T/l.err"; rc=$?
+if [ $rc = 1 ] && grep -q 'cannot connect' "$T/l.err"; then ok "rtm-listen: connection refused -> exit 1 with a message"
+else bad "rtm-listen: connection refused (rc=$rc)" "$T/l.err"; fi
+
+# 5. The minimal example (the README's integration loop) against the simulator.
+start_sim --script small
+$W $B/minimal 127.0.0.1 $PORT >"$T/m.out" 2>&1; rc=$?
+stop_sim
+if [ $rc = 0 ] && grep -q '"event":"pushchat"' "$T/m.out"; then ok "examples/minimal.c receives a push"
+else bad "examples/minimal.c (rc=$rc)" "$T/m.out"; fi
+
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
