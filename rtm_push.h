@@ -1,7 +1,177 @@
 /* rtm_push.h -- receive the server pushes of an RTM gate (FPNN over WebSocket), sans-I/O, one header.
    version 0.1.0, MIT license (see the end of this file). No warranty.
 
-@@DOC@@
+   rtm_push.h receives the server pushes of an RTM gate -- the realtime-messaging service built on the
+   FPNN protocol -- over WebSocket, inside whatever event loop the host already has. It never opens a
+   socket, starts a thread, sleeps, reads a clock or touches a global: the host feeds the bytes it read,
+   drains the bytes the library wants written, passes the time in, and gets typed event callbacks.
+
+   DO THIS
+   =======
+     #define RTM_PUSH_IMPLEMENTATION
+     #include "rtm_push.h"
+   in ONE C or C++ file, include "rtm_push.h" without the define everywhere else, and link
+     -lwslay -lcjson -lmbedcrypto        (Debian: libwslay-dev libcjson-dev libmbedtls-dev)
+   The declarations alone need no dependency header; the implementation includes <wslay/wslay.h>,
+   <cjson/cJSON.h> (override with RTM_PUSH_CJSON_HEADER) and mbedTLS's sha1/base64/entropy/ctr_drbg.
+
+   Optional defines (before the include that has RTM_PUSH_IMPLEMENTATION):
+     RTM_PUSH_STATIC        private (static) copies of every function in this translation unit
+     RTM_PUSH_DLL           __declspec(dllexport/dllimport) on Windows
+     RTM_PUSH_API_DECL      override the declaration linkage (default extern)
+     RTM_PUSH_ASSERT(c)     assertion used for API misuse only (default assert()); network input never
+                            asserts
+     RTM_PUSH_CJSON_HEADER  how to include cJSON (default <cjson/cJSON.h>)
+
+   FEATURE OVERVIEW
+   ================
+   - Layers, each usable alone (rtm_push_config.start): the HTTP/1.1 upgrade (request written for you,
+     Sec-WebSocket-Accept verified with mbedTLS SHA-1 + base64) -> WebSocket client framing (wslay:
+     binary and continuation frames as one byte stream, ping -> pong, close handshake, masked sends;
+     the FPNN server's 126-byte framing bug tolerated) -> FPNN package stream (header checks, size
+     limit, seq numbers) -> payload decoding (JSON in FPNN's own style, or msgpack) -> the event schema
+     tables -> routing, duplicate suppression and the excludedUids filter -> one typed callback.
+   - Every Int64 field is exact over the whole int64 range, in JSON (bare integers of any length, or
+     decimal strings) and in msgpack (every integer width). A double never stands in for one. A value
+     out of range, a fraction or an exponent is an error that names the field.
+   - Strings come out as pointer + length (they may hold NUL) with every JSON escape decoded; bytes that
+     are not valid UTF-8, and msgpack bin values, are flagged binary.
+   - The 23 events of the RTM WebSocket SDK (ping, kickout, kickoutroom, push{,group,room,broadcast}
+     {msg,chat,audio,cmd,file}); mtype 30 -> *chat, 31 -> *audio, 32 -> *cmd, 40-50 -> *file, other
+     -> the *msg event itself. A derived name that arrives as a wire method is that event. Unknown
+     methods are delivered as RTM_PUSH_EV_UNKNOWN with the raw payload.
+   - Every two-way quest from the gate is answered at once, before decoding, with an empty map in the
+     quest's own encoding; one-way quests never are.
+
+   LIMITATIONS
+   ===========
+   - ws:// only in this version (no TLS yet).
+   - FPNN compression/encryption flags are refused (the gates do not use them).
+   - The library's allocator hook covers its own allocations only: wslay allocates with malloc (its
+     contexts, control frames), cJSON with its global hooks (the JSON auth quest only), mbedTLS with
+     its platform allocator. The library never calls their global setters.
+
+   TL;DR: THE HOST LOOP
+   ====================
+     1. Fill an rtm_push_config (zero means default): host, port, pid, uid, token, on_event,
+        user_data. Connect a TCP socket to host:port yourself.
+     2. rtm_push_new(&s, &cfg). The HTTP upgrade request is now pending output.
+     3. Loop while rtm_push_want_read(s) || rtm_push_want_write(s):
+        a. n = rtm_push_pending_output(s, &p); write up to n bytes of p; rtm_push_consume_output(s, k)
+           with the k bytes the socket took (short writes are fine; the pointer stays valid until the
+           next call into the session).
+        b. Wait for readability (and writability if output is pending) until rtm_push_next_deadline(s)
+           (an absolute time in your millisecond clock, UINT64_MAX for none).
+        c. Bytes read: rtm_push_feed(s, buf, n, now_ms). Read returned 0 (EOF) or a fatal socket error:
+           rtm_push_feed_eof(s, now_ms). Events are delivered from inside these calls.
+        d. rtm_push_tick(s, now_ms) (it does nothing before a deadline).
+     4. To leave: rtm_push_close(s, now_ms) (sends bye, then a WebSocket close) and keep looping until
+        both want flags are 0.
+     5. Close the socket, rtm_push_free(s).
+   examples/minimal.c is this loop in 50 lines; examples/rtm_listen.c adds URL parsing, non-blocking
+   sockets, signals and a duration.
+
+   API DOCUMENTATION
+   =================
+   int rtm_push_new(rtm_push **out, const rtm_push_config *config)
+       Creates a session. Copies every string of config; config need not outlive the call.
+       Returns RTM_PUSH_OK, RTM_PUSH_E_INVALID_ARG (NULL), RTM_PUSH_E_CONFIG (no host for START_HTTP,
+       a path not starting with '/', a key without a value in attrs, one allocator function without the
+       other, a limit out of range), RTM_PUSH_E_NOMEM or RTM_PUSH_E_RANDOM (the entropy source failed).
+   void rtm_push_free(rtm_push *s)
+       Frees everything. NULL is fine. Called from inside an event callback, it is deferred until the
+       outermost library call returns (that call then returns RTM_PUSH_E_CLOSED; do not touch s after).
+   int rtm_push_feed(rtm_push *s, const void *data, size_t len, uint64_t now_ms)
+       Hands over bytes read from the socket; always consumes all of them (incomplete frames and packages
+       are buffered, within the limits). Any split is fine, down to one byte: the events are the same.
+       Returns RTM_PUSH_OK, the fatal error that ended the session, RTM_PUSH_E_CLOSED (already ended or
+       after EOF), RTM_PUSH_E_IN_CALLBACK, RTM_PUSH_E_INVALID_ARG. Non-fatal errors (a malformed push,
+       dropped) are delivered as RTM_PUSH_EV_ERROR events and do not change the return value.
+   int rtm_push_feed_eof(rtm_push *s, uint64_t now_ms)
+       The connection ended. A clean end (after our close, after a kickout, or in no_login mode at a
+       frame boundary) closes the session; otherwise RTM_PUSH_E_TRUNCATED (inside a frame or package)
+       or RTM_PUSH_E_EOF. Returns like rtm_push_feed.
+   size_t rtm_push_pending_output(rtm_push *s, const uint8_t **data)
+       The bytes waiting to be written (0 and NULL when none). With START_FPNN it returns one FPNN
+       package at a time: send each as one binary WebSocket message.
+   int rtm_push_consume_output(rtm_push *s, size_t n)
+       n bytes of the pending output were written. RTM_PUSH_E_INVALID_ARG if n exceeds it.
+   int rtm_push_tick(rtm_push *s, uint64_t now_ms)
+       Runs the timers: login timeout, ping watchdog, bye timeout, close timeout. Returns like feed.
+   uint64_t rtm_push_next_deadline(const rtm_push *s)
+       When to call rtm_push_tick next (absolute ms), UINT64_MAX when no timer runs.
+   int rtm_push_close(rtm_push *s, uint64_t now_ms)
+       Logs out: a two-way bye quest, then (on its answer or after quest_timeout_ms) a WebSocket close
+       frame, then the session waits close_timeout_ms for the server to end the connection. Before the
+       WebSocket is open it ends the session at once. Idempotent; allowed inside a callback.
+   rtm_push_state rtm_push_get_state(const rtm_push *s) / const char *rtm_push_state_name(state)
+   int rtm_push_want_read(const rtm_push *s) / int rtm_push_want_write(const rtm_push *s)
+       Whether the session still reads / has output pending. When both are 0, close the socket.
+   int rtm_push_last_error(const rtm_push *s, const char **message)
+       The most recent error (fatal or not) and a detailed message (the field, the byte, the limit).
+   const rtm_push_config *rtm_push_query_config(const rtm_push *s)
+       The configuration with every default filled in.
+   const char *rtm_push_strerror(int result) / int rtm_push_is_fatal(int result)
+   int rtm_push_parse_int64(const char *text, size_t len, int64_t *out)
+       Exact decimal parse: optional '-', digits (leading zeros allowed). RTM_PUSH_E_FIELD_TYPE for
+       anything else, RTM_PUSH_E_FIELD_RANGE outside int64.
+   size_t rtm_push_event_to_json(const rtm_push_event *ev, char *buf, size_t cap)
+       The event as one JSON line (the rtm-dump / rtm-listen format, see README), snprintf-style:
+       returns the full length, writes at most cap-1 bytes and a NUL.
+   const char *rtm_push_version(void), RTM_PUSH_VERSION_STRING, RTM_PUSH_VERSION_NUMBER.
+
+   EVENTS
+   ======
+   One callback, config.on_event(const rtm_push_event *ev, void *user_data). ev->type says which event;
+   for pushes, ev->fields has an RTM_PUSH_F_* bit for every field present (a missing field never stops
+   delivery), ev->category/kind classify it, ev->method is the wire method, ev->seq/twoway/encoding
+   describe the quest and ev->payload holds its raw bytes. Chat translation objects fill
+   ev->translation (ev->msg is then the display text) and file pushes fill ev->file (url, size, surl).
+   RTM_PUSH_EV_LOGIN: ok=1 logged in; ok=0 refused (error RTM_PUSH_E_LOGIN_REFUSED, code 200027, maybe a
+   gate "host:port") or failed (RTM_PUSH_E_LOGIN_ERROR with code and ex). RTM_PUSH_EV_ERROR: error,
+   message, fatal. RTM_PUSH_EV_CLOSED: the session ended; error is RTM_PUSH_OK after a clean close,
+   RTM_PUSH_E_KICKED_OUT after a kickout, or the fatal error. Everything ev points to is borrowed:
+   copy what you keep.
+
+   CONNECTION STATES
+   =================
+   CONNECTING (request pending) -> UPGRADING (waiting for 101) -> AUTHENTICATING (auth sent) -> READY
+   -> CLOSING (bye sent, or kicked out) -> CLOSED. Any fatal error -> FAILED. In CLOSED and FAILED only
+   draining the output, queries and rtm_push_free are useful.
+
+   THREADING AND REENTRANCY
+   ========================
+   Any number of sessions may coexist; each is used by one thread at a time. Callbacks run only inside
+   rtm_push_feed, rtm_push_feed_eof, rtm_push_tick and rtm_push_close. From a callback you may call
+   rtm_push_close, the queries and rtm_push_free (deferred); rtm_push_feed, rtm_push_feed_eof and
+   rtm_push_tick return RTM_PUSH_E_IN_CALLBACK there.
+
+   MEMORY ALLOCATION OVERRIDE
+   ==========================
+   config.allocator = {alloc_fn, free_fn, user_data}: both or neither (NULL: malloc/free). It serves
+   every allocation of rtm_push.h itself; see LIMITATIONS for the dependencies. A session allocates its
+   buffers as data needs them and keeps them (steady state: no allocation per push; answers are framed
+   by wslay straight into the output buffer); the duplicate table (about 48 bytes per entry) is allocated at the first push with a mid.
+
+   ERRORS
+   ======
+   Results are RTM_PUSH_OK (0) or a negative RTM_PUSH_E_* code in bands: -1xx API misuse, -2xx HTTP
+   upgrade, -3xx WebSocket, -4xx FPNN, -5xx payload (never fatal: that push is dropped and reported as
+   a non-fatal RTM_PUSH_EV_ERROR, the session goes on), -6xx session/RTM. rtm_push_strerror gives each a
+   text, rtm_push_last_error the detailed message. A fatal error delivers RTM_PUSH_EV_ERROR (fatal=1)
+   then RTM_PUSH_EV_CLOSED, queues a WebSocket close where that still makes sense, and moves to FAILED.
+
+   SECURITY AND LIMITS
+   ===================
+   Every length from the network is checked against the bytes present and a limit before use; nothing
+   is allocated from an announced size, buffers grow only with data received. rtm_push_limits
+   (zero = default): max_package 8 MiB, max_frame max_package+14, max_http_header 16 KiB, max_output
+   4 MiB (pending output beyond it fails the session: the host is not draining), max_depth 32 (payload
+   nesting), dedup_capacity 1024 entries (oldest evicted), dedup_ttl_ms 20 minutes.
+
+   REVISION HISTORY
+   ================
+   0.1.0 (2026-11-25) first version: ws://, JSON and msgpack pushes, rtm-dump, rtm-listen.
 */
 #if defined(RTM_PUSH_IMPL) && !defined(RTM_PUSH_IMPLEMENTATION)
 #define RTM_PUSH_IMPLEMENTATION
@@ -281,6 +451,8 @@ typedef struct rtm_push_config {
   const char *const *attrs;/* [none] NULL-terminated key, value, key, value, ... strings */
   const char *version;     /* ["C-rtm_push-<version>"] */
   int no_login;            /* 1: send no auth quest; READY at once (decode-only use, e.g. rtm-dump) */
+  rtm_push_encoding quest_encoding; /* [JSON] encoding of our own quests (auth, bye): JSON or MSGPACK;
+                              the gate answers each quest in its own encoding */
   /* behaviour */
   int no_dedup;            /* 1: deliver duplicates */
   int strict_framing;      /* 1: do not tolerate the FPNN server's 126-byte framing bug */
@@ -408,7 +580,8 @@ struct rtm_push {
   size_t http_head_len;
   char ws_key[32];
   /* WebSocket */
-  wslay_event_context_ptr ws;
+  wslay_event_context_ptr ws;  /* receiving, pongs, the close handshake */
+  wslay_frame_context_ptr wsf; /* our data frames: written straight into `out`, no copy, no allocation */
   const uint8_t *ws_in;
   size_t ws_in_len;
   uint8_t fx_hdr[16];
@@ -1476,6 +1649,20 @@ static void rtm_push__ws_msg_cb(wslay_event_context_ptr ctx, const struct wslay_
     rtm_push__on_peer_close((rtm_push *)u, a->status_code, reason, reason ? a->msg_length - 2 : 0);
   }
 }
+static ssize_t rtm_push__wsf_send_cb(const uint8_t *data, size_t len, int flags, void *u) {
+  rtm_push *s = (rtm_push *)u;
+  int rc = rtm_push__out_append(s, data, len);
+  (void)flags;
+  if (rc) return -1; /* reported by rtm_push__send_package */
+  return (ssize_t)len;
+}
+static ssize_t rtm_push__wsf_recv_cb(uint8_t *buf, size_t len, int flags, void *u) {
+  (void)buf; (void)len; (void)flags; (void)u;
+  return -1; /* this context only sends */
+}
+static int rtm_push__wsf_genmask_cb(uint8_t *buf, size_t len, void *u) {
+  return rtm_push__random((rtm_push *)u, buf, len) ? -1 : 0;
+}
 static void rtm_push__ws_flush(rtm_push *s) {
   if (s->ws && wslay_event_want_write(s->ws) && wslay_event_send(s->ws) != 0 && !rtm_push__ended(s))
     rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "WebSocket send failed");
@@ -1524,16 +1711,25 @@ static int rtm_push__send_package(rtm_push *s, int mtype, int flag, uint32_t seq
   if (plen) memcpy(h + hl + ml, payload, plen);
   s->tx.len = hl + ml + plen;
   if (s->phase == RTM_PUSH__PH_FPNN) return rtm_push__out_append(s, s->tx.p, s->tx.len);
+  if (s->ws_close_queued) return RTM_PUSH_E_STATE; /* nothing may follow our close frame */
   {
-    struct wslay_event_msg m;
-    m.opcode = WSLAY_BINARY_FRAME;
-    m.msg = s->tx.p;
-    m.msg_length = s->tx.len;
-    rc = wslay_event_queue_msg(s->ws, &m);
-    if (rc == WSLAY_ERR_NOMEM) return RTM_PUSH_E_NOMEM;
-    if (rc) return RTM_PUSH_E_STATE; /* close already queued */
-    rtm_push__ws_flush(s);
-    return rtm_push__ended(s) && s->state == RTM_PUSH_STATE_FAILED ? s->err : 0;
+    struct wslay_frame_iocb io;
+    size_t before = s->out.len - s->out_off;
+    memset(&io, 0, sizeof io);
+    io.fin = 1;
+    io.opcode = WSLAY_BINARY_FRAME;
+    io.mask = 1;
+    io.payload_length = s->tx.len;
+    io.data = s->tx.p;
+    io.data_length = s->tx.len;
+    rc = (int)wslay_frame_send(s->wsf, &io);
+    if (rc < 0 || (size_t)rc != s->tx.len) {
+      /* out of room (limits.max_output) or memory: drop the partial frame so the stream stays valid */
+      if (s->out.len - s->out_off > before) s->out.len = s->out_off + before;
+      return (s->out.len - s->out_off) + s->tx.len + 14 > s->cfg.limits.max_output ? RTM_PUSH_E_OUTPUT_FULL
+                                                                                   : RTM_PUSH_E_NOMEM;
+    }
+    return 0;
   }
 }
 static int rtm_push__send_or_fail(rtm_push *s, int rc) {
@@ -1754,13 +1950,81 @@ static void rtm_push__handle_answer(rtm_push *s, int flag, int status, uint32_t 
   rtm_push__emit(s, &ev);
   if (is_bye && !rtm_push__ended(s)) rtm_push__send_close_now(s);
 }
+/* msgpack writer: just what our own quests need (maps of strings and integers). */
+static int rtm_push__mp_put(rtm_push *s, rtm_push__buf *b, uint8_t tag, uint64_t v, int w) {
+  uint8_t t[9];
+  int i;
+  t[0] = tag;
+  for (i = 0; i < w; i++) t[1 + i] = (uint8_t)(v >> (8 * (w - 1 - i)));
+  return rtm_push__append(s, b, t, (size_t)(tag ? 1 + w : w));
+}
+static int rtm_push__mp_int(rtm_push *s, rtm_push__buf *b, int64_t v) {
+  if (v >= 0 && v <= 127) return rtm_push__mp_put(s, b, 0, (uint64_t)v, 1);
+  if (v < 0 && v >= -32) return rtm_push__mp_put(s, b, 0, (uint64_t)v & 0xff, 1);
+  if (v >= 0) return v <= 0xff ? rtm_push__mp_put(s, b, 0xcc, (uint64_t)v, 1)
+                   : v <= 0xffff ? rtm_push__mp_put(s, b, 0xcd, (uint64_t)v, 2)
+                   : v <= 0xffffffffLL ? rtm_push__mp_put(s, b, 0xce, (uint64_t)v, 4)
+                   : rtm_push__mp_put(s, b, 0xcf, (uint64_t)v, 8);
+  return v >= -128 ? rtm_push__mp_put(s, b, 0xd0, (uint64_t)v & 0xff, 1)
+       : v >= -32768 ? rtm_push__mp_put(s, b, 0xd1, (uint64_t)v & 0xffff, 2)
+       : v >= -2147483647LL - 1 ? rtm_push__mp_put(s, b, 0xd2, (uint64_t)v & 0xffffffffu, 4)
+       : rtm_push__mp_put(s, b, 0xd3, (uint64_t)v, 8);
+}
+static int rtm_push__mp_str(rtm_push *s, rtm_push__buf *b, const char *z) {
+  size_t n = strlen(z);
+  int rc = n < 32 ? rtm_push__mp_put(s, b, (uint8_t)(0xa0 | n), 0, 0)
+         : n <= 0xff ? rtm_push__mp_put(s, b, 0xd9, n, 1)
+         : n <= 0xffff ? rtm_push__mp_put(s, b, 0xda, n, 2) : rtm_push__mp_put(s, b, 0xdb, (uint64_t)n, 4);
+  return rc ? rc : rtm_push__append(s, b, z, n);
+}
+static int rtm_push__mp_map(rtm_push *s, rtm_push__buf *b, size_t n) {
+  return n < 16 ? rtm_push__mp_put(s, b, (uint8_t)(0x80 | n), 0, 0) : rtm_push__mp_put(s, b, 0xde, n, 2);
+}
+/* The auth payload in msgpack, built in s->scratch. */
+static int rtm_push__auth_msgpack(rtm_push *s, const char **out, size_t *len) {
+  rtm_push__buf *b = &s->scratch;
+  size_t na = 0, i;
+  int rc;
+  if (s->cfg.attrs) while (s->cfg.attrs[na]) na += 2;
+  b->len = 0;
+  rc = rtm_push__mp_map(s, b, 4 + (s->cfg.lang != NULL) + (s->cfg.attrs != NULL));
+  if (!rc) rc = rtm_push__mp_str(s, b, "pid");
+  if (!rc) rc = rtm_push__mp_int(s, b, s->cfg.pid);
+  if (!rc) rc = rtm_push__mp_str(s, b, "uid");
+  if (!rc) rc = rtm_push__mp_int(s, b, s->cfg.uid);
+  if (!rc) rc = rtm_push__mp_str(s, b, "token");
+  if (!rc) rc = rtm_push__mp_str(s, b, s->cfg.token ? s->cfg.token : "");
+  if (!rc) rc = rtm_push__mp_str(s, b, "version");
+  if (!rc) rc = rtm_push__mp_str(s, b, s->cfg.version);
+  if (!rc && s->cfg.lang) {
+    rc = rtm_push__mp_str(s, b, "lang");
+    if (!rc) rc = rtm_push__mp_str(s, b, s->cfg.lang);
+  }
+  if (!rc && s->cfg.attrs) {
+    rc = rtm_push__mp_str(s, b, "attrs");
+    if (!rc) rc = rtm_push__mp_map(s, b, na / 2);
+    for (i = 0; !rc && i < na; i++) rc = rtm_push__mp_str(s, b, s->cfg.attrs[i]);
+  }
+  *out = (const char *)b->p;
+  *len = b->len;
+  return rc ? RTM_PUSH_E_NOMEM : 0;
+}
+/* The auth payload in JSON, through cJSON; uid is a raw number node so that it stays exact. */
 static int rtm_push__send_auth(rtm_push *s) {
-  cJSON *o = cJSON_CreateObject(), *attrs;
+  cJSON *o, *attrs;
   char num[24], *txt = NULL;
-  int rc = RTM_PUSH_E_NOMEM;
+  int rc = RTM_PUSH_E_NOMEM, flag = s->cfg.quest_encoding;
   size_t i;
+  s->auth_seq = s->next_seq++;
+  s->auth_pending = 1;
+  if (flag == RTM_PUSH_ENC_MSGPACK) {
+    const char *p;
+    size_t n;
+    rc = rtm_push__auth_msgpack(s, &p, &n);
+    return rc ? rc : rtm_push__send_package(s, 1, flag, s->auth_seq, "auth", p, n);
+  }
   num[rtm_push__i64_to_str(s->cfg.uid, num)] = 0;
-  if (!o) return rc;
+  if (!(o = cJSON_CreateObject())) return rc;
   if (!cJSON_AddItemToObject(o, "pid", cJSON_CreateNumber((double)s->cfg.pid)) ||
       !cJSON_AddItemToObject(o, "uid", cJSON_CreateRaw(num)) ||
       !cJSON_AddStringToObject(o, "token", s->cfg.token ? s->cfg.token : "") ||
@@ -1773,9 +2037,7 @@ static int rtm_push__send_auth(rtm_push *s) {
       if (!cJSON_AddStringToObject(attrs, s->cfg.attrs[i], s->cfg.attrs[i + 1])) goto done;
   }
   if (!(txt = cJSON_PrintUnformatted(o))) goto done;
-  s->auth_seq = s->next_seq++;
-  s->auth_pending = 1;
-  rc = rtm_push__send_package(s, 1, 0x40, s->auth_seq, "auth", txt, strlen(txt));
+  rc = rtm_push__send_package(s, 1, flag, s->auth_seq, "auth", txt, strlen(txt));
 done:
   if (txt) cJSON_free(txt);
   cJSON_Delete(o);
@@ -1931,6 +2193,7 @@ static void rtm_push__set_now(rtm_push *s, uint64_t now) {
 static void rtm_push__really_free(rtm_push *s) {
   rtm_push_allocator a = s->cfg.allocator;
   if (s->ws) wslay_event_context_free(s->ws);
+  if (s->wsf) wslay_frame_context_free(s->wsf);
   mbedtls_ctr_drbg_free(&s->drbg);
   if (s->own_entropy) mbedtls_entropy_free(&s->entropy);
   rtm_push__buf_free(s, &s->out);
@@ -1973,6 +2236,8 @@ RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config
   if (c.path[0] != '/') return RTM_PUSH_E_CONFIG;
   if (!c.port) c.port = 80;
   if (!c.version) c.version = "C-rtm_push-" RTM_PUSH_VERSION_STRING;
+  if (!c.quest_encoding) c.quest_encoding = RTM_PUSH_ENC_JSON;
+  if (c.quest_encoding != RTM_PUSH_ENC_JSON && c.quest_encoding != RTM_PUSH_ENC_MSGPACK) return RTM_PUSH_E_CONFIG;
   if (!c.ping_timeout_ms) c.ping_timeout_ms = 60000;
   if (!c.login_timeout_ms) c.login_timeout_ms = 30000;
   if (!c.quest_timeout_ms) c.quest_timeout_ms = 5000;
@@ -2049,6 +2314,17 @@ RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config
       s->ws = NULL;
       rtm_push__really_free(s);
       return RTM_PUSH_E_NOMEM;
+    }
+    {
+      struct wslay_frame_callbacks fcb;
+      fcb.send_callback = rtm_push__wsf_send_cb;
+      fcb.recv_callback = rtm_push__wsf_recv_cb;
+      fcb.genmask_callback = rtm_push__wsf_genmask_cb;
+      if (wslay_frame_context_init(&s->wsf, &fcb, s) != 0) {
+        s->wsf = NULL;
+        rtm_push__really_free(s);
+        return RTM_PUSH_E_NOMEM;
+      }
     }
     wslay_event_config_set_no_buffering(s->ws, 1);
     wslay_event_config_set_max_recv_msg_length(s->ws, s->cfg.limits.max_frame);
@@ -2194,7 +2470,9 @@ RTM_PUSH_API_IMPL int rtm_push_close(rtm_push *s, uint64_t now_ms) {
   s->bye_seq = s->next_seq++;
   s->bye_pending = 1;
   s->bye_deadline = now_ms + s->cfg.quest_timeout_ms;
-  rc = rtm_push__send_package(s, 1, 0x40, s->bye_seq, "bye", "{}", 2);
+  rc = s->cfg.quest_encoding == RTM_PUSH_ENC_MSGPACK
+           ? rtm_push__send_package(s, 1, RTM_PUSH_ENC_MSGPACK, s->bye_seq, "bye", "\x80", 1)
+           : rtm_push__send_package(s, 1, RTM_PUSH_ENC_JSON, s->bye_seq, "bye", "{}", 2);
   if (rc) {
     if (rtm_push__send_or_fail(s, rc) && rtm_push__ended(s)) return rtm_push__leave(s, rc);
     rtm_push__send_close_now(s);
@@ -2398,3 +2676,19 @@ RTM_PUSH_API_IMPL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
 
 #endif /* RTM_PUSH__IMPLEMENTED */
 #endif /* RTM_PUSH_IMPLEMENTATION */
+
+/*
+   LICENSE (MIT)
+   Copyright (c) 2026 the rtm_push.h authors
+   Permission is hereby granted, free of charge, to any person obtaining a copy of this software and
+   associated documentation files (the "Software"), to deal in the Software without restriction,
+   including without limitation the rights to use, copy, modify, merge, publish, distribute,
+   sublicense, and/or sell copies of the Software, and to permit persons to whom the Software is
+   furnished to do so, subject to the following conditions: The above copyright notice and this
+   permission notice shall be included in all copies or substantial portions of the Software.
+   THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT
+   NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND
+   NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES
+   OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN
+   CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
+*/

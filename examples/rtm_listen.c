@@ -1,12 +1,14 @@
 /* rtm-listen: connect to an RTM gate over ws://, log in, print every push as a JSON line.
 
-   rtm-listen URL --pid N --uid N --token T [--lang L] [--duration SECONDS] [--read-size N]
+   rtm-listen URL --pid N --uid N --token T [--lang L] [--duration SECONDS] [--encoding json|msgpack]
+              [--read-size N]
 
    URL is ws://host[:port][/path] (default port 80, path /service/websocket). Prints one JSON line per
    event on stdout (the login result first). Exits 0 on kickout, at the end of --duration or on
    SIGINT/SIGTERM (it logs out with bye first); exits 1 with a message on stderr when the connection,
-   the handshake or the login fails. --read-size N reads at most N bytes per recv() (a test aid: 1 feeds
-   the library one byte at a time). Plain sockets and poll(): the library does no I/O of its own. */
+   the handshake or the login fails. --encoding picks the encoding of our own quests (auth, bye; default
+   json); pushes are decoded in whichever encoding the gate uses. --read-size N reads at most N bytes
+   per recv() (a test aid: 1 feeds the library one byte at a time). Plain sockets and poll(): the library does no I/O of its own. */
 #define _POSIX_C_SOURCE 200809L
 #define RTM_PUSH_IMPLEMENTATION
 #include "../rtm_push.h"
@@ -116,7 +118,8 @@ static int connect_to(const char *host, unsigned port) {
 }
 
 static void usage(void) {
-  fputs("usage: rtm-listen ws://HOST[:PORT][/PATH] --pid N --uid N --token T [--lang L] [--duration SECONDS]\n", stderr);
+  fputs("usage: rtm-listen ws://HOST[:PORT][/PATH] --pid N --uid N --token T [--lang L] [--duration SECONDS]\n"
+        "                  [--encoding json|msgpack] [--read-size N]\n", stderr);
   exit(2);
 }
 
@@ -143,6 +146,11 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--lang") && i + 1 < argc) cfg.lang = argv[++i];
     else if (!strcmp(argv[i], "--duration") && i + 1 < argc) duration = atof(argv[++i]);
     else if (!strcmp(argv[i], "--read-size") && i + 1 < argc) read_size = (size_t)atol(argv[++i]);
+    else if (!strcmp(argv[i], "--encoding") && i + 1 < argc) {
+      const char *e = argv[++i];
+      if (!strcmp(e, "msgpack")) cfg.quest_encoding = RTM_PUSH_ENC_MSGPACK;
+      else if (strcmp(e, "json")) usage();
+    }
     else if (argv[i][0] == '-') usage();
     else if (!url) url = argv[i];
     else usage();

@@ -16,6 +16,14 @@ check() { name=$1; shift; if "$@" >"$T/out" 2>&1; then ok "$name"; else bad "$na
 # 1. Unit tests (every layer, in memory).
 check "unit tests" $W $B/unit
 
+# 1b. README: the events table comes from the schema tables; the integration snippet compiles as shown.
+check "README's events table is the one the schema tables print" sh -c \
+  "$W $B/schema_table >'$T/table.md' && grep -F -x -f '$T/table.md' README.md | cmp - '$T/table.md'"
+sed -n '/<!-- snippet:begin -->/,/<!-- snippet:end -->/p' README.md | grep -v '^<!--' | grep -v '^```' >"$T/snippet.c"
+printf '#define RTM_PUSH_IMPLEMENTATION\n#include "rtm_push.h"\n#include <time.h>\nuint64_t now_ms(void);\nuint64_t now_ms(void) { return (uint64_t)time(0) * 1000; }\nint main(void) { return 0; }\n' >"$T/snippet_main.c"
+check "README's snippet compiles as shown (-std=c99 -Wall -Wextra -Wpedantic -Werror) and links" sh -c \
+  "cc -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -Werror -I. -o '$T/snippet' '$T/snippet.c' '$T/snippet_main.c' -lwslay -lcjson -lmbedcrypto"
+
 # 2. Golden vectors recorded from a live FPNN server: exact, whole and in every chunk size.
 for n in public-json public-msgpack authfail autherror; do
   check "$n: golden output" sh -c "$W $B/rtm-dump $V/$n.bin | cmp - $V/$n.dump.jsonl"
@@ -64,12 +72,14 @@ stop_sim() { wait $SIM_PID 2>/dev/null; SIM_RC=$?; SIM_PID=; }
 for enc in json msgpack mixed; do
   for rs in 65536 1; do
     start_sim --encoding $enc
+    qe=json; [ $enc = msgpack ] && qe=msgpack
     $W $B/rtm-listen ws://127.0.0.1:$PORT/service/websocket --pid 1017 --uid 4242 --token demo-token \
-      --read-size $rs --duration 20 >"$T/listen.out" 2>"$T/listen.err"; rc=$?
+      --read-size $rs --duration 20 --encoding $qe >"$T/listen.out" 2>"$T/listen.err"; rc=$?
     stop_sim
     node tests/sim/expect.js --script demo --encoding $enc --uid 4242 >"$T/expect.out"
-    if [ $rc = 0 ] && [ $SIM_RC = 0 ] && cmp -s "$T/listen.out" "$T/expect.out"; then
-      ok "simulator ($enc, read size $rs): every event exact, every two-way push answered, none of the one-way"
+    if [ $rc = 0 ] && [ $SIM_RC = 0 ] && cmp -s "$T/listen.out" "$T/expect.out" \
+       && node -e "process.exit(require('$T/report.json').auth.encoding === '$qe' ? 0 : 1)"; then
+      ok "simulator (pushes $enc, auth $qe, read size $rs): every event exact, every two-way push answered, none of the one-way"
     else
       { echo "rtm-listen rc=$rc, simulator rc=$SIM_RC"; diff "$T/expect.out" "$T/listen.out" | head -20; cat "$T/listen.err" "$T/report.json" "$T/sim.err"; } >"$T/why"
       bad "simulator ($enc, read size $rs)" "$T/why"
@@ -91,14 +101,18 @@ $W $B/rtm-listen ws://127.0.0.1:$PORT/service/nothing --pid 1017 --uid 4242 --to
 kill $SIM_PID 2>/dev/null; stop_sim
 if [ $rc = 1 ] && grep -q 'upgrade refused: HTTP/1.1 404' "$T/l.err"; then ok "simulator: wrong path -> HTTP 404 reported, exit 1"
 else bad "simulator: wrong path (rc=$rc)" "$T/l.err"; fi
-start_sim --script small
+start_sim --script small --delay 3000
 $W $B/rtm-listen ws://127.0.0.1:$PORT --pid 1017 --uid 4242 --token demo-token --duration 1 >"$T/l.out" 2>"$T/l.err"; rc=$?
 stop_sim
-if [ $rc = 0 ] && grep -q '"bye":true' "$T/report.json"; then ok "simulator: --duration ends with bye, exit 0"
+if [ $rc = 0 ] && [ $SIM_RC = 0 ] && node -e "const r=require('$T/report.json');process.exit(r.bye&&r.client_close_code===1000?0:1)"; then
+  ok "simulator: --duration ends with bye, its answer, then a close frame (1000); exit 0"
 else bad "simulator: --duration / bye (rc=$rc)" "$T/report.json"; fi
 $W $B/rtm-listen ws://127.0.0.1:1 --pid 1 --uid 1 --token t --duration 2 >"$T/l.out" 2>"$T/l.err"; rc=$?
 if [ $rc = 1 ] && grep -q 'cannot connect' "$T/l.err"; then ok "rtm-listen: connection refused -> exit 1 with a message"
 else bad "rtm-listen: connection refused (rc=$rc)" "$T/l.err"; fi
+
+check "simulator self-test (its codecs against the recorded vectors, its checks against a Node ws client)" \
+  node tests/sim/selftest.js
 
 # 5. The minimal example (the README's integration loop) against the simulator.
 start_sim --script small
