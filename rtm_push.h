@@ -11,9 +11,10 @@
      #define RTM_PUSH_IMPLEMENTATION
      #include "rtm_push.h"
    in ONE C or C++ file, include "rtm_push.h" without the define everywhere else, and link
-     -lwslay -lcjson -lmbedcrypto        (Debian: libwslay-dev libcjson-dev libmbedtls-dev)
+     -lwslay -lcjson -lmbedtls -lmbedx509 -lmbedcrypto   (Debian: libwslay-dev libcjson-dev libmbedtls-dev)
+   or, with RTM_PUSH_NO_TLS defined (plain ws:// only), -lwslay -lcjson -lmbedcrypto.
    The declarations alone need no dependency header; the implementation includes <wslay/wslay.h>,
-   <cjson/cJSON.h> (override with RTM_PUSH_CJSON_HEADER) and mbedTLS's sha1/base64/entropy/ctr_drbg.
+   <cjson/cJSON.h> (override with RTM_PUSH_CJSON_HEADER) and mbedTLS (2.28 or 3.x).
 
    Optional defines (before the include that has RTM_PUSH_IMPLEMENTATION):
      RTM_PUSH_STATIC        private (static) copies of every function in this translation unit
@@ -22,10 +23,13 @@
      RTM_PUSH_ASSERT(c)     assertion used for API misuse only (default assert()); network input never
                             asserts
      RTM_PUSH_CJSON_HEADER  how to include cJSON (default <cjson/cJSON.h>)
+     RTM_PUSH_NO_TLS        leave out TLS (no mbedTLS ssl/x509 parts are used or linked); a config
+                            asking for TLS then gets RTM_PUSH_E_TLS_UNAVAILABLE
 
    FEATURE OVERVIEW
    ================
-   - Layers, each usable alone (rtm_push_config.start): the HTTP/1.1 upgrade (request written for you,
+   - Layers, each usable alone (rtm_push_config.start): TLS (mbedTLS over memory buffers, verified by
+     default: CA chain, server name, SNI) -> the HTTP/1.1 upgrade (request written for you,
      Sec-WebSocket-Accept verified with mbedTLS SHA-1 + base64) -> WebSocket client framing (wslay:
      binary and continuation frames as one byte stream, ping -> pong, close handshake, masked sends;
      the FPNN server's 126-byte framing bug tolerated) -> FPNN package stream (header checks, size
@@ -45,8 +49,10 @@
 
    LIMITATIONS
    ===========
-   - ws:// only in this version (no TLS yet).
+   - mbedTLS 2.28 matches the server name against DNS names only, not iPAddress subjectAltNames:
+     connect by name (or set tls_server_name) when verifying.
    - FPNN compression/encryption flags are refused (the gates do not use them).
+   - Certificate dates are checked by mbedTLS against the system's wall clock: the one clock read here.
    - The library's allocator hook covers its own allocations only: wslay allocates with malloc (its
      contexts, control frames), cJSON with its global hooks (the JSON auth quest only), mbedTLS with
      its platform allocator. The library never calls their global setters.
@@ -55,7 +61,8 @@
    ====================
      1. Fill an rtm_push_config (zero means default): host, port, pid, uid, token, on_event,
         user_data. Connect a TCP socket to host:port yourself.
-     2. rtm_push_new(&s, &cfg). The HTTP upgrade request is now pending output.
+     2. rtm_push_new(&s, &cfg). The HTTP upgrade request (or, with tls = 1, the TLS ClientHello) is now
+        pending output.
      3. Loop while rtm_push_want_read(s) || rtm_push_want_write(s):
         a. n = rtm_push_pending_output(s, &p); write up to n bytes of p; rtm_push_consume_output(s, k)
            with the k bytes the socket took (short writes are fine; the pointer stays valid until the
@@ -111,6 +118,9 @@
        The most recent error (fatal or not) and a detailed message (the field, the byte, the limit).
    const rtm_push_config *rtm_push_query_config(const rtm_push *s)
        The configuration with every default filled in.
+   int rtm_push_tls_verified(const rtm_push *s)
+       1: TLS with the server's certificate verified; 0: TLS, NOT verified (tls_insecure_no_verify, or
+       the handshake is not finished); -1: no TLS.
    const char *rtm_push_strerror(int result) / int rtm_push_is_fatal(int result)
    int rtm_push_parse_int64(const char *text, size_t len, int64_t *out)
        Exact decimal parse: optional '-', digits (leading zeros allowed). RTM_PUSH_E_FIELD_TYPE for
@@ -157,7 +167,8 @@
    ======
    Results are RTM_PUSH_OK (0) or a negative RTM_PUSH_E_* code in bands: -1xx API misuse, -2xx HTTP
    upgrade, -3xx WebSocket, -4xx FPNN, -5xx payload (never fatal: that push is dropped and reported as
-   a non-fatal RTM_PUSH_EV_ERROR, the session goes on), -6xx session/RTM. rtm_push_strerror gives each a
+   a non-fatal RTM_PUSH_EV_ERROR, the session goes on), -6xx session/RTM, -7xx TLS (each
+   certificate problem has its own code, mbedTLS's reason in the message). rtm_push_strerror gives each a
    text, rtm_push_last_error the detailed message. A fatal error delivers RTM_PUSH_EV_ERROR (fatal=1)
    then RTM_PUSH_EV_CLOSED, queues a WebSocket close where that still makes sense, and moves to FAILED.
 
@@ -171,7 +182,7 @@
 
    REVISION HISTORY
    ================
-   0.1.0 (2026-11-25) first version: ws://, JSON and msgpack pushes, rtm-dump, rtm-listen.
+   0.1.0 (2026-11-25) first version: ws:// and wss://, JSON and msgpack pushes, rtm-dump, rtm-listen.
 */
 #if defined(RTM_PUSH_IMPL) && !defined(RTM_PUSH_IMPLEMENTATION)
 #define RTM_PUSH_IMPLEMENTATION
@@ -215,7 +226,8 @@ extern "C" {
 
 /* >>results ------------------------------------------------------------------------------------ */
 /* X(name, value, fatal, message). Bands: -1xx misuse, -2xx HTTP upgrade, -3xx WebSocket, -4xx FPNN,
-   -5xx payload (never fatal: the push is dropped, the session goes on), -6xx session/RTM, -7xx TLS. */
+   -5xx payload (never fatal: the push is dropped, the session goes on), -6xx session/RTM, -7xx TLS.
+   The third column says whether the code ends the session. */
 #define RTM_PUSH_RESULTS(X)                                                                              \
   X(OK, 0, 0, "success")                                                                                 \
   X(E_INVALID_ARG, -101, 0, "invalid argument")                                                          \
@@ -246,7 +258,18 @@ extern "C" {
   X(E_EOF, -605, 1, "the connection ended unexpectedly")                                                 \
   X(E_TRUNCATED, -606, 1, "the stream ended inside a frame or package (truncated)")                      \
   X(E_KICKED_OUT, -607, 1, "kicked out by the gate")                                                     \
-  X(E_CLOSED, -608, 1, "the session is closed")
+  X(E_CLOSED, -608, 1, "the session is closed")                                                          \
+  X(E_TLS_HANDSHAKE, -701, 1, "TLS handshake failed")                                                    \
+  X(E_TLS_CERT_EXPIRED, -702, 1, "TLS: the server certificate has expired or is not yet valid")         \
+  X(E_TLS_CERT_UNTRUSTED, -703, 1, "TLS: the server certificate is not signed by a trusted CA")         \
+  X(E_TLS_CERT_NAME, -704, 1, "TLS: the server certificate does not match the server name")            \
+  X(E_TLS_CERT_INVALID, -705, 1, "TLS: the server certificate failed verification")                    \
+  X(E_TLS_ALERT, -706, 1, "TLS: the server sent a fatal alert")                                          \
+  X(E_TLS_NOT_TLS, -707, 1, "TLS: the server did not answer with TLS (plaintext HTTP?)")                 \
+  X(E_TLS_TRUNCATED, -708, 1, "TLS: the connection ended inside a TLS record")                          \
+  X(E_TLS_CA, -709, 0, "TLS: cannot load the CA certificates")                                           \
+  X(E_TLS, -710, 1, "TLS error")                                                                         \
+  X(E_TLS_UNAVAILABLE, -711, 0, "TLS requested, but rtm_push.h was built with RTM_PUSH_NO_TLS")
 
 typedef enum rtm_push_result {
 #define RTM_PUSH__X(name, value, fatal, msg) RTM_PUSH_##name = value,
@@ -440,7 +463,7 @@ typedef struct rtm_push_limits {
 typedef struct rtm_push_config {
   /* connection (for the Host header and the request line) */
   const char *host;        /* [required for START_HTTP] */
-  uint16_t port;           /* [80]; the Host header always carries host:port */
+  uint16_t port;           /* [80, or 443 with tls]; the Host header always carries host:port */
   const char *path;        /* ["/service/websocket"] */
   rtm_push_start start;    /* [RTM_PUSH_START_HTTP] which layer the fed bytes belong to */
   /* login */
@@ -450,6 +473,15 @@ typedef struct rtm_push_config {
   const char *lang;        /* [none] */
   const char *const *attrs;/* [none] NULL-terminated key, value, key, value, ... strings */
   const char *version;     /* ["C-rtm_push-<version>"] */
+  /* TLS (wss://): the library runs mbedTLS over memory buffers; the host still moves bytes only */
+  int tls;                 /* 1: TLS under the WebSocket (needs START_HTTP) */
+  const char *tls_server_name; /* [host] sent as SNI and checked against the certificate */
+  const char *tls_ca_file; /* trusted CAs: a PEM file, */
+  const char *tls_ca_path; /* a directory of PEM files, */
+  const char *tls_ca_pem;  /* or PEM bytes in memory (tls_ca_pem_len bytes; NUL not needed). None of the three: */
+  size_t tls_ca_pem_len;   /* the system bundle /etc/ssl/certs/ca-certificates.crt */
+  int tls_insecure_no_verify; /* 1: DO NOT VERIFY the server's certificate (tests only);
+                              rtm_push_tls_verified() then returns 0 */
   int no_login;            /* 1: send no auth quest; READY at once (decode-only use, e.g. rtm-dump) */
   rtm_push_encoding quest_encoding; /* [JSON] encoding of our own quests (auth, bye): JSON or MSGPACK;
                               the gate answers each quest in its own encoding */
@@ -486,6 +518,7 @@ RTM_PUSH_API_DECL int rtm_push_want_read(const rtm_push *s);
 RTM_PUSH_API_DECL int rtm_push_want_write(const rtm_push *s);
 RTM_PUSH_API_DECL int rtm_push_last_error(const rtm_push *s, const char **message);
 RTM_PUSH_API_DECL const rtm_push_config *rtm_push_query_config(const rtm_push *s);
+RTM_PUSH_API_DECL int rtm_push_tls_verified(const rtm_push *s);
 RTM_PUSH_API_DECL const char *rtm_push_state_name(rtm_push_state state);
 RTM_PUSH_API_DECL const char *rtm_push_strerror(int result);
 RTM_PUSH_API_DECL int rtm_push_is_fatal(int result);
@@ -519,6 +552,11 @@ RTM_PUSH_API_DECL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
 #include <mbedtls/base64.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/ctr_drbg.h>
+#ifndef RTM_PUSH_NO_TLS
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
+#include <mbedtls/error.h>
+#endif
 
 #ifndef RTM_PUSH_ASSERT
 #include <assert.h>
@@ -531,6 +569,14 @@ RTM_PUSH_API_DECL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
 #else
 #define RTM_PUSH__SHA1(in, n, out) mbedtls_sha1_ret((in), (n), (out))
 #endif
+/* TLS 1.3 in mbedTLS 3.x reports session tickets from ssl_read: not an error. */
+#ifdef MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET
+#define RTM_PUSH__TLS_TICKET(r) ((r) == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+#else
+#define RTM_PUSH__TLS_TICKET(r) 0
+#endif
+/* Certificate dates are checked by mbedTLS against the system's wall clock (MBEDTLS_HAVE_TIME_DATE);
+   that is the one clock read in this library, and it is mbedTLS's. */
 
 #define RTM_PUSH__MIN(a, b) ((a) < (b) ? (a) : (b))
 #define RTM_PUSH__GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -568,9 +614,9 @@ struct rtm_push {
   int own_entropy;
   mbedtls_entropy_context entropy;
   mbedtls_ctr_drbg_context drbg;
-  /* output */
-  rtm_push__buf out;
-  size_t out_off;
+  /* output: `out` is what the host drains; with TLS, plaintext waits in `pout` until encrypted */
+  rtm_push__buf out, pout;
+  size_t out_off, pout_off;
   size_t out_pkg_left; /* START_FPNN: bytes left of the package at the head */
   rtm_push__buf tx;    /* scratch for building one outgoing package */
   /* HTTP upgrade */
@@ -607,6 +653,19 @@ struct rtm_push {
   /* session */
   int kicked;
   int eof;
+  /* TLS */
+  int tls_on, tls_ready, tls_verified, tls_notify_sent, tls_out_full;
+  const uint8_t *tls_in;
+  size_t tls_in_len;
+  uint8_t rec_hdr[5];     /* TLS record tracker: clear errors for plaintext and truncated records */
+  unsigned rec_hlen;
+  size_t rec_left;
+  rtm_push__buf tls_rbuf; /* decrypted bytes */
+#ifndef RTM_PUSH_NO_TLS
+  mbedtls_ssl_context ssl;
+  mbedtls_ssl_config sslconf;
+  mbedtls_x509_crt ca;
+#endif
 };
 
 /* >>memory ------------------------------------------------------------------------------------- */
@@ -1523,15 +1582,23 @@ static int rtm_push__dd_check(rtm_push *s, const rtm_push_event *ev) {
 }
 
 /* >>output ------------------------------------------------------------------------------------- */
-static int rtm_push__out_append(rtm_push *s, const void *p, size_t n) {
-  size_t pending = s->out.len - s->out_off;
-  if (n > s->cfg.limits.max_output || pending > s->cfg.limits.max_output - n) return RTM_PUSH_E_OUTPUT_FULL;
-  if (s->out_off && s->out.len + n > s->out.cap) { /* compact before growing */
-    memmove(s->out.p, s->out.p + s->out_off, pending);
-    s->out.len = pending;
-    s->out_off = 0;
+static size_t rtm_push__pending(const rtm_push *s) {
+  return (s->out.len - s->out_off) + (s->pout.len - s->pout_off);
+}
+static int rtm_push__queue_append(rtm_push *s, rtm_push__buf *b, size_t *off, const void *p, size_t n) {
+  if (*off && b->len + n > b->cap) { /* compact before growing */
+    memmove(b->p, b->p + *off, b->len - *off);
+    b->len -= *off;
+    *off = 0;
   }
-  return rtm_push__append(s, &s->out, p, n) ? RTM_PUSH_E_NOMEM : 0;
+  return rtm_push__append(s, b, p, n) ? RTM_PUSH_E_NOMEM : 0;
+}
+/* Plaintext for the peer: straight to `out`, or to `pout` for TLS to encrypt. */
+static int rtm_push__out_append(rtm_push *s, const void *p, size_t n) {
+  size_t pending = rtm_push__pending(s);
+  if (n > s->cfg.limits.max_output || pending > s->cfg.limits.max_output - n) return RTM_PUSH_E_OUTPUT_FULL;
+  return s->tls_on ? rtm_push__queue_append(s, &s->pout, &s->pout_off, p, n)
+                   : rtm_push__queue_append(s, &s->out, &s->out_off, p, n);
 }
 static int rtm_push__random(rtm_push *s, unsigned char *buf, size_t n) {
   return mbedtls_ctr_drbg_random(&s->drbg, buf, n) ? RTM_PUSH_E_RANDOM : 0;
@@ -1714,7 +1781,8 @@ static int rtm_push__send_package(rtm_push *s, int mtype, int flag, uint32_t seq
   if (s->ws_close_queued) return RTM_PUSH_E_STATE; /* nothing may follow our close frame */
   {
     struct wslay_frame_iocb io;
-    size_t before = s->out.len - s->out_off;
+    rtm_push__buf *q = s->tls_on ? &s->pout : &s->out;
+    size_t *qoff = s->tls_on ? &s->pout_off : &s->out_off, before = q->len - *qoff; /* compaction-proof */
     memset(&io, 0, sizeof io);
     io.fin = 1;
     io.opcode = WSLAY_BINARY_FRAME;
@@ -1725,9 +1793,9 @@ static int rtm_push__send_package(rtm_push *s, int mtype, int flag, uint32_t seq
     rc = (int)wslay_frame_send(s->wsf, &io);
     if (rc < 0 || (size_t)rc != s->tx.len) {
       /* out of room (limits.max_output) or memory: drop the partial frame so the stream stays valid */
-      if (s->out.len - s->out_off > before) s->out.len = s->out_off + before;
-      return (s->out.len - s->out_off) + s->tx.len + 14 > s->cfg.limits.max_output ? RTM_PUSH_E_OUTPUT_FULL
-                                                                                   : RTM_PUSH_E_NOMEM;
+      if (q->len - *qoff > before) q->len = *qoff + before;
+      return rtm_push__pending(s) + s->tx.len + 14 > s->cfg.limits.max_output ? RTM_PUSH_E_OUTPUT_FULL
+                                                                             : RTM_PUSH_E_NOMEM;
     }
     return 0;
   }
@@ -2161,6 +2229,183 @@ static long rtm_push__http_input(rtm_push *s, const uint8_t *p, size_t n) {
   return (long)i;
 }
 
+/* >>tls: mbedTLS over memory buffers --------------------------------------------------------------- */
+static void rtm_push__plain_input(rtm_push *s, const uint8_t *p, size_t len);
+static void rtm_push__plain_eof(rtm_push *s);
+#ifndef RTM_PUSH_NO_TLS
+static int rtm_push__tls_send_cb(void *u, const unsigned char *buf, size_t len) {
+  rtm_push *s = (rtm_push *)u;
+  /* ciphertext may exceed the plaintext limit by the records' overhead */
+  if (s->out.len - s->out_off + len > s->cfg.limits.max_output + 65536) {
+    s->tls_out_full = 1;
+    return MBEDTLS_ERR_SSL_WANT_WRITE;
+  }
+  if (rtm_push__queue_append(s, &s->out, &s->out_off, buf, len)) return MBEDTLS_ERR_SSL_ALLOC_FAILED;
+  return (int)len;
+}
+static int rtm_push__tls_recv_cb(void *u, unsigned char *buf, size_t len) {
+  rtm_push *s = (rtm_push *)u;
+  size_t k = RTM_PUSH__MIN(len, s->tls_in_len);
+  if (!k) return MBEDTLS_ERR_SSL_WANT_READ;
+  memcpy(buf, s->tls_in, k);
+  s->tls_in += k;
+  s->tls_in_len -= k;
+  return (int)k;
+}
+/* mbedTLS's result -> ours, with mbedTLS's reason text. */
+static void rtm_push__tls_fail(rtm_push *s, int r, const char *during) {
+  char why[200];
+  if (r == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
+    uint32_t flags = mbedtls_ssl_get_verify_result(&s->ssl);
+    int code = (flags & (MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE)) ? RTM_PUSH_E_TLS_CERT_EXPIRED
+             : (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) ? RTM_PUSH_E_TLS_CERT_UNTRUSTED
+             : (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) ? RTM_PUSH_E_TLS_CERT_NAME : RTM_PUSH_E_TLS_CERT_INVALID;
+    size_t n;
+    why[0] = 0;
+    mbedtls_x509_crt_verify_info(why, sizeof why, "", flags);
+    for (n = strlen(why); n && (why[n - 1] == '\n'); n--) why[n - 1] = 0;
+    for (n = 0; why[n]; n++) if (why[n] == '\n') why[n] = ';';
+    rtm_push__fail(s, code, "TLS: certificate verification failed for '%s': %s", s->cfg.tls_server_name, why);
+    return;
+  }
+  mbedtls_strerror(r, why, sizeof why);
+  if (r == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE)
+    rtm_push__fail(s, RTM_PUSH_E_TLS_ALERT, "TLS: the server sent a fatal alert during %s", during);
+  else if (!s->tls_ready)
+    rtm_push__fail(s, RTM_PUSH_E_TLS_HANDSHAKE, "TLS handshake failed: %s (-0x%04x)", why, (unsigned)-r);
+  else
+    rtm_push__fail(s, RTM_PUSH_E_TLS, "TLS error during %s: %s (-0x%04x)", during, why, (unsigned)-r);
+}
+/* Encrypt pending plaintext; send close_notify once the session has ended. */
+static void rtm_push__tls_pump(rtm_push *s) {
+  if (!s->tls_on || !s->tls_ready || s->tls_notify_sent) return;
+  while (s->pout.len > s->pout_off) {
+    int r = mbedtls_ssl_write(&s->ssl, s->pout.p + s->pout_off, s->pout.len - s->pout_off);
+    if (r > 0) { s->pout_off += (size_t)r; continue; }
+    if (s->tls_out_full) rtm_push__fail(s, RTM_PUSH_E_OUTPUT_FULL, "pending output exceeds limits.max_output: drain it");
+    else if (r != MBEDTLS_ERR_SSL_WANT_WRITE && r != MBEDTLS_ERR_SSL_WANT_READ) rtm_push__tls_fail(s, r, "a write");
+    s->pout.len = s->pout_off = 0; /* nothing more can be written */
+    return;
+  }
+  s->pout.len = s->pout_off = 0;
+  if (rtm_push__ended(s)) {
+    s->tls_notify_sent = 1;
+    mbedtls_ssl_close_notify(&s->ssl);
+  }
+}
+/* Track TLS records on the ciphertext stream: plaintext where TLS was expected, and truncation, get
+   errors of their own. Returns 0, or the session's error. */
+static int rtm_push__tls_track(rtm_push *s, const uint8_t *p, size_t n) {
+  while (n) {
+    if (s->rec_left) {
+      size_t k = RTM_PUSH__MIN(n, s->rec_left);
+      s->rec_left -= k;
+      p += k;
+      n -= k;
+      continue;
+    }
+    s->rec_hdr[s->rec_hlen++] = *p++;
+    n--;
+    if (s->rec_hlen == 1 && (s->rec_hdr[0] < 20 || s->rec_hdr[0] > 24)) {
+      if (s->rec_hdr[0] == 'H' && !s->tls_ready) {
+        char text[48];
+        size_t k = RTM_PUSH__MIN(n, sizeof text - 2), i;
+        text[0] = 'H';
+        for (i = 0; i < k && p[i] >= 0x20 && p[i] < 0x7f; i++) text[i + 1] = (char)p[i];
+        text[i + 1] = 0;
+        return rtm_push__fail(s, RTM_PUSH_E_TLS_NOT_TLS, "TLS: the server answered in plaintext (\"%s...\"): is this a ws:// port?", text);
+      }
+      return rtm_push__fail(s, s->tls_ready ? RTM_PUSH_E_TLS : RTM_PUSH_E_TLS_NOT_TLS,
+                            "TLS: not a TLS record (content type 0x%02x)", s->rec_hdr[0]);
+    }
+    if (s->rec_hlen == 5) {
+      s->rec_left = ((size_t)s->rec_hdr[3] << 8) | s->rec_hdr[4];
+      s->rec_hlen = 0;
+    }
+  }
+  return 0;
+}
+static void rtm_push__tls_input(rtm_push *s, const uint8_t *p, size_t n) {
+  if (rtm_push__tls_track(s, p, n)) return;
+  s->tls_in = p;
+  s->tls_in_len = n;
+  while (!rtm_push__ended(s)) {
+    int r;
+    if (!s->tls_ready) {
+      r = mbedtls_ssl_handshake(&s->ssl);
+      if (r == 0) {
+        s->tls_ready = 1;
+        s->tls_verified = !s->cfg.tls_insecure_no_verify && mbedtls_ssl_get_verify_result(&s->ssl) == 0;
+        if (s->state == RTM_PUSH_STATE_CONNECTING) s->state = RTM_PUSH_STATE_UPGRADING;
+        rtm_push__tls_pump(s); /* the upgrade request */
+        continue;
+      }
+      if (r != MBEDTLS_ERR_SSL_WANT_READ && r != MBEDTLS_ERR_SSL_WANT_WRITE) rtm_push__tls_fail(s, r, "the handshake");
+      break;
+    }
+    r = mbedtls_ssl_read(&s->ssl, s->tls_rbuf.p, s->tls_rbuf.cap);
+    if (r > 0) { rtm_push__plain_input(s, s->tls_rbuf.p, (size_t)r); continue; }
+    if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE || RTM_PUSH__TLS_TICKET(r)) {
+      if (RTM_PUSH__TLS_TICKET(r)) continue;
+      break;
+    }
+    if (r == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || r == 0) { rtm_push__plain_eof(s); break; }
+    rtm_push__tls_fail(s, r, "a read");
+  }
+  s->tls_in = NULL;
+  s->tls_in_len = 0;
+}
+static int rtm_push__tls_setup(rtm_push *s, const rtm_push_config *c) {
+  int r;
+  mbedtls_ssl_init(&s->ssl);
+  mbedtls_ssl_config_init(&s->sslconf);
+  mbedtls_x509_crt_init(&s->ca);
+  s->tls_on = 1;
+  if (rtm_push__reserve(s, &s->tls_rbuf, 16384)) return RTM_PUSH_E_NOMEM;
+  if (!c->tls_insecure_no_verify) {
+    r = 0;
+    if (c->tls_ca_pem) { /* PEM parsing wants the terminating NUL counted */
+      unsigned char *pem = (unsigned char *)rtm_push__alloc(&s->cfg.allocator, c->tls_ca_pem_len + 1);
+      if (!pem) return RTM_PUSH_E_NOMEM;
+      memcpy(pem, c->tls_ca_pem, c->tls_ca_pem_len);
+      pem[c->tls_ca_pem_len] = 0;
+      r = mbedtls_x509_crt_parse(&s->ca, pem, c->tls_ca_pem_len + 1);
+      rtm_push__dealloc(&s->cfg.allocator, pem);
+    }
+    if (!r && c->tls_ca_file) r = mbedtls_x509_crt_parse_file(&s->ca, c->tls_ca_file);
+    if (!r && c->tls_ca_path) r = mbedtls_x509_crt_parse_path(&s->ca, c->tls_ca_path);
+    if (!r && !c->tls_ca_pem && !c->tls_ca_file && !c->tls_ca_path)
+      r = mbedtls_x509_crt_parse_file(&s->ca, "/etc/ssl/certs/ca-certificates.crt");
+    if (r != 0) return RTM_PUSH_E_TLS_CA; /* r > 0: some certificates could not be parsed */
+  }
+  if (mbedtls_ssl_config_defaults(&s->sslconf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                  MBEDTLS_SSL_PRESET_DEFAULT) != 0)
+    return RTM_PUSH_E_NOMEM;
+  mbedtls_ssl_conf_authmode(&s->sslconf, c->tls_insecure_no_verify ? MBEDTLS_SSL_VERIFY_NONE : MBEDTLS_SSL_VERIFY_REQUIRED);
+  mbedtls_ssl_conf_ca_chain(&s->sslconf, &s->ca, NULL);
+  mbedtls_ssl_conf_rng(&s->sslconf, mbedtls_ctr_drbg_random, &s->drbg);
+  if (mbedtls_ssl_setup(&s->ssl, &s->sslconf) != 0) return RTM_PUSH_E_NOMEM;
+  if (mbedtls_ssl_set_hostname(&s->ssl, s->cfg.tls_server_name) != 0) return RTM_PUSH_E_CONFIG;
+  mbedtls_ssl_set_bio(&s->ssl, s, rtm_push__tls_send_cb, rtm_push__tls_recv_cb, NULL);
+  r = mbedtls_ssl_handshake(&s->ssl); /* the ClientHello */
+  return (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE) ? 0 : RTM_PUSH_E_TLS_HANDSHAKE;
+}
+static void rtm_push__tls_free(rtm_push *s) {
+  if (!s->tls_on) return;
+  mbedtls_ssl_free(&s->ssl);
+  mbedtls_ssl_config_free(&s->sslconf);
+  mbedtls_x509_crt_free(&s->ca);
+}
+#else
+static void rtm_push__tls_pump(rtm_push *s) { (void)s; }
+static void rtm_push__tls_input(rtm_push *s, const uint8_t *p, size_t n) { (void)s; (void)p; (void)n; }
+static int rtm_push__tls_setup(rtm_push *s, const rtm_push_config *c) { (void)s; (void)c; return RTM_PUSH_E_TLS_UNAVAILABLE; }
+static void rtm_push__tls_free(rtm_push *s) { (void)s; }
+#endif
+RTM_PUSH_API_IMPL int rtm_push_tls_verified(const rtm_push *s) {
+  return !s || !s->tls_on ? -1 : s->tls_verified;
+}
+
 /* >>public ------------------------------------------------------------------------------------- */
 RTM_PUSH_API_IMPL const char *rtm_push_version(void) { return RTM_PUSH_VERSION_STRING; }
 
@@ -2196,7 +2441,10 @@ static void rtm_push__really_free(rtm_push *s) {
   if (s->wsf) wslay_frame_context_free(s->wsf);
   mbedtls_ctr_drbg_free(&s->drbg);
   if (s->own_entropy) mbedtls_entropy_free(&s->entropy);
+  rtm_push__tls_free(s);
   rtm_push__buf_free(s, &s->out);
+  rtm_push__buf_free(s, &s->pout);
+  rtm_push__buf_free(s, &s->tls_rbuf);
   rtm_push__buf_free(s, &s->tx);
   rtm_push__buf_free(s, &s->http);
   rtm_push__buf_free(s, &s->pkg);
@@ -2212,7 +2460,9 @@ RTM_PUSH_API_IMPL void rtm_push_free(rtm_push *s) {
   rtm_push__really_free(s);
 }
 /* Every entry point that can call back ends through here. */
+static void rtm_push__tls_pump(rtm_push *s);
 static int rtm_push__leave(rtm_push *s, int rc) {
+  if (!s->free_requested) rtm_push__tls_pump(s);
   if (s->free_requested && !s->in_cb) {
     rtm_push__really_free(s);
     return RTM_PUSH_E_CLOSED;
@@ -2231,10 +2481,14 @@ RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config
   c = *config;
   if (!c.allocator.alloc_fn != !c.allocator.free_fn) return RTM_PUSH_E_CONFIG;
   if (c.start == RTM_PUSH_START_HTTP && (!c.host || !*c.host)) return RTM_PUSH_E_CONFIG;
+  if (c.tls && c.start != RTM_PUSH_START_HTTP) return RTM_PUSH_E_CONFIG;
+#ifdef RTM_PUSH_NO_TLS
+  if (c.tls) return RTM_PUSH_E_TLS_UNAVAILABLE;
+#endif
   if ((unsigned)c.start > RTM_PUSH_START_FPNN) return RTM_PUSH_E_CONFIG;
   if (!c.path) c.path = "/service/websocket";
   if (c.path[0] != '/') return RTM_PUSH_E_CONFIG;
-  if (!c.port) c.port = 80;
+  if (!c.port) c.port = c.tls ? 443 : 80;
   if (!c.version) c.version = "C-rtm_push-" RTM_PUSH_VERSION_STRING;
   if (!c.quest_encoding) c.quest_encoding = RTM_PUSH_ENC_JSON;
   if (c.quest_encoding != RTM_PUSH_ENC_JSON && c.quest_encoding != RTM_PUSH_ENC_MSGPACK) return RTM_PUSH_E_CONFIG;
@@ -2256,8 +2510,10 @@ RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config
   /* own copies of every string */
   {
     const char *strs[6];
-    strs[0] = c.host; strs[1] = c.path; strs[2] = c.token; strs[3] = c.lang; strs[4] = c.version; strs[5] = NULL;
-    for (i = 0; i < 5; i++) if (strs[i]) strbytes += strlen(strs[i]) + 1;
+    if (c.tls && !c.tls_server_name) c.tls_server_name = c.host;
+    strs[0] = c.host; strs[1] = c.path; strs[2] = c.token; strs[3] = c.lang; strs[4] = c.version;
+    strs[5] = c.tls ? c.tls_server_name : NULL;
+    for (i = 0; i < 6; i++) if (strs[i]) strbytes += strlen(strs[i]) + 1;
     if (c.host && strlen(c.host) > 255) return RTM_PUSH_E_CONFIG;
   }
   if (c.attrs) {
@@ -2281,6 +2537,9 @@ RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config
     s->cfg.token = rtm_push__copy_str(&sp, c.token);
     s->cfg.lang = rtm_push__copy_str(&sp, c.lang);
     s->cfg.version = rtm_push__copy_str(&sp, c.version);
+    s->cfg.tls_server_name = c.tls ? rtm_push__copy_str(&sp, c.tls_server_name) : NULL;
+    s->cfg.tls_ca_file = s->cfg.tls_ca_path = s->cfg.tls_ca_pem = NULL; /* read once, below */
+    s->cfg.tls_ca_pem_len = 0;
     if (c.attrs) {
       for (i = 0; i < nattrs; i++) av[i] = rtm_push__copy_str(&sp, c.attrs[i]);
       av[nattrs] = NULL;
@@ -2329,6 +2588,10 @@ RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config
     wslay_event_config_set_no_buffering(s->ws, 1);
     wslay_event_config_set_max_recv_msg_length(s->ws, s->cfg.limits.max_frame);
   }
+  if (c.tls) {
+    int rc = rtm_push__tls_setup(s, &c);
+    if (rc) { rtm_push__really_free(s); return rc; }
+  }
   if (c.start == RTM_PUSH_START_HTTP) {
     unsigned char nonce[16];
     size_t kn = 0;
@@ -2363,12 +2626,8 @@ static int rtm_push__enter(rtm_push *s, uint64_t now) {
   rtm_push__set_now(s, now);
   return 0;
 }
-RTM_PUSH_API_IMPL int rtm_push_feed(rtm_push *s, const void *data, size_t len, uint64_t now_ms) {
-  const uint8_t *p = (const uint8_t *)data;
-  int rc = rtm_push__enter(s, now_ms);
-  if (rc) return rc;
-  if (!data && len) return RTM_PUSH_E_INVALID_ARG;
-  if (rtm_push__ended(s) || s->eof) return RTM_PUSH_E_CLOSED;
+/* Plaintext from the transport (the socket, or TLS). */
+static void rtm_push__plain_input(rtm_push *s, const uint8_t *p, size_t len) {
   if (s->state == RTM_PUSH_STATE_CONNECTING && len) s->state = RTM_PUSH_STATE_UPGRADING;
   while (len && !rtm_push__ended(s)) {
     if (s->phase == RTM_PUSH__PH_HTTP || s->phase == RTM_PUSH__PH_HTTP_BODY) {
@@ -2384,17 +2643,14 @@ RTM_PUSH_API_IMPL int rtm_push_feed(rtm_push *s, const void *data, size_t len, u
       break;
     }
   }
-  return rtm_push__leave(s, s->state == RTM_PUSH_STATE_FAILED ? s->err : RTM_PUSH_OK);
 }
 static int rtm_push__mid_stream(const rtm_push *s) {
   return s->fx_hlen || s->fx_in_payload || s->pkg.len || s->pkg_total ||
          (s->phase == RTM_PUSH__PH_HTTP && s->http.len) || s->phase == RTM_PUSH__PH_HTTP_BODY;
 }
-RTM_PUSH_API_IMPL int rtm_push_feed_eof(rtm_push *s, uint64_t now_ms) {
-  int rc = rtm_push__enter(s, now_ms);
-  if (rc) return rc;
-  if (rtm_push__ended(s) || s->eof) { s->eof = 1; return RTM_PUSH_OK; }
-  s->eof = 1;
+/* The plaintext stream ended (EOF, or TLS close_notify). */
+static void rtm_push__plain_eof(rtm_push *s) {
+  if (rtm_push__ended(s)) return;
   if (s->phase == RTM_PUSH__PH_HTTP_BODY) rtm_push__http_refused(s);
   else if (rtm_push__mid_stream(s))
     rtm_push__fail(s, RTM_PUSH_E_TRUNCATED, "the connection ended inside %s (truncated)",
@@ -2402,6 +2658,26 @@ RTM_PUSH_API_IMPL int rtm_push_feed_eof(rtm_push *s, uint64_t now_ms) {
   else if (s->state == RTM_PUSH_STATE_CLOSING) rtm_push__finish(s, s->kicked ? RTM_PUSH_E_KICKED_OUT : 0);
   else if (s->cfg.no_login && s->state == RTM_PUSH_STATE_READY) rtm_push__finish(s, 0);
   else rtm_push__fail(s, RTM_PUSH_E_EOF, "the server closed the connection (state %s)", rtm_push_state_name(s->state));
+}
+RTM_PUSH_API_IMPL int rtm_push_feed(rtm_push *s, const void *data, size_t len, uint64_t now_ms) {
+  int rc = rtm_push__enter(s, now_ms);
+  if (rc) return rc;
+  if (!data && len) return RTM_PUSH_E_INVALID_ARG;
+  if (rtm_push__ended(s) || s->eof) return RTM_PUSH_E_CLOSED;
+  if (s->tls_on) rtm_push__tls_input(s, (const uint8_t *)data, len);
+  else rtm_push__plain_input(s, (const uint8_t *)data, len);
+  return rtm_push__leave(s, s->state == RTM_PUSH_STATE_FAILED ? s->err : RTM_PUSH_OK);
+}
+RTM_PUSH_API_IMPL int rtm_push_feed_eof(rtm_push *s, uint64_t now_ms) {
+  int rc = rtm_push__enter(s, now_ms);
+  if (rc) return rc;
+  if (rtm_push__ended(s) || s->eof) { s->eof = 1; return RTM_PUSH_OK; }
+  s->eof = 1;
+  if (s->tls_on && !s->tls_ready)
+    rtm_push__fail(s, RTM_PUSH_E_TLS_HANDSHAKE, "TLS: the server closed the connection during the handshake");
+  else if (s->tls_on && (s->rec_hlen || s->rec_left))
+    rtm_push__fail(s, RTM_PUSH_E_TLS_TRUNCATED, "TLS: the connection ended inside a TLS record");
+  else rtm_push__plain_eof(s);
   return rtm_push__leave(s, s->state == RTM_PUSH_STATE_FAILED ? s->err : RTM_PUSH_OK);
 }
 RTM_PUSH_API_IMPL size_t rtm_push_pending_output(rtm_push *s, const uint8_t **data) {
@@ -2427,7 +2703,7 @@ RTM_PUSH_API_IMPL int rtm_push_consume_output(rtm_push *s, size_t n) {
   }
   s->out_off += n;
   if (s->out_off == s->out.len) s->out_off = s->out.len = 0;
-  if (s->state == RTM_PUSH_STATE_CONNECTING && s->out.len == 0) s->state = RTM_PUSH_STATE_UPGRADING;
+  if (s->state == RTM_PUSH_STATE_CONNECTING && s->out.len == 0 && !s->tls_on) s->state = RTM_PUSH_STATE_UPGRADING;
   return RTM_PUSH_OK;
 }
 RTM_PUSH_API_IMPL uint64_t rtm_push_next_deadline(const rtm_push *s) {

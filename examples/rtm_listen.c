@@ -1,9 +1,11 @@
-/* rtm-listen: connect to an RTM gate over ws://, log in, print every push as a JSON line.
+/* rtm-listen: connect to an RTM gate over ws:// or wss://, log in, print every push as a JSON line.
 
    rtm-listen URL --pid N --uid N --token T [--lang L] [--duration SECONDS] [--encoding json|msgpack]
-              [--read-size N]
+              [--cafile PATH] [--insecure-no-verify] [--read-size N]
 
-   URL is ws://host[:port][/path] (default port 80, path /service/websocket). Prints one JSON line per
+   URL is ws://host[:port][/path] or wss://... (default port 80 / 443, path /service/websocket).
+   wss:// verifies the server's certificate against --cafile (PEM) or the system bundle, and its name
+   against the URL's host; --insecure-no-verify turns that off (and says so on stderr). Prints one JSON line per
    event on stdout (the login result first). Exits 0 on kickout, at the end of --duration or on
    SIGINT/SIGTERM (it logs out with bye first); exits 1 with a message on stderr when the connection,
    the handshake or the login fails. --encoding picks the encoding of our own quests (auth, bye; default
@@ -38,6 +40,7 @@ typedef struct listener {
   char *line;
   size_t cap;
   int logged_in;
+  rtm_push *s;
 } listener;
 
 static void on_event(const rtm_push_event *ev, void *user) {
@@ -45,12 +48,14 @@ static void on_event(const rtm_push_event *ev, void *user) {
   size_t n;
   if (ev->type == RTM_PUSH_EV_CLOSED || ev->type == RTM_PUSH_EV_ANSWER) return;
   if (ev->type == RTM_PUSH_EV_ERROR) {
-    fprintf(stderr, "rtm-listen: %s: %s\n", ev->fatal ? "error" : "warning", ev->message);
+    if (!ev->fatal) fprintf(stderr, "rtm-listen: warning: %s\n", ev->message); /* fatal: reported at exit */
     return;
   }
   if (ev->type == RTM_PUSH_EV_LOGIN) {
-    if (!ev->ok) return; /* reported as an error */
+    if (!ev->ok) return; /* reported at exit */
     l->logged_in = 1;
+    if (rtm_push_tls_verified(l->s) == 0)
+      fputs("rtm-listen: WARNING: logged in over TLS WITHOUT verifying the server's certificate\n", stderr);
   }
   n = rtm_push_event_to_json(ev, l->line, l->cap);
   if (n >= l->cap) {
@@ -65,15 +70,16 @@ static void on_event(const rtm_push_event *ev, void *user) {
   fflush(stdout);
 }
 
-static int parse_url(const char *url, char *host, size_t hcap, unsigned *port, const char **path) {
+static int parse_url(const char *url, char *host, size_t hcap, unsigned *port, const char **path, int *tls) {
   const char *p, *hend, *slash;
   size_t hl;
-  if (strncmp(url, "ws://", 5) != 0) return -1;
-  p = url + 5;
+  if (strncmp(url, "ws://", 5) == 0) *tls = 0, p = url + 5;
+  else if (strncmp(url, "wss://", 6) == 0) *tls = 1, p = url + 6;
+  else return -1;
   slash = strchr(p, '/');
   *path = slash ? slash : NULL;
   hend = slash ? slash : p + strlen(p);
-  *port = 80;
+  *port = *tls ? 443 : 80;
   if (*p == '[') { /* [v6]:port */
     const char *rb = memchr(p, ']', (size_t)(hend - p));
     if (!rb) return -1;
@@ -118,8 +124,8 @@ static int connect_to(const char *host, unsigned port) {
 }
 
 static void usage(void) {
-  fputs("usage: rtm-listen ws://HOST[:PORT][/PATH] --pid N --uid N --token T [--lang L] [--duration SECONDS]\n"
-        "                  [--encoding json|msgpack] [--read-size N]\n", stderr);
+  fputs("usage: rtm-listen ws[s]://HOST[:PORT][/PATH] --pid N --uid N --token T [--lang L] [--duration SECONDS]\n"
+        "                  [--encoding json|msgpack] [--cafile PATH] [--insecure-no-verify] [--read-size N]\n", stderr);
   exit(2);
 }
 
@@ -146,6 +152,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--lang") && i + 1 < argc) cfg.lang = argv[++i];
     else if (!strcmp(argv[i], "--duration") && i + 1 < argc) duration = atof(argv[++i]);
     else if (!strcmp(argv[i], "--read-size") && i + 1 < argc) read_size = (size_t)atol(argv[++i]);
+    else if (!strcmp(argv[i], "--cafile") && i + 1 < argc) cfg.tls_ca_file = argv[++i];
+    else if (!strcmp(argv[i], "--insecure-no-verify")) cfg.tls_insecure_no_verify = 1;
     else if (!strcmp(argv[i], "--encoding") && i + 1 < argc) {
       const char *e = argv[++i];
       if (!strcmp(e, "msgpack")) cfg.quest_encoding = RTM_PUSH_ENC_MSGPACK;
@@ -156,8 +164,8 @@ int main(int argc, char **argv) {
     else usage();
   }
   if (!url || !cfg.token || read_size == 0 || read_size > sizeof buf) usage();
-  if (parse_url(url, host, sizeof host, &port, &path) != 0) {
-    fprintf(stderr, "rtm-listen: bad URL %s (expected ws://host[:port][/path])\n", url);
+  if (parse_url(url, host, sizeof host, &port, &path, &cfg.tls) != 0) {
+    fprintf(stderr, "rtm-listen: bad URL %s (expected ws://host[:port][/path] or wss://...)\n", url);
     return 2;
   }
   signal(SIGINT, on_signal);
@@ -175,6 +183,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "rtm-listen: %s\n", rtm_push_strerror(rc));
     return 1;
   }
+  l.s = s;
   if (duration > 0) end_at = now_ms() + (uint64_t)(duration * 1000);
   for (;;) {
     struct pollfd pfd;

@@ -22,7 +22,7 @@ check "README's events table is the one the schema tables print" sh -c \
 sed -n '/<!-- snippet:begin -->/,/<!-- snippet:end -->/p' README.md | grep -v '^<!--' | grep -v '^```' >"$T/snippet.c"
 printf '#define RTM_PUSH_IMPLEMENTATION\n#include "rtm_push.h"\n#include <time.h>\nuint64_t now_ms(void);\nuint64_t now_ms(void) { return (uint64_t)time(0) * 1000; }\nint main(void) { return 0; }\n' >"$T/snippet_main.c"
 check "README's snippet compiles as shown (-std=c99 -Wall -Wextra -Wpedantic -Werror) and links" sh -c \
-  "cc -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -Werror -I. -o '$T/snippet' '$T/snippet.c' '$T/snippet_main.c' -lwslay -lcjson -lmbedcrypto"
+  "cc -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -Werror -I. -o '$T/snippet' '$T/snippet.c' '$T/snippet_main.c' -lwslay -lcjson -lmbedtls -lmbedx509 -lmbedcrypto"
 
 # 2. Golden vectors recorded from a live FPNN server: exact, whole and in every chunk size.
 for n in public-json public-msgpack authfail autherror; do
@@ -120,6 +120,77 @@ $W $B/minimal 127.0.0.1 $PORT >"$T/m.out" 2>&1; rc=$?
 stop_sim
 if [ $rc = 0 ] && grep -q '"event":"pushchat"' "$T/m.out"; then ok "examples/minimal.c receives a push"
 else bad "examples/minimal.c (rc=$rc)" "$T/m.out"; fi
+
+# 6. wss:// against independent TLS servers (Node's tls via the simulator, openssl s_server), with a PKI
+#    made here and now by the openssl command line.
+P=$T/pki
+if sh tests/tls/make_certs.sh "$P" >"$T/pki.log" 2>&1; then ok "test PKI made with openssl (CA, localhost, expired, other name, self-signed)"
+else bad "test PKI" "$T/pki.log"; fi
+LISTEN="--pid 1017 --uid 4242 --token demo-token --duration 20"
+for enc in json msgpack; do
+  for rs in 65536 1; do
+    start_sim --encoding $enc --tls-cert "$P/server.pem" --tls-key "$P/server.key"
+    $W $B/rtm-listen wss://localhost:$PORT/service/websocket $LISTEN --cafile "$P/ca.pem" --read-size $rs \
+      --encoding $enc >"$T/listen.out" 2>"$T/listen.err"; rc=$?
+    stop_sim
+    node tests/sim/expect.js --script demo --encoding $enc --uid 4242 >"$T/expect.out"
+    if [ $rc = 0 ] && [ $SIM_RC = 0 ] && cmp -s "$T/listen.out" "$T/expect.out" && ! grep -q WARNING "$T/listen.err"; then
+      ok "wss:// simulator over Node tls ($enc, read size $rs): verified, every event exact, every push answered"
+    else
+      { echo "rc=$rc sim=$SIM_RC"; diff "$T/expect.out" "$T/listen.out" | head; cat "$T/listen.err" "$T/sim.err"; } >"$T/why"
+      bad "wss:// simulator ($enc, read size $rs)" "$T/why"
+    fi
+  done
+done
+tls_refused() { # name cert expected-stderr-text [rtm-listen options...]
+  name=$1 cert=$2 want=$3; shift 3
+  start_sim --script small --tls-cert "$P/$cert.pem" --tls-key "$P/$cert.key"
+  $W $B/rtm-listen wss://localhost:$PORT $LISTEN "$@" >"$T/l.out" 2>"$T/l.err"; rc=$?
+  kill $SIM_PID 2>/dev/null; stop_sim
+  if [ $rc = 1 ] && grep -q "$want" "$T/l.err" && [ ! -s "$T/l.out" ]; then ok "wss:// $name -> refused: $want"
+  else bad "wss:// $name (rc=$rc)" "$T/l.err"; fi
+}
+tls_refused "expired certificate" expired "the server certificate has expired" --cafile "$P/ca.pem"
+tls_refused "certificate for another name" other "does not match the server name" --cafile "$P/ca.pem"
+tls_refused "self-signed certificate" self "not signed by a trusted CA" --cafile "$P/ca.pem"
+tls_refused "our CA absent from the system bundle" server "not signed by a trusted CA"
+start_sim --script small --tls-cert "$P/self.pem" --tls-key "$P/self.key"
+$W $B/rtm-listen wss://localhost:$PORT $LISTEN --insecure-no-verify >"$T/l.out" 2>"$T/l.err"; rc=$?
+stop_sim
+if [ $rc = 0 ] && grep -q 'WITHOUT verifying' "$T/l.err" && grep -q '"event":"pushchat"' "$T/l.out"; then
+  ok "wss:// --insecure-no-verify connects to a self-signed server and reports itself unverified"
+else bad "wss:// --insecure-no-verify (rc=$rc)" "$T/l.err"; fi
+start_sim --script small
+$W $B/rtm-listen wss://localhost:$PORT $LISTEN --cafile "$P/ca.pem" >"$T/l.out" 2>"$T/l.err"; rc=$?
+kill $SIM_PID 2>/dev/null; stop_sim
+if [ $rc = 1 ] && grep -q 'answered in plaintext' "$T/l.err"; then ok "wss:// to a plain ws:// port -> 'answered in plaintext'"
+else bad "wss:// to a plain port (rc=$rc)" "$T/l.err"; fi
+SPORT=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+openssl s_server -accept 127.0.0.1:$SPORT -cert "$P/server.pem" -key "$P/server.key" -www -quiet >"$T/ss.out" 2>&1 &
+SS=$!
+sleep 0.5
+$W $B/rtm-listen wss://localhost:$SPORT $LISTEN --cafile "$P/ca.pem" >"$T/l.out" 2>"$T/l.err"; rc=$?
+kill $SS 2>/dev/null; wait $SS 2>/dev/null
+if [ $rc = 1 ] && grep -q 'upgrade refused: HTTP/1.0 200' "$T/l.err"; then
+  ok "openssl s_server: TLS handshake and verification pass (then its -www page is refused as an upgrade)"
+else bad "openssl s_server (rc=$rc)" "$T/l.err"; fi
+openssl s_server -accept 127.0.0.1:$SPORT -cert "$P/server.pem" -key "$P/server.key" -Verify 1 -verify_return_error -www -quiet >"$T/ss.out" 2>&1 &
+SS=$!
+sleep 0.5
+$W $B/rtm-listen wss://localhost:$SPORT $LISTEN --cafile "$P/ca.pem" >"$T/l.out" 2>"$T/l.err"; rc=$?
+kill $SS 2>/dev/null; wait $SS 2>/dev/null
+if [ $rc = 1 ] && grep -q 'fatal alert' "$T/l.err"; then ok "openssl s_server demanding a client certificate -> TLS fatal alert reported"
+else bad "openssl s_server with -Verify (rc=$rc)" "$T/l.err"; fi
+start_sim --tls-cert "$P/server.pem" --tls-key "$P/server.key"
+node tests/tls/cutproxy.js $PORT 3 >"$T/cut.out" 2>&1 &
+CUT=$!
+sleep 0.3
+CPORT=$(sed -n 's/^LISTENING //p' "$T/cut.out")
+$W $B/rtm-listen wss://localhost:$CPORT $LISTEN --cafile "$P/ca.pem" >"$T/l.out" 2>"$T/l.err"; rc=$?
+kill $CUT $SIM_PID 2>/dev/null; wait $CUT 2>/dev/null; stop_sim
+if [ $rc = 1 ] && grep -q 'inside a TLS record' "$T/l.err" && [ -s "$T/l.out" ]; then
+  ok "wss:// peer closes mid-record -> 'inside a TLS record', events before it printed"
+else bad "wss:// mid-record close (rc=$rc)" "$T/l.err"; fi
 
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
