@@ -130,6 +130,25 @@
        returns the full length, writes at most cap-1 bytes and a NUL.
    const char *rtm_push_version(void), RTM_PUSH_VERSION_STRING, RTM_PUSH_VERSION_NUMBER.
 
+   Calling gate methods (our own quests; allowed once READY, also from inside any callback; before that
+   they return RTM_PUSH_E_STATE, after the end RTM_PUSH_E_CLOSED):
+   int rtm_push_quest(s, method, encoding, payload, len, timeout_ms, on_answer, user_data, &seq)
+       Sends a quest: payload is JSON object text (RTM_PUSH_ENC_JSON) or a msgpack map (RTM_PUSH_ENC_MSGPACK);
+       NULL/0 sends an empty map. on_answer NULL sends it one-way. timeout_ms 0 = quest_timeout_ms, counted
+       from the last time the session was given. on_answer runs exactly once: the answer (matched by seq,
+       in any order), an error answer, the timeout (from rtm_push_tick) or the end of the session.
+       Returns RTM_PUSH_OK, RTM_PUSH_E_STATE, RTM_PUSH_E_CLOSED, RTM_PUSH_E_INVALID_ARG,
+       RTM_PUSH_E_TOO_MANY_QUESTS (limits.max_pending_quests), RTM_PUSH_E_NOMEM, RTM_PUSH_E_OUTPUT_FULL.
+   int rtm_push_quest_cjson(s, method, const cJSON *object, timeout_ms, on_answer, user_data, &seq)
+       The same with a cJSON object (sent as JSON). cJSON numbers are doubles: put Int64 values in as
+       rtm_push_cjson_int64(v), a raw number node that prints exactly.
+   int rtm_push_enterroom(s, rid, on_answer, user) / rtm_push_leaveroom(s, rid, on_answer, user)
+   int rtm_push_sendmsg(s, to, mid, mtype, msg, msg_len, attrs, on_answer, user)
+   int rtm_push_sendgroupmsg(s, gid, ...) / rtm_push_sendroommsg(s, rid, ...)
+       Typed helpers in config.quest_encoding; Int64s exact. mid must not be 0: make one the official SDKs'
+       way with rtm_push_make_mid(s, unix_ms) (wall-clock ms * 1000 + a counter 0..999; the library has
+       no clock, so you pass the time). The answer's mtime arrives exact in answer->mtime.
+
    EVENTS
    ======
    One callback, config.on_event(const rtm_push_event *ev, void *user_data). ev->type says which event;
@@ -151,9 +170,10 @@
 
    THREADING AND REENTRANCY
    ========================
-   Any number of sessions may coexist; each is used by one thread at a time. Callbacks run only inside
-   rtm_push_feed, rtm_push_feed_eof, rtm_push_tick and rtm_push_close. From a callback you may call
-   rtm_push_close, the queries and rtm_push_free (deferred); rtm_push_feed, rtm_push_feed_eof and
+   Any number of sessions may coexist; each is used by one thread at a time. Callbacks (events and
+   answers) run only inside rtm_push_feed, rtm_push_feed_eof, rtm_push_tick, rtm_push_close and
+   rtm_push_free (pending answers). From a callback you may call rtm_push_close, the quest calls, the
+   queries and rtm_push_free (deferred); rtm_push_feed, rtm_push_feed_eof and
    rtm_push_tick return RTM_PUSH_E_IN_CALLBACK there.
 
    MEMORY ALLOCATION OVERRIDE
@@ -259,6 +279,10 @@ extern "C" {
   X(E_TRUNCATED, -606, 1, "the stream ended inside a frame or package (truncated)")                      \
   X(E_KICKED_OUT, -607, 1, "kicked out by the gate")                                                     \
   X(E_CLOSED, -608, 1, "the session is closed")                                                          \
+  X(E_QUEST_ERROR, -609, 0, "the gate answered the quest with an error (see code and ex)")              \
+  X(E_QUEST_TIMEOUT, -610, 0, "no answer to the quest in time (FPNN 20003)")                             \
+  X(E_QUEST_CLOSED, -611, 0, "the connection ended before the quest was answered (FPNN 20002)")          \
+  X(E_TOO_MANY_QUESTS, -612, 0, "too many quests waiting for answers (limits.max_pending_quests)")       \
   X(E_TLS_HANDSHAKE, -701, 1, "TLS handshake failed")                                                    \
   X(E_TLS_CERT_EXPIRED, -702, 1, "TLS: the server certificate has expired or is not yet valid")         \
   X(E_TLS_CERT_UNTRUSTED, -703, 1, "TLS: the server certificate is not signed by a trusted CA")         \
@@ -458,6 +482,7 @@ typedef struct rtm_push_limits {
   uint32_t max_depth;     /* [32] payload nesting depth */
   uint32_t dedup_capacity;/* [1024] duplicate-suppression entries (oldest evicted); memory ~48 B each */
   uint32_t dedup_ttl_ms;  /* [1200000 = 20 min] how long a push key is remembered */
+  uint32_t max_pending_quests; /* [1024] our two-way quests waiting for an answer */
 } rtm_push_limits;
 
 typedef struct rtm_push_config {
@@ -503,6 +528,28 @@ typedef struct rtm_push_config {
 
 typedef struct rtm_push rtm_push; /* opaque session */
 
+/* The outcome of one of our two-way quests: delivered exactly once, from inside feed, tick, close or
+   free. result: RTM_PUSH_OK (status 0); RTM_PUSH_E_QUEST_ERROR (an FPNN error answer: code, ex);
+   RTM_PUSH_E_QUEST_TIMEOUT (code 20003); RTM_PUSH_E_QUEST_CLOSED (code 20002: the session ended
+   first). Pointers are borrowed for the callback. */
+typedef struct rtm_push_answer {
+  rtm_push *session;
+  uint32_t seq;
+  const char *method;
+  int result;
+  int status;
+  int64_t code;
+  rtm_push_str ex;
+  rtm_push_encoding encoding;
+  rtm_push_str payload; /* the answer's raw payload */
+  int has_mtime;        /* the answer carried mtime (sendmsg & co.) */
+  int64_t mtime;
+  int64_t mid;          /* the message id a send helper sent (0 otherwise) */
+  void *user_data;
+} rtm_push_answer;
+typedef void (*rtm_push_answer_fn)(const rtm_push_answer *answer);
+struct cJSON;
+
 RTM_PUSH_API_DECL const char *rtm_push_version(void);
 RTM_PUSH_API_DECL int rtm_push_new(rtm_push **out, const rtm_push_config *config);
 RTM_PUSH_API_DECL void rtm_push_free(rtm_push *s);
@@ -519,6 +566,25 @@ RTM_PUSH_API_DECL int rtm_push_want_write(const rtm_push *s);
 RTM_PUSH_API_DECL int rtm_push_last_error(const rtm_push *s, const char **message);
 RTM_PUSH_API_DECL const rtm_push_config *rtm_push_query_config(const rtm_push *s);
 RTM_PUSH_API_DECL int rtm_push_tls_verified(const rtm_push *s);
+RTM_PUSH_API_DECL int rtm_push_quest(rtm_push *s, const char *method, rtm_push_encoding encoding, const void *payload,
+                                     size_t len, uint32_t timeout_ms, rtm_push_answer_fn on_answer, void *user_data,
+                                     uint32_t *seq_out);
+RTM_PUSH_API_DECL int rtm_push_quest_cjson(rtm_push *s, const char *method, const struct cJSON *payload,
+                                           uint32_t timeout_ms, rtm_push_answer_fn on_answer, void *user_data,
+                                           uint32_t *seq_out);
+RTM_PUSH_API_DECL struct cJSON *rtm_push_cjson_int64(int64_t value);
+RTM_PUSH_API_DECL int rtm_push_enterroom(rtm_push *s, int64_t rid, rtm_push_answer_fn on_answer, void *user_data);
+RTM_PUSH_API_DECL int rtm_push_leaveroom(rtm_push *s, int64_t rid, rtm_push_answer_fn on_answer, void *user_data);
+RTM_PUSH_API_DECL int rtm_push_sendmsg(rtm_push *s, int64_t to, int64_t mid, int32_t mtype, const char *msg,
+                                       size_t msg_len, const char *attrs, rtm_push_answer_fn on_answer,
+                                       void *user_data);
+RTM_PUSH_API_DECL int rtm_push_sendgroupmsg(rtm_push *s, int64_t gid, int64_t mid, int32_t mtype, const char *msg,
+                                            size_t msg_len, const char *attrs, rtm_push_answer_fn on_answer,
+                                            void *user_data);
+RTM_PUSH_API_DECL int rtm_push_sendroommsg(rtm_push *s, int64_t rid, int64_t mid, int32_t mtype, const char *msg,
+                                           size_t msg_len, const char *attrs, rtm_push_answer_fn on_answer,
+                                           void *user_data);
+RTM_PUSH_API_DECL int64_t rtm_push_make_mid(rtm_push *s, uint64_t unix_ms);
 RTM_PUSH_API_DECL const char *rtm_push_state_name(rtm_push_state state);
 RTM_PUSH_API_DECL const char *rtm_push_strerror(int result);
 RTM_PUSH_API_DECL int rtm_push_is_fatal(int result);
@@ -643,6 +709,9 @@ struct rtm_push {
   rtm_push__buf pkg;
   size_t pkg_total;
   uint32_t next_seq, auth_seq, bye_seq;
+  struct rtm_push__quest *quests; /* our two-way quests waiting for answers */
+  uint32_t nquests, quests_cap;
+  uint32_t mid_counter;
   int auth_pending, bye_pending;
   /* decoding */
   rtm_push__buf scratch;
@@ -667,6 +736,15 @@ struct rtm_push {
   mbedtls_x509_crt ca;
 #endif
 };
+
+typedef struct rtm_push__quest {
+  uint32_t seq;
+  uint64_t deadline;
+  rtm_push_answer_fn cb;
+  void *user;
+  int64_t mid;
+  char *method;
+} rtm_push__quest;
 
 /* >>memory ------------------------------------------------------------------------------------- */
 static void *rtm_push__alloc(const rtm_push_allocator *a, size_t n) {
@@ -815,8 +893,10 @@ static void rtm_push__emit_error(rtm_push *s, int code, int fatal) {
   ev.fatal = fatal;
   rtm_push__emit(s, &ev);
 }
+static void rtm_push__quests_expire(rtm_push *s, int all);
 static void rtm_push__emit_closed(rtm_push *s, int code) {
   rtm_push_event ev;
+  rtm_push__quests_expire(s, 1); /* every quest still waiting gets its one callback: 20002 */
   memset(&ev, 0, sizeof ev);
   ev.type = RTM_PUSH_EV_CLOSED;
   ev.name = "closed";
@@ -1970,6 +2050,73 @@ static void rtm_push__send_close_now(rtm_push *s) {
   if (s->phase == RTM_PUSH__PH_FPNN) { rtm_push__finish(s, 0); return; } /* the host closes its WebSocket */
   rtm_push__queue_ws_close(s, 1000);
 }
+/* >>quests: ours, matched to their answers by seq ------------------------------------------------ */
+static void rtm_push__quest_free(rtm_push *s, rtm_push__quest *q) { rtm_push__dealloc(&s->cfg.allocator, q->method); }
+/* Take quest i out of the table, then call its callback (which may issue new quests). */
+static void rtm_push__quest_finish(rtm_push *s, uint32_t i, rtm_push_answer *a) {
+  rtm_push__quest q = s->quests[i];
+  s->quests[i] = s->quests[--s->nquests];
+  a->session = s;
+  a->seq = q.seq;
+  a->method = q.method;
+  a->mid = q.mid;
+  a->user_data = q.user;
+  if (a->result == RTM_PUSH_E_QUEST_TIMEOUT) a->code = 20003;
+  if (a->result == RTM_PUSH_E_QUEST_CLOSED) a->code = 20002;
+  if (q.cb) {
+    s->in_cb++;
+    q.cb(a);
+    s->in_cb--;
+  }
+  rtm_push__quest_free(s, &q);
+}
+static int rtm_push__quest_answered(rtm_push *s, const rtm_push_event *ev) {
+  uint32_t i;
+  for (i = 0; i < s->nquests; i++) {
+    if (s->quests[i].seq == ev->seq) {
+      rtm_push_answer a;
+      memset(&a, 0, sizeof a);
+      a.result = ev->status ? RTM_PUSH_E_QUEST_ERROR : RTM_PUSH_OK;
+      a.status = ev->status;
+      a.code = ev->code;
+      a.ex = ev->ex;
+      a.encoding = ev->encoding;
+      a.payload = ev->payload;
+      if (!ev->status) { /* the send methods answer {"mtime": Int64} */
+        rtm_push__rd r;
+        rtm_push_str k;
+        rtm_push__val v;
+        if (rtm_push__rd_open(&r, s, (const uint8_t *)ev->payload.ptr, ev->payload.len, ev->encoding == 0x80) == 0)
+          while (rtm_push__rd_next(&r, &k, &v) == 1)
+            if (rtm_push__key_is(&k, "mtime") && rtm_push__val_int64(&r, &v, "mtime", &a.mtime) == 0) a.has_mtime = 1;
+      }
+      rtm_push__quest_finish(s, i, &a);
+      return 1;
+    }
+  }
+  return 0;
+}
+/* Time out the overdue, or (all = 1) end every pending quest: exactly one callback each. */
+static void rtm_push__quests_expire(rtm_push *s, int all) {
+  uint32_t i = 0;
+  while (i < s->nquests) {
+    if (all || s->quests[i].deadline <= s->now) {
+      rtm_push_answer a;
+      memset(&a, 0, sizeof a);
+      a.result = all ? RTM_PUSH_E_QUEST_CLOSED : RTM_PUSH_E_QUEST_TIMEOUT;
+      rtm_push__quest_finish(s, i, &a);
+      i = 0; /* the table changed (and a callback may have added quests) */
+      continue;
+    }
+    i++;
+  }
+}
+static uint64_t rtm_push__quests_deadline(const rtm_push *s) {
+  uint64_t d = RTM_PUSH__NO_DEADLINE;
+  uint32_t i;
+  for (i = 0; i < s->nquests; i++) if (s->quests[i].deadline < d) d = s->quests[i].deadline;
+  return d;
+}
 static void rtm_push__handle_answer(rtm_push *s, int flag, int status, uint32_t seq, const uint8_t *payload,
                                     size_t plen) {
   rtm_push_event ev;
@@ -2011,6 +2158,7 @@ static void rtm_push__handle_answer(rtm_push *s, int flag, int status, uint32_t 
     return;
   }
   if (is_bye) s->bye_pending = 0;
+  if (!is_bye && rtm_push__quest_answered(s, &ev)) return;
   if (!is_bye && !s->cfg.no_login) {
     rtm_push__warn(s, RTM_PUSH_E_FPNN_UNEXPECTED_ANSWER, "answer with seq %u matches no pending quest", (unsigned)seq);
     return;
@@ -2038,11 +2186,14 @@ static int rtm_push__mp_int(rtm_push *s, rtm_push__buf *b, int64_t v) {
        : v >= -2147483647LL - 1 ? rtm_push__mp_put(s, b, 0xd2, (uint64_t)v & 0xffffffffu, 4)
        : rtm_push__mp_put(s, b, 0xd3, (uint64_t)v, 8);
 }
+static int rtm_push__mp_strhdr(rtm_push *s, rtm_push__buf *b, size_t n) {
+  return n < 32 ? rtm_push__mp_put(s, b, (uint8_t)(0xa0 | n), 0, 0)
+       : n <= 0xff ? rtm_push__mp_put(s, b, 0xd9, n, 1)
+       : n <= 0xffff ? rtm_push__mp_put(s, b, 0xda, n, 2) : rtm_push__mp_put(s, b, 0xdb, (uint64_t)n, 4);
+}
 static int rtm_push__mp_str(rtm_push *s, rtm_push__buf *b, const char *z) {
   size_t n = strlen(z);
-  int rc = n < 32 ? rtm_push__mp_put(s, b, (uint8_t)(0xa0 | n), 0, 0)
-         : n <= 0xff ? rtm_push__mp_put(s, b, 0xd9, n, 1)
-         : n <= 0xffff ? rtm_push__mp_put(s, b, 0xda, n, 2) : rtm_push__mp_put(s, b, 0xdb, (uint64_t)n, 4);
+  int rc = rtm_push__mp_strhdr(s, b, n);
   return rc ? rc : rtm_push__append(s, b, z, n);
 }
 static int rtm_push__mp_map(rtm_push *s, rtm_push__buf *b, size_t n) {
@@ -2437,6 +2588,8 @@ static void rtm_push__set_now(rtm_push *s, uint64_t now) {
 }
 static void rtm_push__really_free(rtm_push *s) {
   rtm_push_allocator a = s->cfg.allocator;
+  rtm_push__quests_expire(s, 1);
+  rtm_push__dealloc(&a, s->quests);
   if (s->ws) wslay_event_context_free(s->ws);
   if (s->wsf) wslay_frame_context_free(s->wsf);
   mbedtls_ctr_drbg_free(&s->drbg);
@@ -2507,6 +2660,7 @@ RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config
   if (!c.limits.dedup_capacity) c.limits.dedup_capacity = 1024;
   if (c.limits.dedup_capacity > (1u << 24)) return RTM_PUSH_E_CONFIG;
   if (!c.limits.dedup_ttl_ms) c.limits.dedup_ttl_ms = 20u * 60u * 1000u;
+  if (!c.limits.max_pending_quests) c.limits.max_pending_quests = 1024;
   /* own copies of every string */
   {
     const char *strs[6];
@@ -2713,6 +2867,7 @@ RTM_PUSH_API_IMPL uint64_t rtm_push_next_deadline(const rtm_push *s) {
   if (s->ping_deadline < d) d = s->ping_deadline;
   if (s->bye_deadline < d) d = s->bye_deadline;
   if (s->close_deadline < d) d = s->close_deadline;
+  if (s->nquests && rtm_push__quests_deadline(s) < d) d = rtm_push__quests_deadline(s);
   return d;
 }
 RTM_PUSH_API_IMPL int rtm_push_tick(rtm_push *s, uint64_t now_ms) {
@@ -2729,6 +2884,7 @@ RTM_PUSH_API_IMPL int rtm_push_tick(rtm_push *s, uint64_t now_ms) {
     rtm_push__send_close_now(s);
   } else if (now_ms >= s->close_deadline)
     rtm_push__finish(s, s->kicked ? RTM_PUSH_E_KICKED_OUT : 0);
+  if (!rtm_push__ended(s)) rtm_push__quests_expire(s, 0);
   return rtm_push__leave(s, s->state == RTM_PUSH_STATE_FAILED ? s->err : RTM_PUSH_OK);
 }
 RTM_PUSH_API_IMPL int rtm_push_close(rtm_push *s, uint64_t now_ms) {
@@ -2948,6 +3104,172 @@ RTM_PUSH_API_IMPL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
   }
   rtm_push__wz(&w, "}");
   return w.n;
+}
+
+/* >>quests: the public calls -------------------------------------------------------------------- */
+static int rtm_push__quest_send(rtm_push *s, const char *method, int flag, const void *payload, size_t len,
+                                uint32_t timeout_ms, rtm_push_answer_fn cb, void *user, int64_t mid, uint32_t *seq_out) {
+  int rc;
+  uint32_t seq = 0;
+  size_t ml;
+  if (!s || !method || (!payload && len)) return RTM_PUSH_E_INVALID_ARG;
+  ml = strlen(method);
+  if (ml == 0 || ml > 255 || (flag != RTM_PUSH_ENC_JSON && flag != RTM_PUSH_ENC_MSGPACK)) return RTM_PUSH_E_INVALID_ARG;
+  if (s->state != RTM_PUSH_STATE_READY) return rtm_push__ended(s) ? RTM_PUSH_E_CLOSED : RTM_PUSH_E_STATE;
+  if (cb) {
+    rtm_push__quest *q;
+    char *m;
+    if (s->nquests >= s->cfg.limits.max_pending_quests) return RTM_PUSH_E_TOO_MANY_QUESTS;
+    if (s->nquests == s->quests_cap) {
+      uint32_t ncap = s->quests_cap ? s->quests_cap * 2 : 8;
+      rtm_push__quest *nq = (rtm_push__quest *)rtm_push__alloc(&s->cfg.allocator, sizeof *nq * ncap);
+      if (!nq) return RTM_PUSH_E_NOMEM;
+      if (s->nquests) memcpy(nq, s->quests, sizeof *nq * s->nquests);
+      rtm_push__dealloc(&s->cfg.allocator, s->quests);
+      s->quests = nq;
+      s->quests_cap = ncap;
+    }
+    if (!(m = (char *)rtm_push__alloc(&s->cfg.allocator, ml + 1))) return RTM_PUSH_E_NOMEM;
+    memcpy(m, method, ml + 1);
+    seq = s->next_seq++;
+    q = &s->quests[s->nquests];
+    q->seq = seq;
+    q->deadline = s->now + (timeout_ms ? timeout_ms : s->cfg.quest_timeout_ms);
+    q->cb = cb;
+    q->user = user;
+    q->mid = mid;
+    q->method = m;
+  }
+  rc = rtm_push__send_package(s, cb ? 1 : 0, flag, seq, method, payload, len);
+  if (rc) {
+    if (cb) rtm_push__quest_free(s, &s->quests[s->nquests]);
+    return rtm_push__send_or_fail(s, rc);
+  }
+  if (cb) s->nquests++;
+  if (seq_out) *seq_out = seq;
+  return s->in_cb ? RTM_PUSH_OK : rtm_push__leave(s, RTM_PUSH_OK);
+}
+RTM_PUSH_API_IMPL int rtm_push_quest(rtm_push *s, const char *method, rtm_push_encoding encoding, const void *payload,
+                                     size_t len, uint32_t timeout_ms, rtm_push_answer_fn on_answer, void *user_data,
+                                     uint32_t *seq_out) {
+  if ((int)encoding == 0) encoding = RTM_PUSH_ENC_JSON;
+  if (!payload && !len) {
+    payload = encoding == RTM_PUSH_ENC_MSGPACK ? "\x80" : "{}";
+    len = encoding == RTM_PUSH_ENC_MSGPACK ? 1 : 2;
+  }
+  return rtm_push__quest_send(s, method, encoding, payload, len, timeout_ms, on_answer, user_data, 0, seq_out);
+}
+RTM_PUSH_API_IMPL int rtm_push_quest_cjson(rtm_push *s, const char *method, const struct cJSON *payload,
+                                           uint32_t timeout_ms, rtm_push_answer_fn on_answer, void *user_data,
+                                           uint32_t *seq_out) {
+  char *txt;
+  int rc;
+  if (!s || !payload || !cJSON_IsObject(payload)) return RTM_PUSH_E_INVALID_ARG;
+  if (!(txt = cJSON_PrintUnformatted(payload))) return RTM_PUSH_E_NOMEM;
+  rc = rtm_push__quest_send(s, method, RTM_PUSH_ENC_JSON, txt, strlen(txt), timeout_ms, on_answer, user_data, 0, seq_out);
+  cJSON_free(txt);
+  return rc;
+}
+RTM_PUSH_API_IMPL struct cJSON *rtm_push_cjson_int64(int64_t value) {
+  char num[24];
+  num[rtm_push__i64_to_str(value, num)] = 0;
+  return cJSON_CreateRaw(num); /* a number node printed exactly: a double would round beyond 2^53 */
+}
+/* The typed helpers' payloads: flat maps of Int64 and string members, in JSON or msgpack. */
+typedef struct rtm_push__kv {
+  const char *key;
+  int is_str;
+  int64_t i;
+  const char *str;
+  size_t n;
+} rtm_push__kv;
+static int rtm_push__kv_build(rtm_push *s, int flag, const rtm_push__kv *kv, int n, rtm_push__buf *b) {
+  int i, rc = 0;
+  b->len = 0;
+  if (flag == RTM_PUSH_ENC_MSGPACK) {
+    rc = rtm_push__mp_map(s, b, (size_t)n);
+    for (i = 0; i < n && !rc; i++) {
+      rc = rtm_push__mp_str(s, b, kv[i].key);
+      if (rc) break;
+      if (!kv[i].is_str) { rc = rtm_push__mp_int(s, b, kv[i].i); continue; }
+      rc = rtm_push__mp_strhdr(s, b, kv[i].n);
+      if (!rc) rc = rtm_push__append(s, b, kv[i].str, kv[i].n);
+    }
+    return rc ? RTM_PUSH_E_NOMEM : 0;
+  }
+  for (;;) { /* JSON: measure, then write */
+    rtm_push__w w;
+    w.buf = (char *)b->p;
+    w.cap = b->cap;
+    w.n = 0;
+    rtm_push__wz(&w, "{");
+    for (i = 0; i < n; i++) {
+      rtm_push__wz(&w, i ? ",\"" : "\"");
+      rtm_push__wz(&w, kv[i].key);
+      rtm_push__wz(&w, "\":");
+      if (kv[i].is_str) rtm_push__wjstr(&w, kv[i].str, kv[i].n);
+      else rtm_push__wi(&w, kv[i].i);
+    }
+    rtm_push__wz(&w, "}");
+    if (w.n + 1 <= b->cap) { b->len = w.n; return 0; }
+    if (rtm_push__reserve(s, b, w.n + 1)) return RTM_PUSH_E_NOMEM;
+  }
+}
+static int rtm_push__kv_quest(rtm_push *s, const char *method, const rtm_push__kv *kv, int n, int64_t mid,
+                              rtm_push_answer_fn cb, void *user) {
+  int rc;
+  if (!s) return RTM_PUSH_E_INVALID_ARG;
+  if ((rc = rtm_push__kv_build(s, s->cfg.quest_encoding, kv, n, &s->scratch)) != 0) return rc;
+  return rtm_push__quest_send(s, method, s->cfg.quest_encoding, s->scratch.p, s->scratch.len, 0, cb, user, mid, NULL);
+}
+static int rtm_push__room_quest(rtm_push *s, const char *method, int64_t rid, rtm_push_answer_fn cb, void *user) {
+  rtm_push__kv kv[1];
+  memset(kv, 0, sizeof kv);
+  kv[0].key = "rid";
+  kv[0].i = rid;
+  return rtm_push__kv_quest(s, method, kv, 1, 0, cb, user);
+}
+RTM_PUSH_API_IMPL int rtm_push_enterroom(rtm_push *s, int64_t rid, rtm_push_answer_fn on_answer, void *user_data) {
+  return rtm_push__room_quest(s, "enterroom", rid, on_answer, user_data);
+}
+RTM_PUSH_API_IMPL int rtm_push_leaveroom(rtm_push *s, int64_t rid, rtm_push_answer_fn on_answer, void *user_data) {
+  return rtm_push__room_quest(s, "leaveroom", rid, on_answer, user_data);
+}
+static int rtm_push__send_common(rtm_push *s, const char *method, const char *target, int64_t to, int64_t mid,
+                                 int32_t mtype, const char *msg, size_t msg_len, const char *attrs,
+                                 rtm_push_answer_fn cb, void *user) {
+  rtm_push__kv kv[5];
+  if (!s || mid == 0 || (!msg && msg_len)) return RTM_PUSH_E_INVALID_ARG;
+  memset(kv, 0, sizeof kv);
+  kv[0].key = target, kv[0].i = to;
+  kv[1].key = "mid", kv[1].i = mid;
+  kv[2].key = "mtype", kv[2].i = mtype;
+  kv[3].key = "msg", kv[3].is_str = 1, kv[3].str = msg ? msg : "", kv[3].n = msg_len;
+  kv[4].key = "attrs", kv[4].is_str = 1, kv[4].str = attrs ? attrs : "", kv[4].n = attrs ? strlen(attrs) : 0;
+  return rtm_push__kv_quest(s, method, kv, 5, mid, cb, user);
+}
+RTM_PUSH_API_IMPL int rtm_push_sendmsg(rtm_push *s, int64_t to, int64_t mid, int32_t mtype, const char *msg,
+                                       size_t msg_len, const char *attrs, rtm_push_answer_fn on_answer,
+                                       void *user_data) {
+  return rtm_push__send_common(s, "sendmsg", "to", to, mid, mtype, msg, msg_len, attrs, on_answer, user_data);
+}
+RTM_PUSH_API_IMPL int rtm_push_sendgroupmsg(rtm_push *s, int64_t gid, int64_t mid, int32_t mtype, const char *msg,
+                                            size_t msg_len, const char *attrs, rtm_push_answer_fn on_answer,
+                                            void *user_data) {
+  return rtm_push__send_common(s, "sendgroupmsg", "gid", gid, mid, mtype, msg, msg_len, attrs, on_answer, user_data);
+}
+RTM_PUSH_API_IMPL int rtm_push_sendroommsg(rtm_push *s, int64_t rid, int64_t mid, int32_t mtype, const char *msg,
+                                           size_t msg_len, const char *attrs, rtm_push_answer_fn on_answer,
+                                           void *user_data) {
+  return rtm_push__send_common(s, "sendroommsg", "rid", rid, mid, mtype, msg, msg_len, attrs, on_answer, user_data);
+}
+/* The official SDKs' message ids: the wall-clock milliseconds, times 1000, plus a counter 0..999. */
+RTM_PUSH_API_IMPL int64_t rtm_push_make_mid(rtm_push *s, uint64_t unix_ms) {
+  uint32_t c;
+  if (!s || unix_ms > (uint64_t)(INT64_MAX / 1000 - 1)) return 0;
+  c = s->mid_counter;
+  s->mid_counter = (s->mid_counter + 1) % 1000;
+  return (int64_t)unix_ms * 1000 + c;
 }
 
 #endif /* RTM_PUSH__IMPLEMENTED */

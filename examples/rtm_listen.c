@@ -1,11 +1,12 @@
 /* rtm-listen: connect to an RTM gate over ws:// or wss://, log in, print every push as a JSON line.
 
    rtm-listen URL --pid N --uid N --token T [--lang L] [--duration SECONDS] [--encoding json|msgpack]
-              [--cafile PATH] [--insecure-no-verify] [--read-size N]
+              [--cafile PATH] [--insecure-no-verify] [--enter-room RID]... [--read-size N]
 
    URL is ws://host[:port][/path] or wss://... (default port 80 / 443, path /service/websocket).
    wss:// verifies the server's certificate against --cafile (PEM) or the system bundle, and its name
-   against the URL's host; --insecure-no-verify turns that off (and says so on stderr). Prints one JSON line per
+   against the URL's host; --insecure-no-verify turns that off (and says so on stderr). --enter-room RID
+   (repeatable) joins that room after login; a refused enterroom is a warning on stderr. Prints one JSON line per
    event on stdout (the login result first). Exits 0 on kickout, at the end of --duration or on
    SIGINT/SIGTERM (it logs out with bye first); exits 1 with a message on stderr when the connection,
    the handshake or the login fails. --encoding picks the encoding of our own quests (auth, bye; default
@@ -41,7 +42,15 @@ typedef struct listener {
   size_t cap;
   int logged_in;
   rtm_push *s;
+  int64_t rooms[64];
+  int nrooms;
 } listener;
+
+static void on_room_answer(const rtm_push_answer *a) {
+  if (a->result == RTM_PUSH_OK) return;
+  fprintf(stderr, "rtm-listen: warning: %s failed: %s (code %lld%s%.*s)\n", a->method, rtm_push_strerror(a->result),
+          (long long)a->code, a->ex.len ? ": " : "", (int)a->ex.len, a->ex.ptr ? a->ex.ptr : "");
+}
 
 static void on_event(const rtm_push_event *ev, void *user) {
   listener *l = (listener *)user;
@@ -68,6 +77,12 @@ static void on_event(const rtm_push_event *ev, void *user) {
   fwrite(l->line, 1, n, stdout);
   fputc('\n', stdout);
   fflush(stdout);
+  if (ev->type == RTM_PUSH_EV_LOGIN) { /* logged in: join the rooms (quests may be sent from a callback) */
+    int i, rc;
+    for (i = 0; i < l->nrooms; i++)
+      if ((rc = rtm_push_enterroom(l->s, l->rooms[i], on_room_answer, l)) != RTM_PUSH_OK)
+        fprintf(stderr, "rtm-listen: warning: enterroom %lld: %s\n", (long long)l->rooms[i], rtm_push_strerror(rc));
+  }
 }
 
 static int parse_url(const char *url, char *host, size_t hcap, unsigned *port, const char **path, int *tls) {
@@ -125,7 +140,8 @@ static int connect_to(const char *host, unsigned port) {
 
 static void usage(void) {
   fputs("usage: rtm-listen ws[s]://HOST[:PORT][/PATH] --pid N --uid N --token T [--lang L] [--duration SECONDS]\n"
-        "                  [--encoding json|msgpack] [--cafile PATH] [--insecure-no-verify] [--read-size N]\n", stderr);
+        "                  [--encoding json|msgpack] [--cafile PATH] [--insecure-no-verify] [--enter-room RID]...\n"
+        "                  [--read-size N]\n", stderr);
   exit(2);
 }
 
@@ -153,6 +169,10 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--duration") && i + 1 < argc) duration = atof(argv[++i]);
     else if (!strcmp(argv[i], "--read-size") && i + 1 < argc) read_size = (size_t)atol(argv[++i]);
     else if (!strcmp(argv[i], "--cafile") && i + 1 < argc) cfg.tls_ca_file = argv[++i];
+    else if (!strcmp(argv[i], "--enter-room") && i + 1 < argc) {
+      const char *r = argv[++i];
+      if (l.nrooms == 64 || rtm_push_parse_int64(r, strlen(r), &l.rooms[l.nrooms++]) != 0) usage();
+    }
     else if (!strcmp(argv[i], "--insecure-no-verify")) cfg.tls_insecure_no_verify = 1;
     else if (!strcmp(argv[i], "--encoding") && i + 1 < argc) {
       const char *e = argv[++i];

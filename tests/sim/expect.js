@@ -85,7 +85,7 @@ function expected(scriptName, encoding, { uid = 4242n, dedup = true } = {}) {
   const seen = new Set();
   const out = [];
   for (const it of plan.items) {
-    if (it.wsping) continue;
+    if (it.wsping || it.waitRooms) continue;
     const p = it.payload;
     const ev = eventFor(it.method, p);
     let why = null;

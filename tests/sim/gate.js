@@ -68,6 +68,16 @@ const opt = parseArgs(process.argv.slice(2));
 const log = (m) => { if (!opt.quiet) process.stderr.write('[gate] ' + m + '\n'); };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// Int64 as decimal strings, bytes as hex: the report is plain JSON.
+function jsonSafe(v) {
+  if (typeof v === 'bigint') return v.toString();
+  if (Buffer.isBuffer(v)) return { hex: v.toString('hex') };
+  if (F.RawStr && v instanceof F.RawStr) return { hex: v.bytes.toString("hex") };
+  if (Array.isArray(v)) return v.map(jsonSafe);
+  if (v && typeof v === 'object') { const o = {}; for (const k of Object.keys(v)) o[k] = jsonSafe(v[k]); return o; }
+  return v;
+}
+
 // ------------------------------------------------------------------ the plan
 // Built once: seqs restart at 1 on every connection, so the packages are the
 // same for every session.
@@ -75,7 +85,7 @@ const plan = (() => {
   try { return S.buildPlan(opt.script, opt.encoding); } catch (e) { die(e.message); }
 })();
 for (const it of plan.items) {
-  if (it.wsping) continue;
+  if (it.wsping || it.waitRooms) continue;
   it.flag = F.flagOf(it.encoding);
   it.pkg = F.buildQuest({ method: it.method, twoway: it.twoway, seq: it.seq, flag: it.flag, payload: F.encodePayload(it.payload, it.flag) });
   if (it.size !== null && it.pkg.length !== it.size) die(`script: push index ${it.index} is ${it.pkg.length} bytes, must be ${it.size}`);
@@ -102,6 +112,7 @@ class Session {
     this.scriptDone = false;
     this.kickoutSent = false;
     this.pending = new Map(); // seq -> { item, sentAt, timer }
+    this.rooms = new Set();   // rids the client entered (BigInt)
     this.expired = new Map(); // seq -> { item, sentAt }
     this.answeredSeqs = new Set();
     this.onewaySent = []; // one-way pushes not yet matched to a stray answer
@@ -202,8 +213,39 @@ class Session {
       setTimeout(() => { if (!this.closed) { this.warn('client did not close within 3 s after bye; gate closed'); this.sock.destroy(); } }, CLOSE_WAIT);
       return;
     }
+    if (this.onGateMethod(pkg, payload, twoway)) return;
     if (twoway) this.errorAnswer(pkg, 20004, 'unknown method');
     else this.warn(`one-way quest from client with unknown method ${pkg.method}`);
+  }
+
+  // The gate methods a client may call (rtm_push.h's generic quests and typed helpers), recorded in the
+  // report with Int64 values as decimal strings. test.slow answers after {"ms"} milliseconds (answers out
+  // of order); test.never never answers (timeouts).
+  onGateMethod(pkg, p, twoway) {
+    const isInt = (v) => typeof v === 'bigint';
+    const rec = { method: pkg.method, seq: twoway ? pkg.seq : null, encoding: pkg.encoding, payload: jsonSafe(p) };
+    const need = (keys) => {
+      const miss = keys.filter(([k, t]) => !(p && k in p) || (t === 'int' ? !isInt(p[k]) : typeof p[k] !== 'string' && !Buffer.isBuffer(p[k])));
+      if (miss.length) { if (twoway) this.errorAnswer(pkg, 10010, 'bad or missing ' + miss.map((m) => m[0]).join(', ')); rec.error = true; }
+      return !miss.length;
+    };
+    const send = (target) => {
+      if (!need([[target, 'int'], ['mid', 'int'], ['mtype', 'int'], ['msg', 'str'], ['attrs', 'str']])) return;
+      this.mtime = (this.mtime || 9007199254740993n) + 1n; // beyond 2^53: the answer's mtime must stay exact
+      if (twoway) this.answer(pkg, { mtime: this.mtime });
+    };
+    switch (pkg.method) {
+      case 'enterroom': if (need([['rid', 'int']])) { this.rooms.add(p.rid); if (twoway) this.answer(pkg, {}); } break;
+      case 'leaveroom': if (need([['rid', 'int']])) { this.rooms.delete(p.rid); if (twoway) this.answer(pkg, {}); } break;
+      case 'sendmsg': send('to'); break;
+      case 'sendgroupmsg': send('gid'); break;
+      case 'sendroommsg': send('rid'); break;
+      case 'test.slow': setTimeout(() => { if (!this.closed && twoway) this.answer(pkg, { slept: p && isInt(p.ms) ? p.ms : 0n }); }, Number(p && isInt(p.ms) ? p.ms : 0n)); break;
+      case 'test.never': break;
+      default: return false;
+    }
+    (this.report.client_quests = this.report.client_quests || []).push(rec);
+    return true;
   }
 
   onAuth(pkg, p) {
@@ -367,6 +409,11 @@ class Session {
       if (!live()) break;
       const it = items[i];
       if (it.wsping) { this.ws.ping(); this.report.pings++; await sleep(opt.delay); continue; }
+      if (it.waitRooms) { // room pushes only once the client is in the rooms
+        const inAll = () => it.waitRooms.every((r) => this.rooms.has(r));
+        if (!(await this.waitFor(() => inAll() || !live(), 10000))) this.error('the client did not enter rooms ' + it.waitRooms.join(', '));
+        continue;
+      }
       if (it.method === 'kickout') {
         // give the client the chance to answer everything before the kick
         await this.waitFor(() => this.pending.size === 0 || !live(), ANSWER_TIMEOUT + 500);

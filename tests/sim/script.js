@@ -126,7 +126,20 @@ const small = [
   { push: 'kickout', twoway: false, payload: {} },
 ];
 
-const SCRIPTS = { demo, small };
+// 'rooms': room pushes arrive only after the client entered the rooms (rtm-listen --enter-room).
+const rooms = [
+  { push: 'ping', twoway: true, payload: {} },
+  { waitRooms: [42n, 9223372036854775807n] },
+  { push: 'pushroommsg', twoway: true, payload: { from: 7n, rid: 42n, mtype: 30, mid: MID + 100n, msg: 'room 42 says hi', attrs: '', mtime: T + 100n } },
+  { push: 'pushroommsg', twoway: true, payload: { from: 8n, rid: 9223372036854775807n, mtype: 30, mid: MID + 101n, msg: 'the last room', attrs: '', mtime: T + 101n } },
+  { push: 'kickout', twoway: false, payload: {} },
+];
+// 'quests': a ping, then nothing: the client calls gate methods and leaves with bye.
+const quests = [
+  { push: 'ping', twoway: true, payload: {} },
+];
+
+const SCRIPTS = { demo, small, rooms, quests };
 
 function resolve(v, enc) {
   if (v instanceof ByEnc) return v[enc];
@@ -156,6 +169,7 @@ function buildPlan(name, runEnc) {
   const items = [];
   for (const s of steps) {
     if (s.wsping) { items.push({ wsping: true }); continue; }
+    if (s.waitRooms) { items.push({ wsping: false, waitRooms: s.waitRooms }); continue; }
     const enc = pushEncoding(runEnc, index);
     items.push({
       index,
