@@ -130,6 +130,24 @@
        returns the full length, writes at most cap-1 bytes and a NUL.
    const char *rtm_push_version(void), RTM_PUSH_VERSION_STRING, RTM_PUSH_VERSION_NUMBER.
 
+   Reconnecting (one logical session over many connections):
+   uint64_t rtm_push_reconnect_at(const rtm_push *s)
+       Once the session has ended: when to open the next connection (absolute ms, also what
+       rtm_push_next_deadline returns then, and ev->reconnect_at of the CLOSED event), or UINT64_MAX: do
+       not -- after rtm_push_close, a kickout, a refused token (ok:false) or a login error 200022,
+       200023, 200024 or 200027, or with config.reconnect.disabled. The delay follows config.reconnect:
+       `immediate` retries at once (2), then base_ms (1 s) doubling up to max_ms (30 s); a successful
+       login starts the schedule over.
+   int rtm_push_reconnect(rtm_push *s, uint64_t now_ms)
+       Starts a new connection on the ended session (the host has opened a new socket): the transport
+       is reset and the upgrade request (or ClientHello, or login) is pending output again. Kept: the
+       configuration, the duplicate table (so pushes redelivered after the reconnect are delivered once)
+       and the rooms entered (re-entered after the new login; a failure is a non-fatal ERROR event).
+       Quests pending when the old connection ended already got their RTM_PUSH_E_QUEST_CLOSED callback.
+       Returns RTM_PUSH_OK, RTM_PUSH_E_STATE (the session has not ended) or an error from creating the
+       connection. A failed connect() is best reported as rtm_push_reconnect + rtm_push_feed_eof: the
+       advice then grows.
+
    Calling gate methods (our own quests; allowed once READY, also from inside any callback; before that
    they return RTM_PUSH_E_STATE, after the end RTM_PUSH_E_CLOSED):
    int rtm_push_quest(s, method, encoding, payload, len, timeout_ms, on_answer, user_data, &seq)
@@ -462,6 +480,9 @@ typedef struct rtm_push_event {
   int error;
   const char *message;
   int fatal;
+  /* CLOSED: when to open the next connection (rtm_push_reconnect), UINT64_MAX for "do not": after
+     rtm_push_close, a kickout, or a login refused with a code that must not be retried. */
+  uint64_t reconnect_at;
 } rtm_push_event;
 
 typedef void (*rtm_push_event_fn)(const rtm_push_event *ev, void *user_data);
@@ -483,7 +504,16 @@ typedef struct rtm_push_limits {
   uint32_t dedup_capacity;/* [1024] duplicate-suppression entries (oldest evicted); memory ~48 B each */
   uint32_t dedup_ttl_ms;  /* [1200000 = 20 min] how long a push key is remembered */
   uint32_t max_pending_quests; /* [1024] our two-way quests waiting for an answer */
+  uint32_t max_rooms;     /* [64] rooms remembered (entered with rtm_push_enterroom) for reconnects */
 } rtm_push_limits;
+
+/* Reconnect advice after a connection ends (see rtm_push_reconnect_at). Zero means the default. */
+typedef struct rtm_push_reconnect_policy {
+  int disabled;           /* 1: never advise a reconnect */
+  uint32_t immediate;     /* [2] retries advised at once (0 ms) */
+  uint32_t base_ms;       /* [1000] then this delay, doubling each time ... */
+  uint32_t max_ms;        /* [30000] ... up to this cap. A successful login starts the schedule over. */
+} rtm_push_reconnect_policy;
 
 typedef struct rtm_push_config {
   /* connection (for the Host header and the request line) */
@@ -524,6 +554,7 @@ typedef struct rtm_push_config {
   void *entropy_user_data;
   rtm_push_allocator allocator;
   rtm_push_limits limits;
+  rtm_push_reconnect_policy reconnect;
 } rtm_push_config;
 
 typedef struct rtm_push rtm_push; /* opaque session */
@@ -585,6 +616,8 @@ RTM_PUSH_API_DECL int rtm_push_sendroommsg(rtm_push *s, int64_t rid, int64_t mid
                                            size_t msg_len, const char *attrs, rtm_push_answer_fn on_answer,
                                            void *user_data);
 RTM_PUSH_API_DECL int64_t rtm_push_make_mid(rtm_push *s, uint64_t unix_ms);
+RTM_PUSH_API_DECL uint64_t rtm_push_reconnect_at(const rtm_push *s);
+RTM_PUSH_API_DECL int rtm_push_reconnect(rtm_push *s, uint64_t now_ms);
 RTM_PUSH_API_DECL const char *rtm_push_state_name(rtm_push_state state);
 RTM_PUSH_API_DECL const char *rtm_push_strerror(int result);
 RTM_PUSH_API_DECL int rtm_push_is_fatal(int result);
@@ -722,6 +755,12 @@ struct rtm_push {
   /* session */
   int kicked;
   int eof;
+  int closed_by_us;        /* rtm_push_close was called: no reconnect advice */
+  int stop_code;           /* the login was refused with a code that must not be retried */
+  uint64_t reconnect_at;   /* advice once ended; UINT64_MAX = none */
+  uint32_t attempts;       /* connections ended since the last successful login */
+  int64_t *rooms;          /* rooms entered, re-entered after a reconnect */
+  uint32_t nrooms;
   /* TLS */
   int tls_on, tls_ready, tls_verified, tls_notify_sent, tls_out_full;
   const uint8_t *tls_in;
@@ -738,6 +777,8 @@ struct rtm_push {
 };
 
 typedef struct rtm_push__quest {
+  int room_op;             /* 1 enterroom, 2 leaveroom, 3 re-enter after a reconnect: track s->rooms */
+  int64_t rid;
   uint32_t seq;
   uint64_t deadline;
   rtm_push_answer_fn cb;
@@ -745,6 +786,8 @@ typedef struct rtm_push__quest {
   int64_t mid;
   char *method;
 } rtm_push__quest;
+
+static void rtm_push__room_track(rtm_push *s, int64_t rid, int in);
 
 /* >>memory ------------------------------------------------------------------------------------- */
 static void *rtm_push__alloc(const rtm_push_allocator *a, size_t n) {
@@ -894,10 +937,28 @@ static void rtm_push__emit_error(rtm_push *s, int code, int fatal) {
   rtm_push__emit(s, &ev);
 }
 static void rtm_push__quests_expire(rtm_push *s, int all);
+/* When should the host open the next connection? UINT64_MAX: it should not. */
+static uint64_t rtm_push__advice(rtm_push *s, int code) {
+  const rtm_push_reconnect_policy *p = &s->cfg.reconnect;
+  uint64_t delay = 0;
+  uint32_t k = s->attempts;
+  if (p->disabled || s->closed_by_us || s->stop_code || code == RTM_PUSH_E_KICKED_OUT ||
+      code == RTM_PUSH_E_LOGIN_REFUSED || s->cfg.no_login)
+    return RTM_PUSH__NO_DEADLINE;
+  if (k >= p->immediate) {
+    delay = p->base_ms;
+    for (k -= p->immediate; k && delay < p->max_ms; k--) delay *= 2;
+    if (delay > p->max_ms) delay = p->max_ms;
+  }
+  s->attempts++;
+  return s->now + delay;
+}
 static void rtm_push__emit_closed(rtm_push *s, int code) {
   rtm_push_event ev;
   rtm_push__quests_expire(s, 1); /* every quest still waiting gets its one callback: 20002 */
+  s->reconnect_at = rtm_push__advice(s, code);
   memset(&ev, 0, sizeof ev);
+  ev.reconnect_at = s->reconnect_at;
   ev.type = RTM_PUSH_EV_CLOSED;
   ev.name = "closed";
   ev.error = code;
@@ -2018,6 +2079,7 @@ static void rtm_push__handle_quest(rtm_push *s, const uint8_t *pkg, int twoway, 
       if (rc) return;
     }
   }
+  if (ev.kind == RTM_PUSH_KIND_KICKOUTROOM && (ev.fields & RTM_PUSH_F_RID)) rtm_push__room_track(s, ev.rid, 0);
   if (ev.kind == RTM_PUSH_KIND_PING && s->cfg.ping_timeout_ms != UINT32_MAX)
     s->ping_deadline = s->now + s->cfg.ping_timeout_ms;
   rtm_push__emit(s, &ev);
@@ -2051,6 +2113,25 @@ static void rtm_push__send_close_now(rtm_push *s) {
   rtm_push__queue_ws_close(s, 1000);
 }
 /* >>quests: ours, matched to their answers by seq ------------------------------------------------ */
+static void rtm_push__room_track(rtm_push *s, int64_t rid, int in) {
+  uint32_t i;
+  for (i = 0; i < s->nrooms && s->rooms[i] != rid; i++) {}
+  if (!in) {
+    if (i < s->nrooms) s->rooms[i] = s->rooms[--s->nrooms];
+    return;
+  }
+  if (i < s->nrooms) return;
+  if (!s->rooms && !(s->rooms = (int64_t *)rtm_push__alloc(&s->cfg.allocator, sizeof(int64_t) * s->cfg.limits.max_rooms))) {
+    rtm_push__warn(s, RTM_PUSH_E_NOMEM, "room %lld will not be re-entered after a reconnect: out of memory", (long long)rid);
+    return;
+  }
+  if (s->nrooms == s->cfg.limits.max_rooms) {
+    rtm_push__warn(s, RTM_PUSH_E_INVALID_ARG, "room %lld will not be re-entered after a reconnect: limits.max_rooms (%u) reached",
+                   (long long)rid, (unsigned)s->cfg.limits.max_rooms);
+    return;
+  }
+  s->rooms[s->nrooms++] = rid;
+}
 static void rtm_push__quest_free(rtm_push *s, rtm_push__quest *q) { rtm_push__dealloc(&s->cfg.allocator, q->method); }
 /* Take quest i out of the table, then call its callback (which may issue new quests). */
 static void rtm_push__quest_finish(rtm_push *s, uint32_t i, rtm_push_answer *a) {
@@ -2063,6 +2144,10 @@ static void rtm_push__quest_finish(rtm_push *s, uint32_t i, rtm_push_answer *a) 
   a->user_data = q.user;
   if (a->result == RTM_PUSH_E_QUEST_TIMEOUT) a->code = 20003;
   if (a->result == RTM_PUSH_E_QUEST_CLOSED) a->code = 20002;
+  if (q.room_op && a->result == RTM_PUSH_OK) rtm_push__room_track(s, q.rid, q.room_op != 2);
+  if (q.room_op == 3 && a->result != RTM_PUSH_OK && a->result != RTM_PUSH_E_QUEST_CLOSED)
+    rtm_push__warn(s, a->result, "re-entering room %lld after the reconnect failed: %s (code %lld)", (long long)q.rid,
+                   rtm_push_strerror(a->result), (long long)a->code);
   if (q.cb) {
     s->in_cb++;
     q.cb(a);
@@ -2117,6 +2202,7 @@ static uint64_t rtm_push__quests_deadline(const rtm_push *s) {
   for (i = 0; i < s->nquests; i++) if (s->quests[i].deadline < d) d = s->quests[i].deadline;
   return d;
 }
+static void rtm_push__reenter_rooms(rtm_push *s);
 static void rtm_push__handle_answer(rtm_push *s, int flag, int status, uint32_t seq, const uint8_t *payload,
                                     size_t plen) {
   rtm_push_event ev;
@@ -2134,8 +2220,10 @@ static void rtm_push__handle_answer(rtm_push *s, int flag, int status, uint32_t 
     s->login_deadline = RTM_PUSH__NO_DEADLINE;
     if (status == 0 && ev.ok == 1) {
       s->state = RTM_PUSH_STATE_READY;
+      s->attempts = 0;
       if (s->cfg.ping_timeout_ms != UINT32_MAX) s->ping_deadline = s->now + s->cfg.ping_timeout_ms;
-      rtm_push__emit(s, &ev);
+      rtm_push__reenter_rooms(s);
+      if (!rtm_push__ended(s)) rtm_push__emit(s, &ev);
       return;
     }
     if (status == 0) {
@@ -2145,6 +2233,8 @@ static void rtm_push__handle_answer(rtm_push *s, int flag, int status, uint32_t 
     } else {
       ev.ok = 0;
       ev.error = RTM_PUSH_E_LOGIN_ERROR;
+      /* unauthorized, duplicated auth, auth denied, invalid token: retrying cannot help */
+      s->stop_code = ev.code == 200022 || ev.code == 200023 || ev.code == 200024 || ev.code == 200027;
     }
     ev.message = rtm_push_strerror(ev.error);
     ev.fatal = 1;
@@ -2506,6 +2596,7 @@ static void rtm_push__tls_input(rtm_push *s, const uint8_t *p, size_t n) {
   s->tls_in = NULL;
   s->tls_in_len = 0;
 }
+/* Once per session: the trusted CAs and the TLS configuration. */
 static int rtm_push__tls_setup(rtm_push *s, const rtm_push_config *c) {
   int r;
   mbedtls_ssl_init(&s->ssl);
@@ -2535,6 +2626,13 @@ static int rtm_push__tls_setup(rtm_push *s, const rtm_push_config *c) {
   mbedtls_ssl_conf_authmode(&s->sslconf, c->tls_insecure_no_verify ? MBEDTLS_SSL_VERIFY_NONE : MBEDTLS_SSL_VERIFY_REQUIRED);
   mbedtls_ssl_conf_ca_chain(&s->sslconf, &s->ca, NULL);
   mbedtls_ssl_conf_rng(&s->sslconf, mbedtls_ctr_drbg_random, &s->drbg);
+  return 0;
+}
+/* Once per connection: a fresh TLS context, and its ClientHello. */
+static int rtm_push__tls_connect(rtm_push *s) {
+  int r;
+  mbedtls_ssl_free(&s->ssl);
+  mbedtls_ssl_init(&s->ssl);
   if (mbedtls_ssl_setup(&s->ssl, &s->sslconf) != 0) return RTM_PUSH_E_NOMEM;
   if (mbedtls_ssl_set_hostname(&s->ssl, s->cfg.tls_server_name) != 0) return RTM_PUSH_E_CONFIG;
   mbedtls_ssl_set_bio(&s->ssl, s, rtm_push__tls_send_cb, rtm_push__tls_recv_cb, NULL);
@@ -2551,6 +2649,7 @@ static void rtm_push__tls_free(rtm_push *s) {
 static void rtm_push__tls_pump(rtm_push *s) { (void)s; }
 static void rtm_push__tls_input(rtm_push *s, const uint8_t *p, size_t n) { (void)s; (void)p; (void)n; }
 static int rtm_push__tls_setup(rtm_push *s, const rtm_push_config *c) { (void)s; (void)c; return RTM_PUSH_E_TLS_UNAVAILABLE; }
+static int rtm_push__tls_connect(rtm_push *s) { (void)s; return RTM_PUSH_E_TLS_UNAVAILABLE; }
 static void rtm_push__tls_free(rtm_push *s) { (void)s; }
 #endif
 RTM_PUSH_API_IMPL int rtm_push_tls_verified(const rtm_push *s) {
@@ -2590,6 +2689,7 @@ static void rtm_push__really_free(rtm_push *s) {
   rtm_push_allocator a = s->cfg.allocator;
   rtm_push__quests_expire(s, 1);
   rtm_push__dealloc(&a, s->quests);
+  rtm_push__dealloc(&a, s->rooms);
   if (s->ws) wslay_event_context_free(s->ws);
   if (s->wsf) wslay_frame_context_free(s->wsf);
   mbedtls_ctr_drbg_free(&s->drbg);
@@ -2623,12 +2723,92 @@ static int rtm_push__leave(rtm_push *s, int rc) {
   return rc;
 }
 
+/* A connection's transport: WebSocket contexts, TLS context, the upgrade request or the login. */
+static int rtm_push__transport_start(rtm_push *s) {
+  if (s->cfg.start != RTM_PUSH_START_FPNN) {
+    struct wslay_event_callbacks cb;
+    struct wslay_frame_callbacks fcb;
+    memset(&cb, 0, sizeof cb);
+    cb.recv_callback = rtm_push__ws_recv_cb;
+    cb.send_callback = rtm_push__ws_send_cb;
+    cb.genmask_callback = rtm_push__ws_genmask_cb;
+    cb.on_frame_recv_start_callback = rtm_push__ws_frame_start_cb;
+    cb.on_frame_recv_chunk_callback = rtm_push__ws_frame_chunk_cb;
+    cb.on_msg_recv_callback = rtm_push__ws_msg_cb;
+    if (wslay_event_context_client_init(&s->ws, &cb, s) != 0) { s->ws = NULL; return RTM_PUSH_E_NOMEM; }
+    fcb.send_callback = rtm_push__wsf_send_cb;
+    fcb.recv_callback = rtm_push__wsf_recv_cb;
+    fcb.genmask_callback = rtm_push__wsf_genmask_cb;
+    if (wslay_frame_context_init(&s->wsf, &fcb, s) != 0) { s->wsf = NULL; return RTM_PUSH_E_NOMEM; }
+    wslay_event_config_set_no_buffering(s->ws, 1);
+    wslay_event_config_set_max_recv_msg_length(s->ws, s->cfg.limits.max_frame);
+  }
+  if (s->tls_on) {
+    int rc = rtm_push__tls_connect(s);
+    if (rc) return rc;
+  }
+  s->state = RTM_PUSH_STATE_CONNECTING;
+  if (s->have_now && !s->cfg.no_login) s->login_deadline = s->now + s->cfg.login_timeout_ms;
+  if (s->cfg.start == RTM_PUSH_START_HTTP) {
+    unsigned char nonce[16];
+    size_t kn = 0;
+    char req[1024];
+    int n;
+    const char *h = s->cfg.host;
+    int v6 = strchr(h, ':') != NULL && h[0] != '[';
+    if (rtm_push__random(s, nonce, sizeof nonce) ||
+        mbedtls_base64_encode((unsigned char *)s->ws_key, sizeof s->ws_key, &kn, nonce, sizeof nonce) != 0)
+      return RTM_PUSH_E_RANDOM;
+    n = snprintf(req, sizeof req,
+                 "GET %s HTTP/1.1\r\nHost: %s%s%s:%u\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
+                 s->cfg.path, v6 ? "[" : "", h, v6 ? "]" : "", (unsigned)s->cfg.port, s->ws_key);
+    if (n < 0 || (size_t)n >= sizeof req) return RTM_PUSH_E_CONFIG;
+    if (rtm_push__out_append(s, req, (size_t)n)) return RTM_PUSH_E_NOMEM;
+    s->phase = RTM_PUSH__PH_HTTP;
+  } else {
+    s->phase = s->cfg.start == RTM_PUSH_START_WS ? RTM_PUSH__PH_WS : RTM_PUSH__PH_FPNN;
+    rtm_push__open(s);
+    if (rtm_push__ended(s)) return s->err ? s->err : RTM_PUSH_E_NOMEM;
+  }
+  return 0;
+}
+/* Back to "no connection": everything of the old connection goes; configuration, the duplicate table,
+   the rooms entered and the sequence counters stay. */
+static void rtm_push__transport_reset(rtm_push *s) {
+  if (s->ws) wslay_event_context_free(s->ws);
+  if (s->wsf) wslay_frame_context_free(s->wsf);
+  s->ws = NULL;
+  s->wsf = NULL;
+  s->out.len = s->out_off = s->pout.len = s->pout_off = s->out_pkg_left = 0;
+  rtm_push__buf_free(s, &s->http);
+  s->http_match = 0;
+  s->http_body_need = s->http_head_len = 0;
+  s->ws_in = NULL;
+  s->ws_in_len = 0;
+  s->fx_hlen = s->fx_inj_len = s->fx_inj_off = 0;
+  s->fx_left = 0;
+  s->fx_in_payload = s->ws_data_frame = s->ws_close_queued = 0;
+  s->pkg.len = s->pkg_total = 0;
+  s->auth_pending = s->bye_pending = 0;
+  s->kicked = s->eof = 0;
+  s->tls_ready = s->tls_verified = s->tls_notify_sent = s->tls_out_full = 0;
+  s->tls_in = NULL;
+  s->tls_in_len = 0;
+  s->rec_hlen = 0;
+  s->rec_left = 0;
+  s->login_deadline = s->ping_deadline = s->bye_deadline = s->close_deadline = RTM_PUSH__NO_DEADLINE;
+  s->reconnect_at = RTM_PUSH__NO_DEADLINE;
+  s->err = 0;
+  s->errmsg[0] = 0;
+}
 RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config) {
   rtm_push_config c;
   rtm_push *s;
   size_t strbytes = 0, nattrs = 0, i;
   char *sp;
   static const char pers[] = "rtm_push";
+  int rc;
   if (!out || !config) return RTM_PUSH_E_INVALID_ARG;
   *out = NULL;
   c = *config;
@@ -2661,6 +2841,10 @@ RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config
   if (c.limits.dedup_capacity > (1u << 24)) return RTM_PUSH_E_CONFIG;
   if (!c.limits.dedup_ttl_ms) c.limits.dedup_ttl_ms = 20u * 60u * 1000u;
   if (!c.limits.max_pending_quests) c.limits.max_pending_quests = 1024;
+  if (!c.limits.max_rooms) c.limits.max_rooms = 64;
+  if (!c.reconnect.immediate) c.reconnect.immediate = 2;
+  if (!c.reconnect.base_ms) c.reconnect.base_ms = 1000;
+  if (!c.reconnect.max_ms) c.reconnect.max_ms = 30000;
   /* own copies of every string */
   {
     const char *strs[6];
@@ -2703,6 +2887,7 @@ RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config
   s->state = RTM_PUSH_STATE_CONNECTING;
   s->next_seq = 1;
   s->login_deadline = s->ping_deadline = s->bye_deadline = s->close_deadline = RTM_PUSH__NO_DEADLINE;
+  s->reconnect_at = RTM_PUSH__NO_DEADLINE;
   mbedtls_ctr_drbg_init(&s->drbg);
   if (!c.entropy) {
     s->own_entropy = 1;
@@ -2714,62 +2899,8 @@ RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config
     rtm_push__really_free(s);
     return RTM_PUSH_E_RANDOM;
   }
-  if (c.start != RTM_PUSH_START_FPNN) {
-    struct wslay_event_callbacks cb;
-    memset(&cb, 0, sizeof cb);
-    cb.recv_callback = rtm_push__ws_recv_cb;
-    cb.send_callback = rtm_push__ws_send_cb;
-    cb.genmask_callback = rtm_push__ws_genmask_cb;
-    cb.on_frame_recv_start_callback = rtm_push__ws_frame_start_cb;
-    cb.on_frame_recv_chunk_callback = rtm_push__ws_frame_chunk_cb;
-    cb.on_msg_recv_callback = rtm_push__ws_msg_cb;
-    if (wslay_event_context_client_init(&s->ws, &cb, s) != 0) {
-      s->ws = NULL;
-      rtm_push__really_free(s);
-      return RTM_PUSH_E_NOMEM;
-    }
-    {
-      struct wslay_frame_callbacks fcb;
-      fcb.send_callback = rtm_push__wsf_send_cb;
-      fcb.recv_callback = rtm_push__wsf_recv_cb;
-      fcb.genmask_callback = rtm_push__wsf_genmask_cb;
-      if (wslay_frame_context_init(&s->wsf, &fcb, s) != 0) {
-        s->wsf = NULL;
-        rtm_push__really_free(s);
-        return RTM_PUSH_E_NOMEM;
-      }
-    }
-    wslay_event_config_set_no_buffering(s->ws, 1);
-    wslay_event_config_set_max_recv_msg_length(s->ws, s->cfg.limits.max_frame);
-  }
-  if (c.tls) {
-    int rc = rtm_push__tls_setup(s, &c);
-    if (rc) { rtm_push__really_free(s); return rc; }
-  }
-  if (c.start == RTM_PUSH_START_HTTP) {
-    unsigned char nonce[16];
-    size_t kn = 0;
-    char req[1024];
-    int n;
-    const char *h = s->cfg.host;
-    int v6 = strchr(h, ':') != NULL && h[0] != '[';
-    if (rtm_push__random(s, nonce, sizeof nonce) ||
-        mbedtls_base64_encode((unsigned char *)s->ws_key, sizeof s->ws_key, &kn, nonce, sizeof nonce) != 0) {
-      rtm_push__really_free(s);
-      return RTM_PUSH_E_RANDOM;
-    }
-    n = snprintf(req, sizeof req,
-                 "GET %s HTTP/1.1\r\nHost: %s%s%s:%u\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                 "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
-                 s->cfg.path, v6 ? "[" : "", h, v6 ? "]" : "", (unsigned)s->cfg.port, s->ws_key);
-    if (n < 0 || (size_t)n >= sizeof req) { rtm_push__really_free(s); return RTM_PUSH_E_CONFIG; }
-    if (rtm_push__out_append(s, req, (size_t)n)) { rtm_push__really_free(s); return RTM_PUSH_E_NOMEM; }
-    s->phase = RTM_PUSH__PH_HTTP;
-  } else {
-    s->phase = c.start == RTM_PUSH_START_WS ? RTM_PUSH__PH_WS : RTM_PUSH__PH_FPNN;
-    rtm_push__open(s);
-    if (rtm_push__ended(s)) { rtm_push__really_free(s); return RTM_PUSH_E_NOMEM; }
-  }
+  if (c.tls && (rc = rtm_push__tls_setup(s, &c)) != 0) { rtm_push__really_free(s); return rc; }
+  if ((rc = rtm_push__transport_start(s)) != 0) { rtm_push__really_free(s); return rc; }
   *out = s;
   return RTM_PUSH_OK;
 }
@@ -2862,7 +2993,8 @@ RTM_PUSH_API_IMPL int rtm_push_consume_output(rtm_push *s, size_t n) {
 }
 RTM_PUSH_API_IMPL uint64_t rtm_push_next_deadline(const rtm_push *s) {
   uint64_t d = RTM_PUSH__NO_DEADLINE;
-  if (!s || rtm_push__ended(s)) return d;
+  if (!s) return d;
+  if (rtm_push__ended(s)) return s->reconnect_at; /* the reconnect advice, if any */
   if (s->login_deadline < d) d = s->login_deadline;
   if (s->ping_deadline < d) d = s->ping_deadline;
   if (s->bye_deadline < d) d = s->bye_deadline;
@@ -2893,10 +3025,12 @@ RTM_PUSH_API_IMPL int rtm_push_close(rtm_push *s, uint64_t now_ms) {
   rtm_push__set_now(s, now_ms);
   if (rtm_push__ended(s) || s->state == RTM_PUSH_STATE_CLOSING) return RTM_PUSH_OK;
   if (s->state < RTM_PUSH_STATE_AUTHENTICATING) { /* nothing established: just end */
+    s->closed_by_us = 1;
     rtm_push__finish(s, 0);
     return rtm_push__leave(s, RTM_PUSH_OK);
   }
   s->state = RTM_PUSH_STATE_CLOSING;
+  s->closed_by_us = 1;
   s->login_deadline = s->ping_deadline = RTM_PUSH__NO_DEADLINE;
   s->auth_pending = 0;
   s->bye_seq = s->next_seq++;
@@ -3133,6 +3267,8 @@ static int rtm_push__quest_send(rtm_push *s, const char *method, int flag, const
     memcpy(m, method, ml + 1);
     seq = s->next_seq++;
     q = &s->quests[s->nquests];
+    q->room_op = 0;
+    q->rid = 0;
     q->seq = seq;
     q->deadline = s->now + (timeout_ms ? timeout_ms : s->cfg.quest_timeout_ms);
     q->cb = cb;
@@ -3222,18 +3358,33 @@ static int rtm_push__kv_quest(rtm_push *s, const char *method, const rtm_push__k
   if ((rc = rtm_push__kv_build(s, s->cfg.quest_encoding, kv, n, &s->scratch)) != 0) return rc;
   return rtm_push__quest_send(s, method, s->cfg.quest_encoding, s->scratch.p, s->scratch.len, 0, cb, user, mid, NULL);
 }
-static int rtm_push__room_quest(rtm_push *s, const char *method, int64_t rid, rtm_push_answer_fn cb, void *user) {
+static void rtm_push__room_quest_noop(const rtm_push_answer *a) { (void)a; }
+static int rtm_push__room_quest(rtm_push *s, const char *method, int64_t rid, rtm_push_answer_fn cb, void *user, int op) {
   rtm_push__kv kv[1];
+  int rc;
   memset(kv, 0, sizeof kv);
   kv[0].key = "rid";
   kv[0].i = rid;
-  return rtm_push__kv_quest(s, method, kv, 1, 0, cb, user);
+  /* a callback is needed to learn the outcome (room tracking), even when the host gives none */
+  rc = rtm_push__kv_quest(s, method, kv, 1, 0, cb ? cb : rtm_push__room_quest_noop, user);
+  if (!rc) {
+    s->quests[s->nquests - 1].room_op = op;
+    s->quests[s->nquests - 1].rid = rid;
+  }
+  return rc;
+}
+static void rtm_push__reenter_rooms(rtm_push *s) {
+  uint32_t i, n = s->nrooms;
+  for (i = 0; i < n && i < s->nrooms; i++) {
+    int rc = rtm_push__room_quest(s, "enterroom", s->rooms[i], NULL, NULL, 3);
+    if (rc) rtm_push__warn(s, rc, "re-entering room %lld after the reconnect: %s", (long long)s->rooms[i], rtm_push_strerror(rc));
+  }
 }
 RTM_PUSH_API_IMPL int rtm_push_enterroom(rtm_push *s, int64_t rid, rtm_push_answer_fn on_answer, void *user_data) {
-  return rtm_push__room_quest(s, "enterroom", rid, on_answer, user_data);
+  return rtm_push__room_quest(s, "enterroom", rid, on_answer, user_data, 1);
 }
 RTM_PUSH_API_IMPL int rtm_push_leaveroom(rtm_push *s, int64_t rid, rtm_push_answer_fn on_answer, void *user_data) {
-  return rtm_push__room_quest(s, "leaveroom", rid, on_answer, user_data);
+  return rtm_push__room_quest(s, "leaveroom", rid, on_answer, user_data, 2);
 }
 static int rtm_push__send_common(rtm_push *s, const char *method, const char *target, int64_t to, int64_t mid,
                                  int32_t mtype, const char *msg, size_t msg_len, const char *attrs,
@@ -3262,6 +3413,21 @@ RTM_PUSH_API_IMPL int rtm_push_sendroommsg(rtm_push *s, int64_t rid, int64_t mid
                                            size_t msg_len, const char *attrs, rtm_push_answer_fn on_answer,
                                            void *user_data) {
   return rtm_push__send_common(s, "sendroommsg", "rid", rid, mid, mtype, msg, msg_len, attrs, on_answer, user_data);
+}
+RTM_PUSH_API_IMPL uint64_t rtm_push_reconnect_at(const rtm_push *s) {
+  return s && rtm_push__ended(s) ? s->reconnect_at : RTM_PUSH__NO_DEADLINE;
+}
+RTM_PUSH_API_IMPL int rtm_push_reconnect(rtm_push *s, uint64_t now_ms) {
+  int rc = rtm_push__enter(s, now_ms);
+  if (rc) return rc;
+  if (!rtm_push__ended(s)) return RTM_PUSH_E_STATE;
+  rtm_push__transport_reset(s);
+  s->closed_by_us = s->stop_code = 0;
+  if ((rc = rtm_push__transport_start(s)) != 0) {
+    if (!rtm_push__ended(s)) rtm_push__fail(s, rc, NULL);
+    return rtm_push__leave(s, rc);
+  }
+  return rtm_push__leave(s, RTM_PUSH_OK);
 }
 /* The official SDKs' message ids: the wall-clock milliseconds, times 1000, plus a counter 0..999. */
 RTM_PUSH_API_IMPL int64_t rtm_push_make_mid(rtm_push *s, uint64_t unix_ms) {

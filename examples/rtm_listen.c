@@ -1,12 +1,14 @@
 /* rtm-listen: connect to an RTM gate over ws:// or wss://, log in, print every push as a JSON line.
 
    rtm-listen URL --pid N --uid N --token T [--lang L] [--duration SECONDS] [--encoding json|msgpack]
-              [--cafile PATH] [--insecure-no-verify] [--enter-room RID]... [--read-size N]
+              [--cafile PATH] [--insecure-no-verify] [--enter-room RID]... [--reconnect] [--read-size N]
 
    URL is ws://host[:port][/path] or wss://... (default port 80 / 443, path /service/websocket).
    wss:// verifies the server's certificate against --cafile (PEM) or the system bundle, and its name
    against the URL's host; --insecure-no-verify turns that off (and says so on stderr). --enter-room RID
-   (repeatable) joins that room after login; a refused enterroom is a warning on stderr. Prints one JSON line per
+   (repeatable) joins that room after login; a refused enterroom is a warning on stderr. --reconnect
+   follows the library's reconnect advice after a lost connection (one logical session: rooms re-entered,
+   redelivered pushes printed once); it stops after a kickout, a refused login, --duration or a signal. Prints one JSON line per
    event on stdout (the login result first). Exits 0 on kickout, at the end of --duration or on
    SIGINT/SIGTERM (it logs out with bye first); exits 1 with a message on stderr when the connection,
    the handshake or the login fails. --encoding picks the encoding of our own quests (auth, bye; default
@@ -43,7 +45,7 @@ typedef struct listener {
   int logged_in;
   rtm_push *s;
   int64_t rooms[64];
-  int nrooms;
+  int nrooms, rooms_entered;
 } listener;
 
 static void on_room_answer(const rtm_push_answer *a) {
@@ -77,11 +79,56 @@ static void on_event(const rtm_push_event *ev, void *user) {
   fwrite(l->line, 1, n, stdout);
   fputc('\n', stdout);
   fflush(stdout);
-  if (ev->type == RTM_PUSH_EV_LOGIN) { /* logged in: join the rooms (quests may be sent from a callback) */
-    int i, rc;
+  if (ev->type == RTM_PUSH_EV_LOGIN && !l->rooms_entered) { /* join the rooms (from a callback is fine); */
+    int i, rc;                                                 /* after a reconnect the library re-enters them */
+    l->rooms_entered = 1;
     for (i = 0; i < l->nrooms; i++)
       if ((rc = rtm_push_enterroom(l->s, l->rooms[i], on_room_answer, l)) != RTM_PUSH_OK)
         fprintf(stderr, "rtm-listen: warning: enterroom %lld: %s\n", (long long)l->rooms[i], rtm_push_strerror(rc));
+  }
+}
+
+/* Drive one connection until the session ends and its output is written. */
+static void run_connection(rtm_push *s, int fd, size_t read_size, uint64_t end_at, int *closing) {
+  static unsigned char buf[65536];
+  if (fd < 0) return;
+  for (;;) {
+    struct pollfd pfd;
+    uint64_t now = now_ms(), deadline = rtm_push_next_deadline(s);
+    int timeout;
+    rtm_push_state st = rtm_push_get_state(s);
+    if ((st == RTM_PUSH_STATE_CLOSED || st == RTM_PUSH_STATE_FAILED) && !rtm_push_want_write(s)) break;
+    if (!*closing && (g_stop || now >= end_at)) {
+      *closing = 1;
+      rtm_push_close(s, now);
+      continue;
+    }
+    if (end_at < deadline && !*closing) deadline = end_at;
+    timeout = deadline == UINT64_MAX ? 1000 : deadline <= now ? 0 : (int)(deadline - now > 1000 ? 1000 : deadline - now);
+    pfd.fd = fd;
+    pfd.events = (short)((rtm_push_want_read(s) ? POLLIN : 0) | (rtm_push_want_write(s) ? POLLOUT : 0));
+    pfd.revents = 0;
+    if (poll(&pfd, 1, timeout) < 0 && errno != EINTR) break;
+    now = now_ms();
+    if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
+      ssize_t n = recv(fd, buf, read_size, 0);
+      if (n > 0) rtm_push_feed(s, buf, (size_t)n, now);
+      else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) rtm_push_feed_eof(s, now);
+    }
+    while (rtm_push_want_write(s)) {
+      const uint8_t *out;
+      size_t len = rtm_push_pending_output(s, &out);
+      ssize_t n = send(fd, out, len, 0);
+      if (n <= 0) {
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+          rtm_push_feed_eof(s, now); /* the peer is gone: nothing more will be written */
+          rtm_push_consume_output(s, len);
+        }
+        break;
+      }
+      rtm_push_consume_output(s, (size_t)n);
+    }
+    rtm_push_tick(s, now);
   }
 }
 
@@ -141,7 +188,7 @@ static int connect_to(const char *host, unsigned port) {
 static void usage(void) {
   fputs("usage: rtm-listen ws[s]://HOST[:PORT][/PATH] --pid N --uid N --token T [--lang L] [--duration SECONDS]\n"
         "                  [--encoding json|msgpack] [--cafile PATH] [--insecure-no-verify] [--enter-room RID]...\n"
-        "                  [--read-size N]\n", stderr);
+        "                  [--reconnect] [--read-size N]\n", stderr);
   exit(2);
 }
 
@@ -154,9 +201,8 @@ int main(int argc, char **argv) {
   rtm_push_config cfg;
   rtm_push *s;
   listener l;
-  int fd, i, rc, closing = 0, status;
+  int fd, i, rc, closing = 0, status, reconnect = 0;
   uint64_t end_at = UINT64_MAX;
-  static unsigned char buf[65536];
   memset(&cfg, 0, sizeof cfg);
   memset(&l, 0, sizeof l);
   for (i = 1; i < argc; i++) {
@@ -174,6 +220,7 @@ int main(int argc, char **argv) {
       if (l.nrooms == 64 || rtm_push_parse_int64(r, strlen(r), &l.rooms[l.nrooms++]) != 0) usage();
     }
     else if (!strcmp(argv[i], "--insecure-no-verify")) cfg.tls_insecure_no_verify = 1;
+    else if (!strcmp(argv[i], "--reconnect")) reconnect = 1;
     else if (!strcmp(argv[i], "--encoding") && i + 1 < argc) {
       const char *e = argv[++i];
       if (!strcmp(e, "msgpack")) cfg.quest_encoding = RTM_PUSH_ENC_MSGPACK;
@@ -183,7 +230,7 @@ int main(int argc, char **argv) {
     else if (!url) url = argv[i];
     else usage();
   }
-  if (!url || !cfg.token || read_size == 0 || read_size > sizeof buf) usage();
+  if (!url || !cfg.token || read_size == 0 || read_size > 65536) usage();
   if (parse_url(url, host, sizeof host, &port, &path, &cfg.tls) != 0) {
     fprintf(stderr, "rtm-listen: bad URL %s (expected ws://host[:port][/path] or wss://...)\n", url);
     return 2;
@@ -196,62 +243,45 @@ int main(int argc, char **argv) {
   cfg.path = path;
   cfg.on_event = on_event;
   cfg.user_data = &l;
-  l.cap = 65536;
-  l.line = (char *)malloc(l.cap);
   if ((fd = connect_to(host, port)) < 0) return 1;
   if ((rc = rtm_push_new(&s, &cfg)) != 0) {
     fprintf(stderr, "rtm-listen: %s\n", rtm_push_strerror(rc));
+    close(fd);
     return 1;
   }
+  l.cap = 65536;
+  l.line = (char *)malloc(l.cap);
   l.s = s;
   if (duration > 0) end_at = now_ms() + (uint64_t)(duration * 1000);
-  for (;;) {
-    struct pollfd pfd;
-    uint64_t now = now_ms(), deadline = rtm_push_next_deadline(s);
-    int timeout;
-    rtm_push_state st = rtm_push_get_state(s);
-    if ((st == RTM_PUSH_STATE_CLOSED || st == RTM_PUSH_STATE_FAILED) && !rtm_push_want_write(s)) break;
-    if (!closing && (g_stop || now >= end_at)) {
-      closing = 1;
-      rtm_push_close(s, now);
-      continue;
+  for (;;) { /* one connection */
+    uint64_t at;
+    run_connection(s, fd, read_size, end_at, &closing);
+    close(fd);
+    fd = -1;
+    at = rtm_push_reconnect_at(s);
+    if (!reconnect || at == UINT64_MAX || closing || g_stop) break;
+    {
+      const char *msg;
+      rtm_push_last_error(s, &msg);
+      fprintf(stderr, "rtm-listen: connection ended (%s); reconnecting in %llu ms\n", msg,
+              (unsigned long long)(at > now_ms() ? at - now_ms() : 0));
     }
-    if (end_at < deadline && !closing) deadline = end_at;
-    timeout = deadline == UINT64_MAX ? 1000 : deadline <= now ? 0 : (int)(deadline - now > 1000 ? 1000 : deadline - now);
-    pfd.fd = fd;
-    pfd.events = (short)((rtm_push_want_read(s) ? POLLIN : 0) | (rtm_push_want_write(s) ? POLLOUT : 0));
-    pfd.revents = 0;
-    if (poll(&pfd, 1, timeout) < 0 && errno != EINTR) break;
-    now = now_ms();
-    if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
-      ssize_t n = recv(fd, buf, read_size, 0);
-      if (n > 0) rtm_push_feed(s, buf, (size_t)n, now);
-      else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) rtm_push_feed_eof(s, now);
-    }
-    while (rtm_push_want_write(s)) {
-      const uint8_t *out;
-      size_t len = rtm_push_pending_output(s, &out);
-      ssize_t n = send(fd, out, len, 0);
-      if (n <= 0) {
-        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-          rtm_push_feed_eof(s, now); /* the peer is gone: nothing more will be written */
-          rtm_push_consume_output(s, len);
-        }
-        break;
-      }
-      rtm_push_consume_output(s, (size_t)n);
-    }
-    rtm_push_tick(s, now);
+    while (!g_stop && now_ms() < at && now_ms() < end_at) poll(NULL, 0, (int)RTM_PUSH__MIN(at - now_ms(), 200));
+    if (g_stop || now_ms() >= end_at) break;
+    fd = connect_to(host, port);
+    rtm_push_reconnect(s, now_ms());
+    if (fd < 0) rtm_push_feed_eof(s, now_ms()); /* a failed attempt: the advice grows */
   }
   {
     const char *msg;
     int err = rtm_push_last_error(s, &msg);
-    status = rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSED ? 0 : 1;
+    /* 0: a clean end (kickout, bye); also, with --reconnect, the end of --duration or a signal */
+    status = rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSED || (reconnect && (g_stop || now_ms() >= end_at)) ? 0 : 1;
     if (status) fprintf(stderr, "rtm-listen: %s (%s)\n", msg, rtm_push_strerror(err));
     else if (err == RTM_PUSH_E_KICKED_OUT) fprintf(stderr, "rtm-listen: kicked out by the gate\n");
   }
   rtm_push_free(s);
-  close(fd);
+  if (fd >= 0) close(fd);
   free(l.line);
   return status;
 }

@@ -743,7 +743,7 @@ static int fz_feed(fz_ctx *cx, const uint8_t *p, size_t n) {
   uint8_t *copy = n ? (uint8_t *)malloc(n) : NULL;
   int rc, was_ended = fz_ended(cx) || cx->s->eof;
   if (n) memcpy(copy, p, n);
-  if (cx->check_ranges) {
+  if (cx->check_ranges && n) {
     cx->rng_lo[0] = copy;
     cx->rng_hi[0] = copy + n;
     cx->nrng = 1;

@@ -16,6 +16,8 @@ check() { name=$1; shift; if "$@" >"$T/out" 2>&1; then ok "$name"; else bad "$na
 # 1. Unit tests (every layer, in memory).
 check "unit tests" $W $B/unit
 
+check "reconnect advice on a simulated clock (back-off schedule, stop codes, kickout, close, rooms re-entered)" $W $B/reconnect
+
 # 1b. README: the events table comes from the schema tables; the integration snippet compiles as shown.
 check "README's events table is the one the schema tables print" sh -c \
   "$W $B/schema_table >'$T/table.md' && grep -F -x -f '$T/table.md' README.md | cmp - '$T/table.md'"
@@ -69,6 +71,11 @@ start_sim() { # args: gate.js options; sets PORT and SIM_PID
   done
 }
 stop_sim() { wait $SIM_PID 2>/dev/null; SIM_RC=$?; SIM_PID=; }
+LISTEN0="--pid 1017 --uid 4242 --token demo-token --duration 20"
+wait_port() { # until something accepts on 127.0.0.1:$1 (at most 5 s)
+  node -e "const net=require('net');let n=0;(function t(){const c=net.connect($1,'127.0.0.1',()=>{c.destroy();process.exit(0)});
+    c.on('error',()=>{if(++n>100)process.exit(1);setTimeout(t,50)})})()"
+}
 for enc in json msgpack mixed; do
   for rs in 65536 1; do
     start_sim --encoding $enc
@@ -138,6 +145,29 @@ node tests/sim/expect.js --script rooms --encoding json >"$T/expect.out"
 if [ $rc = 0 ] && [ $SIM_RC = 0 ] && cmp -s "$T/l.out" "$T/expect.out"; then ok "rtm-listen --enter-room: joins the rooms after login, then gets their pushes"
 else { echo "rc=$rc sim=$SIM_RC"; diff "$T/expect.out" "$T/l.out"; cat "$T/l.err"; } >"$T/why"; bad "rtm-listen --enter-room" "$T/why"; fi
 
+# Reconnects: one logical session over three connections (dropped mid-frame, then at a frame boundary);
+# every redelivered push printed once, the room re-entered after each login.
+for rs in 65536 1; do
+  start_sim --script reconnect --connections 3
+  $W $B/rtm-listen ws://127.0.0.1:$PORT $LISTEN0 --reconnect --enter-room 7 --read-size $rs >"$T/l.out" 2>"$T/l.err"; rc=$?
+  stop_sim
+  node tests/sim/expect.js --script reconnect --encoding json >"$T/expect.out"
+  if [ $rc = 0 ] && [ $SIM_RC = 0 ] && cmp -s "$T/l.out" "$T/expect.out" && [ $(grep -c reconnecting "$T/l.err") = 2 ] && node -e "
+      const r = require('$T/report.json');
+      process.exit(r.connections === 3 && r.sessions.every((x) => x.ok && x.client_quests.length === 1
+        && x.client_quests[0].method === 'enterroom' && x.client_quests[0].payload.rid === '7') ? 0 : 1)"; then
+    ok "rtm-listen --reconnect (read size $rs): 3 connections, each push once, room 7 re-entered, every push answered"
+  else { echo "rc=$rc sim=$SIM_RC"; diff "$T/expect.out" "$T/l.out"; cat "$T/l.err" "$T/report.json"; } >"$T/why"; bad "rtm-listen --reconnect (read size $rs)" "$T/why"; fi
+done
+for why in "kickout:--script small" "refused token:--auth refuse" "error 200027:--auth error"; do
+  start_sim ${why#*:}
+  $W $B/rtm-listen ws://127.0.0.1:$PORT $LISTEN0 --reconnect >"$T/l.out" 2>"$T/l.err"; rc=$?
+  kill $SIM_PID 2>/dev/null; stop_sim
+  want=1; [ "${why%%:*}" = kickout ] && want=0
+  if [ $rc = $want ] && ! grep -q reconnecting "$T/l.err"; then ok "rtm-listen --reconnect: ${why%%:*} stops the reconnects (exit $want)"
+  else bad "rtm-listen --reconnect after ${why%%:*} (rc=$rc)" "$T/l.err"; fi
+done
+
 # 5. The minimal example (the README's integration loop) against the simulator.
 start_sim --script small
 $W $B/minimal 127.0.0.1 $PORT >"$T/m.out" 2>&1; rc=$?
@@ -150,7 +180,7 @@ else bad "examples/minimal.c (rc=$rc)" "$T/m.out"; fi
 P=$T/pki
 if sh tests/tls/make_certs.sh "$P" >"$T/pki.log" 2>&1; then ok "test PKI made with openssl (CA, localhost, expired, other name, self-signed)"
 else bad "test PKI" "$T/pki.log"; fi
-LISTEN="--pid 1017 --uid 4242 --token demo-token --duration 20"
+LISTEN="$LISTEN0"
 for enc in json msgpack; do
   for rs in 65536 1; do
     start_sim --encoding $enc --tls-cert "$P/server.pem" --tls-key "$P/server.key"
@@ -192,7 +222,7 @@ else bad "wss:// to a plain port (rc=$rc)" "$T/l.err"; fi
 SPORT=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 openssl s_server -accept 127.0.0.1:$SPORT -cert "$P/server.pem" -key "$P/server.key" -www -quiet >"$T/ss.out" 2>&1 &
 SS=$!
-sleep 0.5
+wait_port $SPORT
 $W $B/rtm-listen wss://localhost:$SPORT $LISTEN --cafile "$P/ca.pem" >"$T/l.out" 2>"$T/l.err"; rc=$?
 kill $SS 2>/dev/null; wait $SS 2>/dev/null
 if [ $rc = 1 ] && grep -q 'upgrade refused: HTTP/1.0 200' "$T/l.err"; then
@@ -200,7 +230,7 @@ if [ $rc = 1 ] && grep -q 'upgrade refused: HTTP/1.0 200' "$T/l.err"; then
 else bad "openssl s_server (rc=$rc)" "$T/l.err"; fi
 openssl s_server -accept 127.0.0.1:$SPORT -cert "$P/server.pem" -key "$P/server.key" -Verify 1 -verify_return_error -www -quiet >"$T/ss.out" 2>&1 &
 SS=$!
-sleep 0.5
+wait_port $SPORT
 $W $B/rtm-listen wss://localhost:$SPORT $LISTEN --cafile "$P/ca.pem" >"$T/l.out" 2>"$T/l.err"; rc=$?
 kill $SS 2>/dev/null; wait $SS 2>/dev/null
 if [ $rc = 1 ] && grep -q 'fatal alert' "$T/l.err"; then ok "openssl s_server demanding a client certificate -> TLS fatal alert reported"
@@ -208,8 +238,8 @@ else bad "openssl s_server with -Verify (rc=$rc)" "$T/l.err"; fi
 start_sim --tls-cert "$P/server.pem" --tls-key "$P/server.key"
 node tests/tls/cutproxy.js $PORT 3 >"$T/cut.out" 2>&1 &
 CUT=$!
-sleep 0.3
-CPORT=$(sed -n 's/^LISTENING //p' "$T/cut.out")
+i=0; CPORT=
+while [ $i -lt 100 ] && [ -z "$CPORT" ]; do CPORT=$(sed -n 's/^LISTENING //p' "$T/cut.out"); [ -z "$CPORT" ] && sleep 0.05; i=$((i+1)); done
 $W $B/rtm-listen wss://localhost:$CPORT $LISTEN --cafile "$P/ca.pem" >"$T/l.out" 2>"$T/l.err"; rc=$?
 kill $CUT $SIM_PID 2>/dev/null; wait $CUT 2>/dev/null; stop_sim
 if [ $rc = 1 ] && grep -q 'inside a TLS record' "$T/l.err" && [ -s "$T/l.out" ]; then

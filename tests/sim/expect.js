@@ -80,12 +80,11 @@ function excludes(attrs, uid) {
 }
 
 // Returns [{ item, line|null, event, why }] for every push of the plan.
-function expected(scriptName, encoding, { uid = 4242n, dedup = true } = {}) {
+function expected(scriptName, encoding, { uid = 4242n, dedup = true } = {}, seen = new Set()) {
   const plan = S.buildPlan(scriptName, encoding);
-  const seen = new Set();
   const out = [];
   for (const it of plan.items) {
-    if (it.wsping || it.waitRooms) continue;
+    if (it.wsping || it.waitRooms || it.drop || it.transport === 'drop-mid-frame') continue;
     const p = it.payload;
     const ev = eventFor(it.method, p);
     let why = null;
@@ -114,8 +113,20 @@ function expected(scriptName, encoding, { uid = 4242n, dedup = true } = {}) {
   return out;
 }
 
+// A script in parts (NAME.1, NAME.2, ...) is one logical session over several connections: a login line
+// per connection, duplicates suppressed across all of them.
+function parts(scriptName) {
+  const p = [];
+  for (let k = 1; S.SCRIPTS[`${scriptName}.${k}`]; k++) p.push(`${scriptName}.${k}`);
+  return p.length ? p : [scriptName];
+}
 function lines(scriptName, encoding, opts) {
-  return ['{"event":"login","ok":true}', ...expected(scriptName, encoding, opts).filter((e) => e.line).map((e) => e.line)];
+  const seen = new Set(), out = [];
+  for (const part of parts(scriptName)) {
+    out.push('{"event":"login","ok":true}');
+    for (const e of expected(part, encoding, opts, seen)) if (e.line) out.push(e.line);
+  }
+  return out;
 }
 
 module.exports = { expected, lines, eventFor };
@@ -135,7 +146,7 @@ if (require.main === module) {
         process.exit(2);
     }
   }
-  const ex = expected(o.script, o.encoding, o);
+  const ex = parts(o.script).length > 1 ? [] : expected(o.script, o.encoding, o);
   if (o.explain) {
     for (const e of ex) {
       const it = e.item;
@@ -143,5 +154,5 @@ if (require.main === module) {
         `${it.transport.padEnd(14)} -> ${e.why ? 'NOT DELIVERED (' + e.why + ')' : e.event}${it.note ? '  [' + it.note + ']' : ''}\n`);
     }
   }
-  process.stdout.write(['{"event":"login","ok":true}', ...ex.filter((e) => e.line).map((e) => e.line)].join('\n') + '\n');
+  process.stdout.write(lines(o.script, o.encoding, o).join('\n') + '\n');
 }

@@ -13,14 +13,14 @@ const S = require('./script');
 
 const USAGE = `usage: node gate.js [--port N] [--host H] [--encoding json|msgpack|mixed]
   [--script demo|small] [--token T] [--pid N] [--uid N] [--auth ok|refuse|error]
-  [--report FILE] [--once] [--tls-cert F --tls-key K] [--delay MS] [--timeout S]
+  [--report FILE] [--once] [--connections N] [--tls-cert F --tls-key K] [--delay MS] [--timeout S]
   [--answer-timeout MS]
   [--echo-close] [--strict-handshake] [--quiet]`;
 
 function parseArgs(argv) {
   const o = {
     port: 0, host: '127.0.0.1', encoding: 'json', script: 'demo', token: 'demo-token',
-    pid: 1017n, uid: 4242n, auth: 'ok', report: null, once: false, tlsCert: null, tlsKey: null,
+    pid: 1017n, uid: 4242n, auth: 'ok', report: null, once: false, tlsCert: null, tlsKey: null, connections: 1,
     delay: 5, timeout: null, answerTimeout: 5000, echoClose: false, strictHandshake: false, quiet: false,
   };
   const flags = { '--once': 'once', '--echo-close': 'echoClose', '--strict-handshake': 'strictHandshake', '--quiet': 'quiet' };
@@ -29,7 +29,7 @@ function parseArgs(argv) {
     if (a === '-h' || a === '--help') { process.stderr.write(USAGE + '\n'); process.exit(0); }
     if (flags[a]) { o[flags[a]] = true; continue; }
     const valued = ['--port', '--host', '--encoding', '--script', '--token', '--pid', '--uid', '--auth', '--report',
-      '--tls-cert', '--tls-key', '--delay', '--timeout', '--answer-timeout'];
+      '--tls-cert', '--tls-key', '--delay', '--timeout', '--answer-timeout', '--connections'];
     if (!valued.includes(a)) die('unknown option ' + a + '\n' + USAGE);
     const v = argv[++i];
     if (v === undefined) die('missing value for ' + a);
@@ -48,6 +48,7 @@ function parseArgs(argv) {
       case '--delay': o.delay = int(v, a); break;
       case '--timeout': o.timeout = int(v, a); break;
       case '--answer-timeout': o.answerTimeout = int(v, a); break;
+      case '--connections': o.connections = int(v, a); break;
       default: die('unknown option ' + a + '\n' + USAGE);
     }
   }
@@ -80,12 +81,16 @@ function jsonSafe(v) {
 
 // ------------------------------------------------------------------ the plan
 // Built once: seqs restart at 1 on every connection, so the packages are the
-// same for every session.
-const plan = (() => {
-  try { return S.buildPlan(opt.script, opt.encoding); } catch (e) { die(e.message); }
+// same for every session. A script NAME may have one part per connection: NAME.1, NAME.2, ...
+const plans = (() => {
+  try {
+    const parts = [];
+    for (let k = 1; S.SCRIPTS[`${opt.script}.${k}`]; k++) parts.push(S.buildPlan(`${opt.script}.${k}`, opt.encoding));
+    return parts.length ? parts : [S.buildPlan(opt.script, opt.encoding)];
+  } catch (e) { die(e.message); }
 })();
-for (const it of plan.items) {
-  if (it.wsping || it.waitRooms) continue;
+for (const it of plans.flatMap((p) => p.items)) {
+  if (it.wsping || it.waitRooms || it.drop) continue;
   it.flag = F.flagOf(it.encoding);
   it.pkg = F.buildQuest({ method: it.method, twoway: it.twoway, seq: it.seq, flag: it.flag, payload: F.encodePayload(it.payload, it.flag) });
   if (it.size !== null && it.pkg.length !== it.size) die(`script: push index ${it.index} is ${it.pkg.length} bytes, must be ${it.size}`);
@@ -403,12 +408,19 @@ class Session {
   }
 
   async runScript() {
-    const items = plan.items;
+    const items = plans[Math.min(this.id, plans.length) - 1].items;
     const live = () => !this.closed && !this.stopped;
     for (let i = 0; i < items.length; i++) {
       if (!live()) break;
       const it = items[i];
       if (it.wsping) { this.ws.ping(); this.report.pings++; await sleep(opt.delay); continue; }
+      if (it.drop) { // the connection drops at a frame boundary, once every push was answered
+        await this.waitFor(() => this.pending.size === 0 || !live(), ANSWER_TIMEOUT + 500);
+        this.dropped = true;
+        this.log('dropping the TCP connection (frame boundary)');
+        this.sock.destroy();
+        return;
+      }
       if (it.waitRooms) { // room pushes only once the client is in the rooms
         const inAll = () => it.waitRooms.every((r) => this.rooms.has(r));
         if (!(await this.waitFor(() => inAll() || !live(), 10000))) this.error('the client did not enter rooms ' + it.waitRooms.join(', '));
@@ -469,6 +481,18 @@ class Session {
           this.flushDeferred();
           break;
         }
+        case 'drop-mid-frame': { // half a frame, then the connection is gone: not a push the client gets
+          const n = it.pkg.length;
+          const hdr = n < 126 ? Buffer.from([0x82, n]) : n < 65536 ? Buffer.from([0x82, 126, n >> 8, n & 255])
+            : Buffer.from([0x82, 127, 0, 0, 0, 0, n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+          await this.waitFor(() => this.pending.size === 0 || !live(), ANSWER_TIMEOUT + 500);
+          this.rawWrite(Buffer.concat([hdr, it.pkg.subarray(0, n >> 1)]));
+          this.dropped = true;
+          this.log('dropping the TCP connection in the middle of a frame');
+          await sleep(20);
+          this.sock.destroy();
+          return;
+        }
         default: throw new Error('unknown transport ' + it.transport);
       }
       if (it.method === 'kickout') this.kickoutSent = true;
@@ -495,6 +519,7 @@ class Session {
     for (const [seq, ent] of this.pending) { clearTimeout(ent.timer); r.unanswered.push(seq); }
     this.pending.clear();
     r.unanswered.sort((x, y) => x - y);
+    if (this.dropped) r.script_complete = true;
     if (this.state === 'authed' && !this.scriptDone && !r.script_complete) {
       if (r.bye) this.warn('script cut short by the client\'s bye');
       else this.error(`connection closed before the script finished (${r.pushes} pushes sent)`);
@@ -518,11 +543,17 @@ function writeReport(report) {
   fs.writeFileSync(opt.report, F.toReportJson(report, 2) + '\n');
 }
 
+const finished = []; // reports of the sessions served (--connections N: one after another)
 function finishSession(sess) {
-  writeReport(sess.report);
+  finished.push(sess.report);
+  const all = finished.length === 1 && opt.connections === 1 ? sess.report
+    : { sessions: finished, connections: finished.length, ok: finished.every((r) => r.ok) && finished.length === opt.connections };
+  writeReport(all);
   if (opt.once && sess === onceSession) {
+    onceSession = null;
+    if (finished.length < opt.connections) return; // wait for the client's next connection
     server.close();
-    process.exit(sess.report.ok ? 0 : 1);
+    process.exit(all.ok ? 0 : 1);
   }
 }
 
@@ -595,6 +626,10 @@ if (opt.timeout > 0) {
       s.error(`--timeout ${opt.timeout} s reached`);
       s.sock.destroy(); // onClose finishes and exits
       setTimeout(() => process.exit(1), 1000);
+    } else if (finished.length) { // --connections N: the client stopped coming back
+      writeReport({ sessions: finished, connections: finished.length, ok: false,
+        errors: [`--timeout ${opt.timeout} s reached after ${finished.length} of ${opt.connections} connections`] });
+      process.exit(1);
     } else {
       const r = { auth: null, pushes: 0, twoway: 0, answered: 0, unanswered: [], bad_answers: [], oneway_answered: [],
         pongs: 0, pings: 0, bye: false, client_close_code: null, errors: [`--timeout ${opt.timeout} s reached: no client session`], ok: false };

@@ -139,7 +139,26 @@ const quests = [
   { push: 'ping', twoway: true, payload: {} },
 ];
 
-const SCRIPTS = { demo, small, rooms, quests };
+// 'reconnect': one logical session over three connections (gate.js --connections 3). The first drops in
+// the middle of a frame, the second at a frame boundary; each new connection redelivers the last pushes
+// (same payloads, new seqs), which a correct client delivers once.
+const R = (n, extra) => p2p({ payload: { from: 9n, to: 4242n, mtype: 30, mid: MID + 200n + BigInt(n), msg: 'push ' + n, attrs: '', mtime: T + 200n + BigInt(n) }, ...(extra || {}) });
+const reconnect1 = [
+  { push: 'ping', twoway: true, payload: {} },
+  R(1), R(2), R(3),
+  R(4, { transport: 'drop-mid-frame', note: 'half of this frame, then the TCP connection drops' }),
+];
+const reconnect2 = [
+  R(3, { note: 'redelivered' }), R(4, { note: 'redelivered (was cut)' }), R(5),
+  { push: 'ping', twoway: true, payload: {} },
+  { drop: 'boundary' },
+];
+const reconnect3 = [
+  R(4, { note: 'redelivered' }), R(5, { note: 'redelivered' }), R(6),
+  { push: 'kickout', twoway: false, payload: {} },
+];
+
+const SCRIPTS = { demo, small, rooms, quests, 'reconnect.1': reconnect1, 'reconnect.2': reconnect2, 'reconnect.3': reconnect3 };
 
 function resolve(v, enc) {
   if (v instanceof ByEnc) return v[enc];
@@ -170,6 +189,7 @@ function buildPlan(name, runEnc) {
   for (const s of steps) {
     if (s.wsping) { items.push({ wsping: true }); continue; }
     if (s.waitRooms) { items.push({ wsping: false, waitRooms: s.waitRooms }); continue; }
+    if (s.drop) { items.push({ wsping: false, drop: s.drop }); continue; }
     const enc = pushEncoding(runEnc, index);
     items.push({
       index,
