@@ -11,20 +11,24 @@ LIBS    := -lwslay -lcjson -lmbedtls -lmbedx509 -lmbedcrypto
 BUILD   := build
 SIM     := tests/sim
 NODE_MODULES := $(SIM)/node_modules/ws/package.json
-DEB_PKGS := libwslay-dev libcjson-dev libmbedtls-dev openssl
+DEB_PKGS := libwslay-dev libcjson-dev libmbedtls-dev openssl pkg-config cmake cppcheck clang
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
 TOOLS := $(BUILD)/rtm-dump $(BUILD)/rtm-listen $(BUILD)/minimal
 TESTS := $(BUILD)/unit $(BUILD)/schema_table $(BUILD)/quests $(BUILD)/reconnect
 
-.PHONY: all deps npm demo test test-sanitize test-valgrind compile-checks clean
+PREFIX  ?= /usr/local
+VERSION := $(shell sed -n 's/^\#define RTM_PUSH_VERSION_STRING "\(.*\)"/\1/p' rtm_push.h)
+
+.PHONY: all deps npm demo test test-sanitize test-valgrind compile-checks lint install clean
 all: $(TOOLS)
 
 # Missing Debian packages are installed once (root, as on CI); the stamp records that they are there.
 $(BUILD)/.deps:
 	@mkdir -p $(BUILD)
 	@if [ ! -f /usr/include/wslay/wslay.h ] || [ ! -f /usr/include/cjson/cJSON.h ] || [ ! -f /usr/include/mbedtls/ssl.h ] \
-	    || ! command -v openssl >/dev/null; then \
+	    || ! command -v openssl >/dev/null || ! command -v pkg-config >/dev/null || ! command -v cmake >/dev/null \
+	    || ! command -v cppcheck >/dev/null || ! command -v clang >/dev/null; then \
 	  echo "installing $(DEB_PKGS)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PKGS) >/dev/null; \
 	fi
@@ -79,7 +83,37 @@ compile-checks: $(BUILD)/.deps
 	done
 	@$(CC) $(WARN) -Werror -DRTM_PUSH_NO_TLS -O1 -o $(BUILD)/cc/rtm-dump-notls examples/rtm_dump.c -lwslay -lcjson -lmbedcrypto
 	@$(BUILD)/cc/rtm-dump-notls tests/vectors/public-json.bin | cmp - tests/vectors/public-json.dump.jsonl
-	@echo "compile checks: C99 gcc/clang, C++11 g++/clang++, declarations alone, RTM_PUSH_NO_TLS linked without mbedtls/mbedx509: ok"
+	@$(CC) $(WARN) -Werror -o $(BUILD)/cc/static tests/compile/static_a.c tests/compile/static_b.c $(LIBS) && $(BUILD)/cc/static
+	@echo "compile checks: C99 gcc/clang, C++11 g++/clang++, declarations alone, RTM_PUSH_NO_TLS linked without mbedtls/mbedx509, RTM_PUSH_STATIC twice in one program: ok"
+	@$(MAKE) --no-print-directory lint
+
+# Stricter warnings, clang's static analyzer and cppcheck, all on the whole implementation.
+lint: $(BUILD)/.deps
+	@for cc in gcc clang; do \
+	  $$cc $(WARN) -Werror -Wconversion -Wsign-conversion -Wshadow -Wstrict-prototypes -c tests/compile/impl.c -o $(BUILD)/cc/lint-$$cc.o || exit 1; \
+	done
+	@clang --analyze -Xanalyzer -analyzer-werror tests/compile/impl.c -o $(BUILD)/cc/analyze.plist
+	@cppcheck --std=c99 --enable=warning,portability,performance --error-exitcode=1 -q \
+	  -DRTM_PUSH_IMPLEMENTATION --suppress=missingIncludeSystem tests/compile/impl.c
+	@echo "lint: -Wconversion -Wsign-conversion -Wshadow -Wstrict-prototypes (gcc, clang), clang --analyze, cppcheck: clean"
+
+# make install PREFIX=...: the header, a pkg-config file and a CMake package (target rtm_push::rtm_push).
+# rtm_push.pc names the dependencies: in Requires where the system has their .pc files, else in Libs.
+install:
+	@mkdir -p $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/lib/cmake/rtm_push
+	cp rtm_push.h $(DESTDIR)$(PREFIX)/include/rtm_push.h
+	@req=; libs=; \
+	for d in "libwslay:-lwslay" "libcjson:-lcjson" "mbedtls mbedx509 mbedcrypto:-lmbedtls -lmbedx509 -lmbedcrypto"; do \
+	  if pkg-config --exists $${d%%:*} 2>/dev/null; then req="$$req $${d%%:*}"; else libs="$$libs $${d#*:}"; fi; \
+	done; \
+	{ echo "# rtm_push.h $(VERSION): depends on wslay, cJSON and mbedTLS"; \
+	  echo "prefix=$(PREFIX)"; echo 'includedir=$${prefix}/include'; echo; \
+	  echo "Name: rtm_push"; echo "Description: single-header sans-I/O client for RTM gate pushes (FPNN over WebSocket)"; \
+	  echo "Version: $(VERSION)"; echo "Requires:$$req"; echo 'Cflags: -I$${includedir}'; echo "Libs:$$libs"; \
+	} >$(DESTDIR)$(PREFIX)/lib/pkgconfig/rtm_push.pc
+	sed 's|@PREFIX@|$(PREFIX)|g; s|@VERSION@|$(VERSION)|g' cmake/rtm_push-config.cmake.in >$(DESTDIR)$(PREFIX)/lib/cmake/rtm_push/rtm_push-config.cmake
+	sed 's|@VERSION@|$(VERSION)|g' cmake/rtm_push-config-version.cmake.in >$(DESTDIR)$(PREFIX)/lib/cmake/rtm_push/rtm_push-config-version.cmake
+	@echo "installed rtm_push.h $(VERSION) into $(DESTDIR)$(PREFIX)"
 
 clean:
 	rm -rf $(BUILD)

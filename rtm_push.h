@@ -239,9 +239,14 @@
 #define RTM_PUSH_VERSION_NUMBER \
   (RTM_PUSH_VERSION_MAJOR * 10000 + RTM_PUSH_VERSION_MINOR * 100 + RTM_PUSH_VERSION_PATCH)
 
+#if defined(RTM_PUSH_STATIC) && (defined(__GNUC__) || defined(__clang__))
+#define RTM_PUSH__STATIC static __attribute__((unused)) /* a private copy need not use every function */
+#else
+#define RTM_PUSH__STATIC static
+#endif
 #ifndef RTM_PUSH_API_DECL
 #if defined(RTM_PUSH_STATIC)
-#define RTM_PUSH_API_DECL static
+#define RTM_PUSH_API_DECL RTM_PUSH__STATIC
 #elif defined(_WIN32) && defined(RTM_PUSH_DLL) && defined(RTM_PUSH_IMPLEMENTATION)
 #define RTM_PUSH_API_DECL __declspec(dllexport)
 #elif defined(_WIN32) && defined(RTM_PUSH_DLL)
@@ -252,7 +257,7 @@
 #endif
 #ifndef RTM_PUSH_API_IMPL
 #if defined(RTM_PUSH_STATIC)
-#define RTM_PUSH_API_IMPL static
+#define RTM_PUSH_API_IMPL RTM_PUSH__STATIC
 #else
 #define RTM_PUSH_API_IMPL
 #endif
@@ -1754,7 +1759,7 @@ static int rtm_push__fx_header(rtm_push *s) {
   uint64_t len;
   if (n < 2) return 0;
   l7 = h[1] & 0x7f;
-  need = 2 + (l7 == 126 ? 2 : l7 == 127 ? 8 : 0) + ((h[1] & 0x80) ? 4 : 0);
+  need = 2u + (l7 == 126 ? 2u : l7 == 127 ? 8u : 0u) + ((h[1] & 0x80) ? 4u : 0u);
   if (l7 == 126 && !(h[1] & 0x80) && !s->cfg.strict_framing) {
     if (n < 6) return 0;
     if (memcmp(h + 2, "FPNN", 4) == 0) {
@@ -2296,7 +2301,7 @@ static int rtm_push__auth_msgpack(rtm_push *s, const char **out, size_t *len) {
   int rc;
   if (s->cfg.attrs) while (s->cfg.attrs[na]) na += 2;
   b->len = 0;
-  rc = rtm_push__mp_map(s, b, 4 + (s->cfg.lang != NULL) + (s->cfg.attrs != NULL));
+  rc = rtm_push__mp_map(s, b, 4u + (s->cfg.lang ? 1u : 0u) + (s->cfg.attrs ? 1u : 0u));
   if (!rc) rc = rtm_push__mp_str(s, b, "pid");
   if (!rc) rc = rtm_push__mp_int(s, b, s->cfg.pid);
   if (!rc) rc = rtm_push__mp_str(s, b, "uid");
@@ -2322,7 +2327,7 @@ static int rtm_push__auth_msgpack(rtm_push *s, const char **out, size_t *len) {
 static int rtm_push__send_auth(rtm_push *s) {
   cJSON *o, *attrs;
   char num[24], *txt = NULL;
-  int rc = RTM_PUSH_E_NOMEM, flag = s->cfg.quest_encoding;
+  int rc = RTM_PUSH_E_NOMEM, flag = (int)s->cfg.quest_encoding;
   size_t i;
   s->auth_seq = s->next_seq++;
   s->auth_pending = 1;
@@ -3293,7 +3298,7 @@ RTM_PUSH_API_IMPL int rtm_push_quest(rtm_push *s, const char *method, rtm_push_e
     payload = encoding == RTM_PUSH_ENC_MSGPACK ? "\x80" : "{}";
     len = encoding == RTM_PUSH_ENC_MSGPACK ? 1 : 2;
   }
-  return rtm_push__quest_send(s, method, encoding, payload, len, timeout_ms, on_answer, user_data, 0, seq_out);
+  return rtm_push__quest_send(s, method, (int)encoding, payload, len, timeout_ms, on_answer, user_data, 0, seq_out);
 }
 RTM_PUSH_API_IMPL int rtm_push_quest_cjson(rtm_push *s, const char *method, const struct cJSON *payload,
                                            uint32_t timeout_ms, rtm_push_answer_fn on_answer, void *user_data,
@@ -3355,8 +3360,8 @@ static int rtm_push__kv_quest(rtm_push *s, const char *method, const rtm_push__k
                               rtm_push_answer_fn cb, void *user) {
   int rc;
   if (!s) return RTM_PUSH_E_INVALID_ARG;
-  if ((rc = rtm_push__kv_build(s, s->cfg.quest_encoding, kv, n, &s->scratch)) != 0) return rc;
-  return rtm_push__quest_send(s, method, s->cfg.quest_encoding, s->scratch.p, s->scratch.len, 0, cb, user, mid, NULL);
+  if ((rc = rtm_push__kv_build(s, (int)s->cfg.quest_encoding, kv, n, &s->scratch)) != 0) return rc;
+  return rtm_push__quest_send(s, method, (int)s->cfg.quest_encoding, s->scratch.p, s->scratch.len, 0, cb, user, mid, NULL);
 }
 static void rtm_push__room_quest_noop(const rtm_push_answer *a) { (void)a; }
 static int rtm_push__room_quest(rtm_push *s, const char *method, int64_t rid, rtm_push_answer_fn cb, void *user, int op) {

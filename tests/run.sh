@@ -168,6 +168,18 @@ for why in "kickout:--script small" "refused token:--auth refuse" "error 200027:
   else bad "rtm-listen --reconnect after ${why%%:*} (rc=$rc)" "$T/l.err"; fi
 done
 
+# 4b. make install, then an outside program built against the installed copy: pkg-config and CMake.
+mkdir -p "$T/outside" && cp tests/outside/main.c tests/outside/CMakeLists.txt "$T/outside/"
+if make --no-print-directory install PREFIX="$T/prefix" >"$T/install.log" 2>&1 \
+   && (cd "$T/outside" && cc -std=c99 -Wall -Wextra -Werror -o outside-pc main.c $(PKG_CONFIG_PATH="$T/prefix/lib/pkgconfig" pkg-config --cflags --libs rtm_push)) >>"$T/install.log" 2>&1 \
+   && [ "$("$T/outside/outside-pc" $V/public-json.bin)" = "rtm_push 0.1.0: events=14" ]; then
+  ok "make install + pkg-config: an outside program builds against the installed header and decodes a vector"
+else bad "make install + pkg-config" "$T/install.log"; fi
+if (cmake -S "$T/outside" -B "$T/outside/build" -DCMAKE_PREFIX_PATH="$T/prefix" && cmake --build "$T/outside/build") >"$T/cmake.log" 2>&1 \
+   && [ "$("$T/outside/build/outside" $V/public-json.bin)" = "rtm_push 0.1.0: events=14" ]; then
+  ok "CMake: find_package(rtm_push) + rtm_push::rtm_push (dependencies through pkg-config)"
+else bad "CMake consumption" "$T/cmake.log"; fi
+
 # 5. The minimal example (the README's integration loop) against the simulator.
 start_sim --script small
 $W $B/minimal 127.0.0.1 $PORT >"$T/m.out" 2>&1; rc=$?
