@@ -555,7 +555,7 @@ typedef struct rtm_push_config {
   /* callbacks */
   rtm_push_event_fn on_event;
   void *user_data;
-  rtm_push_entropy_fn entropy; /* [the OS via mbedTLS] seeds the CTR-DRBG (WebSocket key and masks) */
+  rtm_push_entropy_fn entropy; /* [the OS: /dev/urandom] seeds the CTR-DRBG (WebSocket keys, masks, TLS) */
   void *entropy_user_data;
   rtm_push_allocator allocator;
   rtm_push_limits limits;
@@ -715,8 +715,7 @@ struct rtm_push {
   int have_now;
   uint64_t login_deadline, ping_deadline, bye_deadline, close_deadline;
   /* randomness */
-  int own_entropy;
-  mbedtls_entropy_context entropy;
+  mbedtls_entropy_context *entropy; /* only where the OS source below is not available */
   mbedtls_ctr_drbg_context drbg;
   /* output: `out` is what the host drains; with TLS, plaintext waits in `pout` until encrypted */
   rtm_push__buf out, pout;
@@ -808,8 +807,8 @@ static int rtm_push__reserve(rtm_push *s, rtm_push__buf *b, size_t need) {
   size_t cap;
   uint8_t *np;
   if (need <= b->cap) return 0;
-  cap = b->cap ? b->cap : 256;
-  while (cap < need) cap = (cap > SIZE_MAX / 2) ? need : cap * 2;
+  cap = b->cap > SIZE_MAX / 2 ? need : b->cap ? b->cap * 2 : 256; /* doubling, or exactly what is asked */
+  if (cap < need) cap = need;
   np = (uint8_t *)rtm_push__alloc(&s->cfg.allocator, cap);
   if (!np) return RTM_PUSH_E_NOMEM;
   if (b->len) memcpy(np, b->p, b->len);
@@ -1746,6 +1745,19 @@ static int rtm_push__out_append(rtm_push *s, const void *p, size_t n) {
   return s->tls_on ? rtm_push__queue_append(s, &s->pout, &s->pout_off, p, n)
                    : rtm_push__queue_append(s, &s->out, &s->out_off, p, n);
 }
+/* The default entropy source: the OS's random device, read only to seed (and rarely reseed) the DRBG.
+   (mbedTLS's own entropy collector costs 38 KB per session; it is used only where there is no
+   /dev/urandom.) */
+static int rtm_push__os_entropy(void *u, unsigned char *buf, size_t n) {
+  FILE *f = fopen("/dev/urandom", "rb");
+  size_t got = 0;
+  (void)u;
+  if (f) {
+    got = fread(buf, 1, n, f);
+    fclose(f);
+  }
+  return got == n ? 0 : MBEDTLS_ERR_ENTROPY_SOURCE_FAILED;
+}
 static int rtm_push__random(rtm_push *s, unsigned char *buf, size_t n) {
   return mbedtls_ctr_drbg_random(&s->drbg, buf, n) ? RTM_PUSH_E_RANDOM : 0;
 }
@@ -2097,19 +2109,20 @@ static void rtm_push__handle_quest(rtm_push *s, const uint8_t *pkg, int twoway, 
   }
 }
 /* ok / code / ex / gate of an answer payload */
-static void rtm_push__decode_answer(rtm_push *s, rtm_push_event *ev, int flag, const uint8_t *payload, size_t plen) {
+static int rtm_push__decode_answer(rtm_push *s, rtm_push_event *ev, int flag, const uint8_t *payload, size_t plen) {
   rtm_push__rd r;
   rtm_push_str k;
   rtm_push__val v;
   s->scratch.len = 0;
-  if (rtm_push__reserve(s, &s->scratch, plen * 2 + 64)) return;
-  if (rtm_push__rd_open(&r, s, payload, plen, flag == 0x80)) return;
+  if (rtm_push__reserve(s, &s->scratch, plen * 2 + 64)) return rtm_push__fail(s, RTM_PUSH_E_NOMEM, NULL);
+  if (rtm_push__rd_open(&r, s, payload, plen, flag == 0x80)) return 0; /* undecodable: no ok, code, ex */
   while (rtm_push__rd_next(&r, &k, &v) == 1) {
     if (rtm_push__key_is(&k, "ok") && v.t == RTM_PUSH__V_BOOL) ev->ok = v.b;
     else if (rtm_push__key_is(&k, "code") && v.t == RTM_PUSH__V_INT) ev->code = v.i;
     else if (rtm_push__key_is(&k, "ex") && v.t == RTM_PUSH__V_STR) ev->ex = v.str;
     else if (rtm_push__key_is(&k, "gate") && v.t == RTM_PUSH__V_STR) ev->gate = v.str;
   }
+  return 0;
 }
 static void rtm_push__send_close_now(rtm_push *s) {
   s->bye_deadline = RTM_PUSH__NO_DEADLINE;
@@ -2219,7 +2232,7 @@ static void rtm_push__handle_answer(rtm_push *s, int flag, int status, uint32_t 
   ev.payload.ptr = (const char *)payload;
   ev.payload.len = plen;
   ev.payload.binary = flag == 0x80;
-  rtm_push__decode_answer(s, &ev, flag, payload, plen);
+  if (rtm_push__decode_answer(s, &ev, flag, payload, plen)) return;
   if (is_auth) {
     s->auth_pending = 0;
     s->login_deadline = RTM_PUSH__NO_DEADLINE;
@@ -2698,7 +2711,10 @@ static void rtm_push__really_free(rtm_push *s) {
   if (s->ws) wslay_event_context_free(s->ws);
   if (s->wsf) wslay_frame_context_free(s->wsf);
   mbedtls_ctr_drbg_free(&s->drbg);
-  if (s->own_entropy) mbedtls_entropy_free(&s->entropy);
+  if (s->entropy) {
+    mbedtls_entropy_free(s->entropy);
+    rtm_push__dealloc(&a, s->entropy);
+  }
   rtm_push__tls_free(s);
   rtm_push__buf_free(s, &s->out);
   rtm_push__buf_free(s, &s->pout);
@@ -2894,15 +2910,24 @@ RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config
   s->login_deadline = s->ping_deadline = s->bye_deadline = s->close_deadline = RTM_PUSH__NO_DEADLINE;
   s->reconnect_at = RTM_PUSH__NO_DEADLINE;
   mbedtls_ctr_drbg_init(&s->drbg);
-  if (!c.entropy) {
-    s->own_entropy = 1;
-    mbedtls_entropy_init(&s->entropy);
-  }
-  if (mbedtls_ctr_drbg_seed(&s->drbg, c.entropy ? c.entropy : mbedtls_entropy_func,
-                            c.entropy ? c.entropy_user_data : (void *)&s->entropy, (const unsigned char *)pers,
-                            sizeof pers - 1) != 0) {
-    rtm_push__really_free(s);
-    return RTM_PUSH_E_RANDOM;
+  {
+    int (*fn)(void *, unsigned char *, size_t) = c.entropy;
+    void *arg = c.entropy_user_data;
+    unsigned char probe[1];
+    if (!fn && rtm_push__os_entropy(NULL, probe, 1) == 0) fn = rtm_push__os_entropy;
+    if (!fn) { /* no random device: mbedTLS's collector */
+      if (!(s->entropy = (mbedtls_entropy_context *)rtm_push__alloc(&c.allocator, sizeof *s->entropy))) {
+        rtm_push__really_free(s);
+        return RTM_PUSH_E_NOMEM;
+      }
+      mbedtls_entropy_init(s->entropy);
+      fn = mbedtls_entropy_func;
+      arg = s->entropy;
+    }
+    if (mbedtls_ctr_drbg_seed(&s->drbg, fn, arg, (const unsigned char *)pers, sizeof pers - 1) != 0) {
+      rtm_push__really_free(s);
+      return RTM_PUSH_E_RANDOM;
+    }
   }
   if (c.tls && (rc = rtm_push__tls_setup(s, &c)) != 0) { rtm_push__really_free(s); return rc; }
   if ((rc = rtm_push__transport_start(s)) != 0) { rtm_push__really_free(s); return rc; }

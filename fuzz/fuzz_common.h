@@ -95,6 +95,13 @@ static int fz_utf8_ok(const uint8_t *p, size_t n) {
   return 1;
 }
 
+static const void *fz_memmem(const void *h, size_t hn, const void *n, size_t nn) {
+  size_t i;
+  for (i = 0; nn <= hn && i <= hn - nn; i++)
+    if (memcmp((const char *)h + i, n, nn) == 0) return (const char *)h + i;
+  return NULL;
+}
+
 static volatile unsigned fz_sink;
 static void fz_touch(const void *p, size_t n) { /* read every byte: ASan sees any bad pointer */
   const volatile uint8_t *q = (const volatile uint8_t *)p;
@@ -198,6 +205,9 @@ typedef struct fz_ctx {
   int record;              /* append every event's JSON line to log */
   fz_buf log;
   int in_payload_harness;  /* fuzz_json/msgpack: no session-state checks that assume a real stream */
+  fz_buf expect;           /* (seq, flag) of every delivered two-way quest whose answer must be in the output */
+  struct fz_ddkey { uint32_t cat; int64_t target, from, mid; uint64_t t; } dd[256];
+  unsigned dd_n, dd_total; /* delivered keyed pushes: recorded / in all */
 } fz_ctx;
 
 static int fz_in_ranges(const fz_ctx *cx, const void *ptr, size_t len) {
@@ -415,6 +425,63 @@ static void fz_check_event(fz_ctx *cx, const rtm_push_event *ev) {
   fz_check_json(cx, ev);
 }
 
+/* Would a correct excludedUids filter drop this push? Only decided when the library's own JSON reader accepts
+   all of attrs (so that a syntax difference with cJSON cannot matter) and only for decimal-string elements
+   (numbers: 7 and 7.0 cannot be told apart in cJSON). */
+static int fz_attrs_excludes(const rtm_push_str *attrs, uint32_t fields, int64_t uid, uint32_t max_depth) {
+  rtm_push *fake;
+  rtm_push__rd r;
+  rtm_push_str k;
+  rtm_push__val v;
+  int rc, hit = 0;
+  cJSON *o, *it, *e;
+  if (!(fields & RTM_PUSH_F_ATTRS) || attrs->binary || !attrs->ptr || attrs->len < 14) return 0;
+  if (!fz_memmem(attrs->ptr, attrs->len, "excludedUids", 12)) return 0; /* (a key written with \u escapes: not decided) */
+  fake = (rtm_push *)calloc(1, sizeof *fake);
+  FZ_CHECK(fake, "oom");
+  fake->cfg.limits.max_depth = max_depth;
+  rc = rtm_push__reserve(fake, &fake->scratch, attrs->len * 2 + 64) ? -1
+     : rtm_push__rd_open(&r, fake, (const uint8_t *)attrs->ptr, attrs->len, 0);
+  while (rc == 0 && (rc = rtm_push__rd_next(&r, &k, &v)) == 1) rc = 0;
+  rtm_push__buf_free(fake, &fake->scratch);
+  free(fake);
+  if (rc != 0) return 0; /* not a complete, valid JSON object for the library's reader */
+  o = cJSON_ParseWithLength(attrs->ptr, attrs->len);
+  if (!o) return 0;
+  for (it = o->child; it && !hit; it = it->next) {
+    if (!it->string || strcmp(it->string, "excludedUids") != 0 || !cJSON_IsArray(it)) continue;
+    for (e = it->child; e && !hit; e = e->next) {
+      int64_t x;
+      if (cJSON_IsString(e) && fz_ref_parse_int64(e->valuestring, strlen(e->valuestring), &x) == 0 && x == uid)
+        hit = 1;
+    }
+  }
+  cJSON_Delete(o);
+  return hit;
+}
+/* A push delivered twice within the dedup TTL, before the table could have evicted anything by capacity. */
+static void fz_dedup_check(fz_ctx *cx, const rtm_push_event *ev) {
+  const rtm_push_config *c = rtm_push_query_config(cx->s);
+  struct fz_ddkey key;
+  unsigned i;
+  if (c->no_dedup || !(ev->fields & RTM_PUSH_F_MID) || ev->mid == 0) return;
+  memset(&key, 0, sizeof key);
+  key.cat = (uint32_t)ev->category;
+  key.target = ev->category == RTM_PUSH_CAT_P2P ? ev->to : ev->category == RTM_PUSH_CAT_GROUP ? ev->gid
+             : ev->category == RTM_PUSH_CAT_ROOM ? ev->rid : 0;
+  key.from = ev->from;
+  key.mid = ev->mid;
+  key.t = cx->now;
+  if (cx->dd_total <= c->limits.dedup_capacity)
+    for (i = 0; i < cx->dd_n; i++)
+      FZ_CHECK(!(cx->dd[i].cat == key.cat && cx->dd[i].target == key.target && cx->dd[i].from == key.from &&
+                 cx->dd[i].mid == key.mid && cx->now - cx->dd[i].t < c->limits.dedup_ttl_ms),
+               "duplicate %s (mid %lld) delivered again after %llu ms", ev->name, (long long)ev->mid,
+               (unsigned long long)(cx->now - cx->dd[i].t));
+  if (cx->dd_n < sizeof cx->dd / sizeof cx->dd[0]) cx->dd[cx->dd_n++] = key;
+  cx->dd_total++;
+}
+
 static void fz_on_event(const rtm_push_event *ev, void *user) {
   fz_ctx *cx = (fz_ctx *)user;
   rtm_push *s = cx->s;
@@ -448,6 +515,19 @@ static void fz_on_event(const rtm_push_event *ev, void *user) {
                rtm_push_state_name(st));
     }
   }
+  if (ev->type >= RTM_PUSH_EV_PING && ev->type <= RTM_PUSH_EV_UNKNOWN) {
+    if (ev->twoway && !s->ws_close_queued) { /* answered before decoding: the answer is already queued */
+      uint8_t rec[5];
+      memcpy(rec, &ev->seq, 4);
+      rec[4] = (uint8_t)ev->encoding;
+      fz_buf_add(&cx->expect, rec, 5);
+    }
+    if (ev->category != RTM_PUSH_CAT_NONE) {
+      FZ_CHECK(!fz_attrs_excludes(&ev->attrs, ev->fields, s->cfg.uid, s->cfg.limits.max_depth),
+               "%s delivered although its attrs exclude uid %lld", ev->name, (long long)s->cfg.uid);
+      if (!cx->in_payload_harness) fz_dedup_check(cx, ev);
+    }
+  }
   if (cx->cb_action && (cx->cb_action == 3 || cx->events == (unsigned)cx->cb_at)) {
     if (cx->cb_action == 2) {
       rtm_push_free(s); /* deferred until the outermost call returns */
@@ -470,13 +550,14 @@ typedef struct fz_outchk {
   unsigned units;
   char key[64];      /* Sec-WebSocket-Key of the request */
   size_t pkg_total;  /* FPNN mode: size of the package being consumed */
+  fz_buf answered;   /* (seq, flag) of every answer we sent */
 } fz_outchk;
 
 static size_t fz_pkg_size(const uint8_t *h) {
   return (size_t)(h[6] == 0 ? 12 : 16) + (h[6] == 2 ? 0 : h[7]) + rtm_push__le32(h + 8);
 }
 /* One whole outgoing FPNN package. */
-static void fz_check_out_pkg(const uint8_t *p, size_t n) {
+static void fz_check_out_pkg(fz_outchk *oc, const uint8_t *p, size_t n) {
   size_t hl, ml;
   const uint8_t *pl;
   size_t plen;
@@ -491,7 +572,11 @@ static void fz_check_out_pkg(const uint8_t *p, size_t n) {
   pl = p + hl + ml;
   plen = rtm_push__le32(p + 8);
   if (p[6] == 2) {
+    uint8_t rec[5];
     FZ_CHECK(p[7] == 0, "our answer has status %u", p[7]);
+    memcpy(rec, p + 12, 4);
+    rec[4] = p[5];
+    fz_buf_add(&oc->answered, rec, 5);
     FZ_CHECK(p[5] == 0x40 ? (plen == 2 && memcmp(pl, "{}", 2) == 0) : (plen == 1 && pl[0] == 0x80),
              "our answer is not an empty map in its own encoding");
   } else {
@@ -558,7 +643,7 @@ static void fz_out_parse(fz_outchk *oc) {
       if (n < hl + len) return;
       pl = p + hl;
       for (i = 0; i < len; i++) pl[i] ^= p[hl - 4 + (i & 3)];
-      if (op == 2) fz_check_out_pkg(pl, (size_t)len);
+      if (op == 2) fz_check_out_pkg(oc, pl, (size_t)len);
       if (op == 10) FZ_CHECK(len <= 125, "pong of %llu bytes", (unsigned long long)len);
       if (op == 8) {
         unsigned code = len >= 2 ? (unsigned)rtm_push__be(pl, 2) : 0;
@@ -576,7 +661,7 @@ static void fz_out_parse(fz_outchk *oc) {
     {
       size_t total = fz_pkg_size(p);
       if (n < total) return;
-      fz_check_out_pkg(p, total);
+      fz_check_out_pkg(oc, p, total);
       fz_buf_drop(&oc->b, total);
       oc->units++;
     }
@@ -798,15 +883,25 @@ static void fz_finish(fz_ctx *cx, fz_outchk *oc, uint8_t f, uint8_t cbf) {
     }
   }
   if (cx->s) {
+    size_t i, j;
+    fz_drain(cx, oc, 0);
     if (fz_ended(cx)) {
       int err = rtm_push_last_error(cx->s, NULL);
-      fz_drain(cx, oc, 0);
       if (err != RTM_PUSH_E_OUTPUT_FULL && err != RTM_PUSH_E_NOMEM)
         FZ_CHECK(oc->b.len == 0 || oc->mode == FZ_OUT_HTTP, "output ends inside a frame/package (%zu bytes left)", oc->b.len);
+    }
+    /* every delivered two-way quest was answered, with its seq, in its own encoding */
+    for (i = 0; i < cx->expect.len; i += 5) {
+      for (j = 0; j < oc->answered.len; j += 5)
+        if (memcmp(cx->expect.p + i, oc->answered.p + j, 5) == 0) break;
+      FZ_CHECK(j < oc->answered.len, "two-way quest seq %u (flag 0x%02x) was delivered but never answered",
+               (unsigned)rtm_push__le32(cx->expect.p + i), cx->expect.p[i + 4]);
     }
     rtm_push_free(cx->s);
     cx->s = NULL;
   }
+  fz_buf_free(&cx->expect);
+  fz_buf_free(&oc->answered);
 }
 
 static void fz_session(const uint8_t *data, size_t size, int start) {
@@ -987,6 +1082,69 @@ static void fz_json_differential(const uint8_t *data, size_t size, const rtm_pus
   cJSON_Delete(o);
 }
 
+/* Every integer field decoded from a bare JSON integer, a JSON decimal string or a msgpack integer must be
+   exactly the value an independent decoder reads from the same bytes (the last non-null occurrence wins). */
+static void fz_exact_ints(rtm_push *s, const uint8_t *data, size_t size, int msgpack, const rtm_push_event *ev) {
+  rtm_push__rd r;
+  rtm_push_str k;
+  rtm_push__val v;
+  const uint8_t *lo[RTM_PUSH__FBIT_COUNT], *hi[RTM_PUSH__FBIT_COUNT];
+  int rc, bit;
+  memset(lo, 0, sizeof lo);
+  memset(hi, 0, sizeof hi);
+  s->scratch.len = 0;
+  rc = rtm_push__rd_open(&r, s, data, size, msgpack);
+  FZ_CHECK(rc == 0, "second open failed");
+  while ((rc = rtm_push__rd_next(&r, &k, &v)) == 1) {
+    for (bit = 0; bit < RTM_PUSH__FBIT_COUNT; bit++)
+      if (k.ptr && k.len == strlen(fz_fieldnames[bit]) && memcmp(k.ptr, fz_fieldnames[bit], k.len) == 0) break;
+    if (bit == RTM_PUSH__FBIT_COUNT || v.t == RTM_PUSH__V_NULL) continue;
+    lo[bit] = v.raw;
+    hi[bit] = v.raw_end;
+  }
+  FZ_CHECK(rc == 0, "second pass over an accepted payload failed: %d", rc);
+  for (bit = 0; bit < RTM_PUSH__FBIT_COUNT; bit++) {
+    const uint8_t *p = lo[bit];
+    size_t n = p ? (size_t)(hi[bit] - p) : 0;
+    int64_t got, want = 0;
+    int have = 0;
+    if (!p || bit == RTM_PUSH__FBIT_MSG || bit == RTM_PUSH__FBIT_ATTRS) continue;
+    FZ_CHECK(ev->fields & (1u << bit), "field '%s' present but not decoded", fz_fieldnames[bit]);
+    got = bit == RTM_PUSH__FBIT_MTYPE ? ev->mtype : *rtm_push__i64_slot((rtm_push_event *)(uintptr_t)ev, bit);
+    if (!msgpack) {
+      if (fz_all_digits((const char *)p, n)) {
+        FZ_CHECK(fz_ref_parse_int64((const char *)p, n, &want) == 0, "accepted out-of-range '%.*s'", (int)n, p);
+        have = 1;
+      } else if (n >= 2 && p[0] == '"' && !memchr(p, '\\', n) && fz_all_digits((const char *)p + 1, n - 2)) {
+        FZ_CHECK(fz_ref_parse_int64((const char *)p + 1, n - 2, &want) == 0, "accepted out-of-range %.*s", (int)n, p);
+        have = 1;
+      }
+    } else {
+      uint8_t b = p[0];
+      uint64_t u = 0;
+      size_t i, w = 0;
+      if (b <= 0x7f) { want = b; have = 1; }
+      else if (b >= 0xe0) { want = (int8_t)b; have = 1; }
+      else if (b >= 0xcc && b <= 0xd3) {
+        w = (size_t)1 << ((b - 0xcc) & 3);
+        FZ_CHECK(n == 1 + w, "msgpack int span");
+        for (i = 0; i < w; i++) u = (u << 8) | p[1 + i];
+        if (b <= 0xcf) {
+          FZ_CHECK(u <= (uint64_t)INT64_MAX, "accepted uint64 %llu", (unsigned long long)u);
+          want = (int64_t)u;
+        } else {
+          want = w == 1 ? (int8_t)u : w == 2 ? (int16_t)u : w == 4 ? (int32_t)u : (int64_t)u;
+        }
+        have = 1;
+      } else if ((b >= 0xa0 && b <= 0xbf) && fz_all_digits((const char *)p + 1, n - 1)) {
+        FZ_CHECK(fz_ref_parse_int64((const char *)p + 1, n - 1, &want) == 0, "accepted out-of-range string");
+        have = 1;
+      }
+    }
+    if (have) FZ_CHECK(got == want, "field '%s': decoded %lld, the bytes say %lld", fz_fieldnames[bit], (long long)got, (long long)want);
+  }
+}
+
 static void fz_payload(const uint8_t *data, size_t size, int flag) {
   static const int order[] = {
     RTM_PUSH_EV_PING, RTM_PUSH_EV_KICKOUTROOM, RTM_PUSH_EV_PUSHMSG, RTM_PUSH_EV_PUSHCHAT, RTM_PUSH_EV_PUSHAUDIO,
@@ -1057,6 +1215,7 @@ static void fz_payload(const uint8_t *data, size_t size, int flag) {
       FZ_CHECK(r.p == r.end, "reader accepted without reaching the end of the payload");
       fz_check_decoded(&cx, &ev);
       if (!msgpack) fz_json_differential(data, size, &ev);
+      fz_exact_ints(s, data, size, msgpack, &ev); /* (reuses the scratch: last) */
     }
   }
   /* 4. JSON text decoders on the input as a string: file msg and excludedUids attrs */
@@ -1077,8 +1236,18 @@ static void fz_payload(const uint8_t *data, size_t size, int flag) {
     FZ_CHECK(s->scratch.len <= s->scratch.cap, "scratch overrun");
   }
   cx.nrng = 0;
+  {
+    size_t a, b;
+    for (a = 0; a < cx.expect.len; a += 5) {
+      for (b = 0; b < oc.answered.len; b += 5)
+        if (memcmp(cx.expect.p + a, oc.answered.p + b, 5) == 0) break;
+      FZ_CHECK(b < oc.answered.len, "two-way quest seq %u delivered but not answered", (unsigned)rtm_push__le32(cx.expect.p + a));
+    }
+  }
   rtm_push_free(s);
   fz_buf_free(&oc.b);
+  fz_buf_free(&oc.answered);
+  fz_buf_free(&cx.expect);
   fz_buf_free(&cx.log);
 }
 

@@ -1,0 +1,67 @@
+#!/bin/sh
+# The integration examples against the local gate simulator (builds nothing).
+#   sh tests/examples.sh BUILD_DIR     runs BUILD_DIR/{uv_listen,epoll_listen,game_loop,cpp_listen}
+#   RTM_TEST_WRAP="valgrind ..." prefixes every example run (as in tests/run.sh).
+# Each example must print exactly expect.js's lines, answer every two-way push (the simulator's report
+# ok) and exit 0 on the kickout; on SIGINT it must log out (bye, close 1000) and exit 0; a refused login
+# must exit 1 with nothing on stdout. Prints "ok   ..." / "FAIL ..." lines and "N passed, M failed".
+B=${1:-build}
+W=${RTM_TEST_WRAP:-}
+T=$(mktemp -d /tmp/rtm-push-examples.XXXXXX)
+SIM_PID=
+trap 'rm -rf "$T"; [ -n "$SIM_PID" ] && kill $SIM_PID 2>/dev/null' EXIT INT TERM
+pass=0; fail=0
+ok()  { pass=$((pass+1)); echo "ok   $1"; }
+bad() { fail=$((fail+1)); echo "FAIL $1"; [ -n "$2" ] && sed 's/^/     /' "$2" | head -30; }
+
+start_sim() { # args: gate.js options; sets PORT and SIM_PID
+  rm -f "$T/report.json"
+  node tests/sim/gate.js --port 0 --once --report "$T/report.json" "$@" >"$T/sim.out" 2>"$T/sim.err" &
+  SIM_PID=$!
+  i=0; PORT=
+  while [ $i -lt 100 ] && [ -z "$PORT" ]; do
+    PORT=$(sed -n 's/^LISTENING \([0-9]*\)$/\1/p' "$T/sim.out"); [ -z "$PORT" ] && sleep 0.05; i=$((i+1))
+  done
+}
+stop_sim() { wait $SIM_PID 2>/dev/null; SIM_RC=$?; SIM_PID=; }
+report() { node -e "const r=require('$T/report.json');process.exit(($1)?0:1)" 2>/dev/null; }
+
+node tests/sim/expect.js --script demo --encoding json --uid 4242 >"$T/expect.out"
+for run in "uv_listen" "epoll_listen" "epoll_listen --max-write 7" "game_loop" "cpp_listen"; do
+  prog=${run%% *}; opts=; [ "$prog" != "$run" ] && opts=${run#* }
+  if [ ! -x "$B/$prog" ]; then bad "$run: $B/$prog not built"; continue; fi
+
+  # 1. The demo script: every event exact, every two-way push answered, exit 0 on the kickout.
+  start_sim --script demo --encoding json
+  $W $B/$prog 127.0.0.1 $PORT $opts >"$T/out" 2>"$T/err"; rc=$?
+  stop_sim
+  if [ $rc = 0 ] && [ "$SIM_RC" = 0 ] && cmp -s "$T/out" "$T/expect.out" && report 'r.ok && r.answered === 44'; then
+    ok "$run: demo script (JSON): every event exact, all 44 two-way pushes answered, exit 0 on kickout"
+  else
+    { echo "exit $rc, simulator exit $SIM_RC"; diff "$T/expect.out" "$T/out" | cut -c1-200 | head -10
+      cat "$T/err"; cat "$T/report.json" 2>/dev/null; } >"$T/why"
+    bad "$run: demo script (JSON)" "$T/why"
+  fi
+
+  # 2. SIGINT once logged in: bye, its answer, a close frame with 1000, exit 0.
+  start_sim --script small --delay 3000
+  $W $B/$prog 127.0.0.1 $PORT $opts >"$T/out" 2>"$T/err" &
+  PROG=$!
+  i=0; while [ $i -lt 200 ] && ! grep -q '"event":"login"' "$T/out"; do sleep 0.05; i=$((i+1)); done
+  kill -INT $PROG 2>/dev/null
+  wait $PROG; rc=$?
+  stop_sim
+  if [ $rc = 0 ] && [ "$SIM_RC" = 0 ] && report 'r.bye === true && r.client_close_code === 1000'; then
+    ok "$run: SIGINT -> bye, then a close frame (1000), exit 0"
+  else { echo "exit $rc, simulator exit $SIM_RC"; cat "$T/out" "$T/err" "$T/report.json" 2>/dev/null; } >"$T/why"; bad "$run: SIGINT" "$T/why"; fi
+
+  # 3. A refused token: nothing on stdout, the reason on stderr, exit 1.
+  start_sim --auth refuse
+  $W $B/$prog 127.0.0.1 $PORT $opts >"$T/out" 2>"$T/err"; rc=$?
+  kill $SIM_PID 2>/dev/null; stop_sim
+  if [ $rc = 1 ] && [ ! -s "$T/out" ] && grep -q 'login refused' "$T/err"; then ok "$run: refused login -> 'login refused' on stderr, exit 1"
+  else { echo "exit $rc"; cat "$T/out" "$T/err"; } >"$T/why"; bad "$run: refused login" "$T/why"; fi
+done
+
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
