@@ -735,13 +735,13 @@ struct rtm_push {
   size_t ws_in_len;
   uint8_t fx_hdr[16];
   unsigned fx_hlen;
-  uint8_t fx_inj[16];
-  unsigned fx_inj_len, fx_inj_off;
-  uint64_t fx_left;
+  uint64_t fx_left;        /* payload bytes left of the current frame */
   int fx_in_payload;
-  int ws_data_frame;
-  int ws_close_queued;
-  uint32_t fixed_126;      /* frames repaired (FPNN 126-byte framing bug) */
+  int fx_ctl;              /* the current frame is a control frame: collected for wslay */
+  int fx_in_msg;           /* inside a fragmented data message */
+  uint8_t ctl[2 + 125];    /* a control frame, whole (header without extension + payload) */
+  unsigned ctl_len;
+  int ws_close_queued, ws_close_received;
   /* FPNN */
   rtm_push__buf pkg;
   size_t pkg_total;
@@ -1762,29 +1762,37 @@ static int rtm_push__random(rtm_push *s, unsigned char *buf, size_t n) {
   return mbedtls_ctr_drbg_random(&s->drbg, buf, n) ? RTM_PUSH_E_RANDOM : 0;
 }
 
-/* >>ws: wslay below, with a header pre-parser in front of it ------------------------------------ */
-/* The pre-parser sees every frame header before wslay does: it enforces limits.max_frame before any
-   buffering and repairs the FPNN server's 126-byte framing bug (`82 7E` + payload, no 16-bit length). */
-static int rtm_push__fx_header(rtm_push *s) {
-  const uint8_t *h = s->fx_hdr;
-  unsigned n = s->fx_hlen, l7, need;
+/* >>ws: WebSocket frames ----------------------------------------------------------------------- */
+/* Data frames are parsed here and their payload goes to the FPNN stream straight from the host's
+   buffer (no copy, no reassembly: FPNN packages are cut out of the byte stream anyway). Control frames
+   (ping, pong, close) are handed to wslay whole, which answers pings and runs the close handshake.
+   The parser enforces limits.max_frame from the header alone, and repairs the FPNN server's 126-byte
+   framing bug (`82 7E` and the payload, no 16-bit length). */
+static int rtm_push__ws_header(rtm_push *s, const uint8_t *h, size_t n, size_t *hlen) {
+  unsigned l7, op, need;
   uint64_t len;
   if (n < 2) return 0;
+  op = h[0] & 0x0f;
   l7 = h[1] & 0x7f;
-  need = 2u + (l7 == 126 ? 2u : l7 == 127 ? 8u : 0u) + ((h[1] & 0x80) ? 4u : 0u);
-  if (l7 == 126 && !(h[1] & 0x80) && !s->cfg.strict_framing) {
+  if (h[0] & 0x70) return rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "WebSocket frame with reserved bits set (0x%02x)", h[0]);
+  if (h[1] & 0x80) return rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "masked WebSocket frame from the server");
+  if (op >= 8) {
+    if (op > 10) return rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "unknown WebSocket opcode %u", op);
+    if (!(h[0] & 0x80) || l7 > 125)
+      return rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "fragmented or oversized WebSocket control frame");
+  } else if (op > 2) {
+    return rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "unknown WebSocket opcode %u", op);
+  } else if ((op == 0) != (s->fx_in_msg != 0)) {
+    return rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, op ? "new WebSocket message inside a fragmented one"
+                                                        : "WebSocket continuation frame outside a message");
+  }
+  need = 2u + (l7 == 126 ? 2u : l7 == 127 ? 8u : 0u);
+  if (l7 == 126 && !s->cfg.strict_framing) {
     if (n < 6) return 0;
-    if (memcmp(h + 2, "FPNN", 4) == 0) {
-      uint8_t fixed[8];
-      fixed[0] = h[0]; fixed[1] = 126; fixed[2] = 0; fixed[3] = 126;
-      memcpy(fixed + 4, "FPNN", 4);
-      memcpy(s->fx_inj, fixed, 8);
-      s->fx_inj_len = 8;
-      s->fx_inj_off = 0;
-      s->fx_left = 122;
-      s->fx_in_payload = 1;
-      s->fixed_126++;
-      return 1;
+    if (memcmp(h + 2, "FPNN", 4) == 0) { /* the bug: a 126-byte package, no length */
+      need = 2;
+      len = 126;
+      goto done;
     }
   }
   if (n < need) return 0;
@@ -1794,47 +1802,89 @@ static int rtm_push__fx_header(rtm_push *s) {
   if (len > s->cfg.limits.max_frame)
     return rtm_push__fail(s, RTM_PUSH_E_WS_FRAME_TOO_LARGE, "WebSocket frame of %llu bytes exceeds limits.max_frame (%llu)",
                           (unsigned long long)len, (unsigned long long)s->cfg.limits.max_frame);
-  memcpy(s->fx_inj, h, n);
-  s->fx_inj_len = n;
-  s->fx_inj_off = 0;
-  s->fx_left = len - (n - need); /* n > need only in the 126 look-ahead case, where len >= 126 */
-  s->fx_in_payload = s->fx_left > 0;
+done:
+  if (op < 8) s->fx_in_msg = !(h[0] & 0x80);
+  s->fx_ctl = op >= 8;
+  if (s->fx_ctl) { /* kept whole for wslay, with a plain 7-bit length */
+    s->ctl[0] = h[0];
+    s->ctl[1] = (uint8_t)len;
+    s->ctl_len = 2;
+  }
+  s->fx_left = len;
+  s->fx_in_payload = len > 0;
+  *hlen = need;
   return 1;
 }
+static void rtm_push__ws_control(rtm_push *s);
+static void rtm_push__ws_flush(rtm_push *s);
+static int rtm_push__fpnn_input(rtm_push *s, const uint8_t *p, size_t n);
+static int rtm_push__ws_input(rtm_push *s, const uint8_t *p, size_t n) {
+  while (n && !rtm_push__ended(s) && !s->ws_close_received) {
+    if (s->fx_in_payload) {
+      size_t k = (uint64_t)n < s->fx_left ? n : (size_t)s->fx_left;
+      if (s->fx_ctl) {
+        memcpy(s->ctl + s->ctl_len, p, k);
+        s->ctl_len += (unsigned)k;
+      } else {
+        rtm_push__fpnn_input(s, p, k);
+      }
+      p += k;
+      n -= k;
+      s->fx_left -= k;
+      if (s->fx_left) continue;
+      s->fx_in_payload = 0;
+      if (s->fx_ctl) rtm_push__ws_control(s);
+      continue;
+    }
+    {
+      size_t hl = 0;
+      int r;
+      if (s->fx_hlen == 0 && n >= 14) { /* the whole header is here: parse it in place */
+        r = rtm_push__ws_header(s, p, n, &hl);
+        if (r < 0) break;
+        p += hl;
+        n -= hl;
+      } else { /* a header split across reads: collect it */
+        size_t k = 0;
+        do {
+          s->fx_hdr[s->fx_hlen++] = p[k++];
+          r = rtm_push__ws_header(s, s->fx_hdr, s->fx_hlen, &hl);
+        } while (r == 0 && k < n && s->fx_hlen < sizeof s->fx_hdr);
+        if (r < 0) break;
+        if (r > 0) { /* look-ahead bytes beyond the header (the 126 check) are payload */
+          size_t extra = s->fx_hlen - hl;
+          if (extra > k) { /* some came in an earlier feed: they are only in fx_hdr now */
+            size_t old = extra - k;
+            s->fx_left -= old;
+            rtm_push__fpnn_input(s, s->fx_hdr + hl, old);
+            extra = k;
+          }
+          k -= extra;
+          s->fx_hlen = 0;
+        }
+        p += k;
+        n -= k;
+        if (r == 0) continue;
+      }
+      if (!s->fx_in_payload && s->fx_ctl) rtm_push__ws_control(s);
+    }
+  }
+  rtm_push__ws_flush(s);
+  return rtm_push__ended(s) && s->state == RTM_PUSH_STATE_FAILED ? s->err : 0;
+}
+/* wslay reads the collected control frame through this callback. */
 static ssize_t rtm_push__ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags, void *u) {
   rtm_push *s = (rtm_push *)u;
-  size_t w = 0;
+  size_t k = RTM_PUSH__MIN(len, s->ws_in_len);
   (void)flags;
-  while (w < len && !rtm_push__ended(s)) {
-    size_t k;
-    if (s->fx_inj_off < s->fx_inj_len) {
-      k = RTM_PUSH__MIN(len - w, (size_t)(s->fx_inj_len - s->fx_inj_off));
-      memcpy(buf + w, s->fx_inj + s->fx_inj_off, k);
-      s->fx_inj_off += (unsigned)k;
-      w += k;
-      continue;
-    }
-    if (!s->ws_in_len) break;
-    if (s->fx_in_payload) {
-      k = RTM_PUSH__MIN(len - w, s->ws_in_len);
-      if ((uint64_t)k > s->fx_left) k = (size_t)s->fx_left;
-      memcpy(buf + w, s->ws_in, k);
-      s->ws_in += k;
-      s->ws_in_len -= k;
-      s->fx_left -= k;
-      if (!s->fx_left) s->fx_in_payload = 0;
-      w += k;
-      continue;
-    }
-    s->fx_hdr[s->fx_hlen++] = *s->ws_in++;
-    s->ws_in_len--;
-    if (rtm_push__fx_header(s) > 0) s->fx_hlen = 0;
-  }
-  if (w == 0) {
+  if (!k) {
     wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
     return -1;
   }
-  return (ssize_t)w;
+  memcpy(buf, s->ws_in, k);
+  s->ws_in += k;
+  s->ws_in_len -= k;
+  return (ssize_t)k;
 }
 static ssize_t rtm_push__ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int flags, void *u) {
   rtm_push *s = (rtm_push *)u;
@@ -1852,19 +1902,6 @@ static ssize_t rtm_push__ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *
 static int rtm_push__ws_genmask_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, void *u) {
   (void)ctx;
   return rtm_push__random((rtm_push *)u, buf, len) ? -1 : 0;
-}
-static int rtm_push__fpnn_input(rtm_push *s, const uint8_t *p, size_t n);
-static void rtm_push__ws_frame_start_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_frame_recv_start_arg *a,
-                                        void *u) {
-  rtm_push *s = (rtm_push *)u;
-  (void)ctx;
-  s->ws_data_frame = a->opcode < 8;
-}
-static void rtm_push__ws_frame_chunk_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_frame_recv_chunk_arg *a,
-                                        void *u) {
-  rtm_push *s = (rtm_push *)u;
-  (void)ctx;
-  if (s->ws_data_frame && !rtm_push__ended(s) && a->data_length) rtm_push__fpnn_input(s, a->data, a->data_length);
 }
 static void rtm_push__on_peer_close(rtm_push *s, uint16_t code, const uint8_t *reason, size_t n);
 static void rtm_push__ws_msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *a, void *u) {
@@ -1897,22 +1934,20 @@ static void rtm_push__queue_ws_close(rtm_push *s, uint16_t code) {
   s->ws_close_queued = 1;
   if (wslay_event_queue_close(s->ws, code, NULL, 0) == 0) rtm_push__ws_flush(s);
 }
-static int rtm_push__ws_input(rtm_push *s, const uint8_t *p, size_t n) {
+/* Hand a whole control frame to wslay (ping -> pong, close -> close handshake). */
+static void rtm_push__ws_control(rtm_push *s) {
   int rc;
-  s->ws_in = p;
-  s->ws_in_len = n;
+  s->ws_in = s->ctl;
+  s->ws_in_len = s->ctl_len;
   rc = wslay_event_recv(s->ws);
   s->ws_in = NULL;
   s->ws_in_len = 0;
+  if (wslay_event_get_close_received(s->ws)) s->ws_close_received = 1;
   if (!rtm_push__ended(s)) {
     if (rc == WSLAY_ERR_NOMEM) rtm_push__fail(s, RTM_PUSH_E_NOMEM, NULL);
-    else if (rc != 0 || (!wslay_event_get_read_enabled(s->ws) && !wslay_event_get_close_received(s->ws)))
-      rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL,
-                     "WebSocket protocol error from the server (bad opcode, reserved bits, masked or "
-                     "fragmented control frame, or continuation out of place)");
+    else if (rc != 0 || (!wslay_event_get_read_enabled(s->ws) && !s->ws_close_received))
+      rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "invalid WebSocket control frame (opcode %u)", s->ctl[0] & 0x0f);
   }
-  rtm_push__ws_flush(s);
-  return rtm_push__ended(s) && s->state == RTM_PUSH_STATE_FAILED ? s->err : 0;
 }
 
 /* >>fpnn: package stream -> quests and answers -------------------------------------------------- */
@@ -2753,8 +2788,6 @@ static int rtm_push__transport_start(rtm_push *s) {
     cb.recv_callback = rtm_push__ws_recv_cb;
     cb.send_callback = rtm_push__ws_send_cb;
     cb.genmask_callback = rtm_push__ws_genmask_cb;
-    cb.on_frame_recv_start_callback = rtm_push__ws_frame_start_cb;
-    cb.on_frame_recv_chunk_callback = rtm_push__ws_frame_chunk_cb;
     cb.on_msg_recv_callback = rtm_push__ws_msg_cb;
     if (wslay_event_context_client_init(&s->ws, &cb, s) != 0) { s->ws = NULL; return RTM_PUSH_E_NOMEM; }
     fcb.send_callback = rtm_push__wsf_send_cb;
@@ -2807,9 +2840,9 @@ static void rtm_push__transport_reset(rtm_push *s) {
   s->http_body_need = s->http_head_len = 0;
   s->ws_in = NULL;
   s->ws_in_len = 0;
-  s->fx_hlen = s->fx_inj_len = s->fx_inj_off = 0;
+  s->fx_hlen = s->ctl_len = 0;
   s->fx_left = 0;
-  s->fx_in_payload = s->ws_data_frame = s->ws_close_queued = 0;
+  s->fx_in_payload = s->fx_ctl = s->fx_in_msg = s->ws_close_queued = s->ws_close_received = 0;
   s->pkg.len = s->pkg_total = 0;
   s->auth_pending = s->bye_pending = 0;
   s->kicked = s->eof = 0;

@@ -7,6 +7,7 @@
 # must exit 1 with nothing on stdout. Prints "ok   ..." / "FAIL ..." lines and "N passed, M failed".
 B=${1:-build}
 W=${RTM_TEST_WRAP:-}
+command -v timeout >/dev/null && W="timeout 120 $W" # a hung example fails instead of hanging the run
 T=$(mktemp -d /tmp/rtm-push-examples.XXXXXX)
 SIM_PID=
 trap 'rm -rf "$T"; [ -n "$SIM_PID" ] && kill $SIM_PID 2>/dev/null' EXIT INT TERM
