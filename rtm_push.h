@@ -717,6 +717,8 @@ struct rtm_push {
   /* randomness */
   mbedtls_entropy_context *entropy; /* only where the OS source below is not available */
   mbedtls_ctr_drbg_context drbg;
+  unsigned char rnd[256];
+  size_t rnd_pos;
   /* output: `out` is what the host drains; with TLS, plaintext waits in `pout` until encrypted */
   rtm_push__buf out, pout;
   size_t out_off, pout_off;
@@ -869,12 +871,26 @@ static size_t rtm_push__i64_to_str(int64_t v, char *out) { /* out >= 21 bytes; n
   while (n) out[i++] = tmp[--n];
   return i;
 }
+/* Eight bytes at a time (unaligned loads through memcpy; any byte order). */
+#define RTM_PUSH__ONES ((uint64_t)0x0101010101010101ull)
+#define RTM_PUSH__HIGHS ((uint64_t)0x8080808080808080ull)
+static uint64_t rtm_push__load64(const uint8_t *p) {
+  uint64_t w;
+  memcpy(&w, p, 8);
+  return w;
+}
+/* Nonzero when some byte of w is zero. */
+#define RTM_PUSH__HASZERO(w) (((w) - RTM_PUSH__ONES) & ~(w) & RTM_PUSH__HIGHS)
 /* Strict UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
 static int rtm_push__utf8_valid(const uint8_t *p, size_t n) {
   size_t i = 0;
   while (i < n) {
     uint8_t c = p[i];
-    if (c < 0x80) { i++; continue; }
+    if (c < 0x80) {
+      i++;
+      while (i + 8 <= n && !(rtm_push__load64(p + i) & RTM_PUSH__HIGHS)) i += 8; /* ASCII runs */
+      continue;
+    }
     if (c >= 0xC2 && c <= 0xDF) {
       if (n - i < 2 || (p[i + 1] & 0xC0) != 0x80) return 0;
       i += 2;
@@ -1166,6 +1182,12 @@ static int rtm_push__json_str(rtm_push__rd *r, rtm_push_str *out, int decode) {
   const uint8_t *p = r->p + 1, *q = p, *end = r->end;
   char *o = NULL;
   size_t on = 0;
+  /* skip 8 bytes at a time while none is '"', '\\' or a control character */
+  while (end - q >= 8) {
+    uint64_t w = rtm_push__load64(q), quote = w ^ (RTM_PUSH__ONES * '"'), bs = w ^ (RTM_PUSH__ONES * '\\');
+    if (RTM_PUSH__HASZERO(quote) | RTM_PUSH__HASZERO(bs) | ((w - RTM_PUSH__ONES * 0x20) & ~w & RTM_PUSH__HIGHS)) break;
+    q += 8;
+  }
   while (q < end && *q != '"' && *q != '\\' && *q >= 0x20) q++;
   if (q < end && *q == '"') { /* no escapes: zero copy */
     if (decode) {
@@ -1758,8 +1780,22 @@ static int rtm_push__os_entropy(void *u, unsigned char *buf, size_t n) {
   }
   return got == n ? 0 : MBEDTLS_ERR_ENTROPY_SOURCE_FAILED;
 }
+/* Random bytes for keys and masks, from a pool refilled by the DRBG (one AES run per 256 bytes
+   rather than one per 4-byte mask). */
 static int rtm_push__random(rtm_push *s, unsigned char *buf, size_t n) {
-  return mbedtls_ctr_drbg_random(&s->drbg, buf, n) ? RTM_PUSH_E_RANDOM : 0;
+  while (n) {
+    size_t k;
+    if (s->rnd_pos == sizeof s->rnd) {
+      if (mbedtls_ctr_drbg_random(&s->drbg, s->rnd, sizeof s->rnd)) return RTM_PUSH_E_RANDOM;
+      s->rnd_pos = 0;
+    }
+    k = RTM_PUSH__MIN(n, sizeof s->rnd - s->rnd_pos);
+    memcpy(buf, s->rnd + s->rnd_pos, k);
+    s->rnd_pos += k;
+    buf += k;
+    n -= k;
+  }
+  return 0;
 }
 
 /* >>ws: WebSocket frames ----------------------------------------------------------------------- */
@@ -2942,6 +2978,7 @@ RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config
   s->next_seq = 1;
   s->login_deadline = s->ping_deadline = s->bye_deadline = s->close_deadline = RTM_PUSH__NO_DEADLINE;
   s->reconnect_at = RTM_PUSH__NO_DEADLINE;
+  s->rnd_pos = sizeof s->rnd;
   mbedtls_ctr_drbg_init(&s->drbg);
   {
     int (*fn)(void *, unsigned char *, size_t) = c.entropy;
