@@ -15,7 +15,7 @@ DEB_PKGS := libwslay-dev libcjson-dev libmbedtls-dev openssl pkg-config cmake cp
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
 TOOLS := $(BUILD)/rtm-dump $(BUILD)/rtm-listen $(BUILD)/minimal
-TESTS := $(BUILD)/unit $(BUILD)/schema_table $(BUILD)/quests $(BUILD)/reconnect $(BUILD)/hostile
+TESTS := $(BUILD)/unit $(BUILD)/schema_table $(BUILD)/quests $(BUILD)/reconnect $(BUILD)/hostile $(BUILD)/regress
 
 PREFIX  ?= /usr/local
 VERSION := $(shell sed -n 's/^\#define RTM_PUSH_VERSION_STRING "\(.*\)"/\1/p' rtm_push.h)
@@ -56,6 +56,8 @@ $(BUILD)/reconnect: tests/reconnect.c rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS)
 $(BUILD)/hostile: tests/hostile.c rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS)
+$(BUILD)/regress: tests/regress.c rtm_push.h $(BUILD)/.deps
+	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS)
 
 demo: $(TOOLS) $(NODE_MODULES)
 	@sh tests/demo.sh
@@ -65,7 +67,7 @@ test: $(TOOLS) $(TESTS) $(NODE_MODULES) compile-checks
 
 # The same tests with the tools and unit tests built under ASan+UBSan, then under valgrind.
 test-sanitize: $(BUILD)/.deps $(NODE_MODULES)
-	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san CFLAGS="-O1 -g $(SAN)" $(BUILD)/san/.deps $(BUILD)/san/rtm-dump $(BUILD)/san/rtm-listen $(BUILD)/san/unit $(BUILD)/san/schema_table $(BUILD)/san/quests $(BUILD)/san/reconnect $(BUILD)/san/hostile $(BUILD)/san/minimal
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san CFLAGS="-O1 -g $(SAN)" $(BUILD)/san/.deps $(BUILD)/san/rtm-dump $(BUILD)/san/rtm-listen $(BUILD)/san/unit $(BUILD)/san/schema_table $(BUILD)/san/quests $(BUILD)/san/reconnect $(BUILD)/san/hostile $(BUILD)/san/regress $(BUILD)/san/minimal
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 sh tests/run.sh $(BUILD)/san
 test-valgrind: $(TOOLS) $(TESTS) $(NODE_MODULES)
 	@RTM_TEST_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect" sh tests/run.sh $(BUILD)

@@ -4,7 +4,9 @@
    rtm_push.h receives the server pushes of an RTM gate -- the realtime-messaging service built on the
    FPNN protocol -- over WebSocket, inside whatever event loop the host already has. It never opens a
    socket, starts a thread, sleeps, reads a clock or touches a global: the host feeds the bytes it read,
-   drains the bytes the library wants written, passes the time in, and gets typed event callbacks.
+   drains the bytes the library wants written, passes the time in, and gets typed event callbacks. The
+   only files it reads are, inside rtm_push_new, the OS random device (to seed its DRBG, unless the host
+   gives an entropy callback) and the CA certificates the host names for TLS.
 
    DO THIS
    =======
@@ -81,13 +83,19 @@
    API DOCUMENTATION
    =================
    int rtm_push_new(rtm_push **out, const rtm_push_config *config)
-       Creates a session. Copies every string of config; config need not outlive the call.
+       Creates a session. Copies every string of config; config need not outlive the call. Reads the CA
+       certificates (tls) and seeds the DRBG here, once; no callback runs inside it.
        Returns RTM_PUSH_OK, RTM_PUSH_E_INVALID_ARG (NULL), RTM_PUSH_E_CONFIG (no host for START_HTTP,
-       a path not starting with '/', a key without a value in attrs, one allocator function without the
-       other, a limit out of range), RTM_PUSH_E_NOMEM or RTM_PUSH_E_RANDOM (the entropy source failed).
+       a host or path with spaces or CR/LF, a path not starting with '/', a key without a value in
+       attrs, one allocator function without the other, a limit out of range, tls without START_HTTP),
+       RTM_PUSH_E_NOMEM, RTM_PUSH_E_RANDOM (the entropy source failed), RTM_PUSH_E_OUTPUT_FULL (the
+       first output exceeds limits.max_output), RTM_PUSH_E_TLS_CA (the CAs could not be loaded),
+       RTM_PUSH_E_TLS_HANDSHAKE, RTM_PUSH_E_TLS_UNAVAILABLE (tls with RTM_PUSH_NO_TLS).
    void rtm_push_free(rtm_push *s)
-       Frees everything. NULL is fine. Called from inside an event callback, it is deferred until the
-       outermost library call returns (that call then returns RTM_PUSH_E_CLOSED; do not touch s after).
+       Frees everything. NULL is fine. Quests still waiting get their RTM_PUSH_E_QUEST_CLOSED callback
+       first (they cannot start new quests). Called from inside a callback, it is deferred until the
+       outermost library call returns: nothing more is delivered from that moment, that call returns
+       RTM_PUSH_E_CLOSED, and s must not be touched after it.
    int rtm_push_feed(rtm_push *s, const void *data, size_t len, uint64_t now_ms)
        Hands over bytes read from the socket; always consumes all of them (incomplete frames and packages
        are buffered, within the limits). Any split is fine, down to one byte: the events are the same.
@@ -106,7 +114,9 @@
    int rtm_push_tick(rtm_push *s, uint64_t now_ms)
        Runs the timers: login timeout, ping watchdog, bye timeout, close timeout. Returns like feed.
    uint64_t rtm_push_next_deadline(const rtm_push *s)
-       When to call rtm_push_tick next (absolute ms), UINT64_MAX when no timer runs.
+       When to call rtm_push_tick next (absolute ms), UINT64_MAX when no timer runs. 0 before the session
+       has been given any time: the first tick starts the login timer. Once the session has ended: the
+       reconnect advice (see below).
    int rtm_push_close(rtm_push *s, uint64_t now_ms)
        Logs out: a two-way bye quest, then (on its answer or after quest_timeout_ms) a WebSocket close
        frame, then the session waits close_timeout_ms for the server to end the connection. Before the
@@ -117,7 +127,8 @@
    int rtm_push_last_error(const rtm_push *s, const char **message)
        The most recent error (fatal or not) and a detailed message (the field, the byte, the limit).
    const rtm_push_config *rtm_push_query_config(const rtm_push *s)
-       The configuration with every default filled in.
+       The configuration with every default filled in (the tls_ca_* settings are read at creation and
+       not kept: they read back as NULL).
    int rtm_push_tls_verified(const rtm_push *s)
        1: TLS with the server's certificate verified; 0: TLS, NOT verified (tls_insecure_no_verify, or
        the handshake is not finished); -1: no TLS.
@@ -189,17 +200,20 @@
    THREADING AND REENTRANCY
    ========================
    Any number of sessions may coexist; each is used by one thread at a time. Callbacks (events and
-   answers) run only inside rtm_push_feed, rtm_push_feed_eof, rtm_push_tick, rtm_push_close and
-   rtm_push_free (pending answers). From a callback you may call rtm_push_close, the quest calls, the
+   answers) run only inside rtm_push_feed, rtm_push_feed_eof, rtm_push_tick, rtm_push_close,
+   rtm_push_reconnect, the quest calls (when the session fails while sending) and rtm_push_free
+   (pending answers). From a callback you may call rtm_push_close, the quest calls, the
    queries and rtm_push_free (deferred); rtm_push_feed, rtm_push_feed_eof and
    rtm_push_tick return RTM_PUSH_E_IN_CALLBACK there.
 
    MEMORY ALLOCATION OVERRIDE
    ==========================
    config.allocator = {alloc_fn, free_fn, user_data}: both or neither (NULL: malloc/free). It serves
-   every allocation of rtm_push.h itself; see LIMITATIONS for the dependencies. A session allocates its
-   buffers as data needs them and keeps them (steady state: no allocation per push; answers are framed
-   by wslay straight into the output buffer); the duplicate table (about 48 bytes per entry) is allocated at the first push with a mid.
+   every allocation of rtm_push.h itself; see LIMITATIONS for the dependencies. A session is about
+   3.4 KB; it allocates its buffers as data needs them and keeps those up to 256 KiB (steady state: no
+   allocation per push; answers are framed by wslay straight into the output buffer); a buffer grown
+   beyond that for one big package is freed after it. The duplicate table (about 48 bytes per entry)
+   is allocated at the first push with a mid.
 
    ERRORS
    ======
@@ -300,7 +314,7 @@ extern "C" {
   X(E_PING_TIMEOUT, -604, 1, "no ping from the gate within ping_timeout_ms: connection presumed dead")   \
   X(E_EOF, -605, 1, "the connection ended unexpectedly")                                                 \
   X(E_TRUNCATED, -606, 1, "the stream ended inside a frame or package (truncated)")                      \
-  X(E_KICKED_OUT, -607, 1, "kicked out by the gate")                                                     \
+  X(E_KICKED_OUT, -607, 0, "kicked out by the gate")                                                     \
   X(E_CLOSED, -608, 1, "the session is closed")                                                          \
   X(E_QUEST_ERROR, -609, 0, "the gate answered the quest with an error (see code and ex)")              \
   X(E_QUEST_TIMEOUT, -610, 0, "no answer to the quest in time (FPNN 20003)")                             \
@@ -703,7 +717,6 @@ enum { RTM_PUSH__PH_HTTP, RTM_PUSH__PH_HTTP_BODY, RTM_PUSH__PH_WS, RTM_PUSH__PH_
 struct rtm_push {
   rtm_push_config cfg; /* defaults filled in, strings owned by `strings` */
   char *strings;
-  const char **attrs_copy;
   rtm_push_state state;
   int phase;
   int err;
@@ -719,6 +732,7 @@ struct rtm_push {
   mbedtls_ctr_drbg_context drbg;
   unsigned char rnd[256];
   size_t rnd_pos;
+  int rnd_failed;
   /* output: `out` is what the host drains; with TLS, plaintext waits in `pout` until encrypted */
   rtm_push__buf out, pout;
   size_t out_off, pout_off;
@@ -752,8 +766,9 @@ struct rtm_push {
   uint32_t nquests, quests_cap;
   uint32_t mid_counter;
   int auth_pending, bye_pending;
-  /* decoding */
+  /* decoding: the current event's decoded strings */
   rtm_push__buf scratch;
+  rtm_push__buf qbuf;      /* our own quests' payloads: never the same memory as an event's */
   /* duplicates */
   rtm_push__dent *dd_ring;
   uint32_t *dd_idx;
@@ -936,7 +951,7 @@ RTM_PUSH_API_IMPL int rtm_push_is_fatal(int result) {
 }
 
 static void rtm_push__emit(rtm_push *s, rtm_push_event *ev) {
-  if (!s->cfg.on_event) return;
+  if (!s->cfg.on_event || s->free_requested) return;
   s->in_cb++;
   s->cfg.on_event(ev, s->cfg.user_data);
   s->in_cb--;
@@ -989,6 +1004,8 @@ static void rtm_push__emit_closed(rtm_push *s, int code) {
 static int rtm_push__ended(const rtm_push *s) {
   return s->state == RTM_PUSH_STATE_CLOSED || s->state == RTM_PUSH_STATE_FAILED;
 }
+/* Ended, or freed from inside a callback: nothing more is processed or delivered. */
+static int rtm_push__stopped(const rtm_push *s) { return rtm_push__ended(s) || s->free_requested; }
 static void rtm_push__queue_ws_close(rtm_push *s, uint16_t code);
 /* A fatal error: the session fails, the host gets ERROR then CLOSED. Returns code. */
 static int rtm_push__fail(rtm_push *s, int code, const char *fmt, ...) {
@@ -1000,7 +1017,9 @@ static int rtm_push__fail(rtm_push *s, int code, const char *fmt, ...) {
   s->state = RTM_PUSH_STATE_FAILED;
   if (code != RTM_PUSH_E_NOMEM && code != RTM_PUSH_E_OUTPUT_FULL && code != RTM_PUSH_E_EOF &&
       code != RTM_PUSH_E_TRUNCATED && code != RTM_PUSH_E_WS_CLOSED)
-    rtm_push__queue_ws_close(s, (uint16_t)(code == RTM_PUSH_E_WS_FRAME_TOO_LARGE ? 1009 : 1002));
+    rtm_push__queue_ws_close(s, (uint16_t)(code == RTM_PUSH_E_WS_FRAME_TOO_LARGE || code == RTM_PUSH_E_FPNN_TOO_LARGE ? 1009
+                                           : code <= -300 && code > -500 ? 1002 /* the peer broke the protocol */
+                                           : 1000));
   rtm_push__emit_error(s, code, 1);
   rtm_push__emit_closed(s, code);
   return code;
@@ -1083,7 +1102,7 @@ static int64_t *rtm_push__i64_slot(rtm_push_event *ev, int bit) {
 /* Parses an optional '-' and decimal digits (leading zeros allowed) exactly into an int64. */
 RTM_PUSH_API_IMPL int rtm_push_parse_int64(const char *text, size_t len, int64_t *out) {
   size_t i = 0;
-  int neg = 0, frac = 0;
+  int neg = 0;
   uint64_t u = 0;
   if (!text || !out) return RTM_PUSH_E_INVALID_ARG;
   if (i < len && text[i] == '-') { neg = 1; i++; }
@@ -1092,7 +1111,6 @@ RTM_PUSH_API_IMPL int rtm_push_parse_int64(const char *text, size_t len, int64_t
     char c = text[i];
     if (c >= '0' && c <= '9') {
       unsigned d = (unsigned)(c - '0');
-      if (frac) { if (d) return RTM_PUSH_E_FIELD_TYPE; continue; }
       if (u > (UINT64_MAX - d) / 10) return RTM_PUSH_E_FIELD_RANGE;
       u = u * 10 + d;
     } else {
@@ -1561,6 +1579,7 @@ static int rtm_push__decode_translation(rtm_push__rd *r, const rtm_push__val *v,
   rtm_push__val m;
   int rc = rtm_push__rd_sub(&sub, r, v);
   rtm_push_translation *t = &ev->translation;
+  t->source.ptr = t->target.ptr = t->source_text.ptr = t->target_text.ptr = ""; /* absent members: empty */
   while (rc == 0 && (rc = rtm_push__rd_next(&sub, &k, &m)) == 1) {
     rtm_push_str *dst = rtm_push__key_is(&k, "source") ? &t->source
                       : rtm_push__key_is(&k, "target") ? &t->target
@@ -1786,7 +1805,7 @@ static int rtm_push__random(rtm_push *s, unsigned char *buf, size_t n) {
   while (n) {
     size_t k;
     if (s->rnd_pos == sizeof s->rnd) {
-      if (mbedtls_ctr_drbg_random(&s->drbg, s->rnd, sizeof s->rnd)) return RTM_PUSH_E_RANDOM;
+      if (mbedtls_ctr_drbg_random(&s->drbg, s->rnd, sizeof s->rnd)) { s->rnd_failed = 1; return RTM_PUSH_E_RANDOM; }
       s->rnd_pos = 0;
     }
     k = RTM_PUSH__MIN(n, sizeof s->rnd - s->rnd_pos);
@@ -1855,7 +1874,7 @@ static void rtm_push__ws_control(rtm_push *s);
 static void rtm_push__ws_flush(rtm_push *s);
 static int rtm_push__fpnn_input(rtm_push *s, const uint8_t *p, size_t n);
 static int rtm_push__ws_input(rtm_push *s, const uint8_t *p, size_t n) {
-  while (n && !rtm_push__ended(s) && !s->ws_close_received) {
+  while (n && !rtm_push__stopped(s) && !s->ws_close_received) {
     if (s->fx_in_payload) {
       size_t k = (uint64_t)n < s->fx_left ? n : (size_t)s->fx_left;
       if (s->fx_ctl) {
@@ -1979,6 +1998,7 @@ static void rtm_push__ws_control(rtm_push *s) {
   s->ws_in = NULL;
   s->ws_in_len = 0;
   if (wslay_event_get_close_received(s->ws)) s->ws_close_received = 1;
+  rtm_push__ws_flush(s); /* the pong or close reply into the output now, not at the end of the feed */
   if (!rtm_push__ended(s)) {
     if (rc == WSLAY_ERR_NOMEM) rtm_push__fail(s, RTM_PUSH_E_NOMEM, NULL);
     else if (rc != 0 || (!wslay_event_get_read_enabled(s->ws) && !s->ws_close_received))
@@ -2023,18 +2043,19 @@ static int rtm_push__send_package(rtm_push *s, int mtype, int flag, uint32_t seq
     if (rc < 0 || (size_t)rc != s->tx.len) {
       /* out of room (limits.max_output) or memory: drop the partial frame so the stream stays valid */
       if (q->len - *qoff > before) q->len = *qoff + before;
-      return rtm_push__pending(s) + s->tx.len + 14 > s->cfg.limits.max_output ? RTM_PUSH_E_OUTPUT_FULL
-                                                                             : RTM_PUSH_E_NOMEM;
+      return s->rnd_failed ? RTM_PUSH_E_RANDOM
+           : rtm_push__pending(s) + s->tx.len + 14 > s->cfg.limits.max_output ? RTM_PUSH_E_OUTPUT_FULL
+                                                                               : RTM_PUSH_E_NOMEM;
     }
     return 0;
   }
 }
 static int rtm_push__send_or_fail(rtm_push *s, int rc) {
-  if (rc == RTM_PUSH_E_NOMEM || rc == RTM_PUSH_E_OUTPUT_FULL) return rtm_push__fail(s, rc, NULL);
+  if (rc == RTM_PUSH_E_NOMEM || rc == RTM_PUSH_E_OUTPUT_FULL || rc == RTM_PUSH_E_RANDOM) return rtm_push__fail(s, rc, NULL);
   return rc;
 }
-static void rtm_push__handle_quest(rtm_push *s, const uint8_t *pkg, int twoway, int flag, uint32_t seq,
-                                   const char *method, size_t mlen, const uint8_t *payload, size_t plen);
+static void rtm_push__handle_quest(rtm_push *s, int twoway, int flag, uint32_t seq, const char *method, size_t mlen,
+                                   const uint8_t *payload, size_t plen);
 static void rtm_push__handle_answer(rtm_push *s, int flag, int status, uint32_t seq, const uint8_t *payload,
                                     size_t plen);
 
@@ -2061,26 +2082,27 @@ static size_t rtm_push__fpnn_check(rtm_push *s, const uint8_t *h) {
   }
   return (size_t)total;
 }
-static void rtm_push__fpnn_package(rtm_push *s, const uint8_t *p, size_t total) {
+/* Buffers grown past this for one big package are given back afterwards, not kept for the session. */
+#define RTM_PUSH__RETAIN ((size_t)256 << 10)
+static void rtm_push__fpnn_package(rtm_push *s, const uint8_t *p) {
   int mt = p[6], flag = p[5];
   uint32_t psize = rtm_push__le32(p + 8);
   if (mt == 2) {
     rtm_push__handle_answer(s, flag, p[7], rtm_push__le32(p + 12), p + 16, psize);
   } else {
     size_t hl = mt == 1 ? 16 : 12;
-    rtm_push__handle_quest(s, p, mt == 1, flag, mt == 1 ? rtm_push__le32(p + 12) : 0, (const char *)p + hl, p[7],
+    rtm_push__handle_quest(s, mt == 1, flag, mt == 1 ? rtm_push__le32(p + 12) : 0, (const char *)p + hl, p[7],
                            p + hl + p[7], psize);
   }
-  (void)total;
 }
 static int rtm_push__fpnn_input(rtm_push *s, const uint8_t *p, size_t n) {
-  while (n && !rtm_push__ended(s)) {
+  while (n && !rtm_push__stopped(s)) {
     size_t k;
     if (s->pkg.len == 0 && n >= 12) { /* zero copy when the whole package is here */
       size_t total = rtm_push__fpnn_check(s, p);
       if (!total) break;
       if (n >= total) {
-        rtm_push__fpnn_package(s, p, total);
+        rtm_push__fpnn_package(s, p);
         p += total;
         n -= total;
         continue;
@@ -2101,9 +2123,11 @@ static int rtm_push__fpnn_input(rtm_push *s, const uint8_t *p, size_t n) {
     n -= k;
     if (s->pkg.len == s->pkg_total) {
       s->pkg.len = 0; /* the bytes stay valid until the next append */
-      rtm_push__fpnn_package(s, s->pkg.p, s->pkg_total);
+      rtm_push__fpnn_package(s, s->pkg.p);
       s->pkg_total = 0;
+      if (s->pkg.cap > RTM_PUSH__RETAIN) rtm_push__buf_free(s, &s->pkg);
     }
+    if (s->scratch.cap > RTM_PUSH__RETAIN) rtm_push__buf_free(s, &s->scratch);
   }
   return rtm_push__ended(s) && s->state == RTM_PUSH_STATE_FAILED ? s->err : 0;
 }
@@ -2121,18 +2145,19 @@ static int rtm_push__route(int type, int32_t mtype) {
   int off = mtype == 30 ? 1 : mtype == 31 ? 2 : mtype == 32 ? 3 : (mtype >= 40 && mtype <= 50) ? 4 : 0;
   return type + off; /* the table keeps MSG, CHAT, AUDIO, CMD, FILE together per category */
 }
-static void rtm_push__handle_quest(rtm_push *s, const uint8_t *pkg, int twoway, int flag, uint32_t seq,
-                                   const char *method, size_t mlen, const uint8_t *payload, size_t plen) {
+static void rtm_push__handle_quest(rtm_push *s, int twoway, int flag, uint32_t seq, const char *method, size_t mlen,
+                                   const uint8_t *payload, size_t plen) {
   rtm_push_event ev;
   rtm_push__rd r;
   int type, rc;
-  (void)pkg;
   if (twoway) { /* answer at once, before anything can go wrong, in the quest's own encoding */
     static const uint8_t empty_json[2] = {'{', '}'}, empty_mp[1] = {0x80};
     rc = rtm_push__send_package(s, 2, flag, seq, NULL, flag == 0x80 ? empty_mp : empty_json, flag == 0x80 ? 1 : 2);
     if (rtm_push__send_or_fail(s, rc) && rtm_push__ended(s)) return;
   }
   type = rtm_push__find_event(method, mlen);
+  if (type == RTM_PUSH_EV_PING && s->state == RTM_PUSH_STATE_READY && s->cfg.ping_timeout_ms != UINT32_MAX)
+    s->ping_deadline = s->now + s->cfg.ping_timeout_ms; /* a ping is a ping, whatever its payload */
   rtm_push__ev_init(&ev, type);
   ev.method.ptr = method;
   ev.method.len = mlen;
@@ -2145,7 +2170,10 @@ static void rtm_push__handle_quest(rtm_push *s, const uint8_t *pkg, int twoway, 
   ev.payload.binary = flag == 0x80;
   if (type == RTM_PUSH_EV_UNKNOWN) { rtm_push__emit(s, &ev); return; }
   s->scratch.len = 0;
-  if (rtm_push__reserve(s, &s->scratch, plen * 2 + 64)) { rtm_push__fail(s, RTM_PUSH_E_NOMEM, NULL); return; }
+  if (memchr(payload, '\\', plen) && rtm_push__reserve(s, &s->scratch, plen * 2 + 64)) { /* escapes to decode */
+    rtm_push__fail(s, RTM_PUSH_E_NOMEM, NULL);
+    return;
+  }
   rc = rtm_push__rd_open(&r, s, payload, plen, flag == 0x80);
   if (!rc) rc = rtm_push__decode_fields(&r, &ev, rtm_push__evdefs[type].fields);
   if (rc < 0) {
@@ -2168,13 +2196,11 @@ static void rtm_push__handle_quest(rtm_push *s, const uint8_t *pkg, int twoway, 
     }
   }
   if (ev.kind == RTM_PUSH_KIND_KICKOUTROOM && (ev.fields & RTM_PUSH_F_RID)) rtm_push__room_track(s, ev.rid, 0);
-  if (ev.kind == RTM_PUSH_KIND_PING && s->cfg.ping_timeout_ms != UINT32_MAX)
-    s->ping_deadline = s->now + s->cfg.ping_timeout_ms;
   rtm_push__emit(s, &ev);
   if (ev.kind == RTM_PUSH_KIND_KICKOUT && !rtm_push__ended(s)) {
     s->kicked = 1;
     s->state = RTM_PUSH_STATE_CLOSING;
-    s->ping_deadline = RTM_PUSH__NO_DEADLINE;
+    s->ping_deadline = s->login_deadline = RTM_PUSH__NO_DEADLINE;
     s->close_deadline = s->now + s->cfg.close_timeout_ms;
     rtm_push__queue_ws_close(s, 1000);
   }
@@ -2185,7 +2211,8 @@ static int rtm_push__decode_answer(rtm_push *s, rtm_push_event *ev, int flag, co
   rtm_push_str k;
   rtm_push__val v;
   s->scratch.len = 0;
-  if (rtm_push__reserve(s, &s->scratch, plen * 2 + 64)) return rtm_push__fail(s, RTM_PUSH_E_NOMEM, NULL);
+  if (memchr(payload, '\\', plen) && rtm_push__reserve(s, &s->scratch, plen * 2 + 64))
+    return rtm_push__fail(s, RTM_PUSH_E_NOMEM, NULL);
   if (rtm_push__rd_open(&r, s, payload, plen, flag == 0x80)) return 0; /* undecodable: no ok, code, ex */
   while (rtm_push__rd_next(&r, &k, &v) == 1) {
     if (rtm_push__key_is(&k, "ok") && v.t == RTM_PUSH__V_BOOL) ev->ok = v.b;
@@ -2237,7 +2264,7 @@ static void rtm_push__quest_finish(rtm_push *s, uint32_t i, rtm_push_answer *a) 
   if (q.room_op == 3 && a->result != RTM_PUSH_OK && a->result != RTM_PUSH_E_QUEST_CLOSED)
     rtm_push__warn(s, a->result, "re-entering room %lld after the reconnect failed: %s (code %lld)", (long long)q.rid,
                    rtm_push_strerror(a->result), (long long)a->code);
-  if (q.cb) {
+  if (q.cb && !s->free_requested) {
     s->in_cb++;
     q.cb(a);
     s->in_cb--;
@@ -2307,6 +2334,7 @@ static void rtm_push__handle_answer(rtm_push *s, int flag, int status, uint32_t 
   if (is_auth) {
     s->auth_pending = 0;
     s->login_deadline = RTM_PUSH__NO_DEADLINE;
+    if (s->state != RTM_PUSH_STATE_AUTHENTICATING) return; /* closing or kicked meanwhile: too late */
     if (status == 0 && ev.ok == 1) {
       s->state = RTM_PUSH_STATE_READY;
       s->attempts = 0;
@@ -2351,7 +2379,7 @@ static int rtm_push__mp_put(rtm_push *s, rtm_push__buf *b, uint8_t tag, uint64_t
   int i;
   t[0] = tag;
   for (i = 0; i < w; i++) t[1 + i] = (uint8_t)(v >> (8 * (w - 1 - i)));
-  return rtm_push__append(s, b, t, (size_t)(tag ? 1 + w : w));
+  return tag ? rtm_push__append(s, b, t, (size_t)(1 + w)) : rtm_push__append(s, b, t + 1, (size_t)w);
 }
 static int rtm_push__mp_int(rtm_push *s, rtm_push__buf *b, int64_t v) {
   if (v >= 0 && v <= 127) return rtm_push__mp_put(s, b, 0, (uint64_t)v, 1);
@@ -2659,7 +2687,7 @@ static void rtm_push__tls_input(rtm_push *s, const uint8_t *p, size_t n) {
   if (rtm_push__tls_track(s, p, n)) return;
   s->tls_in = p;
   s->tls_in_len = n;
-  while (!rtm_push__ended(s)) {
+  while (!rtm_push__stopped(s)) {
     int r;
     if (!s->tls_ready) {
       r = mbedtls_ssl_handshake(&s->ssl);
@@ -2776,6 +2804,7 @@ static void rtm_push__set_now(rtm_push *s, uint64_t now) {
 }
 static void rtm_push__really_free(rtm_push *s) {
   rtm_push_allocator a = s->cfg.allocator;
+  s->state = RTM_PUSH_STATE_CLOSED; /* the last answer callbacks cannot start anything new */
   rtm_push__quests_expire(s, 1);
   rtm_push__dealloc(&a, s->quests);
   rtm_push__dealloc(&a, s->rooms);
@@ -2794,6 +2823,7 @@ static void rtm_push__really_free(rtm_push *s) {
   rtm_push__buf_free(s, &s->http);
   rtm_push__buf_free(s, &s->pkg);
   rtm_push__buf_free(s, &s->scratch);
+  rtm_push__buf_free(s, &s->qbuf);
   rtm_push__dealloc(&a, s->dd_ring);
   rtm_push__dealloc(&a, s->dd_idx);
   rtm_push__dealloc(&a, s->strings);
@@ -2910,7 +2940,8 @@ RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config
 #endif
   if ((unsigned)c.start > RTM_PUSH_START_FPNN) return RTM_PUSH_E_CONFIG;
   if (!c.path) c.path = "/service/websocket";
-  if (c.path[0] != '/') return RTM_PUSH_E_CONFIG;
+  if (c.path[0] != '/' || strpbrk(c.path, " \t\r\n") || (c.host && strpbrk(c.host, " \t\r\n/")))
+    return RTM_PUSH_E_CONFIG; /* they go into the request line and the Host header */
   if (!c.port) c.port = c.tls ? 443 : 80;
   if (!c.version) c.version = "C-rtm_push-" RTM_PUSH_VERSION_STRING;
   if (!c.quest_encoding) c.quest_encoding = RTM_PUSH_ENC_JSON;
@@ -2920,9 +2951,10 @@ RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config
   if (!c.quest_timeout_ms) c.quest_timeout_ms = 5000;
   if (!c.close_timeout_ms) c.close_timeout_ms = 2000;
   if (!c.limits.max_package) c.limits.max_package = 8u << 20;
-  if (c.limits.max_package < 16) return RTM_PUSH_E_CONFIG;
+  if (c.limits.max_package < 16 || c.limits.max_package > SIZE_MAX / 4) return RTM_PUSH_E_CONFIG;
   if (!c.limits.max_frame) c.limits.max_frame = c.limits.max_package + 14;
   if (!c.limits.max_http_header) c.limits.max_http_header = 16u << 10;
+  if (c.limits.max_http_header > SIZE_MAX / 4 || c.limits.max_frame > SIZE_MAX / 4) return RTM_PUSH_E_CONFIG;
   if (!c.limits.max_output) c.limits.max_output = 4u << 20;
   if (c.limits.max_output < 512) return RTM_PUSH_E_CONFIG;
   if (!c.limits.max_depth) c.limits.max_depth = 32;
@@ -2998,9 +3030,15 @@ RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config
       rtm_push__really_free(s);
       return RTM_PUSH_E_RANDOM;
     }
+    /* Seeded once, here: no reseed (and so no read of the entropy source) in the middle of a feed.
+       2^31 requests of 256 bytes is far beyond a session's needs and within CTR-DRBG's bounds. */
+    mbedtls_ctr_drbg_set_reseed_interval(&s->drbg, 0x7fffffff);
   }
   if (c.tls && (rc = rtm_push__tls_setup(s, &c)) != 0) { rtm_push__really_free(s); return rc; }
-  if ((rc = rtm_push__transport_start(s)) != 0) { rtm_push__really_free(s); return rc; }
+  s->cfg.on_event = NULL; /* rtm_push_new reports through its return code only */
+  rc = rtm_push__transport_start(s);
+  s->cfg.on_event = c.on_event;
+  if (rc) { rtm_push__really_free(s); return rc; }
   *out = s;
   return RTM_PUSH_OK;
 }
@@ -3014,7 +3052,7 @@ static int rtm_push__enter(rtm_push *s, uint64_t now) {
 /* Plaintext from the transport (the socket, or TLS). */
 static void rtm_push__plain_input(rtm_push *s, const uint8_t *p, size_t len) {
   if (s->state == RTM_PUSH_STATE_CONNECTING && len) s->state = RTM_PUSH_STATE_UPGRADING;
-  while (len && !rtm_push__ended(s)) {
+  while (len && !rtm_push__stopped(s)) {
     if (s->phase == RTM_PUSH__PH_HTTP || s->phase == RTM_PUSH__PH_HTTP_BODY) {
       long k = rtm_push__http_input(s, p, len);
       if (k < 0) break;
@@ -3037,6 +3075,8 @@ static int rtm_push__mid_stream(const rtm_push *s) {
 static void rtm_push__plain_eof(rtm_push *s) {
   if (rtm_push__ended(s)) return;
   if (s->phase == RTM_PUSH__PH_HTTP_BODY) rtm_push__http_refused(s);
+  else if (s->state == RTM_PUSH_STATE_CLOSING && (s->ws_close_queued || s->kicked)) /* PROTOCOL.md 2 */
+    rtm_push__finish(s, s->kicked ? RTM_PUSH_E_KICKED_OUT : 0);
   else if (rtm_push__mid_stream(s))
     rtm_push__fail(s, RTM_PUSH_E_TRUNCATED, "the connection ended inside %s (truncated)",
                    s->phase == RTM_PUSH__PH_HTTP ? "an HTTP response" : s->pkg.len || s->pkg_total ? "an FPNN package" : "a WebSocket frame");
@@ -3095,6 +3135,7 @@ RTM_PUSH_API_IMPL uint64_t rtm_push_next_deadline(const rtm_push *s) {
   uint64_t d = RTM_PUSH__NO_DEADLINE;
   if (!s) return d;
   if (rtm_push__ended(s)) return s->reconnect_at; /* the reconnect advice, if any */
+  if (!s->have_now) return 0; /* no time seen yet: a tick now starts the timers */
   if (s->login_deadline < d) d = s->login_deadline;
   if (s->ping_deadline < d) d = s->ping_deadline;
   if (s->bye_deadline < d) d = s->bye_deadline;
@@ -3124,15 +3165,15 @@ RTM_PUSH_API_IMPL int rtm_push_close(rtm_push *s, uint64_t now_ms) {
   if (!s) return RTM_PUSH_E_INVALID_ARG;
   rtm_push__set_now(s, now_ms);
   if (rtm_push__ended(s) || s->state == RTM_PUSH_STATE_CLOSING) return RTM_PUSH_OK;
-  if (s->state < RTM_PUSH_STATE_AUTHENTICATING) { /* nothing established: just end */
+  if (s->state < RTM_PUSH_STATE_AUTHENTICATING) { /* nothing established: just end, nothing to write */
+    s->out.len = s->out_off = s->pout.len = s->pout_off = 0;
     s->closed_by_us = 1;
     rtm_push__finish(s, 0);
     return rtm_push__leave(s, RTM_PUSH_OK);
   }
   s->state = RTM_PUSH_STATE_CLOSING;
   s->closed_by_us = 1;
-  s->login_deadline = s->ping_deadline = RTM_PUSH__NO_DEADLINE;
-  s->auth_pending = 0;
+  s->login_deadline = s->ping_deadline = RTM_PUSH__NO_DEADLINE; /* an auth answer still due is dropped */
   s->bye_seq = s->next_seq++;
   s->bye_pending = 1;
   s->bye_deadline = now_ms + s->cfg.quest_timeout_ms;
@@ -3179,6 +3220,7 @@ typedef struct rtm_push__w {
   size_t cap, n;
 } rtm_push__w;
 static void rtm_push__wr(rtm_push__w *w, const char *p, size_t n) {
+  if (!n) return;
   if (w->n < w->cap) {
     size_t k = RTM_PUSH__MIN(n, w->cap - 1 - w->n);
     memcpy(w->buf + w->n, p, k);
@@ -3194,6 +3236,7 @@ static void rtm_push__wi(rtm_push__w *w, int64_t v) {
 static void rtm_push__wjstr(rtm_push__w *w, const char *p, size_t n) {
   static const char hex[] = "0123456789abcdef";
   size_t i, run = 0;
+  if (!p) p = "", n = 0;
   rtm_push__wr(w, "\"", 1);
   for (i = 0; i < n; i++) {
     unsigned char c = (unsigned char)p[i];
@@ -3341,8 +3384,10 @@ RTM_PUSH_API_IMPL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
 }
 
 /* >>quests: the public calls -------------------------------------------------------------------- */
+/* Internal: never runs the end-of-call work (rtm_push__leave); the public calls do. */
 static int rtm_push__quest_send(rtm_push *s, const char *method, int flag, const void *payload, size_t len,
-                                uint32_t timeout_ms, rtm_push_answer_fn cb, void *user, int64_t mid, uint32_t *seq_out) {
+                                uint32_t timeout_ms, rtm_push_answer_fn cb, void *user, int64_t mid, int room_op,
+                                int64_t rid, uint32_t *seq_out) {
   int rc;
   uint32_t seq = 0;
   size_t ml;
@@ -3367,8 +3412,8 @@ static int rtm_push__quest_send(rtm_push *s, const char *method, int flag, const
     memcpy(m, method, ml + 1);
     seq = s->next_seq++;
     q = &s->quests[s->nquests];
-    q->room_op = 0;
-    q->rid = 0;
+    q->room_op = room_op;
+    q->rid = rid;
     q->seq = seq;
     q->deadline = s->now + (timeout_ms ? timeout_ms : s->cfg.quest_timeout_ms);
     q->cb = cb;
@@ -3383,8 +3428,10 @@ static int rtm_push__quest_send(rtm_push *s, const char *method, int flag, const
   }
   if (cb) s->nquests++;
   if (seq_out) *seq_out = seq;
-  return s->in_cb ? RTM_PUSH_OK : rtm_push__leave(s, RTM_PUSH_OK);
+  return RTM_PUSH_OK;
 }
+/* The end of a public quest call: outside callbacks, encrypt what was queued. */
+static int rtm_push__quest_done(rtm_push *s, int rc) { return s && !s->in_cb ? rtm_push__leave(s, rc) : rc; }
 RTM_PUSH_API_IMPL int rtm_push_quest(rtm_push *s, const char *method, rtm_push_encoding encoding, const void *payload,
                                      size_t len, uint32_t timeout_ms, rtm_push_answer_fn on_answer, void *user_data,
                                      uint32_t *seq_out) {
@@ -3393,7 +3440,8 @@ RTM_PUSH_API_IMPL int rtm_push_quest(rtm_push *s, const char *method, rtm_push_e
     payload = encoding == RTM_PUSH_ENC_MSGPACK ? "\x80" : "{}";
     len = encoding == RTM_PUSH_ENC_MSGPACK ? 1 : 2;
   }
-  return rtm_push__quest_send(s, method, (int)encoding, payload, len, timeout_ms, on_answer, user_data, 0, seq_out);
+  return rtm_push__quest_done(s, rtm_push__quest_send(s, method, (int)encoding, payload, len, timeout_ms, on_answer,
+                                                      user_data, 0, 0, 0, seq_out));
 }
 RTM_PUSH_API_IMPL int rtm_push_quest_cjson(rtm_push *s, const char *method, const struct cJSON *payload,
                                            uint32_t timeout_ms, rtm_push_answer_fn on_answer, void *user_data,
@@ -3402,9 +3450,10 @@ RTM_PUSH_API_IMPL int rtm_push_quest_cjson(rtm_push *s, const char *method, cons
   int rc;
   if (!s || !payload || !cJSON_IsObject(payload)) return RTM_PUSH_E_INVALID_ARG;
   if (!(txt = cJSON_PrintUnformatted(payload))) return RTM_PUSH_E_NOMEM;
-  rc = rtm_push__quest_send(s, method, RTM_PUSH_ENC_JSON, txt, strlen(txt), timeout_ms, on_answer, user_data, 0, seq_out);
+  rc = rtm_push__quest_send(s, method, RTM_PUSH_ENC_JSON, txt, strlen(txt), timeout_ms, on_answer, user_data, 0, 0, 0,
+                            seq_out);
   cJSON_free(txt);
-  return rc;
+  return rtm_push__quest_done(s, rc);
 }
 RTM_PUSH_API_IMPL struct cJSON *rtm_push_cjson_int64(int64_t value) {
   char num[24];
@@ -3452,11 +3501,13 @@ static int rtm_push__kv_build(rtm_push *s, int flag, const rtm_push__kv *kv, int
   }
 }
 static int rtm_push__kv_quest(rtm_push *s, const char *method, const rtm_push__kv *kv, int n, int64_t mid,
-                              rtm_push_answer_fn cb, void *user) {
+                              rtm_push_answer_fn cb, void *user, int room_op) {
   int rc;
   if (!s) return RTM_PUSH_E_INVALID_ARG;
-  if ((rc = rtm_push__kv_build(s, (int)s->cfg.quest_encoding, kv, n, &s->scratch)) != 0) return rc;
-  return rtm_push__quest_send(s, method, (int)s->cfg.quest_encoding, s->scratch.p, s->scratch.len, 0, cb, user, mid, NULL);
+  if (s->state != RTM_PUSH_STATE_READY) return rtm_push__ended(s) ? RTM_PUSH_E_CLOSED : RTM_PUSH_E_STATE;
+  if ((rc = rtm_push__kv_build(s, (int)s->cfg.quest_encoding, kv, n, &s->qbuf)) != 0) return rc;
+  return rtm_push__quest_send(s, method, (int)s->cfg.quest_encoding, s->qbuf.p, s->qbuf.len, 0, cb, user, mid, room_op,
+                              room_op ? kv[0].i : 0, NULL);
 }
 static void rtm_push__room_quest_noop(const rtm_push_answer *a) { (void)a; }
 static int rtm_push__room_quest(rtm_push *s, const char *method, int64_t rid, rtm_push_answer_fn cb, void *user, int op) {
@@ -3466,11 +3517,7 @@ static int rtm_push__room_quest(rtm_push *s, const char *method, int64_t rid, rt
   kv[0].key = "rid";
   kv[0].i = rid;
   /* a callback is needed to learn the outcome (room tracking), even when the host gives none */
-  rc = rtm_push__kv_quest(s, method, kv, 1, 0, cb ? cb : rtm_push__room_quest_noop, user);
-  if (!rc) {
-    s->quests[s->nquests - 1].room_op = op;
-    s->quests[s->nquests - 1].rid = rid;
-  }
+  rc = rtm_push__kv_quest(s, method, kv, 1, 0, cb ? cb : rtm_push__room_quest_noop, user, op);
   return rc;
 }
 static void rtm_push__reenter_rooms(rtm_push *s) {
@@ -3481,10 +3528,10 @@ static void rtm_push__reenter_rooms(rtm_push *s) {
   }
 }
 RTM_PUSH_API_IMPL int rtm_push_enterroom(rtm_push *s, int64_t rid, rtm_push_answer_fn on_answer, void *user_data) {
-  return rtm_push__room_quest(s, "enterroom", rid, on_answer, user_data, 1);
+  return rtm_push__quest_done(s, rtm_push__room_quest(s, "enterroom", rid, on_answer, user_data, 1));
 }
 RTM_PUSH_API_IMPL int rtm_push_leaveroom(rtm_push *s, int64_t rid, rtm_push_answer_fn on_answer, void *user_data) {
-  return rtm_push__room_quest(s, "leaveroom", rid, on_answer, user_data, 2);
+  return rtm_push__quest_done(s, rtm_push__room_quest(s, "leaveroom", rid, on_answer, user_data, 2));
 }
 static int rtm_push__send_common(rtm_push *s, const char *method, const char *target, int64_t to, int64_t mid,
                                  int32_t mtype, const char *msg, size_t msg_len, const char *attrs,
@@ -3497,7 +3544,7 @@ static int rtm_push__send_common(rtm_push *s, const char *method, const char *ta
   kv[2].key = "mtype", kv[2].i = mtype;
   kv[3].key = "msg", kv[3].is_str = 1, kv[3].str = msg ? msg : "", kv[3].n = msg_len;
   kv[4].key = "attrs", kv[4].is_str = 1, kv[4].str = attrs ? attrs : "", kv[4].n = attrs ? strlen(attrs) : 0;
-  return rtm_push__kv_quest(s, method, kv, 5, mid, cb, user);
+  return rtm_push__quest_done(s, rtm_push__kv_quest(s, method, kv, 5, mid, cb, user, 0));
 }
 RTM_PUSH_API_IMPL int rtm_push_sendmsg(rtm_push *s, int64_t to, int64_t mid, int32_t mtype, const char *msg,
                                        size_t msg_len, const char *attrs, rtm_push_answer_fn on_answer,

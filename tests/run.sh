@@ -16,6 +16,7 @@ check() { name=$1; shift; if "$@" >"$T/out" 2>&1; then ok "$name"; else bad "$na
 # 1. Unit tests (every layer, in memory).
 check "unit tests" $W $B/unit
 
+check "regressions: every defect the code review found stays fixed" $W $B/regress
 check "hostile input: failmalloc sweep, floods against every limit, guard page, API misuse" $W $B/hostile
 check "reconnect advice on a simulated clock (back-off schedule, stop codes, kickout, close, rooms re-entered)" $W $B/reconnect
 

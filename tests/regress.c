@@ -1,0 +1,228 @@
+/* Regression tests for the defects a code review found (each names the finding it pins down).
+   In memory; prints one line per check and "N passed, M failed". Run under ASan+UBSan and valgrind too. */
+#define _GNU_SOURCE /* memmem */
+#define RTM_PUSH_IMPLEMENTATION
+#include "../rtm_push.h"
+#include <stdio.h>
+#include <string.h>
+
+static int npass, nfail;
+static void check(int ok, const char *what) {
+  printf("%s %s\n", ok ? "ok  " : "FAIL", what);
+  if (ok) npass++; else nfail++;
+}
+static int entropy(void *u, unsigned char *b, size_t n) { (void)u; memset(b, 1, n); return 0; }
+static size_t pkg(uint8_t *o, int mtype, int flag, uint32_t seq, const char *method, const void *pl, size_t n) {
+  size_t ml = method ? strlen(method) : 0, h = mtype == 0 ? 12 : 16;
+  memcpy(o, "FPNN\x01", 5);
+  o[5] = (uint8_t)flag, o[6] = (uint8_t)mtype, o[7] = (uint8_t)(mtype == 2 ? 0 : ml);
+  o[8] = (uint8_t)n, o[9] = (uint8_t)(n >> 8), o[10] = o[11] = 0;
+  o[12] = (uint8_t)seq, o[13] = (uint8_t)(seq >> 8), o[14] = o[15] = 0;
+  if (ml) memcpy(o + h, method, ml);
+  memcpy(o + h + ml, pl, n);
+  return h + ml + n;
+}
+#define JSON_PUSH(o, seq, m, json) pkg(o, 1, 0x40, seq, m, json, strlen(json))
+static rtm_push *fpnn_session(rtm_push_event_fn cb, void *user, int login) {
+  rtm_push_config c;
+  rtm_push *s = NULL;
+  memset(&c, 0, sizeof c);
+  c.start = RTM_PUSH_START_FPNN, c.no_login = !login, c.pid = 5, c.uid = 42, c.token = "t";
+  c.entropy = entropy, c.on_event = cb, c.user_data = user;
+  rtm_push_new(&s, &c);
+  return s;
+}
+static void drain(rtm_push *s) { size_t n; while ((n = rtm_push_pending_output(s, NULL))) rtm_push_consume_output(s, n); }
+
+/* finding 1: a send helper called from a callback must not overwrite the event's decoded strings */
+static uint8_t sent[4096];
+static size_t sent_len;
+static void echo_cb(const rtm_push_event *ev, void *u) {
+  rtm_push *s = *(rtm_push **)u;
+  if (ev->type == RTM_PUSH_EV_PUSHMSG) {
+    const uint8_t *o;
+    size_t before = rtm_push_pending_output(s, NULL);
+    rtm_push_sendmsg(s, ev->from, 1234, 1, ev->msg.ptr, ev->msg.len, NULL, NULL, NULL);
+    rtm_push_pending_output(s, &o);
+    (void)before;
+    sent_len = 0;
+    while (rtm_push_pending_output(s, &o)) { /* the answer to the push, then our quest */
+      size_t n = rtm_push_pending_output(s, &o);
+      memcpy(sent, o, n);
+      sent_len = n;
+      rtm_push_consume_output(s, n);
+    }
+  }
+}
+/* finding 2: free from a callback stops everything */
+static int after_free;
+static void free_cb(const rtm_push_event *ev, void *u) {
+  rtm_push **sp = (rtm_push **)u;
+  if (*sp == NULL) { after_free++; return; }
+  if (ev->type == RTM_PUSH_EV_PUSHMSG) { rtm_push_free(*sp); *sp = NULL; }
+}
+static int new_events;
+static void count_cb(const rtm_push_event *ev, void *u) { (void)ev; (void)u; new_events++; }
+static int retries;
+static void retry_answer(const rtm_push_answer *a) { /* retries on every failure */
+  retries++;
+  if (retries < 1000) rtm_push_quest(a->session, "again", RTM_PUSH_ENC_JSON, NULL, 0, 0, retry_answer, NULL, NULL);
+}
+
+int main(void) {
+  uint8_t b[4096], b2[8192];
+  size_t n, m;
+  rtm_push *s;
+  const uint8_t *o;
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  { /* 1 */
+    s = fpnn_session(echo_cb, &s, 0);
+    n = JSON_PUSH(b, 1, "pushmsg", "{\"from\":9, \"mtype\":1, \"mid\":7, \"msg\":\"see http:\\/\\/example.com\\/a\"}");
+    rtm_push_feed(s, b, n, 0);
+    check(sent_len > 16 && memmem(sent, sent_len, "\"msg\":\"see http://example.com/a\"", 32) != NULL,
+          "1: sendmsg from a callback sends the event's escaped string intact (quest payloads have their own buffer)");
+    rtm_push_free(s);
+  }
+  { /* 2 */
+    s = fpnn_session(free_cb, &s, 0);
+    n = JSON_PUSH(b, 1, "pushmsg", "{\"mid\":1}");
+    n += JSON_PUSH(b + n, 2, "pushmsg", "{\"mid\":2}");
+    n += pkg(b + n, 0, 0x40, 0, "kickout", "{}", 2);
+    check(rtm_push_feed(s, b, n, 0) == RTM_PUSH_E_CLOSED && after_free == 0,
+          "2: rtm_push_free inside a callback: no event after it, even from the same read");
+  }
+  { /* 3: free requested while rooms are re-entered after a reconnect (ASan would catch a use after free) */
+    static rtm_push *g;
+    g = fpnn_session(free_cb, &g, 1);
+    rtm_push_tick(g, 1);
+    drain(g);
+    n = pkg(b, 2, 0x40, 1, NULL, "{\"ok\":true}", 11);
+    rtm_push_feed(g, b, n, 1);
+    rtm_push_enterroom(g, 77, NULL, NULL);
+    n = pkg(b, 2, 0x40, 2, NULL, "{}", 2);
+    rtm_push_feed(g, b, n, 1);
+    rtm_push_feed_eof(g, 2);
+    rtm_push_reconnect(g, 3);
+    drain(g);
+    n = JSON_PUSH(b, 1, "pushmsg", "{\"mid\":5}"); /* its callback frees */
+    n += pkg(b + n, 2, 0x40, 4, NULL, "{\"ok\":true}", 11); /* then the login answer: rooms re-entered */
+    check(rtm_push_feed(g, b, n, 4) == RTM_PUSH_E_CLOSED && g == NULL, "3: free requested before the rooms are re-entered: no use after free");
+  }
+  { /* 4: msgpack integers -32..127 */
+    rtm_push_config c;
+    memset(&c, 0, sizeof c);
+    c.start = RTM_PUSH_START_FPNN, c.pid = 5, c.uid = 42, c.token = "t", c.entropy = entropy;
+    c.quest_encoding = RTM_PUSH_ENC_MSGPACK;
+    rtm_push_new(&s, &c);
+    n = rtm_push_pending_output(s, &o);
+    check(n > 20 && memmem(o, n, "\xa3pid\x05", 5) && memmem(o, n, "\xa3uid\x2a", 5), "4: msgpack auth carries pid 5 and uid 42 as fixints");
+    rtm_push_consume_output(s, n);
+    rtm_push_free(s);
+  }
+  { /* 5 */
+    rtm_push_config c;
+    memset(&c, 0, sizeof c);
+    c.host = "h", c.token = "t", c.entropy = entropy;
+    rtm_push_new(&s, &c);
+    check(rtm_push_next_deadline(s) == 0, "5: before any time is given the next deadline is 0 (tick now: the login timer starts)");
+    rtm_push_tick(s, 1000);
+    check(rtm_push_next_deadline(s) == 1000 + 30000, "5: the login timeout then runs from that tick");
+    rtm_push_free(s);
+  }
+  { /* 6: EOF inside a frame after our own close frame is a clean end */
+    rtm_push_config c;
+    memset(&c, 0, sizeof c);
+    c.start = RTM_PUSH_START_WS, c.no_login = 1, c.entropy = entropy;
+    rtm_push_new(&s, &c);
+    rtm_push_close(s, 0);
+    drain(s);
+    n = pkg(b, 2, 0x40, 1, NULL, "{}", 2); /* the bye answer */
+    b2[0] = 0x82, b2[1] = (uint8_t)n;
+    memcpy(b2 + 2, b, n);
+    b2[2 + n] = 0x82, b2[3 + n] = 100, b2[4 + n] = 'F'; /* then half a frame, and the gate drops TCP */
+    rtm_push_feed(s, b2, n + 5, 1);
+    rtm_push_feed_eof(s, 2);
+    check(rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSED && rtm_push_last_error(s, NULL) == RTM_PUSH_OK,
+          "6: the connection ending mid-frame after our close is a clean close");
+    rtm_push_free(s);
+  }
+  { /* 7: a translation object with members missing prints (no NULL + 0 arithmetic under UBSan) */
+    char line[512];
+    rtm_push_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = RTM_PUSH_EV_PUSHCHAT, ev.name = "pushchat", ev.fields = RTM_PUSH_F_MSG, ev.msg_is_translation = 1;
+    check(rtm_push_event_to_json(&ev, line, sizeof line) > 0 && strstr(line, "\"msg\":{\"source\":\"\""),
+          "7: printing a translation object with absent members");
+  }
+  { /* 8: kickout before the login answer; a late auth answer does not revive the session */
+    s = fpnn_session(NULL, NULL, 1);
+    rtm_push_tick(s, 1);
+    drain(s);
+    n = pkg(b, 0, 0x40, 0, "kickout", "{}", 2);
+    n += pkg(b + n, 2, 0x40, 1, NULL, "{\"ok\":true}", 11);
+    rtm_push_feed(s, b, n, 2);
+    check(rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSING && rtm_push_next_deadline(s) != 1 + 30000,
+          "8: kicked out before the login answer: stays closing, login timer off");
+    rtm_push_free(s);
+  }
+  { /* 9: a ping with a bad payload still counts as a ping */
+    s = fpnn_session(NULL, NULL, 0);
+    rtm_push_tick(s, 0);
+    n = JSON_PUSH(b, 1, "ping", "not json");
+    rtm_push_feed(s, b, n, 50000);
+    rtm_push_tick(s, 100000);
+    check(rtm_push_get_state(s) == RTM_PUSH_STATE_READY, "9: a ping with an undecodable payload re-arms the watchdog");
+    rtm_push_free(s);
+  }
+  { /* 10: no callbacks from inside rtm_push_new */
+    rtm_push_config c;
+    static char token[700];
+    memset(token, 'x', sizeof token - 1);
+    memset(&c, 0, sizeof c);
+    c.start = RTM_PUSH_START_FPNN, c.token = token, c.entropy = entropy, c.on_event = count_cb;
+    c.limits.max_output = 512;
+    check(rtm_push_new(&s, &c) == RTM_PUSH_E_OUTPUT_FULL && new_events == 0 && s == NULL,
+          "10: a failure inside rtm_push_new is its return code, with no callback");
+  }
+  { /* 11: answer callbacks run by rtm_push_free cannot start new quests */
+    s = fpnn_session(NULL, NULL, 0);
+    rtm_push_tick(s, 0);
+    rtm_push_quest(s, "m", RTM_PUSH_ENC_JSON, NULL, 0, 0, retry_answer, NULL, NULL);
+    rtm_push_free(s);
+    check(retries == 1, "11: rtm_push_free: each pending quest's callback once, no retry loop");
+  }
+  check(!rtm_push_is_fatal(RTM_PUSH_E_KICKED_OUT), "12: a kickout is not fatal");
+  { /* 13: our close code: 1000 for local conditions (here the login timeout) */
+    rtm_push_config c;
+    memset(&c, 0, sizeof c);
+    c.start = RTM_PUSH_START_WS, c.token = "t", c.entropy = entropy;
+    rtm_push_new(&s, &c);
+    rtm_push_tick(s, 0);
+    drain(s);
+    rtm_push_tick(s, 40000);
+    m = rtm_push_pending_output(s, &o);
+    check(m >= 8 && o[0] == 0x88 && ((o[6] ^ o[2]) << 8 | (o[7] ^ o[3])) == 1000, "13: a login timeout closes with 1000, not 1002");
+    rtm_push_free(s);
+  }
+  { /* 14: close before the upgrade: nothing left to write */
+    rtm_push_config c;
+    memset(&c, 0, sizeof c);
+    c.host = "h", c.token = "t", c.entropy = entropy;
+    rtm_push_new(&s, &c);
+    rtm_push_close(s, 0);
+    check(rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSED && !rtm_push_want_write(s), "14: closed before the upgrade: no request left to send");
+    rtm_push_free(s);
+  }
+  { /* 15: header injection through host or path */
+    rtm_push_config c;
+    memset(&c, 0, sizeof c);
+    c.host = "h\r\nX-Evil: 1", c.entropy = entropy;
+    check(rtm_push_new(&s, &c) == RTM_PUSH_E_CONFIG, "15: a host with CR/LF is refused");
+    c.host = "h", c.path = "/service/websocket HTTP/1.0\r\n";
+    check(rtm_push_new(&s, &c) == RTM_PUSH_E_CONFIG, "15: a path with spaces or CR/LF is refused");
+    c.path = NULL, c.limits.max_http_header = SIZE_MAX / 2;
+    check(rtm_push_new(&s, &c) == RTM_PUSH_E_CONFIG, "15: limits that would overflow are refused");
+  }
+  printf("%d passed, %d failed\n", npass, nfail);
+  return nfail ? 1 : 0;
+}
