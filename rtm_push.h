@@ -56,7 +56,7 @@
    - FPNN compression/encryption flags are refused (the gates do not use them).
    - Certificate dates are checked by mbedTLS against the system's wall clock: the one clock read here.
    - The library's allocator hook covers its own allocations only: wslay allocates with malloc (its
-     contexts, control frames), cJSON with its global hooks (the JSON auth quest only), mbedTLS with
+     contexts, control frames), cJSON with its global hooks (rtm_push_quest_cjson only), mbedTLS with
      its platform allocator. The library never calls their global setters.
 
    TL;DR: THE HOST LOOP
@@ -2406,68 +2406,31 @@ static int rtm_push__mp_str(rtm_push *s, rtm_push__buf *b, const char *z) {
 static int rtm_push__mp_map(rtm_push *s, rtm_push__buf *b, size_t n) {
   return n < 16 ? rtm_push__mp_put(s, b, (uint8_t)(0x80 | n), 0, 0) : rtm_push__mp_put(s, b, 0xde, n, 2);
 }
-/* The auth payload in msgpack, built in s->scratch. */
-static int rtm_push__auth_msgpack(rtm_push *s, const char **out, size_t *len) {
-  rtm_push__buf *b = &s->scratch;
-  size_t na = 0, i;
-  int rc;
-  if (s->cfg.attrs) while (s->cfg.attrs[na]) na += 2;
-  b->len = 0;
-  rc = rtm_push__mp_map(s, b, 4u + (s->cfg.lang ? 1u : 0u) + (s->cfg.attrs ? 1u : 0u));
-  if (!rc) rc = rtm_push__mp_str(s, b, "pid");
-  if (!rc) rc = rtm_push__mp_int(s, b, s->cfg.pid);
-  if (!rc) rc = rtm_push__mp_str(s, b, "uid");
-  if (!rc) rc = rtm_push__mp_int(s, b, s->cfg.uid);
-  if (!rc) rc = rtm_push__mp_str(s, b, "token");
-  if (!rc) rc = rtm_push__mp_str(s, b, s->cfg.token ? s->cfg.token : "");
-  if (!rc) rc = rtm_push__mp_str(s, b, "version");
-  if (!rc) rc = rtm_push__mp_str(s, b, s->cfg.version);
-  if (!rc && s->cfg.lang) {
-    rc = rtm_push__mp_str(s, b, "lang");
-    if (!rc) rc = rtm_push__mp_str(s, b, s->cfg.lang);
-  }
-  if (!rc && s->cfg.attrs) {
-    rc = rtm_push__mp_str(s, b, "attrs");
-    if (!rc) rc = rtm_push__mp_map(s, b, na / 2);
-    for (i = 0; !rc && i < na; i++) rc = rtm_push__mp_str(s, b, s->cfg.attrs[i]);
-  }
-  *out = (const char *)b->p;
-  *len = b->len;
-  return rc ? RTM_PUSH_E_NOMEM : 0;
-}
-/* The auth payload in JSON, through cJSON; uid is a raw number node so that it stays exact. */
+/* Our quests' payloads: flat maps of Int64, string and string-map members, in JSON or msgpack. */
+typedef struct rtm_push__kv {
+  const char *key;
+  int type; /* 0 Int64, 1 string (str, n), 2 map of strings (pairs: key, value, ..., NULL) */
+  int64_t i;
+  const char *str;
+  size_t n;
+  const char *const *pairs;
+} rtm_push__kv;
+static int rtm_push__kv_build(rtm_push *s, int flag, const rtm_push__kv *kv, int n, rtm_push__buf *b);
 static int rtm_push__send_auth(rtm_push *s) {
-  cJSON *o, *attrs;
-  char num[24], *txt = NULL;
-  int rc = RTM_PUSH_E_NOMEM, flag = (int)s->cfg.quest_encoding;
-  size_t i;
+  rtm_push__kv kv[6];
+  int n = 0, rc, flag = (int)s->cfg.quest_encoding;
+  const char *token = s->cfg.token ? s->cfg.token : "";
+  memset(kv, 0, sizeof kv);
+  kv[n].key = "pid", kv[n++].i = s->cfg.pid;
+  kv[n].key = "uid", kv[n++].i = s->cfg.uid;
+  kv[n].key = "token", kv[n].type = 1, kv[n].str = token, kv[n++].n = strlen(token);
+  kv[n].key = "version", kv[n].type = 1, kv[n].str = s->cfg.version, kv[n++].n = strlen(s->cfg.version);
+  if (s->cfg.lang) kv[n].key = "lang", kv[n].type = 1, kv[n].str = s->cfg.lang, kv[n++].n = strlen(s->cfg.lang);
+  if (s->cfg.attrs) kv[n].key = "attrs", kv[n].type = 2, kv[n++].pairs = s->cfg.attrs;
   s->auth_seq = s->next_seq++;
   s->auth_pending = 1;
-  if (flag == RTM_PUSH_ENC_MSGPACK) {
-    const char *p;
-    size_t n;
-    rc = rtm_push__auth_msgpack(s, &p, &n);
-    return rc ? rc : rtm_push__send_package(s, 1, flag, s->auth_seq, "auth", p, n);
-  }
-  num[rtm_push__i64_to_str(s->cfg.uid, num)] = 0;
-  if (!(o = cJSON_CreateObject())) return rc;
-  if (!cJSON_AddItemToObject(o, "pid", cJSON_CreateNumber((double)s->cfg.pid)) ||
-      !cJSON_AddItemToObject(o, "uid", cJSON_CreateRaw(num)) ||
-      !cJSON_AddStringToObject(o, "token", s->cfg.token ? s->cfg.token : "") ||
-      !cJSON_AddStringToObject(o, "version", s->cfg.version) ||
-      (s->cfg.lang && !cJSON_AddStringToObject(o, "lang", s->cfg.lang)))
-    goto done;
-  if (s->cfg.attrs) {
-    if (!(attrs = cJSON_AddObjectToObject(o, "attrs"))) goto done;
-    for (i = 0; s->cfg.attrs[i] && s->cfg.attrs[i + 1]; i += 2)
-      if (!cJSON_AddStringToObject(attrs, s->cfg.attrs[i], s->cfg.attrs[i + 1])) goto done;
-  }
-  if (!(txt = cJSON_PrintUnformatted(o))) goto done;
-  rc = rtm_push__send_package(s, 1, flag, s->auth_seq, "auth", txt, strlen(txt));
-done:
-  if (txt) cJSON_free(txt);
-  cJSON_Delete(o);
-  return rc;
+  if ((rc = rtm_push__kv_build(s, flag, kv, n, &s->qbuf)) != 0) return rc;
+  return rtm_push__send_package(s, 1, flag, s->auth_seq, "auth", s->qbuf.p, s->qbuf.len);
 }
 /* The transport is open (101 received, or START_WS/START_FPNN): log in. */
 static void rtm_push__open(rtm_push *s) {
@@ -3460,25 +3423,24 @@ RTM_PUSH_API_IMPL struct cJSON *rtm_push_cjson_int64(int64_t value) {
   num[rtm_push__i64_to_str(value, num)] = 0;
   return cJSON_CreateRaw(num); /* a number node printed exactly: a double would round beyond 2^53 */
 }
-/* The typed helpers' payloads: flat maps of Int64 and string members, in JSON or msgpack. */
-typedef struct rtm_push__kv {
-  const char *key;
-  int is_str;
-  int64_t i;
-  const char *str;
-  size_t n;
-} rtm_push__kv;
 static int rtm_push__kv_build(rtm_push *s, int flag, const rtm_push__kv *kv, int n, rtm_push__buf *b) {
   int i, rc = 0;
+  size_t j;
   b->len = 0;
   if (flag == RTM_PUSH_ENC_MSGPACK) {
     rc = rtm_push__mp_map(s, b, (size_t)n);
     for (i = 0; i < n && !rc; i++) {
       rc = rtm_push__mp_str(s, b, kv[i].key);
       if (rc) break;
-      if (!kv[i].is_str) { rc = rtm_push__mp_int(s, b, kv[i].i); continue; }
-      rc = rtm_push__mp_strhdr(s, b, kv[i].n);
-      if (!rc) rc = rtm_push__append(s, b, kv[i].str, kv[i].n);
+      if (kv[i].type == 0) rc = rtm_push__mp_int(s, b, kv[i].i);
+      else if (kv[i].type == 1) {
+        rc = rtm_push__mp_strhdr(s, b, kv[i].n);
+        if (!rc) rc = rtm_push__append(s, b, kv[i].str, kv[i].n);
+      } else {
+        for (j = 0; kv[i].pairs[j]; j += 2) {}
+        rc = rtm_push__mp_map(s, b, j / 2);
+        for (j = 0; !rc && kv[i].pairs[j]; j++) rc = rtm_push__mp_str(s, b, kv[i].pairs[j]);
+      }
     }
     return rc ? RTM_PUSH_E_NOMEM : 0;
   }
@@ -3492,8 +3454,15 @@ static int rtm_push__kv_build(rtm_push *s, int flag, const rtm_push__kv *kv, int
       rtm_push__wz(&w, i ? ",\"" : "\"");
       rtm_push__wz(&w, kv[i].key);
       rtm_push__wz(&w, "\":");
-      if (kv[i].is_str) rtm_push__wjstr(&w, kv[i].str, kv[i].n);
-      else rtm_push__wi(&w, kv[i].i);
+      if (kv[i].type == 0) rtm_push__wi(&w, kv[i].i);
+      else if (kv[i].type == 1) rtm_push__wjstr(&w, kv[i].str, kv[i].n);
+      else {
+        for (j = 0; kv[i].pairs[j]; j++) {
+          rtm_push__wz(&w, j == 0 ? "{" : j % 2 ? ":" : ",");
+          rtm_push__wjstr(&w, kv[i].pairs[j], strlen(kv[i].pairs[j]));
+        }
+        rtm_push__wz(&w, j ? "}" : "{}");
+      }
     }
     rtm_push__wz(&w, "}");
     if (w.n + 1 <= b->cap) { b->len = w.n; return 0; }
@@ -3542,8 +3511,8 @@ static int rtm_push__send_common(rtm_push *s, const char *method, const char *ta
   kv[0].key = target, kv[0].i = to;
   kv[1].key = "mid", kv[1].i = mid;
   kv[2].key = "mtype", kv[2].i = mtype;
-  kv[3].key = "msg", kv[3].is_str = 1, kv[3].str = msg ? msg : "", kv[3].n = msg_len;
-  kv[4].key = "attrs", kv[4].is_str = 1, kv[4].str = attrs ? attrs : "", kv[4].n = attrs ? strlen(attrs) : 0;
+  kv[3].key = "msg", kv[3].type = 1, kv[3].str = msg ? msg : "", kv[3].n = msg_len;
+  kv[4].key = "attrs", kv[4].type = 1, kv[4].str = attrs ? attrs : "", kv[4].n = attrs ? strlen(attrs) : 0;
   return rtm_push__quest_done(s, rtm_push__kv_quest(s, method, kv, 5, mid, cb, user, 0));
 }
 RTM_PUSH_API_IMPL int rtm_push_sendmsg(rtm_push *s, int64_t to, int64_t mid, int32_t mtype, const char *msg,

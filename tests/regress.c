@@ -115,8 +115,27 @@ int main(void) {
     c.quest_encoding = RTM_PUSH_ENC_MSGPACK;
     rtm_push_new(&s, &c);
     n = rtm_push_pending_output(s, &o);
-    check(n > 20 && memmem(o, n, "\xa3pid\x05", 5) && memmem(o, n, "\xa3uid\x2a", 5), "4: msgpack auth carries pid 5 and uid 42 as fixints");
+    check(n > 20 && o && memmem(o, n, "\xa3pid\x05", 5) && memmem(o, n, "\xa3uid\x2a", 5), "4: msgpack auth carries pid 5 and uid 42 as fixints");
     rtm_push_consume_output(s, n);
+    rtm_push_free(s);
+  }
+  { /* the auth quest carries lang and attrs (a map of strings) in both encodings */
+    static const char *const attrs[] = {"k1", "v1", "k2", "v\"2", NULL};
+    rtm_push_config c;
+    memset(&c, 0, sizeof c);
+    c.start = RTM_PUSH_START_FPNN, c.pid = 1017, c.uid = 9223372036854775807LL, c.token = "t", c.entropy = entropy;
+    c.lang = "en", c.attrs = attrs;
+    rtm_push_new(&s, &c);
+    n = rtm_push_pending_output(s, &o);
+    check(n > 16 && o && memmem(o, n, "{\"pid\":1017,\"uid\":9223372036854775807,\"token\":\"t\",\"version\":\"C-rtm_push-", 62) &&
+          memmem(o, n, "\"lang\":\"en\",\"attrs\":{\"k1\":\"v1\",\"k2\":\"v\\\"2\"}}", 38),
+          "auth in JSON: pid, exact uid, token, version, lang, attrs");
+    rtm_push_free(s);
+    c.quest_encoding = RTM_PUSH_ENC_MSGPACK;
+    rtm_push_new(&s, &c);
+    n = rtm_push_pending_output(s, &o);
+    check(n > 16 && o && o[20] == 0x86 && memmem(o, n, "\xa3" "uid" "\xcf\x7f\xff\xff\xff\xff\xff\xff\xff", 13) &&
+          memmem(o, n, "\xa5" "attrs" "\x82\xa2" "k1" "\xa2" "v1" "\xa2" "k2" "\xa3" "v\"2", 20), "auth in msgpack: a 6-member map, uid as uint64, attrs a map");
     rtm_push_free(s);
   }
   { /* 5 */
