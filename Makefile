@@ -119,5 +119,15 @@ install:
 	sed 's|@VERSION@|$(VERSION)|g' cmake/rtm_push-config-version.cmake.in >$(DESTDIR)$(PREFIX)/lib/cmake/rtm_push/rtm_push-config-version.cmake
 	@echo "installed rtm_push.h $(VERSION) into $(DESTDIR)$(PREFIX)"
 
+# The benchmark (bench/README.md): make bench BENCH_ARGS="--events 200000 --only json,msgpack" narrows it;
+# make bench-callgrind CG_PATHS="json msgpack naive tls decrypt" counts every path's instructions per event.
+.PHONY: bench bench-callgrind
+$(BUILD)/bench: bench/bench.c rtm_push.h $(BUILD)/.deps
+	$(CC) $(WARN) -O2 -g $(BENCH_CFLAGS) -o $@ bench/bench.c $(LIBS)
+bench: $(BUILD)/bench
+	$(BUILD)/bench $(BENCH_ARGS)
+bench-callgrind: $(BUILD)/bench
+	sh bench/callgrind.sh $(BUILD)/bench $(BUILD)/callgrind
+
 clean:
 	rm -rf $(BUILD)

@@ -1083,8 +1083,10 @@ static int rtm_push__find_event(const char *m, size_t n) {
 }
 static int rtm_push__find_field(const char *k, size_t n) {
   int i;
-  for (i = 0; i < RTM_PUSH__FBIT_COUNT; i++)
-    if (rtm_push__fielddefs[i].len == n && memcmp(rtm_push__fielddefs[i].name, k, n) == 0) return i;
+  for (i = 0; i < RTM_PUSH__FBIT_COUNT; i++) { /* names are 2..5 bytes: compare the first two, then the rest */
+    const char *f = rtm_push__fielddefs[i].name;
+    if (rtm_push__fielddefs[i].len == n && f[0] == k[0] && f[1] == k[1] && memcmp(f + 2, k + 2, n - 2) == 0) return i;
+  }
   return -1;
 }
 static int64_t *rtm_push__i64_slot(rtm_push_event *ev, int bit) {
@@ -1196,17 +1198,28 @@ static size_t rtm_push__put_utf8(char *o, unsigned cp) {
   return 4;
 }
 /* At the opening quote. decode=0 only validates. */
-static int rtm_push__json_str(rtm_push__rd *r, rtm_push_str *out, int decode) {
-  const uint8_t *p = r->p + 1, *q = p, *end = r->end;
-  char *o = NULL;
-  size_t on = 0;
-  /* skip 8 bytes at a time while none is '"', '\\' or a control character */
-  while (end - q >= 8) {
+/* The first byte at or after q that is '"', '\\' or a control character (or end). */
+static const uint8_t *rtm_push__str_special(const uint8_t *q, const uint8_t *end) {
+  while (end - q >= 8) { /* 8 bytes at a time */
     uint64_t w = rtm_push__load64(q), quote = w ^ (RTM_PUSH__ONES * '"'), bs = w ^ (RTM_PUSH__ONES * '\\');
-    if (RTM_PUSH__HASZERO(quote) | RTM_PUSH__HASZERO(bs) | ((w - RTM_PUSH__ONES * 0x20) & ~w & RTM_PUSH__HIGHS)) break;
+    uint64_t m = RTM_PUSH__HASZERO(quote) | RTM_PUSH__HASZERO(bs) | ((w - RTM_PUSH__ONES * 0x20) & ~w & RTM_PUSH__HIGHS);
+    if (m) {
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+      return q + (__builtin_ctzll(m) >> 3); /* the lowest flagged byte is exact (borrows only go up) */
+#else
+      break;
+#endif
+    }
     q += 8;
   }
   while (q < end && *q != '"' && *q != '\\' && *q >= 0x20) q++;
+  return q;
+}
+static int rtm_push__json_str(rtm_push__rd *r, rtm_push_str *out, int decode) {
+  const uint8_t *p = r->p + 1, *q, *end = r->end;
+  char *o = NULL;
+  size_t on = 0;
+  q = rtm_push__str_special(p, end);
   if (q < end && *q == '"') { /* no escapes: zero copy */
     if (decode) {
       out->ptr = (const char *)p;
@@ -1236,7 +1249,12 @@ static int rtm_push__json_str(rtm_push__rd *r, rtm_push_str *out, int decode) {
       return 0;
     }
     if (c < 0x20) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "unescaped control character in string");
-    if (c != '\\') { if (decode) o[on++] = (char)c; q++; continue; }
+    if (c != '\\') { /* a run of plain bytes up to the next special one */
+      const uint8_t *e = rtm_push__str_special(q, end);
+      if (decode) memcpy(o + on, q, (size_t)(e - q)), on += (size_t)(e - q);
+      q = e;
+      continue;
+    }
     if (end - q < 2) break;
     c = q[1];
     q += 2;
@@ -1276,10 +1294,15 @@ static int rtm_push__json_num(rtm_push__rd *r, rtm_push__val *v) {
     if (p < end && *p >= '0' && *p <= '9')
       return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "number with a leading zero");
   } else {
-    while (p < end && *p >= '0' && *p <= '9') {
-      unsigned d = (unsigned)(*p - '0');
-      if (u > (UINT64_MAX - d) / 10) ovf = 1; else u = u * 10 + d;
-      p++;
+    const uint8_t *d0 = p;
+    while (p < end && (unsigned)(*p - '0') < 10) p++;
+    if (p - d0 <= 19) { /* cannot pass 2^64 */
+      for (; d0 < p; d0++) u = u * 10 + (unsigned)(*d0 - '0');
+    } else {
+      for (; d0 < p; d0++) {
+        unsigned d = (unsigned)(*d0 - '0');
+        if (u > (UINT64_MAX - d) / 10) ovf = 1; else u = u * 10 + d;
+      }
     }
   }
   if (p < end && *p == '.') {
@@ -1664,7 +1687,12 @@ static int rtm_push__excluded(rtm_push *s, const rtm_push_event *ev) {
   size_t n = ev->attrs.len, i;
   int found = 0;
   if (!(ev->fields & RTM_PUSH_F_ATTRS) || n < 14 || ev->attrs.binary) return 0;
-  for (i = 0; i + 12 <= n && !found; i++) found = memcmp(a + i, "excludedUids", 12) == 0;
+  for (i = 8; i < n && !found; i++) { /* find the 'U' of "excludedUids" */
+    const char *u = (const char *)memchr(a + i, 'U', n - i);
+    if (!u) break;
+    i = (size_t)(u - a);
+    found = i + 4 <= n && memcmp(u - 8, "excludedUids", 12) == 0;
+  }
   if (!found) return 0;
   if (rtm_push__rd_open(&r, s, (const uint8_t *)a, n, 0)) return 0;
   while (rtm_push__rd_next(&r, &k, &v) == 1) {
