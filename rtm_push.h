@@ -1870,8 +1870,8 @@ static int rtm_push__ws_header(rtm_push *s, const uint8_t *h, size_t n, size_t *
                                                         : "WebSocket continuation frame outside a message");
   }
   need = 2u + (l7 == 126 ? 2u : l7 == 127 ? 8u : 0u);
-  if (l7 == 126 && !s->cfg.strict_framing) {
-    if (n < 6) return 0;
+  if (l7 == 126 && !s->cfg.strict_framing && (n < 3 || h[2] == 'F') && (n < 4 || h[3] == 'P')) {
+    if (n < 6) return 0; /* "FP" where the length goes: look at two more bytes */
     if (memcmp(h + 2, "FPNN", 4) == 0) { /* the bug: a 126-byte package, no length */
       need = 2;
       len = 126;
@@ -3249,7 +3249,7 @@ static void rtm_push__wjstr(rtm_push__w *w, const char *p, size_t n) {
     }
     rtm_push__wr(w, e, en);
   }
-  rtm_push__wr(w, p + n - run, run);
+  if (run) rtm_push__wr(w, p + n - run, run);
   rtm_push__wr(w, "\"", 1);
 }
 static void rtm_push__wb64(rtm_push__w *w, const uint8_t *p, size_t n) {
