@@ -5,8 +5,8 @@ node tests/sim/gate.js --port 0 --once --report "$T/report.json" >"$T/sim.out" 2
 SIM=$!
 trap 'kill $SIM 2>/dev/null; rm -rf "$T"' EXIT INT TERM
 i=0; PORT=
-while [ $i -lt 100 ] && [ -z "$PORT" ]; do
-  PORT=$(sed -n 's/^LISTENING \([0-9]*\)$/\1/p' "$T/sim.out"); [ -z "$PORT" ] && sleep 0.05; i=$((i+1))
+while [ $i -lt 400 ] && [ -z "$PORT" ]; do
+  PORT=$([ "$(wc -l <"$T/sim.out")" -ge 1 ] && sed -n '1s/^LISTENING \([0-9]*\)$/\1/p' "$T/sim.out"); [ -z "$PORT" ] && sleep 0.05; i=$((i+1))
 done
 [ -n "$PORT" ] || { echo "demo: the simulator did not start"; cat "$T/sim.err"; exit 1; }
 echo "# gate simulator on ws://127.0.0.1:$PORT/service/websocket; running:"

@@ -68,8 +68,8 @@ start_sim() { # args: gate.js options; sets PORT and SIM_PID
   node tests/sim/gate.js --port 0 --once --report "$T/report.json" "$@" >"$T/sim.out" 2>"$T/sim.err" &
   SIM_PID=$!
   i=0; PORT=
-  while [ $i -lt 100 ] && [ -z "$PORT" ]; do
-    PORT=$(sed -n 's/^LISTENING \([0-9]*\)$/\1/p' "$T/sim.out"); [ -z "$PORT" ] && sleep 0.05; i=$((i+1))
+  while [ $i -lt 400 ] && [ -z "$PORT" ]; do
+    PORT=$([ "$(wc -l <"$T/sim.out")" -ge 1 ] && sed -n '1s/^LISTENING \([0-9]*\)$/\1/p' "$T/sim.out"); [ -z "$PORT" ] && sleep 0.05; i=$((i+1))
   done
 }
 stop_sim() { wait $SIM_PID 2>/dev/null; SIM_RC=$?; SIM_PID=; }
@@ -253,7 +253,7 @@ start_sim --tls-cert "$P/server.pem" --tls-key "$P/server.key"
 node tests/tls/cutproxy.js $PORT 3 >"$T/cut.out" 2>&1 &
 CUT=$!
 i=0; CPORT=
-while [ $i -lt 100 ] && [ -z "$CPORT" ]; do CPORT=$(sed -n 's/^LISTENING //p' "$T/cut.out"); [ -z "$CPORT" ] && sleep 0.05; i=$((i+1)); done
+while [ $i -lt 400 ] && [ -z "$CPORT" ]; do CPORT=$([ "$(wc -l <"$T/cut.out")" -ge 1 ] && sed -n '1s/^LISTENING \([0-9]*\)$/\1/p' "$T/cut.out"); [ -z "$CPORT" ] && sleep 0.05; i=$((i+1)); done
 $W $B/rtm-listen wss://localhost:$CPORT $LISTEN --cafile "$P/ca.pem" >"$T/l.out" 2>"$T/l.err"; rc=$?
 kill $CUT $SIM_PID 2>/dev/null; wait $CUT 2>/dev/null; stop_sim
 if [ $rc = 1 ] && grep -q 'inside a TLS record' "$T/l.err" && [ -s "$T/l.out" ]; then
