@@ -11,10 +11,11 @@ LIBS    := -lwslay -lcjson -lmbedtls -lmbedx509 -lmbedcrypto
 BUILD   := build
 SIM     := tests/sim
 NODE_MODULES := $(SIM)/node_modules/ws/package.json
-DEB_PKGS := libwslay-dev libcjson-dev libmbedtls-dev openssl pkg-config cmake cppcheck clang
+DEB_PKGS := libwslay-dev libcjson-dev libmbedtls-dev openssl pkg-config cmake cppcheck clang libuv1-dev
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
-TOOLS := $(BUILD)/rtm-dump $(BUILD)/rtm-listen $(BUILD)/minimal
+TOOLS := $(BUILD)/rtm-dump $(BUILD)/rtm-listen $(BUILD)/minimal \
+         $(BUILD)/uv_listen $(BUILD)/epoll_listen $(BUILD)/game_loop $(BUILD)/cpp_listen
 TESTS := $(BUILD)/unit $(BUILD)/schema_table $(BUILD)/quests $(BUILD)/reconnect $(BUILD)/hostile $(BUILD)/regress
 
 PREFIX  ?= /usr/local
@@ -28,7 +29,7 @@ $(BUILD)/.deps:
 	@mkdir -p $(BUILD)
 	@if [ ! -f /usr/include/wslay/wslay.h ] || [ ! -f /usr/include/cjson/cJSON.h ] || [ ! -f /usr/include/mbedtls/ssl.h ] \
 	    || ! command -v openssl >/dev/null || ! command -v pkg-config >/dev/null || ! command -v cmake >/dev/null \
-	    || ! command -v cppcheck >/dev/null || ! command -v clang >/dev/null; then \
+	    || ! command -v cppcheck >/dev/null || ! command -v clang >/dev/null || [ ! -f /usr/include/uv.h ]; then \
 	  echo "installing $(DEB_PKGS)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PKGS) >/dev/null; \
 	fi
@@ -42,6 +43,10 @@ npm: $(NODE_MODULES)
 
 $(BUILD)/%: examples/%.c rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS)
+$(BUILD)/uv_listen: examples/uv_listen.c rtm_push.h $(BUILD)/.deps
+	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS) -luv
+$(BUILD)/cpp_listen: examples/cpp_listen.cpp rtm_push.h $(BUILD)/.deps
+	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic $(CFLAGS) -o $@ $< $(LIBS)
 $(BUILD)/rtm-dump: examples/rtm_dump.c rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS)
 $(BUILD)/rtm-listen: examples/rtm_listen.c rtm_push.h $(BUILD)/.deps
@@ -67,7 +72,8 @@ test: $(TOOLS) $(TESTS) $(NODE_MODULES) compile-checks
 
 # The same tests with the tools and unit tests built under ASan+UBSan, then under valgrind.
 test-sanitize: $(BUILD)/.deps $(NODE_MODULES)
-	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san CFLAGS="-O1 -g $(SAN)" $(BUILD)/san/.deps $(BUILD)/san/rtm-dump $(BUILD)/san/rtm-listen $(BUILD)/san/unit $(BUILD)/san/schema_table $(BUILD)/san/quests $(BUILD)/san/reconnect $(BUILD)/san/hostile $(BUILD)/san/regress $(BUILD)/san/minimal
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san CFLAGS="-O1 -g $(SAN)" $(BUILD)/san/.deps $(BUILD)/san/rtm-dump $(BUILD)/san/rtm-listen $(BUILD)/san/unit $(BUILD)/san/schema_table $(BUILD)/san/quests $(BUILD)/san/reconnect $(BUILD)/san/hostile $(BUILD)/san/regress $(BUILD)/san/minimal \
+	  $(BUILD)/san/uv_listen $(BUILD)/san/epoll_listen $(BUILD)/san/game_loop $(BUILD)/san/cpp_listen
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 sh tests/run.sh $(BUILD)/san
 test-valgrind: $(TOOLS) $(TESTS) $(NODE_MODULES)
 	@UNIT_QUICK=1 RTM_TEST_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect" sh tests/run.sh $(BUILD)

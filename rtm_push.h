@@ -108,15 +108,17 @@
        or RTM_PUSH_E_EOF. Returns like rtm_push_feed.
    size_t rtm_push_pending_output(rtm_push *s, const uint8_t **data)
        The bytes waiting to be written (0 and NULL when none). With START_FPNN it returns one FPNN
-       package at a time: send each as one binary WebSocket message.
+       package at a time: send each as one binary WebSocket message. The pointer is valid until the next
+       call into the session (a feed may move the buffer): an asynchronous write (libuv, io_uring) must
+       copy the bytes. To drop everything (the peer is gone):
+         while (rtm_push_want_write(s)) rtm_push_consume_output(s, rtm_push_pending_output(s, NULL));
    int rtm_push_consume_output(rtm_push *s, size_t n)
        n bytes of the pending output were written. RTM_PUSH_E_INVALID_ARG if n exceeds it.
    int rtm_push_tick(rtm_push *s, uint64_t now_ms)
        Runs the timers: login timeout, ping watchdog, bye timeout, close timeout. Returns like feed.
    uint64_t rtm_push_next_deadline(const rtm_push *s)
-       When to call rtm_push_tick next (absolute ms), UINT64_MAX when no timer runs. 0 before the session
-       has been given any time: the first tick starts the login timer. Once the session has ended: the
-       reconnect advice (see below).
+       When to call rtm_push_tick next (absolute ms), UINT64_MAX when no timer runs (and once the session
+       has ended). 0 before the session has been given any time: the first tick starts the login timer.
    int rtm_push_close(rtm_push *s, uint64_t now_ms)
        Logs out: a two-way bye quest, then (on its answer or after quest_timeout_ms) a WebSocket close
        frame, then the session waits close_timeout_ms for the server to end the connection. Before the
@@ -143,8 +145,8 @@
 
    Reconnecting (one logical session over many connections):
    uint64_t rtm_push_reconnect_at(const rtm_push *s)
-       Once the session has ended: when to open the next connection (absolute ms, also what
-       rtm_push_next_deadline returns then, and ev->reconnect_at of the CLOSED event), or UINT64_MAX: do
+       Once the session has ended: when to open the next connection (absolute ms, also ev->reconnect_at
+       of the CLOSED event), or UINT64_MAX: do
        not -- after rtm_push_close, a kickout, a refused token (ok:false) or a login error 200022,
        200023, 200024 or 200027, or with config.reconnect.disabled. The delay follows config.reconnect:
        `immediate` retries at once (2), then base_ms (1 s) doubling up to max_ms (30 s); a successful
@@ -204,7 +206,9 @@
    rtm_push_reconnect, the quest calls (when the session fails while sending) and rtm_push_free
    (pending answers). From a callback you may call rtm_push_close, the quest calls, the
    queries and rtm_push_free (deferred); rtm_push_feed, rtm_push_feed_eof and
-   rtm_push_tick return RTM_PUSH_E_IN_CALLBACK there.
+   rtm_push_tick return RTM_PUSH_E_IN_CALLBACK there. Callbacks must return normally: a C++ exception or a
+   longjmp out of one leaves the session inside it for good (catch in the callback, rethrow after the
+   library call returns, as examples/cpp_listen.cpp does).
 
    MEMORY ALLOCATION OVERRIDE
    ==========================
@@ -3125,7 +3129,7 @@ RTM_PUSH_API_IMPL int rtm_push_consume_output(rtm_push *s, size_t n) {
 RTM_PUSH_API_IMPL uint64_t rtm_push_next_deadline(const rtm_push *s) {
   uint64_t d = RTM_PUSH__NO_DEADLINE;
   if (!s) return d;
-  if (rtm_push__ended(s)) return s->reconnect_at; /* the reconnect advice, if any */
+  if (rtm_push__ended(s)) return d; /* nothing to time: the reconnect advice is rtm_push_reconnect_at */
   if (!s->have_now) return 0; /* no time seen yet: a tick now starts the timers */
   if (s->login_deadline < d) d = s->login_deadline;
   if (s->ping_deadline < d) d = s->ping_deadline;

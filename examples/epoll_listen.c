@@ -141,7 +141,8 @@ int main(int argc, char **argv) {
     struct epoll_event evs[2];
     uint64_t now = now_ms(), deadline = rtm_push_want_read(s) ? rtm_push_next_deadline(s) : UINT64_MAX;
     uint32_t want = (rtm_push_want_read(s) ? EPOLLIN : 0) | (rtm_push_want_write(s) ? EPOLLOUT : 0);
-    int n, timeout = deadline == UINT64_MAX ? -1 : deadline <= now ? 0 : deadline - now > INT_MAX ? INT_MAX : (int)(deadline - now);
+    int n, timeout = deadline == UINT64_MAX ? -1 /* no timer: sleep until a socket or signal event */
+                     : deadline <= now ? 0 : deadline - now > INT_MAX ? INT_MAX : (int)(deadline - now);
     if (want != registered) { /* EPOLLOUT only while output is pending; EPOLLIN only while the session reads */
       e.events = registered = want, e.data.fd = fd;
       epoll_ctl(ep, EPOLL_CTL_MOD, fd, &e);

@@ -36,8 +36,9 @@ static void on_event(const rtm_push_event *ev, void *user) {
   app *a = (app *)user;
   size_t n;
   if (ev->type == RTM_PUSH_EV_ERROR && !ev->fatal) fprintf(stderr, "uv_listen: warning: %s\n", ev->message);
-  if (ev->type == RTM_PUSH_EV_ERROR || ev->type == RTM_PUSH_EV_CLOSED || ev->type == RTM_PUSH_EV_ANSWER || (ev->type == RTM_PUSH_EV_LOGIN && !ev->ok))
-    return;
+  if (ev->type == RTM_PUSH_EV_ERROR || ev->type == RTM_PUSH_EV_CLOSED || ev->type == RTM_PUSH_EV_ANSWER ||
+      (ev->type == RTM_PUSH_EV_LOGIN && !ev->ok))
+    return; /* a fatal error, a refused login: reported at exit */
   n = rtm_push_event_to_json(ev, a->line, a->lcap);
   if (n >= a->lcap) { /* a long push (the 70,000-byte msg): grow and print again */
     char *l = (char *)realloc(a->line, n + 1);
@@ -166,13 +167,16 @@ int main(int argc, char **argv) {
   hints.ai_socktype = SOCK_STREAM;
   if ((rc = uv_getaddrinfo(&a.loop, &gai, NULL, argv[1], argv[2], &hints)) != 0) { /* NULL cb: synchronous */
     fprintf(stderr, "uv_listen: cannot resolve %s: %s\n", argv[1], uv_strerror(rc));
-    return 1;
+    return uv_loop_close(&a.loop), 1;
   }
   memset(&cfg, 0, sizeof cfg);
   cfg.host = argv[1], cfg.port = (uint16_t)atoi(argv[2]);
   cfg.pid = 1017, cfg.uid = 4242, cfg.token = "demo-token";
   cfg.on_event = on_event, cfg.user_data = &a;
-  if ((rc = rtm_push_new(&a.s, &cfg)) != RTM_PUSH_OK) return fprintf(stderr, "uv_listen: %s\n", rtm_push_strerror(rc)), uv_freeaddrinfo(gai.addrinfo), 1;
+  if ((rc = rtm_push_new(&a.s, &cfg)) != RTM_PUSH_OK) {
+    fprintf(stderr, "uv_listen: %s\n", rtm_push_strerror(rc));
+    return uv_freeaddrinfo(gai.addrinfo), uv_loop_close(&a.loop), 1;
+  }
   a.addrs = a.ai = gai.addrinfo;
   a.write_req.data = &a;
   uv_timer_init(&a.loop, &a.timer), uv_signal_init(&a.loop, &a.sigint), uv_signal_init(&a.loop, &a.sigterm);

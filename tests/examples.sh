@@ -7,7 +7,9 @@
 # must exit 1 with nothing on stdout. Prints "ok   ..." / "FAIL ..." lines and "N passed, M failed".
 B=${1:-build}
 W=${RTM_TEST_WRAP:-}
-command -v timeout >/dev/null && W="timeout 120 $W" # a hung example fails instead of hanging the run
+# A hung example fails instead of hanging the run. --foreground: timeout passes our SIGINT on to the example
+# once, and sends no SIGCONT (which could cancel the SIGSTOP of LeakSanitizer's ptrace attach at exit).
+command -v timeout >/dev/null && W="timeout --foreground -k 10 120 $W"
 T=$(mktemp -d /tmp/rtm-push-examples.XXXXXX)
 SIM_PID=
 trap 'rm -rf "$T"; [ -n "$SIM_PID" ] && kill $SIM_PID 2>/dev/null' EXIT INT TERM
@@ -16,12 +18,13 @@ ok()  { pass=$((pass+1)); echo "ok   $1"; }
 bad() { fail=$((fail+1)); echo "FAIL $1"; [ -n "$2" ] && sed 's/^/     /' "$2" | head -30; }
 
 start_sim() { # args: gate.js options; sets PORT and SIM_PID
-  rm -f "$T/report.json"
+  rm -f "$T/report.json" "$T/sim.out" # (an async command's redirections happen in the child: no stale port)
   node tests/sim/gate.js --port 0 --once --report "$T/report.json" "$@" >"$T/sim.out" 2>"$T/sim.err" &
   SIM_PID=$!
   i=0; PORT=
   while [ $i -lt 100 ] && [ -z "$PORT" ]; do
-    PORT=$(sed -n 's/^LISTENING \([0-9]*\)$/\1/p' "$T/sim.out"); [ -z "$PORT" ] && sleep 0.05; i=$((i+1))
+    PORT=$([ "$(cat "$T/sim.out" 2>/dev/null | wc -l)" -ge 1 ] && sed -n '1s/^LISTENING \([0-9]*\)$/\1/p' "$T/sim.out")
+    [ -z "$PORT" ] && sleep 0.05; i=$((i+1))
   done
 }
 stop_sim() { wait $SIM_PID 2>/dev/null; SIM_RC=$?; SIM_PID=; }
@@ -46,9 +49,10 @@ for run in "uv_listen" "epoll_listen" "epoll_listen --max-write 7" "game_loop" "
 
   # 2. SIGINT once logged in: bye, its answer, a close frame with 1000, exit 0.
   start_sim --script small --delay 3000
+  rm -f "$T/out" # not the login line of the run before
   $W $B/$prog 127.0.0.1 $PORT $opts >"$T/out" 2>"$T/err" &
   PROG=$!
-  i=0; while [ $i -lt 200 ] && ! grep -q '"event":"login"' "$T/out"; do sleep 0.05; i=$((i+1)); done
+  i=0; while [ $i -lt 200 ] && ! grep -q '"event":"login"' "$T/out" 2>/dev/null; do sleep 0.05; i=$((i+1)); done
   kill -INT $PROG 2>/dev/null
   wait $PROG; rc=$?
   stop_sim
@@ -63,6 +67,17 @@ for run in "uv_listen" "epoll_listen" "epoll_listen --max-write 7" "game_loop" "
   if [ $rc = 1 ] && [ ! -s "$T/out" ] && grep -q 'login refused' "$T/err"; then ok "$run: refused login -> 'login refused' on stderr, exit 1"
   else { echo "exit $rc"; cat "$T/out" "$T/err"; } >"$T/why"; bad "$run: refused login" "$T/why"; fi
 done
+
+# 4. Pushes back to back (--delay 0) and 7-byte writes: reads are fed while a write is half done.
+if [ -x "$B/epoll_listen" ]; then
+  start_sim --script demo --encoding json --delay 0
+  $W $B/epoll_listen 127.0.0.1 $PORT --max-write 7 >"$T/out" 2>"$T/err"; rc=$?
+  stop_sim
+  if [ $rc = 0 ] && [ "$SIM_RC" = 0 ] && cmp -s "$T/out" "$T/expect.out" && report 'r.ok && r.answered === 44'; then
+    ok "epoll_listen --max-write 7, pushes back to back: every event exact, every push answered"
+  else { echo "exit $rc, simulator exit $SIM_RC"; diff "$T/expect.out" "$T/out" | cut -c1-200 | head; cat "$T/err"; } >"$T/why"
+    bad "epoll_listen --max-write 7, pushes back to back" "$T/why"; fi
+fi
 
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]

@@ -65,6 +65,7 @@ else bad "rtm-dump: bad FPNN magic (rc=$rc)" "$T/bad.out"; fi
 # 4. Against the local gate simulator (the npm ws package: an independent WebSocket implementation),
 #    over real loopback sockets.
 start_sim() { # args: gate.js options; sets PORT and SIM_PID
+  rm -f "$T/sim.out" "$T/report.json"
   node tests/sim/gate.js --port 0 --once --report "$T/report.json" "$@" >"$T/sim.out" 2>"$T/sim.err" &
   SIM_PID=$!
   i=0; PORT=
@@ -181,6 +182,10 @@ if (cmake -S "$T/outside" -B "$T/outside/build" -DCMAKE_PREFIX_PATH="$T/prefix" 
    && [ "$("$T/outside/build/outside" $V/public-json.bin)" = "rtm_push 0.1.0: events=14" ]; then
   ok "CMake: find_package(rtm_push) + rtm_push::rtm_push (dependencies through pkg-config)"
 else bad "CMake consumption" "$T/cmake.log"; fi
+
+# 5b. Real event loops: libuv, epoll (non-blocking connect, partial writes), a game loop, C++.
+check "event-loop examples: libuv, epoll with partial writes (--max-write 7), game loop, C++ (tests/examples.sh)" \
+  sh tests/examples.sh $B
 
 # 5. The minimal example (the README's integration loop) against the simulator.
 start_sim --script small
