@@ -16,7 +16,10 @@ SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omi
 
 TOOLS := $(BUILD)/rtm-dump $(BUILD)/rtm-listen $(BUILD)/minimal \
          $(BUILD)/uv_listen $(BUILD)/epoll_listen $(BUILD)/game_loop $(BUILD)/cpp_listen
-TESTS := $(BUILD)/unit $(BUILD)/schema_table $(BUILD)/quests $(BUILD)/reconnect $(BUILD)/hostile $(BUILD)/regress
+FUZZ_TARGETS := session fpnn upgrade json msgpack
+REPLAYS := $(patsubst %,$(BUILD)/replay_%,$(FUZZ_TARGETS))
+TESTS := $(BUILD)/unit $(BUILD)/schema_table $(BUILD)/quests $(BUILD)/reconnect $(BUILD)/hostile $(BUILD)/regress \
+         $(REPLAYS)
 
 PREFIX  ?= /usr/local
 VERSION := $(shell sed -n 's/^\#define RTM_PUSH_VERSION_STRING "\(.*\)"/\1/p' rtm_push.h)
@@ -63,6 +66,15 @@ $(BUILD)/hostile: tests/hostile.c rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS)
 $(BUILD)/regress: tests/regress.c rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS)
+# the fuzz targets without libFuzzer: make test replays their corpora and crash reproducers
+$(BUILD)/replay_%: fuzz/fuzz_%.c fuzz/fuzz_common.h fuzz/replay_main.c rtm_push.h $(BUILD)/.deps
+	$(CC) -std=c99 -Wall -Wextra -Wno-unused-function $(CFLAGS) -o $@ $< fuzz/replay_main.c $(LIBS)
+
+# libFuzzer runs (clang): make fuzz FUZZ_SECONDS=600 for a longer campaign; fuzz/README.md for more.
+FUZZ_SECONDS ?= 10
+.PHONY: fuzz
+fuzz: $(BUILD)/.deps
+	JOBS=2 sh fuzz/run.sh $(FUZZ_SECONDS) $(BUILD)/fuzz
 
 demo: $(TOOLS) $(NODE_MODULES)
 	@sh tests/demo.sh
@@ -72,7 +84,7 @@ test: $(TOOLS) $(TESTS) $(NODE_MODULES) compile-checks
 
 # The same tests with the tools and unit tests built under ASan+UBSan, then under valgrind.
 test-sanitize: $(BUILD)/.deps $(NODE_MODULES)
-	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san CFLAGS="-O1 -g $(SAN)" $(BUILD)/san/.deps $(BUILD)/san/rtm-dump $(BUILD)/san/rtm-listen $(BUILD)/san/unit $(BUILD)/san/schema_table $(BUILD)/san/quests $(BUILD)/san/reconnect $(BUILD)/san/hostile $(BUILD)/san/regress $(BUILD)/san/minimal \
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san CFLAGS="-O1 -g $(SAN)" $(BUILD)/san/.deps $(BUILD)/san/rtm-dump $(BUILD)/san/rtm-listen $(BUILD)/san/unit $(BUILD)/san/schema_table $(BUILD)/san/quests $(BUILD)/san/reconnect $(BUILD)/san/hostile $(BUILD)/san/regress $(patsubst %,$(BUILD)/san/replay_%,$(FUZZ_TARGETS)) $(BUILD)/san/minimal \
 	  $(BUILD)/san/uv_listen $(BUILD)/san/epoll_listen $(BUILD)/san/game_loop $(BUILD)/san/cpp_listen
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 sh tests/run.sh $(BUILD)/san
 test-valgrind: $(TOOLS) $(TESTS) $(NODE_MODULES)

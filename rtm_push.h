@@ -1224,7 +1224,8 @@ static int rtm_push__json_str(rtm_push__rd *r, rtm_push_str *out, int decode) {
   char *o = NULL;
   size_t on = 0;
   q = rtm_push__str_special(p, end);
-  if (q < end && *q == '"') { /* no escapes: zero copy */
+  if (q == end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "unterminated string");
+  if (*q == '"') { /* no escapes: zero copy */
     if (decode) {
       out->ptr = (const char *)p;
       out->len = (size_t)(q - p);

@@ -233,7 +233,7 @@ static void fz_check_str(const fz_ctx *cx, const char *what, const rtm_push_str 
   fz_touch(st->ptr, st->len);
   if (utf8 && !st->binary)
     FZ_CHECK(fz_utf8_ok((const uint8_t *)st->ptr, st->len), "%s: not flagged binary but not valid UTF-8", what);
-  if (cx->check_ranges)
+  if (cx->check_ranges && st->len) /* (an empty string may point at a literal "") */
     FZ_CHECK(fz_in_ranges(cx, st->ptr, st->len), "%s: points outside the payload and the session's buffers", what);
 }
 
@@ -321,6 +321,11 @@ static void fz_check_json(fz_ctx *cx, const rtm_push_event *ev) {
     }
   }
   cJSON_Delete(o);
+  {
+    static int trace = -1; /* FZ_TRACE=1: print every event line to stderr */
+    if (trace < 0) trace = getenv("FZ_TRACE") != NULL;
+    if (trace) fprintf(stderr, "[event] %s\n", big);
+  }
   if (cx->record) {
     fz_buf_add(&cx->log, big, n0);
     fz_buf_add(&cx->log, "\n", 1);
@@ -419,7 +424,8 @@ static void fz_check_event(fz_ctx *cx, const rtm_push_event *ev) {
                "non-fatal error %d", ev->error);
   } else { /* CLOSED */
     FZ_CHECK(ev->message, "closed without message");
-    FZ_CHECK(ev->error == 0 || rtm_push_is_fatal(ev->error), "closed with non-fatal code %d", ev->error);
+    FZ_CHECK(ev->error == 0 || ev->error == RTM_PUSH_E_KICKED_OUT || rtm_push_is_fatal(ev->error),
+             "closed with non-fatal code %d", ev->error);
     FZ_CHECK(ev->fatal == (ev->error != 0 && ev->error != RTM_PUSH_E_KICKED_OUT), "closed: fatal flag");
   }
   fz_check_json(cx, ev);
@@ -486,6 +492,7 @@ static void fz_on_event(const rtm_push_event *ev, void *user) {
   fz_ctx *cx = (fz_ctx *)user;
   rtm_push *s = cx->s;
   FZ_CHECK(!cx->closed_seen, "event %s after the CLOSED event", ev->name ? ev->name : "?");
+  FZ_CHECK(!cx->freed, "event %s delivered after the host called rtm_push_free() in a callback", ev->name ? ev->name : "?");
   cx->events++;
   fz_check_event(cx, ev);
   if (cx->freed || !s) return; /* after rtm_push_free() in a callback nothing may touch s */
@@ -509,7 +516,16 @@ static void fz_on_event(const rtm_push_event *ev, void *user) {
                  ev->error, cx->last_fatal);
       else
         FZ_CHECK(ev->error == 0 || ev->error == RTM_PUSH_E_KICKED_OUT, "clean CLOSED with code %d", ev->error);
-      FZ_CHECK(!rtm_push_want_read(s) && rtm_push_next_deadline(s) == UINT64_MAX, "ended session still reads/ticks");
+      FZ_CHECK(!rtm_push_want_read(s), "ended session still reads");
+      FZ_CHECK(ev->reconnect_at == rtm_push_reconnect_at(s) && rtm_push_next_deadline(s) == UINT64_MAX,
+               "CLOSED: reconnect_at %llu, rtm_push_reconnect_at %llu, next_deadline %llu",
+               (unsigned long long)ev->reconnect_at, (unsigned long long)rtm_push_reconnect_at(s),
+               (unsigned long long)rtm_push_next_deadline(s));
+      FZ_CHECK(ev->reconnect_at == UINT64_MAX || (ev->reconnect_at >= cx->now && ev->reconnect_at - cx->now <= 30000u),
+               "reconnect advice %llu at now %llu", (unsigned long long)ev->reconnect_at, (unsigned long long)cx->now);
+      if (rtm_push_query_config(s)->no_login || ev->error == RTM_PUSH_E_KICKED_OUT || ev->error == RTM_PUSH_E_LOGIN_REFUSED)
+        FZ_CHECK(ev->reconnect_at == UINT64_MAX, "reconnect advised after %d (no_login %d)", ev->error,
+                 rtm_push_query_config(s)->no_login);
     } else if (ev->type != RTM_PUSH_EV_ERROR || !ev->fatal) {
       FZ_CHECK(st != RTM_PUSH_STATE_FAILED && st != RTM_PUSH_STATE_CLOSED, "%s event in state %s", ev->name,
                rtm_push_state_name(st));
@@ -722,7 +738,7 @@ static void fz_after(fz_ctx *cx, int rc, int was_ended, const char *what) {
   if (st == RTM_PUSH_STATE_CLOSED) FZ_CHECK(cx->closed_seen, "CLOSED without the event");
   if (st == RTM_PUSH_STATE_CLOSED || st == RTM_PUSH_STATE_FAILED) {
     FZ_CHECK(!rtm_push_want_read(s), "ended session wants to read");
-    FZ_CHECK(rtm_push_next_deadline(s) == UINT64_MAX, "ended session has a deadline");
+    FZ_CHECK(rtm_push_next_deadline(s) == UINT64_MAX, "ended session: a timer still runs");
   } else {
     FZ_CHECK(!cx->closed_seen, "CLOSED event but state %s", rtm_push_state_name(st));
   }
@@ -744,7 +760,8 @@ static int fz_ended(const fz_ctx *cx) {
           event; bit6 lang + attrs in the config; bit7 no rtm_push_feed_eof at the end
    control byte c (one per step, in order; when they run out the rest is fed at once):
           c&63: 0-31 feed 1-32 bytes, 32-47 feed 64..1024, 48-60 feed 4096..53248, 61 feed 0 bytes,
-                62 rtm_push_close, 63 feed the rest
+                62 rtm_push_close (live session) or rtm_push_reconnect (ended session; START_HTTP: then a
+                correct 101 again), 63 feed the rest
           c>>6: 0 drain all output, 1 drain about half, 2 drain + tick at now+1, 3 drain + tick at the next
                 deadline
    Every chunk is copied into its own exact-size heap block and freed after the call (ASan sees any read past
@@ -845,7 +862,9 @@ static void fz_tick(fz_ctx *cx) {
   fz_after(cx, rc, was_ended, "rtm_push_tick");
 }
 static void fz_close(fz_ctx *cx) {
-  int was_ended = fz_ended(cx), rc = rtm_push_close(cx->s, cx->now);
+  int was_ended = fz_ended(cx), rc;
+  if (!was_ended) FZ_CHECK(rtm_push_reconnect(cx->s, cx->now) == RTM_PUSH_E_STATE, "reconnect on a live session");
+  rc = rtm_push_close(cx->s, cx->now);
   FZ_CHECK(rc == RTM_PUSH_OK || rtm_push_is_fatal(rc), "close returned %d", rc);
   fz_after(cx, rc, was_ended, "rtm_push_close");
   if (cx->s && !cx->freed) {
@@ -853,6 +872,43 @@ static void fz_close(fz_ctx *cx) {
     FZ_CHECK(st == RTM_PUSH_STATE_CLOSING || st == RTM_PUSH_STATE_CLOSED || st == RTM_PUSH_STATE_FAILED,
              "state %s after rtm_push_close", rtm_push_state_name(st));
   }
+}
+
+/* rtm_push_reconnect on an ended session: a new connection (for START_HTTP: a new request and a correct 101). */
+static void fz_reconnect(fz_ctx *cx, fz_outchk *oc, int start) {
+  int rc;
+  rtm_push *s = cx->s;
+  fz_drain(cx, oc, 0);
+  if (!fz_ended(cx)) {
+    FZ_CHECK(rtm_push_reconnect(s, cx->now) == RTM_PUSH_E_STATE, "reconnect on a live session");
+    return;
+  }
+  cx->closed_seen = 0;
+  cx->last_fatal = 0;
+  rc = rtm_push_reconnect(s, cx->now);
+  FZ_CHECK(rc == RTM_PUSH_OK || rtm_push_is_fatal(rc), "reconnect returned %d", rc);
+  fz_after(cx, rc, 0, "rtm_push_reconnect");
+  if (!cx->s || cx->freed || rc) return;
+  oc->b.len = 0;
+  oc->close_sent = 0;
+  oc->pkg_total = 0;
+  oc->mode = start == RTM_PUSH_START_HTTP ? FZ_OUT_HTTP : start == RTM_PUSH_START_WS ? FZ_OUT_WS : FZ_OUT_FPNN;
+  FZ_CHECK(rtm_push_want_read(s), "reconnected session does not read");
+  if (start == RTM_PUSH_START_HTTP) {
+    char acc[64], resp[256];
+    int n;
+    FZ_CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_CONNECTING, "state after reconnect: %s", rtm_push_state_name(rtm_push_get_state(s)));
+    fz_drain(cx, oc, 0);
+    FZ_CHECK(oc->mode == FZ_OUT_WS && strcmp(oc->key, s->ws_key) == 0, "request key after reconnect");
+    fz_accept_for(oc->key, strlen(oc->key), acc);
+    n = snprintf(resp, sizeof resp,
+                 "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 "Sec-WebSocket-Accept: %s\r\n\r\n", acc);
+    rc = rtm_push_feed(s, resp, (size_t)n, cx->now);
+    fz_after(cx, rc, 0, "rtm_push_feed(101 after reconnect)");
+    if (cx->s && !cx->freed) FZ_CHECK(rc == RTM_PUSH_OK, "the 101 after a reconnect was refused: %d", rc);
+  }
+  fz_drain(cx, oc, 0);
 }
 
 /* The end of every run: optional close + deadline ticks, EOF, final checks, free. */
@@ -944,9 +1000,10 @@ static void fz_session(const uint8_t *data, size_t size, int start) {
     else break;
     v = c & 63;
     act = c >> 6;
-    if (v == 62) {
+    if (v == 62) { /* close a live session, reconnect an ended one */
       eligible = 0;
-      fz_close(&cx);
+      if (fz_ended(&cx)) fz_reconnect(&cx, &oc, http ? RTM_PUSH_START_HTTP : start);
+      else fz_close(&cx);
     } else {
       size_t want = v < 32 ? v + 1 : v < 48 ? (size_t)(v - 31) * 64 : v < 61 ? (size_t)(v - 47) * 4096 : v == 61 ? 0 : blen - pos;
       if (want > blen - pos) want = blen - pos;
@@ -1186,7 +1243,7 @@ static void fz_payload(const uint8_t *data, size_t size, int flag) {
     cx.nrng = 2;
     s->cfg.no_dedup = (i % 3) != 2;
     s->now = 1000 + i;
-    rtm_push__handle_quest(s, NULL, (int)(i & 1), flag, (uint32_t)(i & 1 ? i + 1 : 0), m, strlen(m), data, size);
+    rtm_push__handle_quest(s, (int)(i & 1), flag, (uint32_t)(i & 1 ? i + 1 : 0), m, strlen(m), data, size);
     FZ_CHECK(s->state == RTM_PUSH_STATE_READY || (s->state == RTM_PUSH_STATE_CLOSING && t == RTM_PUSH_EV_KICKOUT),
              "state %s after decoding a %s push", rtm_push_state_name(s->state), m);
     fz_drain_payload(&cx, &oc);

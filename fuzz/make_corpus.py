@@ -223,6 +223,19 @@ def ctrl_trailer(n, sizes=(0, 31), acts=(0,)):
     return bytes((rnd.randint(*sizes) & 63) | (rnd.choice(acts) << 6) for _ in range(n))
 
 
+def ctrl_feed(n, act=0):
+    """Control bytes that feed exactly n bytes (sizes 53248..4096 step 4096, 1024..64 step 64, 32..1)."""
+    out = []
+    while n > 0:
+        if n >= 4096:
+            k = min(n // 4096, 13); out.append(47 + k); n -= k * 4096
+        elif n >= 64:
+            k = min(n // 64, 16); out.append(31 + k); n -= k * 64
+        else:
+            k = min(n, 32); out.append(k - 1); n -= k
+    return bytes(c | (act << 6) for c in out)
+
+
 def session_seed(target, name, body, f=0, cb=0, ctrl=b''):
     assert len(ctrl) < 256
     seed(target, name, bytes([f, cb, len(ctrl)]) + body + ctrl)
@@ -324,6 +337,20 @@ def main():
         'ws-unknown-method': ws_frame(make_pkg(0x80, 1, 'pushsomethingnew', b'\x81\xa1x\x01', 12)),
         'ws-pong-unsolicited': ws_frame(b'', 10) + ws_frame(ping),
     }
+    # reconnects: a first connection that ends (error / refused login / kickout + EOF-less end), control 62
+    # (rtm_push_reconnect on the ended session; START_HTTP: a new request and 101), then a second connection
+    ok_answer = ws_frame(make_pkg(0x40, 2, '', b'{"ok":true}', 1))
+    pj = streams.get('public-json', (b'',))[0]
+    af = streams.get('authfail', (b'',))[0]
+    for nm, first, second, f in (('bad-magic', ws_edge['ws-bad-magic'], pj, 0x00),
+                                 ('kickout-close', ws_edge['ws-kickout'] + ws_frame(b'\x03\xe8', 8), pj, 0x00),
+                                 ('authfail-login', af, pj, 0x03),
+                                 ('error-then-login', ok_answer + ws_edge['ws-masked'], pj, 0x03),
+                                 ('two-drops', ok_answer + ws_edge['ws-huge-announce'], ok_answer + ws_edge['ws-bad-flag'], 0x03)):
+        session_seed('fuzz_session', 'reconnect-' + nm, first + second, f, 0, ctrl_feed(len(first)) + bytes([62, 63]))
+    fj = streams.get('public-json', (b'', b'', b''))[2]
+    session_seed('fuzz_fpnn', 'reconnect-bad-magic', fp_bad := (b'FPNX' + ping[4:]) + fj, 0x00, 0,
+                 ctrl_feed(len(ping)) + bytes([62, 63]))
     for name, body in ws_edge.items():
         session_seed('fuzz_session', name, body, 0x00)
         session_seed('fuzz_session', name + '-login', ws_frame(make_pkg(0x40, 2, '', b'{"ok":true}', 1)) + body, 0x03)

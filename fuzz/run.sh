@@ -73,7 +73,7 @@ summary() {
   d="$BUILD/run/$t"
   rc=$(cat "$d/rc" 2>/dev/null || echo 99)
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$d/log.txt" | tail -1)
-  last=$(grep -E '^#[0-9]+.*cov: ' "$d/log.txt" | tail -1)
+  last=$(grep -a -E '^#[0-9]+.*cov: ' "$d/log.txt" | tail -1 | tr -cd '[:print:]')
   cov=$(echo "$last" | sed -n 's/.*cov: \([0-9]*\).*/\1/p')
   ft=$(echo "$last" | sed -n 's/.* ft: \([0-9]*\).*/\1/p')
   corp=$(echo "$last" | sed -n 's/.* corp: \([^ ]*\).*/\1/p')

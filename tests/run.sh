@@ -17,6 +17,10 @@ check() { name=$1; shift; if "$@" >"$T/out" 2>&1; then ok "$name"; else bad "$na
 check "unit tests" $W $B/unit
 
 check "regressions: every defect the code review found stays fixed" $W $B/regress
+for t in session fpnn upgrade json msgpack; do
+  check "fuzz target $t: its corpus and crash reproducers replay clean" sh -c \
+    "$W $B/replay_$t fuzz/corpus/fuzz_$t/* \$(ls fuzz/regressions/fuzz_$t-* 2>/dev/null)"
+done
 check "hostile input: failmalloc sweep, floods against every limit, guard page, API misuse" $W $B/hostile
 check "reconnect advice on a simulated clock (back-off schedule, stop codes, kickout, close, rooms re-entered)" $W $B/reconnect
 
