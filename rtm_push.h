@@ -1607,6 +1607,7 @@ static int rtm_push__decode_translation(rtm_push__rd *r, const rtm_push__val *v,
   rtm_push__val m;
   int rc = rtm_push__rd_sub(&sub, r, v);
   rtm_push_translation *t = &ev->translation;
+  memset(t, 0, sizeof *t); /* a second "msg" member starts afresh */
   t->source.ptr = t->target.ptr = t->source_text.ptr = t->target_text.ptr = ""; /* absent members: empty */
   while (rc == 0 && (rc = rtm_push__rd_next(&sub, &k, &m)) == 1) {
     rtm_push_str *dst = rtm_push__key_is(&k, "source") ? &t->source
