@@ -74,7 +74,7 @@ $(BUILD)/replay_%: fuzz/fuzz_%.c fuzz/fuzz_common.h fuzz/replay_main.c rtm_push.
 FUZZ_SECONDS ?= 10
 .PHONY: fuzz
 fuzz: $(BUILD)/.deps
-	JOBS=2 sh fuzz/run.sh $(FUZZ_SECONDS) $(BUILD)/fuzz
+	JOBS=2 FUZZ_FLAGS="$(FUZZ_FLAGS)" sh fuzz/run.sh $(FUZZ_SECONDS) $(BUILD)/fuzz
 
 demo: $(TOOLS) $(NODE_MODULES)
 	@sh tests/demo.sh
