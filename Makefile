@@ -54,17 +54,8 @@ $(BUILD)/rtm-dump: examples/rtm_dump.c rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS)
 $(BUILD)/rtm-listen: examples/rtm_listen.c rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS)
-$(BUILD)/unit: tests/unit.c rtm_push.h $(BUILD)/.deps
-	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS)
-$(BUILD)/schema_table: tests/schema_table.c rtm_push.h $(BUILD)/.deps
-	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS)
-$(BUILD)/quests: tests/quests.c rtm_push.h $(BUILD)/.deps
-	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS)
-$(BUILD)/reconnect: tests/reconnect.c rtm_push.h $(BUILD)/.deps
-	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS)
-$(BUILD)/hostile: tests/hostile.c rtm_push.h $(BUILD)/.deps
-	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS)
-$(BUILD)/regress: tests/regress.c rtm_push.h $(BUILD)/.deps
+# the C test programs: tests/NAME.c -> $(BUILD)/NAME
+$(BUILD)/%: tests/%.c rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS)
 # the fuzz targets without libFuzzer: make test replays their corpora and crash reproducers
 $(BUILD)/replay_%: fuzz/fuzz_%.c fuzz/fuzz_common.h fuzz/replay_main.c rtm_push.h $(BUILD)/.deps

@@ -960,10 +960,20 @@ static void rtm_push__emit(rtm_push *s, rtm_push_event *ev) {
   s->cfg.on_event(ev, s->cfg.user_data);
   s->in_cb--;
 }
+static int rtm_push__utf8_valid(const uint8_t *p, size_t n);
 static void rtm_push__vset_error(rtm_push *s, int code, const char *fmt, va_list ap) {
+  unsigned char *m = (unsigned char *)s->errmsg;
+  size_t i = 0, n;
   s->err = code;
   if (fmt) vsnprintf(s->errmsg, sizeof s->errmsg, fmt, ap);
   else snprintf(s->errmsg, sizeof s->errmsg, "%s", rtm_push_strerror(code));
+  /* messages quote network bytes (an HTTP body, a method name): keep them valid UTF-8 text */
+  n = strlen(s->errmsg);
+  while (i < n) {
+    size_t k = m[i] < 0x80 ? 1 : m[i] >= 0xF0 ? 4 : m[i] >= 0xE0 ? 3 : 2;
+    if (k > n - i || !rtm_push__utf8_valid(m + i, k)) { m[i++] = '?'; continue; }
+    i += k;
+  }
 }
 static void rtm_push__emit_error(rtm_push *s, int code, int fatal) {
   rtm_push_event ev;
@@ -1225,6 +1235,7 @@ static int rtm_push__json_str(rtm_push__rd *r, rtm_push_str *out, int decode) {
   size_t on = 0;
   q = rtm_push__str_special(p, end);
   if (q == end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "unterminated string");
+  if (*q < 0x20) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "unescaped control character in string");
   if (*q == '"') { /* no escapes: zero copy */
     if (decode) {
       out->ptr = (const char *)p;
@@ -2204,7 +2215,7 @@ static void rtm_push__handle_quest(rtm_push *s, int twoway, int flag, uint32_t s
   ev.payload.binary = flag == 0x80;
   if (type == RTM_PUSH_EV_UNKNOWN) { rtm_push__emit(s, &ev); return; }
   s->scratch.len = 0;
-  if (memchr(payload, '\\', plen) && rtm_push__reserve(s, &s->scratch, plen * 2 + 64)) { /* escapes to decode */
+  if (memchr(payload, '\\', plen) && rtm_push__reserve(s, &s->scratch, plen * 4 + 64)) { /* escapes to decode */
     rtm_push__fail(s, RTM_PUSH_E_NOMEM, NULL);
     return;
   }
@@ -2245,7 +2256,7 @@ static int rtm_push__decode_answer(rtm_push *s, rtm_push_event *ev, int flag, co
   rtm_push_str k;
   rtm_push__val v;
   s->scratch.len = 0;
-  if (memchr(payload, '\\', plen) && rtm_push__reserve(s, &s->scratch, plen * 2 + 64))
+  if (memchr(payload, '\\', plen) && rtm_push__reserve(s, &s->scratch, plen * 4 + 64))
     return rtm_push__fail(s, RTM_PUSH_E_NOMEM, NULL);
   if (rtm_push__rd_open(&r, s, payload, plen, flag == 0x80)) return 0; /* undecodable: no ok, code, ex */
   while (rtm_push__rd_next(&r, &k, &v) == 1) {
