@@ -1057,7 +1057,11 @@ static void fz_session(const uint8_t *data, size_t size, int start) {
     if (rx.s) fz_drain(&rx, &ro, 0);
     rx.now = cx.now;
     fz_finish(&rx, &ro, f, cbf);
-    if (rx.log.len != cx.log.len || (rx.log.len && memcmp(rx.log.p, cx.log.p, rx.log.len) != 0)) {
+    /* when output piles up past limits.max_output depends on when the host drains it, not on the input's
+       splits: such runs are not compared */
+    int output_full = (cx.log.p && strstr((const char *)cx.log.p, "\"code\":-105")) ||
+                      (rx.log.p && strstr((const char *)rx.log.p, "\"code\":-105"));
+    if (!output_full && (rx.log.len != cx.log.len || (rx.log.len && memcmp(rx.log.p, cx.log.p, rx.log.len) != 0))) {
       fprintf(stderr, "---- events with the fuzzed splits:\n%s---- events in one feed:\n%s",
               cx.log.p ? (char *)cx.log.p : "", rx.log.p ? (char *)rx.log.p : "");
       FZ_CHECK(0, "the events depend on how the input is split");
