@@ -18,7 +18,7 @@ TOOLS := $(BUILD)/rtm-dump $(BUILD)/rtm-listen $(BUILD)/minimal \
          $(BUILD)/uv_listen $(BUILD)/epoll_listen $(BUILD)/game_loop $(BUILD)/cpp_listen
 FUZZ_TARGETS := session fpnn upgrade json msgpack
 REPLAYS := $(patsubst %,$(BUILD)/replay_%,$(FUZZ_TARGETS))
-TESTS := $(BUILD)/unit $(BUILD)/schema_table $(BUILD)/quests $(BUILD)/reconnect $(BUILD)/hostile $(BUILD)/regress \
+TESTS := $(BUILD)/unit $(BUILD)/unit_nosimd $(BUILD)/schema_table $(BUILD)/quests $(BUILD)/reconnect $(BUILD)/hostile $(BUILD)/regress \
          $(REPLAYS)
 
 PREFIX  ?= /usr/local
@@ -57,6 +57,9 @@ $(BUILD)/rtm-listen: examples/rtm_listen.c rtm_push.h $(BUILD)/.deps
 # the C test programs: tests/NAME.c -> $(BUILD)/NAME
 $(BUILD)/%: tests/%.c rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS)
+# the unit tests again on the portable code (no SSE2 scans, no SSSE3 UTF-8 validator)
+$(BUILD)/unit_nosimd: tests/unit.c rtm_push.h $(BUILD)/.deps
+	$(CC) $(WARN) $(CFLAGS) -DRTM_PUSH_NO_SIMD -o $@ $< $(LIBS)
 # the fuzz targets without libFuzzer: make test replays their corpora and crash reproducers
 $(BUILD)/replay_%: fuzz/fuzz_%.c fuzz/fuzz_common.h fuzz/replay_main.c rtm_push.h $(BUILD)/.deps
 	$(CC) -std=c99 -Wall -Wextra -Wno-unused-function $(CFLAGS) -o $@ $< fuzz/replay_main.c $(LIBS)
@@ -75,7 +78,7 @@ test: $(TOOLS) $(TESTS) $(NODE_MODULES) compile-checks
 
 # The same tests with the tools and unit tests built under ASan+UBSan, then under valgrind.
 test-sanitize: $(BUILD)/.deps $(NODE_MODULES)
-	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san CFLAGS="-O1 -g $(SAN)" $(BUILD)/san/.deps $(BUILD)/san/rtm-dump $(BUILD)/san/rtm-listen $(BUILD)/san/unit $(BUILD)/san/schema_table $(BUILD)/san/quests $(BUILD)/san/reconnect $(BUILD)/san/hostile $(BUILD)/san/regress $(patsubst %,$(BUILD)/san/replay_%,$(FUZZ_TARGETS)) $(BUILD)/san/minimal \
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san CFLAGS="-O1 -g $(SAN)" $(BUILD)/san/.deps $(BUILD)/san/rtm-dump $(BUILD)/san/rtm-listen $(BUILD)/san/unit $(BUILD)/san/unit_nosimd $(BUILD)/san/schema_table $(BUILD)/san/quests $(BUILD)/san/reconnect $(BUILD)/san/hostile $(BUILD)/san/regress $(patsubst %,$(BUILD)/san/replay_%,$(FUZZ_TARGETS)) $(BUILD)/san/minimal \
 	  $(BUILD)/san/uv_listen $(BUILD)/san/epoll_listen $(BUILD)/san/game_loop $(BUILD)/san/cpp_listen
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 sh tests/run.sh $(BUILD)/san
 test-valgrind: $(TOOLS) $(TESTS) $(NODE_MODULES)

@@ -680,6 +680,25 @@ RTM_PUSH_API_DECL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
 #include <mbedtls/error.h>
 #endif
 
+/* >>simd-select: SSE2 is part of x86-64 (string scans, 16 bytes at a time). UTF-8 validation uses SSSE3's
+   byte shuffle; without -mssse3 (or -march=...) it is compiled for SSSE3 alone and chosen at run time
+   (GCC, clang). Elsewhere, and with -DRTM_PUSH_NO_SIMD, the portable 8-bytes-at-a-time code runs; the
+   tests run both and compare them. */
+#if !defined(RTM_PUSH_NO_SIMD) && defined(__SSE2__) && (defined(__x86_64__) || defined(__i386__)) && \
+    (defined(__GNUC__) || defined(__clang__))
+#define RTM_PUSH__SSE2 1
+#include <emmintrin.h>
+#if defined(__SSSE3__)
+#define RTM_PUSH__SSSE3 2 /* always there */
+#define RTM_PUSH__TARGET_SSSE3
+#include <tmmintrin.h>
+#elif defined(__GNUC__) || defined(__clang__)
+#define RTM_PUSH__SSSE3 1 /* checked at run time */
+#define RTM_PUSH__TARGET_SSSE3 __attribute__((target("ssse3")))
+#include <tmmintrin.h>
+#endif
+#endif
+
 #ifndef RTM_PUSH_ASSERT
 #include <assert.h>
 #define RTM_PUSH_ASSERT(c) assert(c)
@@ -714,6 +733,7 @@ typedef struct rtm_push__dent { /* one remembered push key */
   uint64_t t;
   int64_t target, from, mid;
   uint32_t cat;
+  uint32_t hash;          /* of the four above: probing and deletion never recompute it */
 } rtm_push__dent;
 
 enum { RTM_PUSH__PH_HTTP, RTM_PUSH__PH_HTTP_BODY, RTM_PUSH__PH_WS, RTM_PUSH__PH_FPNN };
@@ -741,7 +761,6 @@ struct rtm_push {
   rtm_push__buf out, pout;
   size_t out_off, pout_off;
   size_t out_pkg_left; /* START_FPNN: bytes left of the package at the head */
-  rtm_push__buf tx;    /* scratch for building one outgoing package */
   /* HTTP upgrade */
   rtm_push__buf http;
   unsigned http_match;     /* how many bytes of CRLFCRLF matched */
@@ -750,7 +769,6 @@ struct rtm_push {
   char ws_key[32];
   /* WebSocket */
   wslay_event_context_ptr ws;  /* receiving, pongs, the close handshake */
-  wslay_frame_context_ptr wsf; /* our data frames: written straight into `out`, no copy, no allocation */
   const uint8_t *ws_in;
   size_t ws_in_len;
   uint8_t fx_hdr[16];
@@ -771,7 +789,10 @@ struct rtm_push {
   uint32_t mid_counter;
   int auth_pending, bye_pending;
   /* decoding: the current event's decoded strings */
-  rtm_push__buf scratch;
+  rtm_push__buf scratch;   /* reserved (scratch_need) at the first escape of a package, never moved after */
+  size_t scratch_need;
+  uint8_t evtab[64];       /* method name hash -> event type (RTM_PUSH_EV_*), 0 = empty */
+  int ssse3;               /* the CPU has SSSE3: the vector UTF-8 validator runs */
   rtm_push__buf qbuf;      /* our own quests' payloads: never the same memory as an event's */
   /* duplicates */
   rtm_push__dent *dd_ring;
@@ -898,6 +919,16 @@ static uint64_t rtm_push__load64(const uint8_t *p) {
   memcpy(&w, p, 8);
   return w;
 }
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define RTM_PUSH__LE 1
+/* The value of 8 decimal digits (bytes 0..9, the first byte the most significant, as loaded
+   little-endian): three multiplications instead of eight. */
+static uint64_t rtm_push__digits8(uint64_t t) {
+  t = t * 10 + (t >> 8);
+  return (((t & 0x000000FF000000FFull) * (100 + (1000000ull << 32))) +
+          (((t >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32)))) >> 32;
+}
+#endif
 /* Nonzero when some byte of w is zero. */
 #define RTM_PUSH__HASZERO(w) (((w) - RTM_PUSH__ONES) & ~(w) & RTM_PUSH__HIGHS)
 /* Strict UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
@@ -934,6 +965,106 @@ static int rtm_push__utf8_valid(const uint8_t *p, size_t n) {
     }
   }
   return 1;
+}
+
+#ifdef RTM_PUSH__SSSE3
+/* Strict UTF-8, 16 bytes at a time: Keiser & Lemire, "Validating UTF-8 in less than one instruction per
+   byte" (2021), the lookup algorithm. Three table lookups on nibbles of each byte and the one before
+   classify every 2-byte window; 3- and 4-byte sequences are checked with the bytes 2 and 3 before. The same
+   answers as rtm_push__utf8_valid (the tests compare them on every prefix of every test string). */
+#define RTM_PUSH__U8_TOO_SHORT (1 << 0)
+#define RTM_PUSH__U8_TOO_LONG (1 << 1)
+#define RTM_PUSH__U8_OVERLONG_3 (1 << 2)
+#define RTM_PUSH__U8_TOO_LARGE (1 << 3)
+#define RTM_PUSH__U8_SURROGATE (1 << 4)
+#define RTM_PUSH__U8_OVERLONG_2 (1 << 5)
+#define RTM_PUSH__U8_TOO_LARGE_1000 (1 << 6)
+#define RTM_PUSH__U8_OVERLONG_4 (1 << 6)
+#define RTM_PUSH__U8_TWO_CONTS (1 << 7)
+#define RTM_PUSH__U8_CARRY (RTM_PUSH__U8_TOO_SHORT | RTM_PUSH__U8_TOO_LONG | RTM_PUSH__U8_TWO_CONTS)
+RTM_PUSH__TARGET_SSSE3 static __m128i rtm_push__u8_block(__m128i v, __m128i prev, __m128i *incomplete) {
+  const __m128i lo4 = _mm_set1_epi8(0x0F);
+  const __m128i t1 = _mm_setr_epi8( /* high nibble of the byte before */
+    RTM_PUSH__U8_TOO_LONG, RTM_PUSH__U8_TOO_LONG, RTM_PUSH__U8_TOO_LONG, RTM_PUSH__U8_TOO_LONG,
+    RTM_PUSH__U8_TOO_LONG, RTM_PUSH__U8_TOO_LONG, RTM_PUSH__U8_TOO_LONG, RTM_PUSH__U8_TOO_LONG,
+    (char)RTM_PUSH__U8_TWO_CONTS, (char)RTM_PUSH__U8_TWO_CONTS, (char)RTM_PUSH__U8_TWO_CONTS,
+    (char)RTM_PUSH__U8_TWO_CONTS, RTM_PUSH__U8_TOO_SHORT | RTM_PUSH__U8_OVERLONG_2, RTM_PUSH__U8_TOO_SHORT,
+    RTM_PUSH__U8_TOO_SHORT | RTM_PUSH__U8_OVERLONG_3 | RTM_PUSH__U8_SURROGATE,
+    RTM_PUSH__U8_TOO_SHORT | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000 | RTM_PUSH__U8_OVERLONG_4);
+  const __m128i t2 = _mm_setr_epi8( /* low nibble of the byte before */
+    (char)(RTM_PUSH__U8_CARRY | RTM_PUSH__U8_OVERLONG_3 | RTM_PUSH__U8_OVERLONG_2 | RTM_PUSH__U8_OVERLONG_4),
+    (char)(RTM_PUSH__U8_CARRY | RTM_PUSH__U8_OVERLONG_2), (char)RTM_PUSH__U8_CARRY, (char)RTM_PUSH__U8_CARRY,
+    (char)(RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE),
+    (char)(RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000),
+    (char)(RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000),
+    (char)(RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000),
+    (char)(RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000),
+    (char)(RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000),
+    (char)(RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000),
+    (char)(RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000),
+    (char)(RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000),
+    (char)(RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000 | RTM_PUSH__U8_SURROGATE),
+    (char)(RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000),
+    (char)(RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000));
+  const __m128i t3 = _mm_setr_epi8( /* high nibble of the byte itself */
+    RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT,
+    RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT,
+    (char)(RTM_PUSH__U8_TOO_LONG | RTM_PUSH__U8_OVERLONG_2 | RTM_PUSH__U8_TWO_CONTS | RTM_PUSH__U8_OVERLONG_3 |
+           RTM_PUSH__U8_TOO_LARGE_1000 | RTM_PUSH__U8_OVERLONG_4),
+    (char)(RTM_PUSH__U8_TOO_LONG | RTM_PUSH__U8_OVERLONG_2 | RTM_PUSH__U8_TWO_CONTS | RTM_PUSH__U8_OVERLONG_3 |
+           RTM_PUSH__U8_TOO_LARGE),
+    (char)(RTM_PUSH__U8_TOO_LONG | RTM_PUSH__U8_OVERLONG_2 | RTM_PUSH__U8_TWO_CONTS | RTM_PUSH__U8_SURROGATE |
+           RTM_PUSH__U8_TOO_LARGE),
+    (char)(RTM_PUSH__U8_TOO_LONG | RTM_PUSH__U8_OVERLONG_2 | RTM_PUSH__U8_TWO_CONTS | RTM_PUSH__U8_SURROGATE |
+           RTM_PUSH__U8_TOO_LARGE),
+    RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT);
+  __m128i prev1 = _mm_alignr_epi8(v, prev, 15), prev2 = _mm_alignr_epi8(v, prev, 14);
+  __m128i prev3 = _mm_alignr_epi8(v, prev, 13);
+  __m128i sc = _mm_and_si128(_mm_and_si128(_mm_shuffle_epi8(t1, _mm_and_si128(_mm_srli_epi16(prev1, 4), lo4)),
+                                           _mm_shuffle_epi8(t2, _mm_and_si128(prev1, lo4))),
+                             _mm_shuffle_epi8(t3, _mm_and_si128(_mm_srli_epi16(v, 4), lo4)));
+  __m128i must23 = _mm_or_si128(_mm_subs_epu8(prev2, _mm_set1_epi8((char)(0xE0 - 0x80))),
+                                _mm_subs_epu8(prev3, _mm_set1_epi8((char)(0xF0 - 0x80))));
+  *incomplete = _mm_subs_epu8(v, _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                                               (char)(0xF0 - 1), (char)(0xE0 - 1), (char)(0xC0 - 1)));
+  return _mm_xor_si128(_mm_and_si128(must23, _mm_set1_epi8((char)0x80)), sc);
+}
+RTM_PUSH__TARGET_SSSE3 static int rtm_push__utf8_valid_ssse3(const uint8_t *p, size_t n) {
+  static const uint8_t tail_shift[32] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+                                         0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+                                         0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80};
+  __m128i prev = _mm_setzero_si128(), incomplete = prev, err = prev, v;
+  size_t i = 0;
+  if (n < 16) return rtm_push__utf8_valid(p, n);
+  for (;; i += 16) {
+    if (i + 16 <= n) {
+      v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+    } else if (i < n) { /* the last bytes, then zeros: the 16 bytes ending at p + n, shifted down */
+      v = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + n - 16)),
+                           _mm_loadu_si128((const __m128i *)(const void *)(tail_shift + 16 - (n - i))));
+    } else {
+      err = _mm_or_si128(err, incomplete); /* ends inside a sequence */
+      break;
+    }
+    if (_mm_movemask_epi8(v) == 0) { /* ASCII: fine unless a sequence was cut */
+      err = _mm_or_si128(err, incomplete);
+      incomplete = _mm_setzero_si128();
+    } else {
+      err = _mm_or_si128(err, rtm_push__u8_block(v, prev, &incomplete));
+    }
+    prev = v;
+    if (i + 16 > n) break; /* the zero padding after the tail has checked its end */
+  }
+  return _mm_movemask_epi8(_mm_cmpeq_epi8(err, _mm_setzero_si128())) == 0xFFFF;
+}
+#endif
+/* Strict UTF-8 through the fastest validator this CPU has. */
+static int rtm_push__utf8_ok(const rtm_push *s, const uint8_t *p, size_t n) {
+#ifdef RTM_PUSH__SSSE3
+  if (s->ssse3) return rtm_push__utf8_valid_ssse3(p, n);
+#endif
+  (void)s;
+  return rtm_push__utf8_valid(p, n);
 }
 
 /* >>errors ------------------------------------------------------------------------------------- */
@@ -1089,18 +1220,32 @@ static const rtm_push__fielddef rtm_push__fielddefs[RTM_PUSH__FBIT_COUNT] = {
 #undef RTM_PUSH__X
 };
 
-static int rtm_push__find_event(const char *m, size_t n) {
+static unsigned rtm_push__method_hash(const char *m, size_t n) { /* n >= 1 */
+  return (unsigned)(n * 37 + (uint8_t)m[n - 1] * 5u + (uint8_t)m[n / 2] * 3u) & 63u;
+}
+static void rtm_push__evtab_build(uint8_t tab[64]) {
   int i;
-  for (i = RTM_PUSH_EV_PING; i <= RTM_PUSH_EV_PUSHBROADCASTFILE; i++)
-    if (rtm_push__evdefs[i].len == n && memcmp(rtm_push__evdefs[i].name, m, n) == 0) return i;
+  memset(tab, 0, 64);
+  for (i = RTM_PUSH_EV_PING; i <= RTM_PUSH_EV_PUSHBROADCASTFILE; i++) {
+    unsigned h = rtm_push__method_hash(rtm_push__evdefs[i].name, rtm_push__evdefs[i].len);
+    while (tab[h]) h = (h + 1) & 63u; /* 23 names in 64 slots: short probes */
+    tab[h] = (uint8_t)i;
+  }
+}
+static int rtm_push__find_event(const rtm_push *s, const char *m, size_t n) {
+  unsigned h;
+  if (n == 0) return RTM_PUSH_EV_UNKNOWN;
+  for (h = rtm_push__method_hash(m, n); s->evtab[h]; h = (h + 1) & 63u) {
+    const rtm_push__evdef *d = &rtm_push__evdefs[s->evtab[h]];
+    if (d->len == n && memcmp(d->name, m, n) == 0) return s->evtab[h];
+  }
   return RTM_PUSH_EV_UNKNOWN;
 }
-static int rtm_push__find_field(const char *k, size_t n) {
-  int i;
-  for (i = 0; i < RTM_PUSH__FBIT_COUNT; i++) { /* names are 2..5 bytes: compare the first two, then the rest */
-    const char *f = rtm_push__fielddefs[i].name;
-    if (rtm_push__fielddefs[i].len == n && f[0] == k[0] && f[1] == k[1] && memcmp(f + 2, k + 2, n - 2) == 0) return i;
-  }
+static int rtm_push__find_field(const char *k, size_t n) { /* constant-size compares: inlined loads */
+#define RTM_PUSH__X(N, m, w, t) \
+  if (n == sizeof(w) - 1 && memcmp(k, w, sizeof(w) - 1) == 0) return RTM_PUSH__FBIT_##N;
+  RTM_PUSH_FIELDS(RTM_PUSH__X)
+#undef RTM_PUSH__X
   return -1;
 }
 static int64_t *rtm_push__i64_slot(rtm_push_event *ev, int bit) {
@@ -1173,8 +1318,16 @@ static int rtm_push__rd_err(rtm_push__rd *r, int code, const char *what) {
   snprintf(r->what, sizeof r->what, "%s", what);
   return code;
 }
+/* A new package: nothing points into scratch any more. The first escape reserves 4x the payload (decoded
+   text is never longer than its JSON; file info and attrs are decoded once more from decoded text). */
+static void rtm_push__scratch_reset(rtm_push *s, size_t plen) {
+  s->scratch.len = 0;
+  s->scratch_need = plen > (SIZE_MAX - 64) / 4 ? SIZE_MAX : plen * 4 + 64;
+}
 static int rtm_push__scratch_take(rtm_push__rd *r, size_t n, char **out) {
   rtm_push__buf *b = &r->s->scratch;
+  if (b->len == 0 && b->cap < r->s->scratch_need && rtm_push__reserve(r->s, b, r->s->scratch_need))
+    return rtm_push__rd_err(r, RTM_PUSH_E_NOMEM, "out of memory for decoded strings");
   if (n > b->cap - b->len) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "decode buffer exhausted");
   *out = (char *)b->p + b->len;
   b->len += n;
@@ -1182,9 +1335,14 @@ static int rtm_push__scratch_take(rtm_push__rd *r, size_t n, char **out) {
 }
 
 /* JSON */
-static void rtm_push__json_ws(rtm_push__rd *r) {
-  while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r')) r->p++;
+static const uint8_t *rtm_push__ws_skip(const uint8_t *p, const uint8_t *end) {
+  while (p < end && *p <= ' ' && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
+  return p;
 }
+static void rtm_push__json_ws(rtm_push__rd *r) { r->p = rtm_push__ws_skip(r->p, r->end); }
+/* Whitespace is rare inside FPNN's JSON (one space after each comma): test before calling. */
+#define RTM_PUSH__WS(p, end) \
+  do { if ((p) < (end) && *(p) <= ' ') (p) = rtm_push__ws_skip((p), (end)); } while (0)
 static int rtm_push__hex4(const uint8_t *p, unsigned *out) {
   unsigned v = 0;
   int i;
@@ -1213,7 +1371,22 @@ static size_t rtm_push__put_utf8(char *o, unsigned cp) {
 }
 /* At the opening quote. decode=0 only validates. */
 /* The first byte at or after q that is '"', '\\' or a control character (or end). */
+#ifdef RTM_PUSH__SSE2
+/* One bit per byte of v that is '"', '\\' or a control character. */
+static unsigned rtm_push__special16(__m128i v) {
+  __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                           _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v)); /* v <= 0x1F */
+  return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
 static const uint8_t *rtm_push__str_special(const uint8_t *q, const uint8_t *end) {
+#ifdef RTM_PUSH__SSE2
+  while (end - q >= 16) { /* 16 bytes at a time */
+    unsigned bits = rtm_push__special16(_mm_loadu_si128((const __m128i *)(const void *)q));
+    if (bits) return q + __builtin_ctz(bits);
+    q += 16;
+  }
+#endif
   while (end - q >= 8) { /* 8 bytes at a time */
     uint64_t w = rtm_push__load64(q), quote = w ^ (RTM_PUSH__ONES * '"'), bs = w ^ (RTM_PUSH__ONES * '\\');
     uint64_t m = RTM_PUSH__HASZERO(quote) | RTM_PUSH__HASZERO(bs) | ((w - RTM_PUSH__ONES * 0x20) & ~w & RTM_PUSH__HIGHS);
@@ -1229,75 +1402,151 @@ static const uint8_t *rtm_push__str_special(const uint8_t *q, const uint8_t *end
   while (q < end && *q != '"' && *q != '\\' && *q >= 0x20) q++;
   return q;
 }
-static int rtm_push__json_str(rtm_push__rd *r, rtm_push_str *out, int decode) {
+/* One escape at q (a backslash), written to o (NULL: only checked). Returns the bytes of input it took,
+   setting *olen to the bytes written; <= 0: the error message index (see rtm_push__json_str). */
+static int rtm_push__escape(const uint8_t *q, const uint8_t *end, uint8_t *o, size_t *olen) {
+  unsigned cp, lo;
+  uint8_t c;
+  if (end - q < 2) return 0;
+  c = q[1];
+  *olen = 1;
+  switch (c) {
+    case '"': case '\\': case '/': break;
+    case 'b': c = '\b'; break;
+    case 'f': c = '\f'; break;
+    case 'n': c = '\n'; break;
+    case 'r': c = '\r'; break;
+    case 't': c = '\t'; break;
+    case 'u':
+      if (end - q < 6 || !rtm_push__hex4(q + 2, &cp)) return -1;
+      if (cp >= 0xD800 && cp <= 0xDBFF && end - q >= 12 && q[6] == '\\' && q[7] == 'u' &&
+          rtm_push__hex4(q + 8, &lo) && lo >= 0xDC00 && lo <= 0xDFFF) {
+        if (o) *olen = rtm_push__put_utf8((char *)o, 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00));
+        return 12;
+      } /* a lone surrogate is kept (3 bytes) and makes the string binary */
+      if (o) *olen = rtm_push__put_utf8((char *)o, cp);
+      return 6;
+    default: return -2;
+  }
+  if (o) *o = c;
+  return 2;
+}
+/* At the opening quote. mode: 0 checks only, 1 decodes (zero copy without escapes, else into scratch) and
+   flags invalid UTF-8 as binary, 2 decodes without the UTF-8 check (keys: compared, never handed out). */
+static int rtm_push__json_str(rtm_push__rd *r, rtm_push_str *out, int mode) {
+  static const char *const errs[] = {"unterminated string", "bad \\u escape", "invalid escape in string"};
   const uint8_t *p = r->p + 1, *q, *end = r->end;
-  char *o = NULL;
-  size_t on = 0;
+  uint8_t *o0 = NULL, *o = NULL;
   q = rtm_push__str_special(p, end);
-  if (q == end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "unterminated string");
-  if (*q < 0x20) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "unescaped control character in string");
+  if (q == end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, errs[0]);
   if (*q == '"') { /* no escapes: zero copy */
-    if (decode) {
+    if (mode) {
       out->ptr = (const char *)p;
       out->len = (size_t)(q - p);
-      out->binary = !rtm_push__utf8_valid(p, out->len);
+      out->binary = mode == 1 && !rtm_push__utf8_ok(r->s, p, out->len);
     }
     r->p = q + 1;
     return 0;
   }
-  if (decode) {
-    int rc = rtm_push__scratch_take(r, (size_t)(end - p), &o); /* upper bound; trimmed below */
+  if (mode) { /* room for the rest of the payload and a 16-byte overhang; trimmed to what was used */
+    int rc = rtm_push__scratch_take(r, (size_t)(end - p) + 16, (char **)&o0);
     if (rc) return rc;
-    r->s->scratch.len -= (size_t)(end - p);
-    memcpy(o, p, (size_t)(q - p));
-    on = (size_t)(q - p);
+    r->s->scratch.len -= (size_t)(end - p) + 16;
+    memcpy(o0, p, (size_t)(q - p));
+    o = o0 + (q - p);
   }
-  while (q < end) {
-    uint8_t c = *q;
-    if (c == '"') {
-      if (decode) {
-        r->s->scratch.len += on;
-        out->ptr = o;
-        out->len = on;
-        out->binary = !rtm_push__utf8_valid((const uint8_t *)o, on);
+  for (;;) { /* at a special byte */
+    size_t ol = 0;
+    int k;
+    if (*q == '"') break;
+    if (*q < 0x20) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "unescaped control character in string");
+    if ((k = rtm_push__escape(q, end, o, &ol)) <= 0) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, errs[-k]);
+    q += k;
+    if (o) {
+      o += ol;
+#ifdef RTM_PUSH__SSE2
+      { /* copy 16 bytes at a time, up to the next special byte (the overhang is scratch) */
+        while (end - q >= 16) {
+          __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
+          unsigned bits = rtm_push__special16(v);
+          _mm_storeu_si128((__m128i *)(void *)o, v);
+          if (bits) {
+            k = __builtin_ctz(bits);
+            break;
+          }
+          q += 16;
+          o += 16;
+        }
+        if (end - q >= 16) { q += k; o += k; continue; }
       }
-      r->p = q + 1;
-      return 0;
-    }
-    if (c < 0x20) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "unescaped control character in string");
-    if (c != '\\') { /* a run of plain bytes up to the next special one */
-      const uint8_t *e = rtm_push__str_special(q, end);
-      if (decode) memcpy(o + on, q, (size_t)(e - q)), on += (size_t)(e - q);
-      q = e;
-      continue;
-    }
-    if (end - q < 2) break;
-    c = q[1];
-    q += 2;
-    switch (c) {
-      case '"': case '\\': case '/': if (decode) o[on++] = (char)c; break;
-      case 'b': if (decode) o[on++] = '\b'; break;
-      case 'f': if (decode) o[on++] = '\f'; break;
-      case 'n': if (decode) o[on++] = '\n'; break;
-      case 'r': if (decode) o[on++] = '\r'; break;
-      case 't': if (decode) o[on++] = '\t'; break;
-      case 'u': {
-        unsigned cp, lo;
-        if (end - q < 4 || !rtm_push__hex4(q, &cp))
-          return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "bad \\u escape");
-        q += 4;
-        if (cp >= 0xD800 && cp <= 0xDBFF && end - q >= 6 && q[0] == '\\' && q[1] == 'u' &&
-            rtm_push__hex4(q + 2, &lo) && lo >= 0xDC00 && lo <= 0xDFFF) {
-          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-          q += 6;
-        } /* a lone surrogate is kept (3 bytes) and makes the string binary */
-        if (decode) on += rtm_push__put_utf8(o + on, cp);
-        break;
+#endif
+      {
+        const uint8_t *e = rtm_push__str_special(q, end);
+        memcpy(o, q, (size_t)(e - q));
+        o += e - q;
+        q = e;
       }
-      default: return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "invalid escape in string");
+    } else {
+      q = rtm_push__str_special(q, end);
     }
+    if (q == end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, errs[0]);
   }
-  return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "unterminated string");
+  if (mode) {
+    r->s->scratch.len += (size_t)(o - o0);
+    out->ptr = (const char *)o0;
+    out->len = (size_t)(o - o0);
+    out->binary = mode == 1 && !rtm_push__utf8_ok(r->s, o0, out->len);
+  }
+  r->p = q + 1;
+  return 0;
+}
+#ifdef RTM_PUSH__SSSE3
+/* Up to 16 leading digits of the 16 bytes at p (all readable): *n how many, the value returned. The digits
+   are moved to the end of the vector, then pairs, quads and octets are combined by multiply-adds. */
+RTM_PUSH__TARGET_SSSE3 static uint64_t rtm_push__digits16_ssse3(const uint8_t *p, unsigned *n) {
+  static const uint8_t right[32] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+                                    0x80, 0x80, 0x80, 0x80, 0x80, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+  __m128i v = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(const void *)p), _mm_set1_epi8('0'));
+  unsigned nd = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(9)), v)) ^ 0xFFFFu;
+  unsigned k = nd ? (unsigned)__builtin_ctz(nd) : 16;
+  __m128i t;
+  v = _mm_shuffle_epi8(v, _mm_loadu_si128((const __m128i *)(const void *)(right + k)));
+  t = _mm_maddubs_epi16(v, _mm_setr_epi8(10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1));
+  t = _mm_madd_epi16(t, _mm_setr_epi16(100, 1, 100, 1, 100, 1, 100, 1));
+  t = _mm_packs_epi32(t, t); /* 4-digit groups fit int16 */
+  t = _mm_madd_epi16(t, _mm_setr_epi16(10000, 1, 10000, 1, 10000, 1, 10000, 1));
+  *n = k;
+  return (uint64_t)(uint32_t)_mm_cvtsi128_si32(t) * 100000000u + (uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(t, 4));
+}
+#endif
+/* The run of decimal digits at p: returns its end, *u its value modulo 2^64 (exact up to 19 digits).
+   simd: the CPU has SSSE3. */
+static const uint8_t *rtm_push__digits(const uint8_t *p, const uint8_t *end, uint64_t *u, int simd) {
+  uint64_t x = 0;
+#ifdef RTM_PUSH__SSSE3
+  if (simd && end - p >= 16) {
+    unsigned k;
+    x = rtm_push__digits16_ssse3(p, &k);
+    p += k;
+    if (k < 16) { *u = x; return p; }
+  }
+#else
+  (void)simd;
+#endif
+#ifdef RTM_PUSH__LE
+  static const uint64_t pow10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+  while (end - p >= 8) { /* 8 digits at a time */
+    uint64_t t = rtm_push__load64(p) ^ (RTM_PUSH__ONES * '0'); /* digits become 0..9 */
+    uint64_t nd = (((t & (RTM_PUSH__ONES * 0x7F)) + RTM_PUSH__ONES * 0x76) | t) & RTM_PUSH__HIGHS;
+    unsigned k = nd ? (unsigned)__builtin_ctzll(nd) >> 3 : 8; /* digits before the first non-digit */
+    if (k) x = x * pow10[k] + rtm_push__digits8(t << (8 * (8 - k)));
+    p += k;
+    if (k < 8) { *u = x; return p; }
+  }
+#endif
+  while (p < end && (unsigned)(*p - '0') < 10) x = x * 10 + (unsigned)(*p++ - '0'); /* the last few bytes */
+  *u = x;
+  return p;
 }
 static int rtm_push__json_num(rtm_push__rd *r, rtm_push__val *v) {
   const uint8_t *p = r->p, *end = r->end;
@@ -1311,10 +1560,9 @@ static int rtm_push__json_num(rtm_push__rd *r, rtm_push__val *v) {
       return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "number with a leading zero");
   } else {
     const uint8_t *d0 = p;
-    while (p < end && (unsigned)(*p - '0') < 10) p++;
-    if (p - d0 <= 19) { /* cannot pass 2^64 */
-      for (; d0 < p; d0++) u = u * 10 + (unsigned)(*d0 - '0');
-    } else {
+    p = rtm_push__digits(p, end, &u, r->s->ssse3);
+    if (p - d0 > 19) { /* may have passed 2^64: again, checked */
+      u = 0;
       for (; d0 < p; d0++) {
         unsigned d = (unsigned)(*d0 - '0');
         if (u > (UINT64_MAX - d) / 10) ovf = 1; else u = u * 10 + d;
@@ -1422,13 +1670,14 @@ static int rtm_push__mp_skip_items(rtm_push__rd *r, uint64_t items) {
   r->depth--;
   return 0;
 }
-static int rtm_push__mp_bytes(rtm_push__rd *r, rtm_push__val *v, uint64_t n, int bin) {
+/* decode = 0: the UTF-8 check is skipped (keys, skipped values: compared or dropped, never handed out). */
+static int rtm_push__mp_bytes(rtm_push__rd *r, rtm_push__val *v, uint64_t n, int bin, int decode) {
   int rc = rtm_push__mp_need(r, n);
   if (rc) return rc;
   v->t = RTM_PUSH__V_STR;
   v->str.ptr = (const char *)r->p;
   v->str.len = (size_t)n;
-  v->str.binary = bin || !rtm_push__utf8_valid(r->p, (size_t)n);
+  v->str.binary = bin || (decode && !rtm_push__utf8_ok(r->s, r->p, (size_t)n));
   r->p += n;
   return 0;
 }
@@ -1436,13 +1685,12 @@ static int rtm_push__mp_value(rtm_push__rd *r, rtm_push__val *v, int decode) {
   uint8_t b;
   int rc, w;
   uint64_t n;
-  (void)decode;
   if ((rc = rtm_push__mp_need(r, 1)) != 0) return rc;
   v->raw = r->p;
   b = *r->p++;
   if (b <= 0x7f) { v->t = RTM_PUSH__V_INT; v->i = b; }
   else if (b >= 0xe0) { v->t = RTM_PUSH__V_INT; v->i = (int64_t)b - 256; }
-  else if (b >= 0xa0 && b <= 0xbf) rc = rtm_push__mp_bytes(r, v, b & 0x1f, 0);
+  else if (b >= 0xa0 && b <= 0xbf) rc = rtm_push__mp_bytes(r, v, b & 0x1f, 0, decode);
   else if (b >= 0x80 && b <= 0x8f) { v->t = RTM_PUSH__V_MAP; rc = rtm_push__mp_skip_items(r, (uint64_t)(b & 0x0f) * 2); }
   else if (b >= 0x90 && b <= 0x9f) { v->t = RTM_PUSH__V_ARRAY; rc = rtm_push__mp_skip_items(r, b & 0x0f); }
   else switch (b) {
@@ -1475,7 +1723,7 @@ static int rtm_push__mp_value(rtm_push__rd *r, rtm_push__val *v, int decode) {
       if ((rc = rtm_push__mp_need(r, (uint64_t)w)) != 0) break;
       n = rtm_push__be(r->p, w);
       r->p += w;
-      rc = rtm_push__mp_bytes(r, v, n, b < 0xd9);
+      rc = rtm_push__mp_bytes(r, v, n, b < 0xd9, decode);
       break;
     case 0xdc: case 0xdd: case 0xde: case 0xdf:
       w = (b == 0xdc || b == 0xde) ? 2 : 4;
@@ -1538,6 +1786,7 @@ static int rtm_push__rd_open(rtm_push__rd *r, rtm_push *s, const uint8_t *p, siz
 }
 /* 1: a member (key.ptr NULL for a non-string msgpack key), 0: end of the map, <0: error. */
 static int rtm_push__rd_next(rtm_push__rd *r, rtm_push_str *key, rtm_push__val *v) {
+  const uint8_t *p, *end = r->end;
   int rc;
   r->depth = 1;
   if (r->msgpack) {
@@ -1547,30 +1796,29 @@ static int rtm_push__rd_next(rtm_push__rd *r, rtm_push_str *key, rtm_push__val *
       return 0;
     }
     r->left--;
-    if ((rc = rtm_push__mp_value(r, &k, 1)) != 0) return rc;
-    if (k.t == RTM_PUSH__V_STR && !k.str.binary) *key = k.str;
+    if ((rc = rtm_push__mp_value(r, &k, 0)) != 0) return rc;
+    if (k.t == RTM_PUSH__V_STR && !k.str.binary) *key = k.str; /* str, not bin; not checked as UTF-8 */
     else key->ptr = NULL, key->len = 0;
     return (rc = rtm_push__mp_value(r, v, 1)) != 0 ? rc : 1;
   }
-  rtm_push__json_ws(r);
-  if (r->p == r->end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "unterminated object");
-  if (*r->p == '}') {
-    r->p++;
-    rtm_push__json_ws(r);
-    if (r->p != r->end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "bytes after the JSON object");
+  p = rtm_push__ws_skip(r->p, end);
+  if (p == end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "unterminated object");
+  if (*p == '}') {
+    r->p = rtm_push__ws_skip(p + 1, end);
+    if (r->p != end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "bytes after the JSON object");
     return 0;
   }
   if (!r->first) {
-    if (*r->p != ',') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected ',' between members");
-    r->p++;
-    rtm_push__json_ws(r);
+    if (*p != ',') { r->p = p; return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected ',' between members"); }
+    p = rtm_push__ws_skip(p + 1, end);
   }
   r->first = 0;
-  if (r->p == r->end || *r->p != '"') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected a string key");
-  if ((rc = rtm_push__json_str(r, key, 1)) != 0) return rc;
-  rtm_push__json_ws(r);
-  if (r->p == r->end || *r->p != ':') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected ':' after a key");
-  r->p++;
+  r->p = p;
+  if (p == end || *p != '"') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected a string key");
+  if ((rc = rtm_push__json_str(r, key, 2)) != 0) return rc;
+  p = rtm_push__ws_skip(r->p, end);
+  if (p == end || *p != ':') { r->p = p; return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected ':' after a key"); }
+  r->p = rtm_push__ws_skip(p + 1, end);
   return (rc = rtm_push__json_value(r, v, 1)) != 0 ? rc : 1;
 }
 /* Open a reader on a nested map value (its raw span). */
@@ -1637,39 +1885,133 @@ static int rtm_push__decode_translation(rtm_push__rd *r, const rtm_push__val *v,
   ev->msg = t->target_text.len ? t->target_text : t->source_text;
   return 0;
 }
-/* Decode the payload's members into ev, keeping only the fields in `allowed`. */
-static int rtm_push__decode_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t allowed) {
+/* One decoded member into its field (bit: RTM_PUSH__FBIT_*, allowed); a null value leaves it absent. */
+static int rtm_push__field_set(rtm_push__rd *r, rtm_push_event *ev, int bit, const rtm_push__val *v) {
+  const char *fname = rtm_push__fielddefs[bit].name;
+  int rc;
+  if (v->t == RTM_PUSH__V_NULL) return 0;
+  switch (rtm_push__fielddefs[bit].type) {
+    case RTM_PUSH__T_INT64: rc = rtm_push__val_int64(r, v, fname, rtm_push__i64_slot(ev, bit)); break;
+    case RTM_PUSH__T_INT32: {
+      int64_t x = 0;
+      rc = rtm_push__val_int64(r, v, fname, &x);
+      if (!rc && (x < INT32_MIN || x > INT32_MAX)) {
+        snprintf(r->what, sizeof r->what, "field '%s': out of the int32 range", fname);
+        rc = RTM_PUSH_E_FIELD_RANGE;
+      }
+      ev->mtype = (int32_t)x;
+      break;
+    }
+    case RTM_PUSH__T_STR: rc = rtm_push__val_str(r, v, fname, &ev->attrs); break;
+    default: /* MSG */
+      ev->msg_is_translation = 0;
+      if (v->t == RTM_PUSH__V_MAP) rc = rtm_push__decode_translation(r, v, ev);
+      else rc = rtm_push__val_str(r, v, fname, &ev->msg);
+      break;
+  }
+  if (!rc) ev->fields |= 1u << bit;
+  return rc;
+}
+/* An integer of at most 18 digits (cannot overflow) that no '.', 'e' or digit follows: 1 and *out, else
+   0 and the general number parser decides (floats, big numbers, leading zeros, errors). */
+static int rtm_push__json_int_fast(const uint8_t **pp, const uint8_t *end, int64_t *out, int simd) {
+  const uint8_t *p = *pp, *d;
+  uint64_t u = 0;
+  int neg = *p == '-';
+  p += neg;
+  if (p == end) return 0;
+  if (*p == '0') d = p + 1;
+  else if (*p >= '1' && *p <= '9' && (d = rtm_push__digits(p, end, &u, simd)) - p <= 18) {}
+  else return 0;
+  if (d < end && (*d == '.' || (*d | 0x20) == 'e' || (unsigned)(*d - '0') < 10)) return 0;
+  *out = neg ? -(int64_t)u : (int64_t)u;
+  *pp = d;
+  return 1;
+}
+/* JSON payload members into ev: rtm_push__rd_next's loop with the common members inline (a plain key; an
+   integer or a string for its field) and everything else through rtm_push__json_value. The same results
+   and the same errors (the tests and the fuzz targets check it against the general reader). */
+static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t allowed) {
+  const uint8_t *p = r->p, *end = r->end, *q;
+  int first = 1, rc, bit;
+  r->depth = 1;
+  for (;; first = 0) {
+    rtm_push_str k;
+    rtm_push__val v;
+    RTM_PUSH__WS(p, end);
+    if (p == end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "unterminated object");
+    if (*p == '}') {
+      r->p = rtm_push__ws_skip(p + 1, end);
+      if (r->p != end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "bytes after the JSON object");
+      return 0;
+    }
+    if (!first) {
+      if (*p != ',') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected ',' between members");
+      p++;
+      if (p < end && *p == ' ') p++;
+      RTM_PUSH__WS(p, end);
+    }
+    if (p == end || *p != '"') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected a string key");
+    q = rtm_push__str_special(p + 1, end);
+    if (q < end && *q == '"') { /* a plain key */
+      k.ptr = (const char *)p + 1;
+      k.len = (size_t)(q - p - 1);
+      p = q + 1;
+    } else {
+      r->p = p;
+      if ((rc = rtm_push__json_str(r, &k, 2)) != 0) return rc;
+      p = r->p;
+    }
+    RTM_PUSH__WS(p, end);
+    if (p == end || *p != ':') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected ':' after a key");
+    p++;
+    RTM_PUSH__WS(p, end);
+    bit = rtm_push__find_field(k.ptr, k.len);
+    if (bit >= 0 && (allowed & (1u << bit)) && p < end) {
+      int type = rtm_push__fielddefs[bit].type;
+      int64_t x;
+      if (type == RTM_PUSH__T_INT64 && rtm_push__json_int_fast(&p, end, rtm_push__i64_slot(ev, bit), r->s->ssse3)) {
+        ev->fields |= 1u << bit;
+        continue;
+      }
+      if (type == RTM_PUSH__T_INT32) {
+        const uint8_t *p0 = p;
+        if (rtm_push__json_int_fast(&p, end, &x, r->s->ssse3) && x >= INT32_MIN && x <= INT32_MAX) {
+          ev->mtype = (int32_t)x;
+          ev->fields |= 1u << bit;
+          continue;
+        }
+        p = p0; /* out of range: the general path words the error */
+      }
+      if ((type == RTM_PUSH__T_STR || type == RTM_PUSH__T_MSG) && *p == '"') {
+        r->p = p;
+        if ((rc = rtm_push__json_str(r, type == RTM_PUSH__T_STR ? &ev->attrs : &ev->msg, 1)) != 0) return rc;
+        if (type == RTM_PUSH__T_MSG) ev->msg_is_translation = 0;
+        ev->fields |= 1u << bit;
+        p = r->p;
+        continue;
+      }
+    }
+    r->p = p;
+    if ((rc = rtm_push__json_value(r, &v, bit >= 0 && (allowed & (1u << bit)))) != 0) return rc;
+    p = r->p;
+    if (bit >= 0 && (allowed & (1u << bit)) && (rc = rtm_push__field_set(r, ev, bit, &v)) != 0) return rc;
+  }
+}
+/* Decode the payload's members into ev, keeping only the fields in `allowed`: the general reader, one
+   member at a time. The reference for the fast loops (the fuzz targets compare them on every input). */
+static int rtm_push__decode_fields_rd(rtm_push__rd *r, rtm_push_event *ev, uint32_t allowed) {
   rtm_push_str k;
   rtm_push__val v;
   int rc;
   while ((rc = rtm_push__rd_next(r, &k, &v)) == 1) {
     int bit = k.ptr ? rtm_push__find_field(k.ptr, k.len) : -1;
-    const char *fname;
-    if (bit < 0 || !(allowed & (1u << bit)) || v.t == RTM_PUSH__V_NULL) continue;
-    fname = rtm_push__fielddefs[bit].name;
-    switch (rtm_push__fielddefs[bit].type) {
-      case RTM_PUSH__T_INT64: rc = rtm_push__val_int64(r, &v, fname, rtm_push__i64_slot(ev, bit)); break;
-      case RTM_PUSH__T_INT32: {
-        int64_t x = 0;
-        rc = rtm_push__val_int64(r, &v, fname, &x);
-        if (!rc && (x < INT32_MIN || x > INT32_MAX)) {
-          snprintf(r->what, sizeof r->what, "field '%s': out of the int32 range", fname);
-          rc = RTM_PUSH_E_FIELD_RANGE;
-        }
-        ev->mtype = (int32_t)x;
-        break;
-      }
-      case RTM_PUSH__T_STR: rc = rtm_push__val_str(r, &v, fname, &ev->attrs); break;
-      default: /* MSG */
-        ev->msg_is_translation = 0;
-        if (v.t == RTM_PUSH__V_MAP) rc = rtm_push__decode_translation(r, &v, ev);
-        else rc = rtm_push__val_str(r, &v, fname, &ev->msg);
-        break;
-    }
-    if (rc) return rc;
-    ev->fields |= 1u << bit;
+    if (bit >= 0 && (allowed & (1u << bit)) && (rc = rtm_push__field_set(r, ev, bit, &v)) != 0) return rc;
   }
   return rc;
+}
+static int rtm_push__decode_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t allowed) {
+  return r->msgpack ? rtm_push__decode_fields_rd(r, ev, allowed) : rtm_push__json_fields(r, ev, allowed);
 }
 /* File msg: a bare URL, or JSON text {"url":..., "size":..., "surl":...}. */
 static void rtm_push__decode_file(rtm_push *s, rtm_push_event *ev) {
@@ -1751,21 +2093,21 @@ static int rtm_push__dd_same(const rtm_push__dent *a, const rtm_push__dent *b) {
 static void rtm_push__dd_evict_head(rtm_push *s) {
   uint32_t ri = s->dd_head, i, j;
   const rtm_push__dent *e = &s->dd_ring[ri];
-  i = rtm_push__dd_hash(e) & s->dd_mask;
+  i = e->hash & s->dd_mask;
   while (s->dd_idx[i] != ri + 1) i = (i + 1) & s->dd_mask;
   j = i; /* backward-shift deletion (linear probing) */
   for (;;) {
     uint32_t home;
     j = (j + 1) & s->dd_mask;
     if (!s->dd_idx[j]) break;
-    home = rtm_push__dd_hash(&s->dd_ring[s->dd_idx[j] - 1]) & s->dd_mask;
+    home = s->dd_ring[s->dd_idx[j] - 1].hash & s->dd_mask;
     if (((j - home) & s->dd_mask) >= ((j - i) & s->dd_mask)) {
       s->dd_idx[i] = s->dd_idx[j];
       i = j;
     }
   }
   s->dd_idx[i] = 0;
-  s->dd_head = (s->dd_head + 1) % s->cfg.limits.dedup_capacity;
+  if (++s->dd_head == s->cfg.limits.dedup_capacity) s->dd_head = 0;
   s->dd_count--;
 }
 /* 1 = duplicate, 0 = new (remembered), <0 = error */
@@ -1797,14 +2139,18 @@ static int rtm_push__dd_check(rtm_push *s, const rtm_push_event *ev) {
   key.from = ev->from;
   key.mid = ev->mid;
   key.t = s->now;
-  for (i = rtm_push__dd_hash(&key) & s->dd_mask; s->dd_idx[i]; i = (i + 1) & s->dd_mask)
-    if (rtm_push__dd_same(&s->dd_ring[s->dd_idx[i] - 1], &key)) return 1;
+  key.hash = rtm_push__dd_hash(&key);
+  for (i = key.hash & s->dd_mask; s->dd_idx[i]; i = (i + 1) & s->dd_mask) {
+    const rtm_push__dent *e = &s->dd_ring[s->dd_idx[i] - 1];
+    if (e->hash == key.hash && rtm_push__dd_same(e, &key)) return 1;
+  }
   if (s->dd_count == cap) {
     rtm_push__dd_evict_head(s);
-    for (i = rtm_push__dd_hash(&key) & s->dd_mask; s->dd_idx[i]; i = (i + 1) & s->dd_mask) {}
+    for (i = key.hash & s->dd_mask; s->dd_idx[i]; i = (i + 1) & s->dd_mask) {}
   }
   {
-    uint32_t ri = (s->dd_head + s->dd_count) % cap;
+    uint32_t ri = s->dd_head + s->dd_count;
+    if (ri >= cap) ri -= cap;
     s->dd_ring[ri] = key;
     s->dd_idx[i] = ri + 1;
     s->dd_count++;
@@ -1816,13 +2162,22 @@ static int rtm_push__dd_check(rtm_push *s, const rtm_push_event *ev) {
 static size_t rtm_push__pending(const rtm_push *s) {
   return (s->out.len - s->out_off) + (s->pout.len - s->pout_off);
 }
-static int rtm_push__queue_append(rtm_push *s, rtm_push__buf *b, size_t *off, const void *p, size_t n) {
-  if (*off && b->len + n > b->cap) { /* compact before growing */
+/* Room for n more bytes at the end of an output queue, compacting it before growing it; NULL: no memory. */
+static uint8_t *rtm_push__queue_room(rtm_push *s, rtm_push__buf *b, size_t *off, size_t n) {
+  if (*off && b->len + n > b->cap) {
     memmove(b->p, b->p + *off, b->len - *off);
     b->len -= *off;
     *off = 0;
   }
-  return rtm_push__append(s, b, p, n) ? RTM_PUSH_E_NOMEM : 0;
+  if (n > SIZE_MAX - b->len || rtm_push__reserve(s, b, b->len + n)) return NULL;
+  return b->p + b->len;
+}
+static int rtm_push__queue_append(rtm_push *s, rtm_push__buf *b, size_t *off, const void *p, size_t n) {
+  uint8_t *o = rtm_push__queue_room(s, b, off, n);
+  if (!o) return RTM_PUSH_E_NOMEM;
+  if (n) memcpy(o, p, n);
+  b->len += n;
+  return 0;
 }
 /* Plaintext for the peer: straight to `out`, or to `pout` for TLS to encrypt. */
 static int rtm_push__out_append(rtm_push *s, const void *p, size_t n) {
@@ -2011,20 +2366,6 @@ static void rtm_push__ws_msg_cb(wslay_event_context_ptr ctx, const struct wslay_
     rtm_push__on_peer_close((rtm_push *)u, a->status_code, reason, reason ? a->msg_length - 2 : 0);
   }
 }
-static ssize_t rtm_push__wsf_send_cb(const uint8_t *data, size_t len, int flags, void *u) {
-  rtm_push *s = (rtm_push *)u;
-  int rc = rtm_push__out_append(s, data, len);
-  (void)flags;
-  if (rc) return -1; /* reported by rtm_push__send_package */
-  return (ssize_t)len;
-}
-static ssize_t rtm_push__wsf_recv_cb(uint8_t *buf, size_t len, int flags, void *u) {
-  (void)buf; (void)len; (void)flags; (void)u;
-  return -1; /* this context only sends */
-}
-static int rtm_push__wsf_genmask_cb(uint8_t *buf, size_t len, void *u) {
-  return rtm_push__random((rtm_push *)u, buf, len) ? -1 : 0;
-}
 static void rtm_push__ws_flush(rtm_push *s) {
   if (s->ws && wslay_event_want_write(s->ws) && wslay_event_send(s->ws) != 0 && !rtm_push__ended(s))
     rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "WebSocket send failed");
@@ -2052,15 +2393,41 @@ static void rtm_push__ws_control(rtm_push *s) {
 }
 
 /* >>fpnn: package stream -> quests and answers -------------------------------------------------- */
+/* XOR with the 4-byte masking key, 8 bytes at a time (RFC 6455 5.3). */
+static void rtm_push__mask(uint8_t *p, size_t n, const uint8_t key[4]) {
+  uint8_t k8[8];
+  uint64_t k;
+  size_t i = 0;
+  memcpy(k8, key, 4);
+  memcpy(k8 + 4, key, 4);
+  memcpy(&k, k8, 8);
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    memcpy(&w, p + i, 8);
+    w ^= k;
+    memcpy(p + i, &w, 8);
+  }
+  for (; i < n; i++) p[i] ^= key[i & 3];
+}
+/* One FPNN package from us, built in place at the end of the output queue (`out`, or `pout` when TLS
+   encrypts it), inside one masked binary WebSocket frame unless the host runs WebSocket itself. Nothing is
+   written unless all of it fits (limits.max_output): the stream stays valid on every error. */
 static int rtm_push__send_package(rtm_push *s, int mtype, int flag, uint32_t seq, const char *method,
                                   const void *payload, size_t plen) {
-  size_t ml = method ? strlen(method) : 0, hl = mtype == 0 ? 12 : 16;
-  uint8_t *h;
-  int rc;
+  size_t ml = method ? strlen(method) : 0, hl = mtype == 0 ? 12 : 16, n, wh = 0, total, max = s->cfg.limits.max_output;
+  rtm_push__buf *q = s->tls_on ? &s->pout : &s->out;
+  size_t *qoff = s->tls_on ? &s->pout_off : &s->out_off;
+  uint8_t *o, *h;
   if (plen > UINT32_MAX || ml > 255) return RTM_PUSH_E_INVALID_ARG;
-  s->tx.len = 0;
-  if (rtm_push__reserve(s, &s->tx, hl + ml + plen)) return RTM_PUSH_E_NOMEM;
-  h = s->tx.p;
+  n = hl + ml + plen;
+  if (s->phase != RTM_PUSH__PH_FPNN) {
+    if (s->ws_close_queued) return RTM_PUSH_E_STATE; /* nothing may follow our close frame */
+    wh = n < 126 ? 6 : n <= 0xffff ? 8 : 14;
+  }
+  total = n + wh;
+  if (total > max || rtm_push__pending(s) > max - total) return RTM_PUSH_E_OUTPUT_FULL;
+  if (!(o = rtm_push__queue_room(s, q, qoff, total))) return RTM_PUSH_E_NOMEM;
+  h = o + wh;
   memcpy(h, "FPNN", 4);
   h[4] = 1;
   h[5] = (uint8_t)flag;
@@ -2070,30 +2437,26 @@ static int rtm_push__send_package(rtm_push *s, int mtype, int flag, uint32_t seq
   if (mtype) rtm_push__put_le32(h + 12, seq);
   if (ml) memcpy(h + hl, method, ml);
   if (plen) memcpy(h + hl + ml, payload, plen);
-  s->tx.len = hl + ml + plen;
-  if (s->phase == RTM_PUSH__PH_FPNN) return rtm_push__out_append(s, s->tx.p, s->tx.len);
-  if (s->ws_close_queued) return RTM_PUSH_E_STATE; /* nothing may follow our close frame */
-  {
-    struct wslay_frame_iocb io;
-    rtm_push__buf *q = s->tls_on ? &s->pout : &s->out;
-    size_t *qoff = s->tls_on ? &s->pout_off : &s->out_off, before = q->len - *qoff; /* compaction-proof */
-    memset(&io, 0, sizeof io);
-    io.fin = 1;
-    io.opcode = WSLAY_BINARY_FRAME;
-    io.mask = 1;
-    io.payload_length = s->tx.len;
-    io.data = s->tx.p;
-    io.data_length = s->tx.len;
-    rc = (int)wslay_frame_send(s->wsf, &io);
-    if (rc < 0 || (size_t)rc != s->tx.len) {
-      /* out of room (limits.max_output) or memory: drop the partial frame so the stream stays valid */
-      if (q->len - *qoff > before) q->len = *qoff + before;
-      return s->rnd_failed ? RTM_PUSH_E_RANDOM
-           : rtm_push__pending(s) + s->tx.len + 14 > s->cfg.limits.max_output ? RTM_PUSH_E_OUTPUT_FULL
-                                                                               : RTM_PUSH_E_NOMEM;
+  if (wh) {
+    uint8_t *key = o + wh - 4;
+    if (rtm_push__random(s, key, 4)) return RTM_PUSH_E_RANDOM;
+    o[0] = 0x82; /* FIN, binary */
+    if (wh == 6) {
+      o[1] = (uint8_t)(0x80 | n);
+    } else if (wh == 8) {
+      o[1] = 0x80 | 126;
+      o[2] = (uint8_t)(n >> 8);
+      o[3] = (uint8_t)n;
+    } else {
+      uint64_t l = n;
+      int i;
+      o[1] = 0x80 | 127;
+      for (i = 9; i >= 2; i--, l >>= 8) o[i] = (uint8_t)l;
     }
-    return 0;
+    rtm_push__mask(h, n, key);
   }
+  q->len += total;
+  return 0;
 }
 static int rtm_push__send_or_fail(rtm_push *s, int rc) {
   if (rc == RTM_PUSH_E_NOMEM || rc == RTM_PUSH_E_OUTPUT_FULL || rc == RTM_PUSH_E_RANDOM) return rtm_push__fail(s, rc, NULL);
@@ -2200,13 +2563,13 @@ static void rtm_push__handle_quest(rtm_push *s, int twoway, int flag, uint32_t s
     rc = rtm_push__send_package(s, 2, flag, seq, NULL, flag == 0x80 ? empty_mp : empty_json, flag == 0x80 ? 1 : 2);
     if (rtm_push__send_or_fail(s, rc) && rtm_push__ended(s)) return;
   }
-  type = rtm_push__find_event(method, mlen);
+  type = rtm_push__find_event(s, method, mlen);
   if (type == RTM_PUSH_EV_PING && s->state == RTM_PUSH_STATE_READY && s->cfg.ping_timeout_ms != UINT32_MAX)
     s->ping_deadline = s->now + s->cfg.ping_timeout_ms; /* a ping is a ping, whatever its payload */
   rtm_push__ev_init(&ev, type);
   ev.method.ptr = method;
   ev.method.len = mlen;
-  ev.method.binary = !rtm_push__utf8_valid((const uint8_t *)method, mlen);
+  ev.method.binary = type == RTM_PUSH_EV_UNKNOWN && !rtm_push__utf8_valid((const uint8_t *)method, mlen);
   ev.seq = seq;
   ev.twoway = twoway;
   ev.encoding = (rtm_push_encoding)flag;
@@ -2214,13 +2577,10 @@ static void rtm_push__handle_quest(rtm_push *s, int twoway, int flag, uint32_t s
   ev.payload.len = plen;
   ev.payload.binary = flag == 0x80;
   if (type == RTM_PUSH_EV_UNKNOWN) { rtm_push__emit(s, &ev); return; }
-  s->scratch.len = 0;
-  if (memchr(payload, '\\', plen) && rtm_push__reserve(s, &s->scratch, plen * 4 + 64)) { /* escapes to decode */
-    rtm_push__fail(s, RTM_PUSH_E_NOMEM, NULL);
-    return;
-  }
+  rtm_push__scratch_reset(s, plen);
   rc = rtm_push__rd_open(&r, s, payload, plen, flag == 0x80);
   if (!rc) rc = rtm_push__decode_fields(&r, &ev, rtm_push__evdefs[type].fields);
+  if (rc == RTM_PUSH_E_NOMEM) { rtm_push__fail(s, rc, NULL); return; }
   if (rc < 0) {
     rtm_push__warn(s, rc, "%.*s (seq %u) dropped: %s", (int)RTM_PUSH__MIN(mlen, 40), method, (unsigned)seq, r.what);
     return;
@@ -2255,17 +2615,16 @@ static int rtm_push__decode_answer(rtm_push *s, rtm_push_event *ev, int flag, co
   rtm_push__rd r;
   rtm_push_str k;
   rtm_push__val v;
-  s->scratch.len = 0;
-  if (memchr(payload, '\\', plen) && rtm_push__reserve(s, &s->scratch, plen * 4 + 64))
-    return rtm_push__fail(s, RTM_PUSH_E_NOMEM, NULL);
+  int rc;
+  rtm_push__scratch_reset(s, plen);
   if (rtm_push__rd_open(&r, s, payload, plen, flag == 0x80)) return 0; /* undecodable: no ok, code, ex */
-  while (rtm_push__rd_next(&r, &k, &v) == 1) {
+  while ((rc = rtm_push__rd_next(&r, &k, &v)) == 1) {
     if (rtm_push__key_is(&k, "ok") && v.t == RTM_PUSH__V_BOOL) ev->ok = v.b;
     else if (rtm_push__key_is(&k, "code") && v.t == RTM_PUSH__V_INT) ev->code = v.i;
     else if (rtm_push__key_is(&k, "ex") && v.t == RTM_PUSH__V_STR) ev->ex = v.str;
     else if (rtm_push__key_is(&k, "gate") && v.t == RTM_PUSH__V_STR) ev->gate = v.str;
   }
-  return 0;
+  return rc == RTM_PUSH_E_NOMEM ? rtm_push__fail(s, rc, NULL) : 0;
 }
 static void rtm_push__send_close_now(rtm_push *s) {
   s->bye_deadline = RTM_PUSH__NO_DEADLINE;
@@ -2817,7 +3176,6 @@ static void rtm_push__really_free(rtm_push *s) {
   rtm_push__dealloc(&a, s->quests);
   rtm_push__dealloc(&a, s->rooms);
   if (s->ws) wslay_event_context_free(s->ws);
-  if (s->wsf) wslay_frame_context_free(s->wsf);
   mbedtls_ctr_drbg_free(&s->drbg);
   if (s->entropy) {
     mbedtls_entropy_free(s->entropy);
@@ -2827,7 +3185,6 @@ static void rtm_push__really_free(rtm_push *s) {
   rtm_push__buf_free(s, &s->out);
   rtm_push__buf_free(s, &s->pout);
   rtm_push__buf_free(s, &s->tls_rbuf);
-  rtm_push__buf_free(s, &s->tx);
   rtm_push__buf_free(s, &s->http);
   rtm_push__buf_free(s, &s->pkg);
   rtm_push__buf_free(s, &s->scratch);
@@ -2857,17 +3214,12 @@ static int rtm_push__leave(rtm_push *s, int rc) {
 static int rtm_push__transport_start(rtm_push *s) {
   if (s->cfg.start != RTM_PUSH_START_FPNN) {
     struct wslay_event_callbacks cb;
-    struct wslay_frame_callbacks fcb;
     memset(&cb, 0, sizeof cb);
     cb.recv_callback = rtm_push__ws_recv_cb;
     cb.send_callback = rtm_push__ws_send_cb;
     cb.genmask_callback = rtm_push__ws_genmask_cb;
     cb.on_msg_recv_callback = rtm_push__ws_msg_cb;
     if (wslay_event_context_client_init(&s->ws, &cb, s) != 0) { s->ws = NULL; return RTM_PUSH_E_NOMEM; }
-    fcb.send_callback = rtm_push__wsf_send_cb;
-    fcb.recv_callback = rtm_push__wsf_recv_cb;
-    fcb.genmask_callback = rtm_push__wsf_genmask_cb;
-    if (wslay_frame_context_init(&s->wsf, &fcb, s) != 0) { s->wsf = NULL; return RTM_PUSH_E_NOMEM; }
     wslay_event_config_set_no_buffering(s->ws, 1);
     wslay_event_config_set_max_recv_msg_length(s->ws, s->cfg.limits.max_frame);
   }
@@ -2905,9 +3257,7 @@ static int rtm_push__transport_start(rtm_push *s) {
    the rooms entered and the sequence counters stay. */
 static void rtm_push__transport_reset(rtm_push *s) {
   if (s->ws) wslay_event_context_free(s->ws);
-  if (s->wsf) wslay_frame_context_free(s->wsf);
   s->ws = NULL;
-  s->wsf = NULL;
   s->out.len = s->out_off = s->pout.len = s->pout_off = s->out_pkg_left = 0;
   rtm_push__buf_free(s, &s->http);
   s->http_match = 0;
@@ -2995,6 +3345,12 @@ RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config
   if (!s) return RTM_PUSH_E_NOMEM;
   memset(s, 0, sizeof *s);
   s->cfg = c;
+  rtm_push__evtab_build(s->evtab);
+#if RTM_PUSH__SSSE3 == 2
+  s->ssse3 = 1;
+#elif defined(RTM_PUSH__SSSE3)
+  s->ssse3 = __builtin_cpu_supports("ssse3") != 0;
+#endif
   s->strings = (char *)rtm_push__alloc(&c.allocator, strbytes + (nattrs + 2) * sizeof(char *));
   if (!s->strings) { rtm_push__dealloc(&c.allocator, s); return RTM_PUSH_E_NOMEM; }
   {

@@ -1103,6 +1103,41 @@ static void fz_check_decoded(fz_ctx *cx, const rtm_push_event *ev) {
 
 static void fz_drain_payload(fz_ctx *cx, fz_outchk *oc) { fz_drain(cx, oc, 0); }
 
+/* The fast field loop (rtm_push__decode_fields) against the general reader it stands in for
+   (rtm_push__decode_fields_rd): the same result code, message and fields, byte for byte. */
+static void fz_same_str(const char *what, const rtm_push_str *a, const rtm_push_str *b) {
+  FZ_CHECK(a->len == b->len && (a->len == 0 || memcmp(a->ptr, b->ptr, a->len) == 0) && a->binary == b->binary,
+           "%s: the fast loop and the general reader disagree (%lu vs %lu bytes, binary %d vs %d)", what,
+           (unsigned long)a->len, (unsigned long)b->len, a->binary, b->binary);
+}
+static void fz_same_as_general(rtm_push *s, const uint8_t *data, size_t size, int msgpack, int rc,
+                               const rtm_push__rd *r, const rtm_push_event *ev) {
+  rtm_push__rd g;
+  rtm_push_event e;
+  int grc;
+  size_t keep = s->scratch.len;
+  rtm_push__ev_init(&e, RTM_PUSH_EV_PUSHMSG);
+  grc = rtm_push__rd_open(&g, s, data, size, msgpack);
+  if (!grc) grc = rtm_push__decode_fields_rd(&g, &e, (1u << RTM_PUSH__FBIT_COUNT) - 1);
+  FZ_CHECK(rc == grc, "fast loop returned %d, the general reader %d (%s / %s)", rc, grc, r->what, g.what);
+  if (rc) {
+    FZ_CHECK(strcmp(r->what, g.what) == 0, "error messages differ: '%s' vs '%s'", r->what, g.what);
+  } else {
+    FZ_CHECK(ev->fields == e.fields, "fields 0x%x vs 0x%x", ev->fields, e.fields);
+    FZ_CHECK(ev->from == e.from && ev->to == e.to && ev->gid == e.gid && ev->rid == e.rid && ev->mid == e.mid &&
+                 ev->mtime == e.mtime && ev->mtype == e.mtype, "integer fields differ");
+    FZ_CHECK(ev->msg_is_translation == e.msg_is_translation, "msg_is_translation differs");
+    if (ev->fields & RTM_PUSH_F_MSG) fz_same_str("msg", &ev->msg, &e.msg);
+    if (ev->fields & RTM_PUSH_F_ATTRS) fz_same_str("attrs", &ev->attrs, &e.attrs);
+    if (ev->msg_is_translation) {
+      fz_same_str("translation.source", &ev->translation.source, &e.translation.source);
+      fz_same_str("translation.target", &ev->translation.target, &e.translation.target);
+      fz_same_str("translation.sourceText", &ev->translation.source_text, &e.translation.source_text);
+      fz_same_str("translation.targetText", &ev->translation.target_text, &e.translation.target_text);
+    }
+  }
+  s->scratch.len = keep;
+}
 /* JSON differential against cJSON: when our reader accepts the whole payload, cJSON must parse it, and every
    field that appears once must agree (strings without NUL, integers below 2^53, decimal strings). */
 static int fz_has_surrogate_escape(const uint8_t *p, size_t n) {
@@ -1284,6 +1319,7 @@ static void fz_payload(const uint8_t *data, size_t size, int flag) {
                  rc == RTM_PUSH_E_PAYLOAD_DEPTH, "decode_fields returned %d", rc);
     if (rc) FZ_CHECK(r.what[0], "error %d without a description", rc);
     FZ_CHECK(s->scratch.len <= s->scratch.cap, "scratch overrun");
+    fz_same_as_general(s, data, size, msgpack, rc, &r, &ev);
     if (rc == 0) {
       FZ_CHECK(!(ev.fields & ~((1u << RTM_PUSH__FBIT_COUNT) - 1)), "unknown field bits");
       FZ_CHECK(r.p == r.end, "reader accepted without reaching the end of the payload");

@@ -15,6 +15,7 @@ check() { name=$1; shift; if "$@" >"$T/out" 2>&1; then ok "$name"; else bad "$na
 
 # 1. Unit tests (every layer, in memory).
 check "unit tests" $W $B/unit
+check "unit tests on the portable code paths (-DRTM_PUSH_NO_SIMD)" $W $B/unit_nosimd
 
 check "regressions: every defect the code review found stays fixed" $W $B/regress
 for t in session fpnn upgrade json msgpack; do
