@@ -524,7 +524,7 @@ typedef struct rtm_push_limits {
   size_t max_http_header; /* [16 KiB] largest HTTP upgrade response header (and error body) */
   size_t max_output;      /* [4 MiB] pending output beyond which the session fails (host not draining) */
   uint32_t max_depth;     /* [32] payload nesting depth */
-  uint32_t dedup_capacity;/* [1024] duplicate-suppression entries (oldest evicted); memory ~48 B each */
+  uint32_t dedup_capacity;/* [1024] duplicate-suppression entries (oldest evicted); memory ~56 B each */
   uint32_t dedup_ttl_ms;  /* [1200000 = 20 min] how long a push key is remembered */
   uint32_t max_pending_quests; /* [1024] our two-way quests waiting for an answer */
   uint32_t max_rooms;     /* [64] rooms remembered (entered with rtm_push_enterroom) for reconnects */
@@ -699,6 +699,13 @@ RTM_PUSH_API_DECL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
 #endif
 #endif
 
+/* The few helpers of the per-push loops, inlined whatever the optimizer's size heuristics say. */
+#if defined(__GNUC__) || defined(__clang__)
+#define RTM_PUSH__HOT static __inline__ __attribute__((always_inline))
+#else
+#define RTM_PUSH__HOT static
+#endif
+
 #ifndef RTM_PUSH_ASSERT
 #include <assert.h>
 #define RTM_PUSH_ASSERT(c) assert(c)
@@ -754,7 +761,7 @@ struct rtm_push {
   /* randomness */
   mbedtls_entropy_context *entropy; /* only where the OS source below is not available */
   mbedtls_ctr_drbg_context drbg;
-  unsigned char rnd[256];
+  unsigned char rnd[1024];  /* MBEDTLS_CTR_DRBG_MAX_REQUEST: one DRBG call per 256 masks */
   size_t rnd_pos;
   int rnd_failed;
   /* output: `out` is what the host drains; with TLS, plaintext waits in `pout` until encrypted */
@@ -793,6 +800,8 @@ struct rtm_push {
   size_t scratch_need;
   uint8_t evtab[64];       /* method name hash -> event type (RTM_PUSH_EV_*), 0 = empty */
   int ssse3;               /* the CPU has SSSE3: the vector UTF-8 validator runs */
+  uint64_t fkeys[RTM_PUSH__FBIT_COUNT]; /* field names as key words (rtm_push__key_word) */
+  uint8_t ftab[32];        /* key word hash -> field index + 1, 0 = empty */
   rtm_push__buf qbuf;      /* our own quests' payloads: never the same memory as an event's */
   /* duplicates */
   rtm_push__dent *dd_ring;
@@ -914,7 +923,7 @@ static size_t rtm_push__i64_to_str(int64_t v, char *out) { /* out >= 21 bytes; n
 /* Eight bytes at a time (unaligned loads through memcpy; any byte order). */
 #define RTM_PUSH__ONES ((uint64_t)0x0101010101010101ull)
 #define RTM_PUSH__HIGHS ((uint64_t)0x8080808080808080ull)
-static uint64_t rtm_push__load64(const uint8_t *p) {
+RTM_PUSH__HOT uint64_t rtm_push__load64(const uint8_t *p) {
   uint64_t w;
   memcpy(&w, p, 8);
   return w;
@@ -923,12 +932,14 @@ static uint64_t rtm_push__load64(const uint8_t *p) {
 #define RTM_PUSH__LE 1
 /* The value of 8 decimal digits (bytes 0..9, the first byte the most significant, as loaded
    little-endian): three multiplications instead of eight. */
-static uint64_t rtm_push__digits8(uint64_t t) {
+RTM_PUSH__HOT uint64_t rtm_push__digits8(uint64_t t) {
   t = t * 10 + (t >> 8);
   return (((t & 0x000000FF000000FFull) * (100 + (1000000ull << 32))) +
           (((t >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32)))) >> 32;
 }
 #endif
+/* The high bit of each byte of t = w ^ '0'*ONES that is not a decimal digit (no carries between bytes). */
+#define RTM_PUSH__NONDIGITS(t) (((((t) & (RTM_PUSH__ONES * 0x7F)) + RTM_PUSH__ONES * 0x76) | (t)) & RTM_PUSH__HIGHS)
 /* Nonzero when some byte of w is zero. */
 #define RTM_PUSH__HASZERO(w) (((w) - RTM_PUSH__ONES) & ~(w) & RTM_PUSH__HIGHS)
 /* Strict UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
@@ -1237,7 +1248,11 @@ static int rtm_push__find_event(const rtm_push *s, const char *m, size_t n) {
   if (n == 0) return RTM_PUSH_EV_UNKNOWN;
   for (h = rtm_push__method_hash(m, n); s->evtab[h]; h = (h + 1) & 63u) {
     const rtm_push__evdef *d = &rtm_push__evdefs[s->evtab[h]];
-    if (d->len == n && memcmp(d->name, m, n) == 0) return s->evtab[h];
+    if (d->len != n) continue;
+    if (n >= 8 && n <= 16 ? rtm_push__load64((const uint8_t *)d->name) == rtm_push__load64((const uint8_t *)m) &&
+                                rtm_push__load64((const uint8_t *)d->name + n - 8) == rtm_push__load64((const uint8_t *)m + n - 8)
+                          : memcmp(d->name, m, n) == 0) /* 8..16 bytes: two overlapping words */
+      return s->evtab[h];
   }
   return RTM_PUSH_EV_UNKNOWN;
 }
@@ -1248,6 +1263,34 @@ static int rtm_push__find_field(const char *k, size_t n) { /* constant-size comp
 #undef RTM_PUSH__X
   return -1;
 }
+#ifdef RTM_PUSH__LE
+/* A key of at most 7 bytes as one word (its bytes, its length in the top byte): a field name is found with
+   one multiplication, a table probe and one comparison. */
+static uint64_t rtm_push__key_word(const char *k, size_t n) {
+  uint64_t w = 0;
+  memcpy(&w, k, n);
+  return w | ((uint64_t)n << 56);
+}
+RTM_PUSH__HOT unsigned rtm_push__key_hash(uint64_t w) { return (unsigned)((w * 0x9E3779B97F4A7C15ull) >> 59); }
+static void rtm_push__ftab_build(rtm_push *s) {
+  int i;
+  for (i = 0; i < RTM_PUSH__FBIT_COUNT; i++) {
+    uint64_t w = rtm_push__key_word(rtm_push__fielddefs[i].name, rtm_push__fielddefs[i].len);
+    unsigned h = rtm_push__key_hash(w);
+    while (s->ftab[h]) h = (h + 1) & 31u;
+    s->ftab[h] = (uint8_t)(i + 1);
+    s->fkeys[i] = w;
+  }
+}
+RTM_PUSH__HOT int rtm_push__find_field_word(const rtm_push *s, uint64_t w) {
+  unsigned h = rtm_push__key_hash(w), e;
+  while ((e = s->ftab[h]) != 0) {
+    if (s->fkeys[e - 1] == w) return (int)e - 1;
+    h = (h + 1) & 31u;
+  }
+  return -1;
+}
+#endif
 static int64_t *rtm_push__i64_slot(rtm_push_event *ev, int bit) {
   switch (bit) {
     case RTM_PUSH__FBIT_FROM: return &ev->from;
@@ -1373,7 +1416,7 @@ static size_t rtm_push__put_utf8(char *o, unsigned cp) {
 /* The first byte at or after q that is '"', '\\' or a control character (or end). */
 #ifdef RTM_PUSH__SSE2
 /* One bit per byte of v that is '"', '\\' or a control character. */
-static unsigned rtm_push__special16(__m128i v) {
+RTM_PUSH__HOT unsigned rtm_push__special16(__m128i v) {
   __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
                            _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v)); /* v <= 0x1F */
   return (unsigned)_mm_movemask_epi8(m);
@@ -1401,6 +1444,18 @@ static const uint8_t *rtm_push__str_special(const uint8_t *q, const uint8_t *end
   }
   while (q < end && *q != '"' && *q != '\\' && *q >= 0x20) q++;
   return q;
+}
+/* What a two-byte escape \\c stands for; 0 for \\u and for invalid ones. */
+RTM_PUSH__HOT uint8_t rtm_push__unescape1(uint8_t c) {
+  switch (c) {
+    case '"': case '\\': case '/': return c;
+    case 'b': return '\b';
+    case 'f': return '\f';
+    case 'n': return '\n';
+    case 'r': return '\r';
+    case 't': return '\t';
+    default: return 0;
+  }
 }
 /* One escape at q (a backslash), written to o (NULL: only checked). Returns the bytes of input it took,
    setting *olen to the bytes written; <= 0: the error message index (see rtm_push__json_str). */
@@ -1436,7 +1491,9 @@ static int rtm_push__escape(const uint8_t *q, const uint8_t *end, uint8_t *o, si
 static int rtm_push__json_str(rtm_push__rd *r, rtm_push_str *out, int mode) {
   static const char *const errs[] = {"unterminated string", "bad \\u escape", "invalid escape in string"};
   const uint8_t *p = r->p + 1, *q, *end = r->end;
-  uint8_t *o0 = NULL, *o = NULL;
+  uint8_t *o0, *o;
+  size_t ol;
+  int k;
   q = rtm_push__str_special(p, end);
   if (q == end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, errs[0]);
   if (*q == '"') { /* no escapes: zero copy */
@@ -1448,55 +1505,62 @@ static int rtm_push__json_str(rtm_push__rd *r, rtm_push_str *out, int mode) {
     r->p = q + 1;
     return 0;
   }
-  if (mode) { /* room for the rest of the payload and a 16-byte overhang; trimmed to what was used */
-    int rc = rtm_push__scratch_take(r, (size_t)(end - p) + 16, (char **)&o0);
-    if (rc) return rc;
-    r->s->scratch.len -= (size_t)(end - p) + 16;
-    memcpy(o0, p, (size_t)(q - p));
-    o = o0 + (q - p);
-  }
-  for (;;) { /* at a special byte */
-    size_t ol = 0;
-    int k;
-    if (*q == '"') break;
-    if (*q < 0x20) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "unescaped control character in string");
-    if ((k = rtm_push__escape(q, end, o, &ol)) <= 0) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, errs[-k]);
-    q += k;
-    if (o) {
-      o += ol;
-#ifdef RTM_PUSH__SSE2
-      { /* copy 16 bytes at a time, up to the next special byte (the overhang is scratch) */
-        while (end - q >= 16) {
-          __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
-          unsigned bits = rtm_push__special16(v);
-          _mm_storeu_si128((__m128i *)(void *)o, v);
-          if (bits) {
-            k = __builtin_ctz(bits);
-            break;
-          }
-          q += 16;
-          o += 16;
-        }
-        if (end - q >= 16) { q += k; o += k; continue; }
-      }
-#endif
-      {
-        const uint8_t *e = rtm_push__str_special(q, end);
-        memcpy(o, q, (size_t)(e - q));
-        o += e - q;
-        q = e;
-      }
-    } else {
-      q = rtm_push__str_special(q, end);
+  if (!mode) { /* only checked */
+    while (*q != '"') {
+      if (*q < 0x20) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "unescaped control character in string");
+      if ((k = rtm_push__escape(q, end, NULL, &ol)) <= 0) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, errs[-k]);
+      if ((q = rtm_push__str_special(q + k, end)) == end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, errs[0]);
     }
+    r->p = q + 1;
+    return 0;
+  }
+  /* decoded into scratch: room for the rest of the payload and a 16-byte overhang, trimmed to what was used */
+  if ((k = rtm_push__scratch_take(r, (size_t)(end - p) + 16, (char **)&o0)) != 0) return k;
+  r->s->scratch.len -= (size_t)(end - p) + 16;
+  memcpy(o0, p, (size_t)(q - p));
+  o = o0 + (q - p);
+  for (;;) { /* q < end, at a special byte */
+    uint8_t d;
+    if (*q == '"') break;
+    if (*q != '\\') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "unescaped control character in string");
+    if (end - q >= 2 && (d = rtm_push__unescape1(q[1])) != 0) { /* the two-byte escapes, inline */
+      *o++ = d;
+      q += 2;
+    } else if ((k = rtm_push__escape(q, end, o, &ol)) > 0) {
+      q += k;
+      o += ol;
+    } else {
+      return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, errs[-k]);
+    }
+    /* the plain bytes up to the next special one */
+#ifdef RTM_PUSH__SSE2
+    for (;;) { /* 16 at a time (the overhang takes what is past it) */
+      __m128i v;
+      unsigned bits;
+      if (end - q < 16) break;
+      v = _mm_loadu_si128((const __m128i *)(const void *)q);
+      bits = rtm_push__special16(v);
+      _mm_storeu_si128((__m128i *)(void *)o, v);
+      if (bits) {
+        k = __builtin_ctz(bits);
+        q += k;
+        o += k;
+        goto special;
+      }
+      q += 16;
+      o += 16;
+    }
+#endif
+    while (q < end && *q != '"' && *q != '\\' && *q >= 0x20) *o++ = *q++;
     if (q == end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, errs[0]);
+#ifdef RTM_PUSH__SSE2
+  special:;
+#endif
   }
-  if (mode) {
-    r->s->scratch.len += (size_t)(o - o0);
-    out->ptr = (const char *)o0;
-    out->len = (size_t)(o - o0);
-    out->binary = mode == 1 && !rtm_push__utf8_ok(r->s, o0, out->len);
-  }
+  r->s->scratch.len += (size_t)(o - o0);
+  out->ptr = (const char *)o0;
+  out->len = (size_t)(o - o0);
+  out->binary = mode == 1 && !rtm_push__utf8_ok(r->s, o0, out->len);
   r->p = q + 1;
   return 0;
 }
@@ -1537,7 +1601,7 @@ static const uint8_t *rtm_push__digits(const uint8_t *p, const uint8_t *end, uin
   static const uint64_t pow10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
   while (end - p >= 8) { /* 8 digits at a time */
     uint64_t t = rtm_push__load64(p) ^ (RTM_PUSH__ONES * '0'); /* digits become 0..9 */
-    uint64_t nd = (((t & (RTM_PUSH__ONES * 0x7F)) + RTM_PUSH__ONES * 0x76) | t) & RTM_PUSH__HIGHS;
+    uint64_t nd = RTM_PUSH__NONDIGITS(t);
     unsigned k = nd ? (unsigned)__builtin_ctzll(nd) >> 3 : 8; /* digits before the first non-digit */
     if (k) x = x * pow10[k] + rtm_push__digits8(t << (8 * (8 - k)));
     p += k;
@@ -1651,9 +1715,14 @@ static int rtm_push__mp_need(rtm_push__rd *r, uint64_t n) {
   if ((uint64_t)(r->end - r->p) < n) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "truncated msgpack value");
   return 0;
 }
-static uint64_t rtm_push__be(const uint8_t *p, int n) {
+RTM_PUSH__HOT uint64_t rtm_push__be(const uint8_t *p, int n) {
   uint64_t v = 0;
   int i;
+#ifdef RTM_PUSH__LE
+  if (n == 8) { memcpy(&v, p, 8); return __builtin_bswap64(v); }
+  if (n == 4) { uint32_t x; memcpy(&x, p, 4); return __builtin_bswap32(x); }
+  if (n == 2) return (uint64_t)p[0] << 8 | p[1];
+#endif
   for (i = 0; i < n; i++) v = (v << 8) | p[i];
   return v;
 }
@@ -1754,7 +1823,8 @@ static int rtm_push__mp_value(rtm_push__rd *r, rtm_push__val *v, int decode) {
 
 /* Map iteration, the same for both encodings. */
 static int rtm_push__rd_open(rtm_push__rd *r, rtm_push *s, const uint8_t *p, size_t n, int msgpack) {
-  memset(r, 0, sizeof *r);
+  r->depth = r->left = 0;
+  r->what[0] = 0;
   r->s = s;
   r->p = p;
   r->end = p + n;
@@ -1912,14 +1982,44 @@ static int rtm_push__field_set(rtm_push__rd *r, rtm_push_event *ev, int bit, con
   if (!rc) ev->fields |= 1u << bit;
   return rc;
 }
-/* An integer of at most 18 digits (cannot overflow) that no '.', 'e' or digit follows: 1 and *out, else
-   0 and the general number parser decides (floats, big numbers, leading zeros, errors). */
-static int rtm_push__json_int_fast(const uint8_t **pp, const uint8_t *end, int64_t *out, int simd) {
+/* An integer of at most 19 digits within the int64 range that no '.', 'e' or digit follows: 1 and *out,
+   else 0 and the general number parser decides (floats, big numbers, leading zeros, errors). */
+RTM_PUSH__HOT int rtm_push__json_int_fast(const uint8_t **pp, const uint8_t *end, int64_t *out, int simd) {
   const uint8_t *p = *pp, *d;
   uint64_t u = 0;
   int neg = *p == '-';
   p += neg;
   if (p == end) return 0;
+#ifdef RTM_PUSH__LE
+  (void)simd;
+  if (end - p >= 20) { /* the usual case: two words of digits, at most three more bytes */
+    static const uint64_t pow10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+    uint64_t t0 = rtm_push__load64(p) ^ (RTM_PUSH__ONES * '0'), t1 = rtm_push__load64(p + 8) ^ (RTM_PUSH__ONES * '0');
+    uint64_t n0 = RTM_PUSH__NONDIGITS(t0), n1 = RTM_PUSH__NONDIGITS(t1);
+    unsigned n;
+    if (n0) {
+      n = (unsigned)__builtin_ctzll(n0) >> 3;
+      if (n == 0) return 0;
+      u = rtm_push__digits8(t0 << (64 - 8 * n));
+    } else {
+      u = rtm_push__digits8(t0);
+      if (n1) {
+        n = 8 + ((unsigned)__builtin_ctzll(n1) >> 3);
+        if (n > 8) u = u * pow10[n - 8] + rtm_push__digits8(t1 << (128 - 8 * n));
+      } else {
+        u = u * 100000000u + rtm_push__digits8(t1);
+        for (n = 16; n < 19 && (unsigned)(p[n] - '0') < 10; n++) u = u * 10 + (unsigned)(p[n] - '0');
+      }
+    }
+    d = p + n;
+    if ((*p == '0' && n > 1) || *d == '.' || (*d | 0x20) == 'e' || (unsigned)(*d - '0') < 10 ||
+        u > (uint64_t)INT64_MAX + (uint64_t)neg)
+      return 0;
+    *out = !neg ? (int64_t)u : u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
+    *pp = d;
+    return 1;
+  }
+#endif
   if (*p == '0') d = p + 1;
   else if (*p >= '1' && *p <= '9' && (d = rtm_push__digits(p, end, &u, simd)) - p <= 18) {}
   else return 0;
@@ -1928,11 +2028,44 @@ static int rtm_push__json_int_fast(const uint8_t **pp, const uint8_t *end, int64
   *pp = d;
   return 1;
 }
+/* A string value at the quote p without escapes, scanned 16 bytes at a time (at least 16 left): 1 and *out,
+   or 0 (escapes, control characters, the payload's last bytes) and rtm_push__json_str decides. */
+RTM_PUSH__HOT int rtm_push__json_str_fast(const rtm_push *s, const uint8_t **pp, const uint8_t *end, rtm_push_str *out) {
+#ifdef RTM_PUSH__SSE2
+  const uint8_t *p = *pp + 1, *q = p;
+  unsigned high = 0;
+  for (;;) {
+    __m128i v;
+    unsigned bits;
+    if (end - q < 16) return 0;
+    v = _mm_loadu_si128((const __m128i *)(const void *)q);
+    bits = rtm_push__special16(v);
+    if (bits) {
+      unsigned k = (unsigned)__builtin_ctz(bits);
+      if (q[k] != '"') return 0;
+      high |= (unsigned)_mm_movemask_epi8(v) & ((1u << k) - 1);
+      q += k;
+      break;
+    }
+    high |= (unsigned)_mm_movemask_epi8(v);
+    q += 16;
+  }
+  out->ptr = (const char *)p;
+  out->len = (size_t)(q - p);
+  out->binary = high && !rtm_push__utf8_ok(s, p, out->len);
+  *pp = q + 1;
+  return 1;
+#else
+  (void)s; (void)pp; (void)end; (void)out;
+  return 0;
+#endif
+}
 /* JSON payload members into ev: rtm_push__rd_next's loop with the common members inline (a plain key; an
    integer or a string for its field) and everything else through rtm_push__json_value. The same results
    and the same errors (the tests and the fuzz targets check it against the general reader). */
 static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t allowed) {
   const uint8_t *p = r->p, *end = r->end, *q;
+  const rtm_push *s = r->s;
   int first = 1, rc, bit;
   r->depth = 1;
   for (;; first = 0) {
@@ -1952,31 +2085,52 @@ static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t a
       RTM_PUSH__WS(p, end);
     }
     if (p == end || *p != '"') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected a string key");
-    q = rtm_push__str_special(p + 1, end);
-    if (q < end && *q == '"') { /* a plain key */
-      k.ptr = (const char *)p + 1;
-      k.len = (size_t)(q - p - 1);
-      p = q + 1;
-    } else {
-      r->p = p;
-      if ((rc = rtm_push__json_str(r, &k, 2)) != 0) return rc;
-      p = r->p;
+    bit = -2; /* not looked up yet */
+#ifdef RTM_PUSH__LE
+    if (end - p >= 9) { /* a key of up to 7 plain bytes and its quote in one word */
+      uint64_t w = rtm_push__load64(p + 1), qm = RTM_PUSH__HASZERO(w ^ (RTM_PUSH__ONES * '"'));
+      if (qm) {
+        uint64_t before = (qm & (0 - qm)) - 1; /* the bits below the first quote */
+        uint64_t bad = RTM_PUSH__HASZERO(w ^ (RTM_PUSH__ONES * '\\')) | ((w - RTM_PUSH__ONES * 0x20) & ~w & RTM_PUSH__HIGHS);
+        if (!(bad & before)) {
+          unsigned kl = (unsigned)__builtin_ctzll(qm) >> 3;
+          bit = rtm_push__find_field_word(s, (kl ? w & (~(uint64_t)0 >> (64 - 8 * kl)) : 0) | ((uint64_t)kl << 56));
+          k.ptr = (const char *)p + 1;
+          k.len = kl;
+          p += kl + 2;
+        }
+      }
+    }
+    if (bit == -2)
+#endif
+    {
+      q = rtm_push__str_special(p + 1, end);
+      if (q < end && *q == '"') { /* a plain key */
+        k.ptr = (const char *)p + 1;
+        k.len = (size_t)(q - p - 1);
+        p = q + 1;
+      } else {
+        r->p = p;
+        if ((rc = rtm_push__json_str(r, &k, 2)) != 0) return rc;
+        p = r->p;
+      }
+      bit = rtm_push__find_field(k.ptr, k.len);
     }
     RTM_PUSH__WS(p, end);
     if (p == end || *p != ':') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected ':' after a key");
     p++;
     RTM_PUSH__WS(p, end);
-    bit = rtm_push__find_field(k.ptr, k.len);
-    if (bit >= 0 && (allowed & (1u << bit)) && p < end) {
+    if (bit >= 0 && !(allowed & (1u << bit))) bit = -1;
+    if (bit >= 0 && p < end) {
       int type = rtm_push__fielddefs[bit].type;
       int64_t x;
-      if (type == RTM_PUSH__T_INT64 && rtm_push__json_int_fast(&p, end, rtm_push__i64_slot(ev, bit), r->s->ssse3)) {
+      if (type == RTM_PUSH__T_INT64 && rtm_push__json_int_fast(&p, end, rtm_push__i64_slot(ev, bit), s->ssse3)) {
         ev->fields |= 1u << bit;
         continue;
       }
       if (type == RTM_PUSH__T_INT32) {
         const uint8_t *p0 = p;
-        if (rtm_push__json_int_fast(&p, end, &x, r->s->ssse3) && x >= INT32_MIN && x <= INT32_MAX) {
+        if (rtm_push__json_int_fast(&p, end, &x, s->ssse3) && x >= INT32_MIN && x <= INT32_MAX) {
           ev->mtype = (int32_t)x;
           ev->fields |= 1u << bit;
           continue;
@@ -1984,20 +2138,24 @@ static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t a
         p = p0; /* out of range: the general path words the error */
       }
       if ((type == RTM_PUSH__T_STR || type == RTM_PUSH__T_MSG) && *p == '"') {
-        r->p = p;
-        if ((rc = rtm_push__json_str(r, type == RTM_PUSH__T_STR ? &ev->attrs : &ev->msg, 1)) != 0) return rc;
+        rtm_push_str *dst = type == RTM_PUSH__T_STR ? &ev->attrs : &ev->msg;
+        if (!rtm_push__json_str_fast(s, &p, end, dst)) {
+          r->p = p;
+          if ((rc = rtm_push__json_str(r, dst, 1)) != 0) return rc;
+          p = r->p;
+        }
         if (type == RTM_PUSH__T_MSG) ev->msg_is_translation = 0;
         ev->fields |= 1u << bit;
-        p = r->p;
         continue;
       }
     }
     r->p = p;
-    if ((rc = rtm_push__json_value(r, &v, bit >= 0 && (allowed & (1u << bit)))) != 0) return rc;
+    if ((rc = rtm_push__json_value(r, &v, bit >= 0)) != 0) return rc;
     p = r->p;
-    if (bit >= 0 && (allowed & (1u << bit)) && (rc = rtm_push__field_set(r, ev, bit, &v)) != 0) return rc;
+    if (bit >= 0 && (rc = rtm_push__field_set(r, ev, bit, &v)) != 0) return rc;
   }
 }
+#ifdef RTM_PUSH_INTERNAL_TESTS
 /* Decode the payload's members into ev, keeping only the fields in `allowed`: the general reader, one
    member at a time. The reference for the fast loops (the fuzz targets compare them on every input). */
 static int rtm_push__decode_fields_rd(rtm_push__rd *r, rtm_push_event *ev, uint32_t allowed) {
@@ -2010,8 +2168,91 @@ static int rtm_push__decode_fields_rd(rtm_push__rd *r, rtm_push_event *ev, uint3
   }
   return rc;
 }
+#endif
+/* msgpack payload members into ev: the fixstr keys, integer and str values of the fields inline, anything
+   else through rtm_push__rd_next / rtm_push__mp_value (the same results, the same errors). */
+static int rtm_push__mp_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t allowed) {
+  const uint8_t *p = r->p, *end = r->end;
+  r->depth = 1;
+  while (r->left) {
+    rtm_push_str k;
+    rtm_push__val v;
+    int bit = -1, rc, type;
+    size_t kl;
+    uint8_t b = p < end ? *p : 0;
+    if (b < 0xa0 || b > 0xbf || (kl = b & 0x1fu) >= (size_t)(end - p)) { /* not a plain fixstr key: in general */
+      r->p = p;
+      if ((rc = rtm_push__rd_next(r, &k, &v)) < 0) return rc;
+      bit = k.ptr ? rtm_push__find_field(k.ptr, k.len) : -1;
+      if (bit >= 0 && (allowed & (1u << bit)) && (rc = rtm_push__field_set(r, ev, bit, &v)) != 0) return rc;
+      p = r->p;
+      continue;
+    }
+    r->left--;
+#ifdef RTM_PUSH__LE
+    if (kl <= 7 && end - p >= 9)
+      bit = rtm_push__find_field_word(r->s, (kl ? rtm_push__load64(p + 1) & (~(uint64_t)0 >> (64 - 8 * kl)) : 0) | ((uint64_t)kl << 56));
+    else
+#endif
+      bit = rtm_push__find_field((const char *)p + 1, kl);
+    p += 1 + kl;
+    if (bit >= 0 && !(allowed & (1u << bit))) bit = -1;
+    if (bit >= 0 && p < end) {
+      b = *p;
+      type = rtm_push__fielddefs[bit].type;
+      if (type == RTM_PUSH__T_INT64 || type == RTM_PUSH__T_INT32) {
+        int64_t x;
+        int w = 0;
+        if (b < 0x80 || b >= 0xe0) { /* fixints */
+          x = b < 0x80 ? (int64_t)b : (int64_t)b - 256;
+        } else if (b >= 0xcc && b <= 0xd3 && end - p > (w = 1 << ((b - 0xcc) & 3))) { /* uint8..64, int8..64 */
+          uint64_t u = rtm_push__be(p + 1, w);
+          if (b == 0xcf && u > (uint64_t)INT64_MAX) goto general; /* out of range: the general path says so */
+          if (b >= 0xd0 && w < 8 && (u >> (8 * w - 1))) u |= ~(uint64_t)0 << (8 * w); /* sign-extend */
+          x = u > (uint64_t)INT64_MAX ? -(int64_t)(~u) - 1 : (int64_t)u;
+        } else {
+          goto general;
+        }
+        if (type == RTM_PUSH__T_INT64) {
+          *rtm_push__i64_slot(ev, bit) = x;
+        } else if (x >= INT32_MIN && x <= INT32_MAX) {
+          ev->mtype = (int32_t)x;
+        } else {
+          goto general; /* out of range: the general path words the error */
+        }
+        ev->fields |= 1u << bit;
+        p += 1 + w;
+        continue;
+      }
+      if ((type == RTM_PUSH__T_STR || type == RTM_PUSH__T_MSG) && ((b >= 0xa0 && b <= 0xbf) || b == 0xd9 || b == 0xda)) {
+        size_t hl = b <= 0xbf ? 1 : b == 0xd9 ? 2 : 3, sl;
+        if ((size_t)(end - p) >= hl) {
+          sl = b <= 0xbf ? (size_t)(b & 0x1f) : (size_t)rtm_push__be(p + 1, (int)hl - 1);
+          if ((size_t)(end - p) - hl >= sl) {
+            rtm_push_str *dst = type == RTM_PUSH__T_STR ? &ev->attrs : &ev->msg;
+            dst->ptr = (const char *)p + hl;
+            dst->len = sl;
+            dst->binary = !rtm_push__utf8_ok(r->s, p + hl, sl);
+            if (type == RTM_PUSH__T_MSG) ev->msg_is_translation = 0;
+            ev->fields |= 1u << bit;
+            p += hl + sl;
+            continue;
+          }
+        }
+      }
+    }
+  general:
+    r->p = p;
+    if ((rc = rtm_push__mp_value(r, &v, bit >= 0)) != 0) return rc;
+    p = r->p;
+    if (bit >= 0 && (rc = rtm_push__field_set(r, ev, bit, &v)) != 0) return rc;
+  }
+  r->p = p;
+  if (p != end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "bytes after the msgpack map");
+  return 0;
+}
 static int rtm_push__decode_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t allowed) {
-  return r->msgpack ? rtm_push__decode_fields_rd(r, ev, allowed) : rtm_push__json_fields(r, ev, allowed);
+  return r->msgpack ? rtm_push__mp_fields(r, ev, allowed) : rtm_push__json_fields(r, ev, allowed);
 }
 /* File msg: a bare URL, or JSON text {"url":..., "size":..., "surl":...}. */
 static void rtm_push__decode_file(rtm_push *s, rtm_push_event *ev) {
@@ -2117,7 +2358,7 @@ static int rtm_push__dd_check(rtm_push *s, const rtm_push_event *ev) {
   uint64_t ttl = s->cfg.limits.dedup_ttl_ms;
   if (!s->dd_ring) {
     uint32_t slots = 2;
-    while (slots < cap * 2) slots <<= 1;
+    while (slots < cap * 4) slots <<= 1; /* load <= 1/4: short probes */
     s->dd_ring = (rtm_push__dent *)rtm_push__alloc(&s->cfg.allocator, sizeof(rtm_push__dent) * cap);
     s->dd_idx = (uint32_t *)rtm_push__alloc(&s->cfg.allocator, sizeof(uint32_t) * slots);
     if (!s->dd_ring || !s->dd_idx) {
@@ -2202,6 +2443,11 @@ static int rtm_push__os_entropy(void *u, unsigned char *buf, size_t n) {
 /* Random bytes for keys and masks, from a pool refilled by the DRBG (one AES run per 256 bytes
    rather than one per 4-byte mask). */
 static int rtm_push__random(rtm_push *s, unsigned char *buf, size_t n) {
+  if (n <= sizeof s->rnd - s->rnd_pos) { /* a mask: straight from the pool */
+    memcpy(buf, s->rnd + s->rnd_pos, n);
+    s->rnd_pos += n;
+    return 0;
+  }
   while (n) {
     size_t k;
     if (s->rnd_pos == sizeof s->rnd) {
@@ -2273,8 +2519,28 @@ done:
 static void rtm_push__ws_control(rtm_push *s);
 static void rtm_push__ws_flush(rtm_push *s);
 static int rtm_push__fpnn_input(rtm_push *s, const uint8_t *p, size_t n);
+static void rtm_push__fpnn_package(rtm_push *s, const uint8_t *p);
 static int rtm_push__ws_input(rtm_push *s, const uint8_t *p, size_t n) {
   while (n && !rtm_push__stopped(s) && !s->ws_close_received) {
+    /* The usual frame, whole in this read: FIN + binary, one FPNN package exactly, no partial state.
+       Anything else (and the FPNN 126-byte bug's "FP" where the length goes) takes the general path. */
+    if (n >= 2 + 12 && p[0] == 0x82 && !s->fx_hlen && !s->fx_in_payload && !s->pkg.len) {
+      size_t hl = 2, len = p[1];
+      if (len == 126 && p[2] != 'F') {
+        hl = 4;
+        len = (size_t)p[2] << 8 | p[3];
+      }
+      const uint8_t *h = p + hl;
+      if (len >= 12 && len < 65536 && len <= s->cfg.limits.max_frame && n - hl >= len && (len >= 126) == (hl == 4) &&
+          memcmp(h, "FPNN", 4) == 0 && h[4] <= 1 && (h[5] == 0x40 || h[5] == 0x80) && h[6] <= 2 && (h[6] == 2 || h[7]) &&
+          (uint64_t)(h[6] == 0 ? 12 : 16) + (h[6] == 2 ? 0 : h[7]) + rtm_push__le32(h + 8) == len &&
+          len <= s->cfg.limits.max_package) {
+        rtm_push__fpnn_package(s, p + hl);
+        p += hl + len;
+        n -= hl + len;
+        continue;
+      }
+    }
     if (s->fx_in_payload) {
       size_t k = (uint64_t)n < s->fx_left ? n : (size_t)s->fx_left;
       if (s->fx_ctl) {
@@ -2458,6 +2724,32 @@ static int rtm_push__send_package(rtm_push *s, int mtype, int flag, uint32_t seq
   q->len += total;
   return 0;
 }
+/* The answer to a push: an empty map, the same bytes every time but the seq; framed and masked in place (the
+   usual case: WebSocket and room in the queue), else through rtm_push__send_package. */
+static int rtm_push__send_empty_answer(rtm_push *s, int flag, uint32_t seq) {
+  static const uint8_t empty_json[2] = {'{', '}'}, empty_mp[1] = {0x80};
+  rtm_push__buf *q = s->tls_on ? &s->pout : &s->out;
+  size_t n = flag == 0x80 ? 17 : 18, max = s->cfg.limits.max_output;
+  if (s->phase == RTM_PUSH__PH_WS && !s->ws_close_queued && q->cap - q->len >= 6 + n &&
+      rtm_push__pending(s) <= max - (6 + n) && s->rnd_pos + 4 <= sizeof s->rnd) {
+    uint8_t *o = q->p + q->len, *h = o + 6;
+    o[0] = 0x82;
+    o[1] = (uint8_t)(0x80 | n);
+    memcpy(o + 2, s->rnd + s->rnd_pos, 4);
+    s->rnd_pos += 4;
+    memcpy(h, "FPNN\x01", 5);
+    h[5] = (uint8_t)flag;
+    h[6] = 2;
+    h[7] = 0;
+    rtm_push__put_le32(h + 8, (uint32_t)(n - 16));
+    rtm_push__put_le32(h + 12, seq);
+    memcpy(h + 16, flag == 0x80 ? empty_mp : empty_json, n - 16);
+    rtm_push__mask(h, n, o + 2);
+    q->len += 6 + n;
+    return 0;
+  }
+  return rtm_push__send_package(s, 2, flag, seq, NULL, flag == 0x80 ? empty_mp : empty_json, n - 16);
+}
 static int rtm_push__send_or_fail(rtm_push *s, int rc) {
   if (rc == RTM_PUSH_E_NOMEM || rc == RTM_PUSH_E_OUTPUT_FULL || rc == RTM_PUSH_E_RANDOM) return rtm_push__fail(s, rc, NULL);
   return rc;
@@ -2559,8 +2851,7 @@ static void rtm_push__handle_quest(rtm_push *s, int twoway, int flag, uint32_t s
   rtm_push__rd r;
   int type, rc;
   if (twoway) { /* answer at once, before anything can go wrong, in the quest's own encoding */
-    static const uint8_t empty_json[2] = {'{', '}'}, empty_mp[1] = {0x80};
-    rc = rtm_push__send_package(s, 2, flag, seq, NULL, flag == 0x80 ? empty_mp : empty_json, flag == 0x80 ? 1 : 2);
+    rc = rtm_push__send_empty_answer(s, flag, seq);
     if (rtm_push__send_or_fail(s, rc) && rtm_push__ended(s)) return;
   }
   type = rtm_push__find_event(s, method, mlen);
@@ -3346,6 +3637,9 @@ RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config
   memset(s, 0, sizeof *s);
   s->cfg = c;
   rtm_push__evtab_build(s->evtab);
+#ifdef RTM_PUSH__LE
+  rtm_push__ftab_build(s);
+#endif
 #if RTM_PUSH__SSSE3 == 2
   s->ssse3 = 1;
 #elif defined(RTM_PUSH__SSSE3)

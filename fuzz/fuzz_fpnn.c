@@ -3,6 +3,7 @@
    actions. Input layout: see fz_session() in fuzz_common.h (flags bits 0-1 are ignored here). Every event
    string must point into the fed chunk or the session's package/scratch buffers. */
 #define RTM_PUSH_IMPLEMENTATION
+#define RTM_PUSH_INTERNAL_TESTS /* the general field decoder, the fast loops' reference */
 #include "../rtm_push.h"
 #include "fuzz_common.h"
 

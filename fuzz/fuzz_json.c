@@ -4,6 +4,7 @@
    text, through the file-msg decoder and the excludedUids filter. The input is also parsed with
    rtm_push_parse_int64 and compared with a reference implementation. */
 #define RTM_PUSH_IMPLEMENTATION
+#define RTM_PUSH_INTERNAL_TESTS /* the general field decoder, the fast loops' reference */
 #include "../rtm_push.h"
 #include "fuzz_common.h"
 

@@ -3,6 +3,7 @@
    rtm_push__rd_open + rtm_push__decode_fields with every field allowed. Every decoded string must lie inside
    the payload or the session's scratch buffer. */
 #define RTM_PUSH_IMPLEMENTATION
+#define RTM_PUSH_INTERNAL_TESTS /* the general field decoder, the fast loops' reference */
 #include "../rtm_push.h"
 #include "fuzz_common.h"
 

@@ -5,6 +5,7 @@
                    (Sec-WebSocket-Accept computed with mbedTLS), then feeds the fuzz bytes (bit1: login on, so
                    an answer with seq 1 is the login answer). */
 #define RTM_PUSH_IMPLEMENTATION
+#define RTM_PUSH_INTERNAL_TESTS /* the general field decoder, the fast loops' reference */
 #include "../rtm_push.h"
 #include "fuzz_common.h"
 

@@ -7,6 +7,7 @@
    The entropy is deterministic, so the Sec-WebSocket-Key is always the same; the seeds carry the matching
    Sec-WebSocket-Accept (see make_corpus.py / print_handshake.c). The events must not depend on the feed size. */
 #define RTM_PUSH_IMPLEMENTATION
+#define RTM_PUSH_INTERNAL_TESTS /* the general field decoder, the fast loops' reference */
 #include "../rtm_push.h"
 #include "fuzz_common.h"
 

@@ -1,6 +1,7 @@
 /* print_handshake: prints the 101 response that matches the request the fuzz targets' deterministic entropy
    produces (used by make_corpus.py to build seeds and the dictionary). Not a fuzz target. */
 #define RTM_PUSH_IMPLEMENTATION
+#define RTM_PUSH_INTERNAL_TESTS
 #include "../rtm_push.h"
 #include "fuzz_common.h"
 
