@@ -681,8 +681,8 @@ RTM_PUSH_API_DECL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
 #endif
 
 /* >>simd-select: SSE2 is part of x86-64 (string scans, 16 bytes at a time). UTF-8 validation uses SSSE3's
-   byte shuffle; without -mssse3 (or -march=...) it is compiled for SSSE3 alone and chosen at run time
-   (GCC, clang). Elsewhere, and with -DRTM_PUSH_NO_SIMD, the portable 8-bytes-at-a-time code runs; the
+   byte shuffle, 32 bytes at a time with AVX2; without -mssse3 / -mavx2 (or -march=...) those functions are
+   compiled for that instruction set alone and chosen at run time (GCC, clang). Elsewhere, and with -DRTM_PUSH_NO_SIMD, the portable 8-bytes-at-a-time code runs; the
    tests run both and compare them. */
 #if !defined(RTM_PUSH_NO_SIMD) && defined(__SSE2__) && (defined(__x86_64__) || defined(__i386__)) && \
     (defined(__GNUC__) || defined(__clang__))
@@ -692,11 +692,19 @@ RTM_PUSH_API_DECL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
 #define RTM_PUSH__SSSE3 2 /* always there */
 #define RTM_PUSH__TARGET_SSSE3
 #include <tmmintrin.h>
-#elif defined(__GNUC__) || defined(__clang__)
+#else
 #define RTM_PUSH__SSSE3 1 /* checked at run time */
 #define RTM_PUSH__TARGET_SSSE3 __attribute__((target("ssse3")))
 #include <tmmintrin.h>
 #endif
+#if defined(__AVX2__)
+#define RTM_PUSH__AVX2 2
+#define RTM_PUSH__TARGET_AVX2
+#else
+#define RTM_PUSH__AVX2 1
+#define RTM_PUSH__TARGET_AVX2 __attribute__((target("avx2")))
+#endif
+#include <immintrin.h>
 #endif
 
 /* The few helpers of the per-push loops, inlined whatever the optimizer's size heuristics say. */
@@ -799,7 +807,7 @@ struct rtm_push {
   rtm_push__buf scratch;   /* reserved (scratch_need) at the first escape of a package, never moved after */
   size_t scratch_need;
   uint8_t evtab[64];       /* method name hash -> event type (RTM_PUSH_EV_*), 0 = empty */
-  int ssse3;               /* the CPU has SSSE3: the vector UTF-8 validator runs */
+  int ssse3, avx2;         /* the CPU has SSSE3 / AVX2: the vector UTF-8 validators run */
   uint64_t fkeys[RTM_PUSH__FBIT_COUNT]; /* field names as key words (rtm_push__key_word) */
   uint8_t ftab[32];        /* key word hash -> field index + 1, 0 = empty */
   rtm_push__buf qbuf;      /* our own quests' payloads: never the same memory as an event's */
@@ -993,66 +1001,67 @@ static int rtm_push__utf8_valid(const uint8_t *p, size_t n) {
 #define RTM_PUSH__U8_OVERLONG_4 (1 << 6)
 #define RTM_PUSH__U8_TWO_CONTS (1 << 7)
 #define RTM_PUSH__U8_CARRY (RTM_PUSH__U8_TOO_SHORT | RTM_PUSH__U8_TOO_LONG | RTM_PUSH__U8_TWO_CONTS)
+static const uint8_t rtm_push__u8_t1[16] = { /* by the high nibble of the byte before */
+  RTM_PUSH__U8_TOO_LONG, RTM_PUSH__U8_TOO_LONG, RTM_PUSH__U8_TOO_LONG, RTM_PUSH__U8_TOO_LONG,
+  RTM_PUSH__U8_TOO_LONG, RTM_PUSH__U8_TOO_LONG, RTM_PUSH__U8_TOO_LONG, RTM_PUSH__U8_TOO_LONG,
+  RTM_PUSH__U8_TWO_CONTS, RTM_PUSH__U8_TWO_CONTS, RTM_PUSH__U8_TWO_CONTS, RTM_PUSH__U8_TWO_CONTS,
+  RTM_PUSH__U8_TOO_SHORT | RTM_PUSH__U8_OVERLONG_2, RTM_PUSH__U8_TOO_SHORT,
+  RTM_PUSH__U8_TOO_SHORT | RTM_PUSH__U8_OVERLONG_3 | RTM_PUSH__U8_SURROGATE,
+  RTM_PUSH__U8_TOO_SHORT | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000 | RTM_PUSH__U8_OVERLONG_4};
+static const uint8_t rtm_push__u8_t2[16] = { /* by the low nibble of the byte before */
+  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_OVERLONG_3 | RTM_PUSH__U8_OVERLONG_2 | RTM_PUSH__U8_OVERLONG_4,
+  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_OVERLONG_2, RTM_PUSH__U8_CARRY, RTM_PUSH__U8_CARRY,
+  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE, RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000,
+  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000,
+  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000,
+  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000,
+  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000,
+  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000,
+  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000,
+  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000,
+  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000 | RTM_PUSH__U8_SURROGATE,
+  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000,
+  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000};
+static const uint8_t rtm_push__u8_t3[16] = { /* by the high nibble of the byte itself */
+  RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT,
+  RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT,
+  RTM_PUSH__U8_TOO_LONG | RTM_PUSH__U8_OVERLONG_2 | RTM_PUSH__U8_TWO_CONTS | RTM_PUSH__U8_OVERLONG_3 |
+    RTM_PUSH__U8_TOO_LARGE_1000 | RTM_PUSH__U8_OVERLONG_4,
+  RTM_PUSH__U8_TOO_LONG | RTM_PUSH__U8_OVERLONG_2 | RTM_PUSH__U8_TWO_CONTS | RTM_PUSH__U8_OVERLONG_3 | RTM_PUSH__U8_TOO_LARGE,
+  RTM_PUSH__U8_TOO_LONG | RTM_PUSH__U8_OVERLONG_2 | RTM_PUSH__U8_TWO_CONTS | RTM_PUSH__U8_SURROGATE | RTM_PUSH__U8_TOO_LARGE,
+  RTM_PUSH__U8_TOO_LONG | RTM_PUSH__U8_OVERLONG_2 | RTM_PUSH__U8_TWO_CONTS | RTM_PUSH__U8_SURROGATE | RTM_PUSH__U8_TOO_LARGE,
+  RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT};
+/* The last 3 bytes: a lead byte there needs bytes of the next block. */
+static const uint8_t rtm_push__u8_max[32] = {
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 0xF0 - 1, 0xE0 - 1, 0xC0 - 1};
+#define RTM_PUSH__LD128(a) _mm_loadu_si128((const __m128i *)(const void *)(a))
+/* The error bits of the 16 bytes v, prev the 16 before them; *incomplete: v ends inside a sequence. */
 RTM_PUSH__TARGET_SSSE3 static __m128i rtm_push__u8_block(__m128i v, __m128i prev, __m128i *incomplete) {
   const __m128i lo4 = _mm_set1_epi8(0x0F);
-  const __m128i t1 = _mm_setr_epi8( /* high nibble of the byte before */
-    RTM_PUSH__U8_TOO_LONG, RTM_PUSH__U8_TOO_LONG, RTM_PUSH__U8_TOO_LONG, RTM_PUSH__U8_TOO_LONG,
-    RTM_PUSH__U8_TOO_LONG, RTM_PUSH__U8_TOO_LONG, RTM_PUSH__U8_TOO_LONG, RTM_PUSH__U8_TOO_LONG,
-    (char)RTM_PUSH__U8_TWO_CONTS, (char)RTM_PUSH__U8_TWO_CONTS, (char)RTM_PUSH__U8_TWO_CONTS,
-    (char)RTM_PUSH__U8_TWO_CONTS, RTM_PUSH__U8_TOO_SHORT | RTM_PUSH__U8_OVERLONG_2, RTM_PUSH__U8_TOO_SHORT,
-    RTM_PUSH__U8_TOO_SHORT | RTM_PUSH__U8_OVERLONG_3 | RTM_PUSH__U8_SURROGATE,
-    RTM_PUSH__U8_TOO_SHORT | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000 | RTM_PUSH__U8_OVERLONG_4);
-  const __m128i t2 = _mm_setr_epi8( /* low nibble of the byte before */
-    (char)(RTM_PUSH__U8_CARRY | RTM_PUSH__U8_OVERLONG_3 | RTM_PUSH__U8_OVERLONG_2 | RTM_PUSH__U8_OVERLONG_4),
-    (char)(RTM_PUSH__U8_CARRY | RTM_PUSH__U8_OVERLONG_2), (char)RTM_PUSH__U8_CARRY, (char)RTM_PUSH__U8_CARRY,
-    (char)(RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE),
-    (char)(RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000),
-    (char)(RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000),
-    (char)(RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000),
-    (char)(RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000),
-    (char)(RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000),
-    (char)(RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000),
-    (char)(RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000),
-    (char)(RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000),
-    (char)(RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000 | RTM_PUSH__U8_SURROGATE),
-    (char)(RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000),
-    (char)(RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000));
-  const __m128i t3 = _mm_setr_epi8( /* high nibble of the byte itself */
-    RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT,
-    RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT,
-    (char)(RTM_PUSH__U8_TOO_LONG | RTM_PUSH__U8_OVERLONG_2 | RTM_PUSH__U8_TWO_CONTS | RTM_PUSH__U8_OVERLONG_3 |
-           RTM_PUSH__U8_TOO_LARGE_1000 | RTM_PUSH__U8_OVERLONG_4),
-    (char)(RTM_PUSH__U8_TOO_LONG | RTM_PUSH__U8_OVERLONG_2 | RTM_PUSH__U8_TWO_CONTS | RTM_PUSH__U8_OVERLONG_3 |
-           RTM_PUSH__U8_TOO_LARGE),
-    (char)(RTM_PUSH__U8_TOO_LONG | RTM_PUSH__U8_OVERLONG_2 | RTM_PUSH__U8_TWO_CONTS | RTM_PUSH__U8_SURROGATE |
-           RTM_PUSH__U8_TOO_LARGE),
-    (char)(RTM_PUSH__U8_TOO_LONG | RTM_PUSH__U8_OVERLONG_2 | RTM_PUSH__U8_TWO_CONTS | RTM_PUSH__U8_SURROGATE |
-           RTM_PUSH__U8_TOO_LARGE),
-    RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT);
   __m128i prev1 = _mm_alignr_epi8(v, prev, 15), prev2 = _mm_alignr_epi8(v, prev, 14);
   __m128i prev3 = _mm_alignr_epi8(v, prev, 13);
-  __m128i sc = _mm_and_si128(_mm_and_si128(_mm_shuffle_epi8(t1, _mm_and_si128(_mm_srli_epi16(prev1, 4), lo4)),
-                                           _mm_shuffle_epi8(t2, _mm_and_si128(prev1, lo4))),
-                             _mm_shuffle_epi8(t3, _mm_and_si128(_mm_srli_epi16(v, 4), lo4)));
+  __m128i sc = _mm_and_si128(
+    _mm_and_si128(_mm_shuffle_epi8(RTM_PUSH__LD128(rtm_push__u8_t1), _mm_and_si128(_mm_srli_epi16(prev1, 4), lo4)),
+                  _mm_shuffle_epi8(RTM_PUSH__LD128(rtm_push__u8_t2), _mm_and_si128(prev1, lo4))),
+    _mm_shuffle_epi8(RTM_PUSH__LD128(rtm_push__u8_t3), _mm_and_si128(_mm_srli_epi16(v, 4), lo4)));
   __m128i must23 = _mm_or_si128(_mm_subs_epu8(prev2, _mm_set1_epi8((char)(0xE0 - 0x80))),
                                 _mm_subs_epu8(prev3, _mm_set1_epi8((char)(0xF0 - 0x80))));
-  *incomplete = _mm_subs_epu8(v, _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-                                               (char)(0xF0 - 1), (char)(0xE0 - 1), (char)(0xC0 - 1)));
+  *incomplete = _mm_subs_epu8(v, RTM_PUSH__LD128(rtm_push__u8_max + 16));
   return _mm_xor_si128(_mm_and_si128(must23, _mm_set1_epi8((char)0x80)), sc);
 }
-RTM_PUSH__TARGET_SSSE3 static int rtm_push__utf8_valid_ssse3(const uint8_t *p, size_t n) {
+/* From byte i on, 16 at a time, the last ones shifted down with zeros after them; returns 1 when valid. */
+RTM_PUSH__TARGET_SSSE3 static int rtm_push__u8_rest(const uint8_t *p, size_t n, size_t i, __m128i prev,
+                                                  __m128i incomplete, __m128i err) {
   static const uint8_t tail_shift[32] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
                                          0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
                                          0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80};
-  __m128i prev = _mm_setzero_si128(), incomplete = prev, err = prev, v;
-  size_t i = 0;
-  if (n < 16) return rtm_push__utf8_valid(p, n);
+  __m128i v;
   for (;; i += 16) {
     if (i + 16 <= n) {
-      v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+      v = RTM_PUSH__LD128(p + i);
     } else if (i < n) { /* the last bytes, then zeros: the 16 bytes ending at p + n, shifted down */
-      v = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + n - 16)),
-                           _mm_loadu_si128((const __m128i *)(const void *)(tail_shift + 16 - (n - i))));
+      v = _mm_shuffle_epi8(RTM_PUSH__LD128(p + n - 16), RTM_PUSH__LD128(tail_shift + 16 - (n - i)));
     } else {
       err = _mm_or_si128(err, incomplete); /* ends inside a sequence */
       break;
@@ -1068,10 +1077,48 @@ RTM_PUSH__TARGET_SSSE3 static int rtm_push__utf8_valid_ssse3(const uint8_t *p, s
   }
   return _mm_movemask_epi8(_mm_cmpeq_epi8(err, _mm_setzero_si128())) == 0xFFFF;
 }
+RTM_PUSH__TARGET_SSSE3 static int rtm_push__utf8_valid_ssse3(const uint8_t *p, size_t n) {
+  if (n < 16) return rtm_push__utf8_valid(p, n);
+  return rtm_push__u8_rest(p, n, 0, _mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128());
+}
+/* The same, 32 bytes at a time (the tables in both 128-bit lanes; the bytes before cross the lanes). */
+RTM_PUSH__TARGET_AVX2 static int rtm_push__utf8_valid_avx2(const uint8_t *p, size_t n) {
+  const __m256i lo4 = _mm256_set1_epi8(0x0F);
+  const __m256i t1 = _mm256_broadcastsi128_si256(RTM_PUSH__LD128(rtm_push__u8_t1));
+  const __m256i t2 = _mm256_broadcastsi128_si256(RTM_PUSH__LD128(rtm_push__u8_t2));
+  const __m256i t3 = _mm256_broadcastsi128_si256(RTM_PUSH__LD128(rtm_push__u8_t3));
+  __m256i prev = _mm256_setzero_si256(), incomplete = prev, err = prev;
+  size_t i;
+  if (n < 32) return rtm_push__utf8_valid_ssse3(p, n);
+  for (i = 0; i + 32 <= n; i += 32) {
+    __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
+    if (_mm256_movemask_epi8(v) == 0) {
+      err = _mm256_or_si256(err, incomplete);
+      incomplete = _mm256_setzero_si256();
+    } else {
+      __m256i before = _mm256_permute2x128_si256(prev, v, 0x21); /* prev's high lane, v's low lane */
+      __m256i prev1 = _mm256_alignr_epi8(v, before, 15), prev2 = _mm256_alignr_epi8(v, before, 14);
+      __m256i prev3 = _mm256_alignr_epi8(v, before, 13);
+      __m256i sc = _mm256_and_si256(
+        _mm256_and_si256(_mm256_shuffle_epi8(t1, _mm256_and_si256(_mm256_srli_epi16(prev1, 4), lo4)),
+                         _mm256_shuffle_epi8(t2, _mm256_and_si256(prev1, lo4))),
+        _mm256_shuffle_epi8(t3, _mm256_and_si256(_mm256_srli_epi16(v, 4), lo4)));
+      __m256i must23 = _mm256_or_si256(_mm256_subs_epu8(prev2, _mm256_set1_epi8((char)(0xE0 - 0x80))),
+                                       _mm256_subs_epu8(prev3, _mm256_set1_epi8((char)(0xF0 - 0x80))));
+      err = _mm256_or_si256(err, _mm256_xor_si256(_mm256_and_si256(must23, _mm256_set1_epi8((char)0x80)), sc));
+      incomplete = _mm256_subs_epu8(v, _mm256_loadu_si256((const __m256i *)(const void *)rtm_push__u8_max));
+    }
+    prev = v;
+  }
+  /* the rest (< 32 bytes), 16 at a time, from the state of the last 16 */
+  return rtm_push__u8_rest(p, n, i, _mm256_extracti128_si256(prev, 1), _mm256_extracti128_si256(incomplete, 1),
+                           _mm_or_si128(_mm256_castsi256_si128(err), _mm256_extracti128_si256(err, 1)));
+}
 #endif
 /* Strict UTF-8 through the fastest validator this CPU has. */
 static int rtm_push__utf8_ok(const rtm_push *s, const uint8_t *p, size_t n) {
 #ifdef RTM_PUSH__SSSE3
+  if (s->avx2) return rtm_push__utf8_valid_avx2(p, n);
   if (s->ssse3) return rtm_push__utf8_valid_ssse3(p, n);
 #endif
   (void)s;
@@ -1304,30 +1351,22 @@ static int64_t *rtm_push__i64_slot(rtm_push_event *ev, int bit) {
 
 /* >>int64 -------------------------------------------------------------------------------------- */
 /* Parses an optional '-' and decimal digits (leading zeros allowed) exactly into an int64. */
+static const uint8_t *rtm_push__digits(const uint8_t *p, const uint8_t *end, uint64_t *u, int simd);
 RTM_PUSH_API_IMPL int rtm_push_parse_int64(const char *text, size_t len, int64_t *out) {
-  size_t i = 0;
-  int neg = 0;
-  uint64_t u = 0;
+  const uint8_t *p, *end, *d, *sig;
+  int neg;
+  uint64_t u;
   if (!text || !out) return RTM_PUSH_E_INVALID_ARG;
-  if (i < len && text[i] == '-') { neg = 1; i++; }
-  if (i == len) return RTM_PUSH_E_FIELD_TYPE;
-  for (; i < len; i++) {
-    char c = text[i];
-    if (c >= '0' && c <= '9') {
-      unsigned d = (unsigned)(c - '0');
-      if (u > (UINT64_MAX - d) / 10) return RTM_PUSH_E_FIELD_RANGE;
-      u = u * 10 + d;
-    } else {
-      return RTM_PUSH_E_FIELD_TYPE;
-    }
-  }
-  if (neg) {
-    if (u > (uint64_t)INT64_MAX + 1) return RTM_PUSH_E_FIELD_RANGE;
-    *out = u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
-  } else {
-    if (u > (uint64_t)INT64_MAX) return RTM_PUSH_E_FIELD_RANGE;
-    *out = (int64_t)u;
-  }
+  p = (const uint8_t *)text;
+  end = p + len;
+  neg = len && *p == '-';
+  p += neg;
+  if (p == end) return RTM_PUSH_E_FIELD_TYPE;
+  d = rtm_push__digits(p, end, &u, 0); /* 8 digits at a time; exact while the value has <= 19 digits */
+  if (d != end) return RTM_PUSH_E_FIELD_TYPE; /* not all digits: a type error, however long */
+  for (sig = p; sig < end && *sig == '0'; sig++) {}
+  if (end - sig > 19 || u > (uint64_t)INT64_MAX + (uint64_t)neg) return RTM_PUSH_E_FIELD_RANGE;
+  *out = !neg ? (int64_t)u : u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
   return RTM_PUSH_OK;
 }
 
@@ -1350,6 +1389,7 @@ typedef struct rtm_push__val {
 typedef struct rtm_push__rd {
   rtm_push *s;
   const uint8_t *p, *end;
+  const uint8_t *start; /* of the payload */
   int msgpack;
   uint32_t depth, max_depth;
   uint32_t left;  /* msgpack: members left in the map */
@@ -1826,6 +1866,7 @@ static int rtm_push__rd_open(rtm_push__rd *r, rtm_push *s, const uint8_t *p, siz
   r->depth = r->left = 0;
   r->what[0] = 0;
   r->s = s;
+  r->start = p;
   r->p = p;
   r->end = p + n;
   r->msgpack = msgpack;
@@ -1984,7 +2025,8 @@ static int rtm_push__field_set(rtm_push__rd *r, rtm_push_event *ev, int bit, con
 }
 /* An integer of at most 19 digits within the int64 range that no '.', 'e' or digit follows: 1 and *out,
    else 0 and the general number parser decides (floats, big numbers, leading zeros, errors). */
-RTM_PUSH__HOT int rtm_push__json_int_fast(const uint8_t **pp, const uint8_t *end, int64_t *out, int simd) {
+RTM_PUSH__HOT int rtm_push__json_int_fast(const uint8_t **pp, const uint8_t *start, const uint8_t *end, int64_t *out,
+                                          int simd) {
   const uint8_t *p = *pp, *d;
   uint64_t u = 0;
   int neg = *p == '-';
@@ -1992,11 +2034,18 @@ RTM_PUSH__HOT int rtm_push__json_int_fast(const uint8_t **pp, const uint8_t *end
   if (p == end) return 0;
 #ifdef RTM_PUSH__LE
   (void)simd;
-  if (end - p >= 20) { /* the usual case: two words of digits, at most three more bytes */
+  if (end - start >= 8) { /* two words of digits (near the end: the last bytes, shifted down), then up to three */
     static const uint64_t pow10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
-    uint64_t t0 = rtm_push__load64(p) ^ (RTM_PUSH__ONES * '0'), t1 = rtm_push__load64(p + 8) ^ (RTM_PUSH__ONES * '0');
-    uint64_t n0 = RTM_PUSH__NONDIGITS(t0), n1 = RTM_PUSH__NONDIGITS(t1);
+    size_t len = (size_t)(end - p);
+    uint64_t w0, w1, t0, t1, n0, n1;
     unsigned n;
+    if (len >= 16) w0 = rtm_push__load64(p), w1 = rtm_push__load64(p + 8);
+    else if (len > 8) w0 = rtm_push__load64(p), w1 = rtm_push__load64(end - 8) >> (8 * (16 - len));
+    else w0 = rtm_push__load64(end - 8) >> (8 * (8 - len)), w1 = 0; /* zero bytes are not digits */
+    t0 = w0 ^ (RTM_PUSH__ONES * '0');
+    t1 = w1 ^ (RTM_PUSH__ONES * '0');
+    n0 = RTM_PUSH__NONDIGITS(t0);
+    n1 = RTM_PUSH__NONDIGITS(t1);
     if (n0) {
       n = (unsigned)__builtin_ctzll(n0) >> 3;
       if (n == 0) return 0;
@@ -2006,19 +2055,20 @@ RTM_PUSH__HOT int rtm_push__json_int_fast(const uint8_t **pp, const uint8_t *end
       if (n1) {
         n = 8 + ((unsigned)__builtin_ctzll(n1) >> 3);
         if (n > 8) u = u * pow10[n - 8] + rtm_push__digits8(t1 << (128 - 8 * n));
-      } else {
+      } else { /* 16 digits, up to 3 more; only these can leave the int64 range */
         u = u * 100000000u + rtm_push__digits8(t1);
-        for (n = 16; n < 19 && (unsigned)(p[n] - '0') < 10; n++) u = u * 10 + (unsigned)(p[n] - '0');
+        for (n = 16; n < 19 && n < len && (unsigned)(p[n] - '0') < 10; n++) u = u * 10 + (unsigned)(p[n] - '0');
+        if ((n < len && (unsigned)(p[n] - '0') < 10) || u > (uint64_t)INT64_MAX + (uint64_t)neg) return 0;
       }
     }
-    d = p + n;
-    if ((*p == '0' && n > 1) || *d == '.' || (*d | 0x20) == 'e' || (unsigned)(*d - '0') < 10 ||
-        u > (uint64_t)INT64_MAX + (uint64_t)neg)
-      return 0;
+    d = p + n; /* not a digit: a float or a leading zero is the general parser's */
+    if ((d < end && ((*d | 0x20) == 'e' || *d == '.')) || (*p == '0' && n > 1)) return 0;
     *out = !neg ? (int64_t)u : u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
     *pp = d;
     return 1;
   }
+#else
+  (void)start;
 #endif
   if (*p == '0') d = p + 1;
   else if (*p >= '1' && *p <= '9' && (d = rtm_push__digits(p, end, &u, simd)) - p <= 18) {}
@@ -2064,6 +2114,9 @@ RTM_PUSH__HOT int rtm_push__json_str_fast(const rtm_push *s, const uint8_t **pp,
    integer or a string for its field) and everything else through rtm_push__json_value. The same results
    and the same errors (the tests and the fuzz targets check it against the general reader). */
 static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t allowed) {
+#define RTM_PUSH__X(N, m, w, t) | (RTM_PUSH__T_##t == RTM_PUSH__T_INT64 ? 1u << RTM_PUSH__FBIT_##N : 0u)
+  static const uint32_t int64s = 0 RTM_PUSH_FIELDS(RTM_PUSH__X);
+#undef RTM_PUSH__X
   const uint8_t *p = r->p, *end = r->end, *q;
   const rtm_push *s = r->s;
   int first = 1, rc, bit;
@@ -2071,30 +2124,35 @@ static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t a
   for (;; first = 0) {
     rtm_push_str k;
     rtm_push__val v;
-    RTM_PUSH__WS(p, end);
-    if (p == end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "unterminated object");
-    if (*p == '}') {
-      r->p = rtm_push__ws_skip(p + 1, end);
-      if (r->p != end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "bytes after the JSON object");
-      return 0;
-    }
-    if (!first) {
-      if (*p != ',') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected ',' between members");
-      p++;
-      if (p < end && *p == ' ') p++;
+    if (!first && end - p >= 3 && p[0] == ',' && p[1] == ' ' && p[2] == '"') { /* FPNN's ", " */
+      p += 2;
+    } else {
       RTM_PUSH__WS(p, end);
+      if (p == end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "unterminated object");
+      if (*p == '}') {
+        r->p = rtm_push__ws_skip(p + 1, end);
+        if (r->p != end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "bytes after the JSON object");
+        return 0;
+      }
+      if (!first) {
+        if (*p != ',') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected ',' between members");
+        p++;
+        RTM_PUSH__WS(p, end);
+      }
+      if (p == end || *p != '"') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected a string key");
     }
-    if (p == end || *p != '"') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected a string key");
     bit = -2; /* not looked up yet */
 #ifdef RTM_PUSH__LE
-    if (end - p >= 9) { /* a key of up to 7 plain bytes and its quote in one word */
+    if (end - p >= 9) { /* a key of up to 7 bytes and its quote in one word */
       uint64_t w = rtm_push__load64(p + 1), qm = RTM_PUSH__HASZERO(w ^ (RTM_PUSH__ONES * '"'));
       if (qm) {
-        uint64_t before = (qm & (0 - qm)) - 1; /* the bits below the first quote */
-        uint64_t bad = RTM_PUSH__HASZERO(w ^ (RTM_PUSH__ONES * '\\')) | ((w - RTM_PUSH__ONES * 0x20) & ~w & RTM_PUSH__HIGHS);
-        if (!(bad & before)) {
-          unsigned kl = (unsigned)__builtin_ctzll(qm) >> 3;
-          bit = rtm_push__find_field_word(s, (kl ? w & (~(uint64_t)0 >> (64 - 8 * kl)) : 0) | ((uint64_t)kl << 56));
+        unsigned kl = (unsigned)__builtin_ctzll(qm) >> 3; /* the first quote (HASZERO's lowest flag is exact) */
+        bit = rtm_push__find_field_word(s, (w & (((uint64_t)1 << (8 * kl)) - 1)) | ((uint64_t)kl << 56));
+        if (bit < 0) { /* not a field name: a plain key unless a backslash or a control byte comes first */
+          uint64_t bad = RTM_PUSH__HASZERO(w ^ (RTM_PUSH__ONES * '\\')) | ((w - RTM_PUSH__ONES * 0x20) & ~w & RTM_PUSH__HIGHS);
+          bit = bad & ((qm & (0 - qm)) - 1) ? -2 : -1;
+        }
+        if (bit != -2) {
           k.ptr = (const char *)p + 1;
           k.len = kl;
           p += kl + 2;
@@ -2116,35 +2174,38 @@ static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t a
       }
       bit = rtm_push__find_field(k.ptr, k.len);
     }
-    RTM_PUSH__WS(p, end);
-    if (p == end || *p != ':') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected ':' after a key");
-    p++;
+    if (p < end && *p == ':') {
+      p++;
+    } else {
+      RTM_PUSH__WS(p, end);
+      if (p == end || *p != ':') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected ':' after a key");
+      p++;
+    }
     RTM_PUSH__WS(p, end);
     if (bit >= 0 && !(allowed & (1u << bit))) bit = -1;
     if (bit >= 0 && p < end) {
-      int type = rtm_push__fielddefs[bit].type;
       int64_t x;
-      if (type == RTM_PUSH__T_INT64 && rtm_push__json_int_fast(&p, end, rtm_push__i64_slot(ev, bit), s->ssse3)) {
-        ev->fields |= 1u << bit;
-        continue;
-      }
-      if (type == RTM_PUSH__T_INT32) {
+      if ((int64s >> bit) & 1) {
+        if (rtm_push__json_int_fast(&p, r->start, end, rtm_push__i64_slot(ev, bit), s->ssse3)) {
+          ev->fields |= 1u << bit;
+          continue;
+        }
+      } else if (bit == RTM_PUSH__FBIT_MTYPE) {
         const uint8_t *p0 = p;
-        if (rtm_push__json_int_fast(&p, end, &x, s->ssse3) && x >= INT32_MIN && x <= INT32_MAX) {
+        if (rtm_push__json_int_fast(&p, r->start, end, &x, s->ssse3) && x >= INT32_MIN && x <= INT32_MAX) {
           ev->mtype = (int32_t)x;
           ev->fields |= 1u << bit;
           continue;
         }
         p = p0; /* out of range: the general path words the error */
-      }
-      if ((type == RTM_PUSH__T_STR || type == RTM_PUSH__T_MSG) && *p == '"') {
-        rtm_push_str *dst = type == RTM_PUSH__T_STR ? &ev->attrs : &ev->msg;
+      } else if (*p == '"') { /* msg, attrs */
+        rtm_push_str *dst = bit == RTM_PUSH__FBIT_ATTRS ? &ev->attrs : &ev->msg;
         if (!rtm_push__json_str_fast(s, &p, end, dst)) {
           r->p = p;
           if ((rc = rtm_push__json_str(r, dst, 1)) != 0) return rc;
           p = r->p;
         }
-        if (type == RTM_PUSH__T_MSG) ev->msg_is_translation = 0;
+        if (bit == RTM_PUSH__FBIT_MSG) ev->msg_is_translation = 0;
         ev->fields |= 1u << bit;
         continue;
       }
@@ -2300,7 +2361,7 @@ static int rtm_push__excluded(rtm_push *s, const rtm_push_event *ev) {
     /* walk the array's elements with a JSON reader positioned inside it */
     memset(&arr, 0, sizeof arr);
     arr.s = s;
-    arr.p = v.raw + 1;
+    arr.start = arr.p = v.raw + 1;
     arr.end = v.raw_end - 1;
     arr.max_depth = s->cfg.limits.max_depth;
     for (;;) {
@@ -2308,7 +2369,7 @@ static int rtm_push__excluded(rtm_push *s, const rtm_push_event *ev) {
       rtm_push__json_ws(&arr);
       if (arr.p >= arr.end) break;
       if (*arr.p == ',') { arr.p++; continue; }
-      if (rtm_push__json_value(&arr, &e, 1)) break;
+      if (rtm_push__json_value(&arr, &e, 2)) break; /* 2: strings unchecked as UTF-8 (parsed as digits below) */
       if (e.t == RTM_PUSH__V_INT && e.i == s->cfg.uid) return 1;
       if (e.t == RTM_PUSH__V_STR && !e.str.binary && rtm_push_parse_int64(e.str.ptr, e.str.len, &x) == 0 &&
           x == s->cfg.uid)
@@ -2743,7 +2804,8 @@ static int rtm_push__send_empty_answer(rtm_push *s, int flag, uint32_t seq) {
     h[7] = 0;
     rtm_push__put_le32(h + 8, (uint32_t)(n - 16));
     rtm_push__put_le32(h + 12, seq);
-    memcpy(h + 16, flag == 0x80 ? empty_mp : empty_json, n - 16);
+    if (flag == 0x80) h[16] = 0x80; /* {} */
+    else h[16] = '{', h[17] = '}';
     rtm_push__mask(h, n, o + 2);
     q->len += 6 + n;
     return 0;
@@ -3644,6 +3706,11 @@ RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config
   s->ssse3 = 1;
 #elif defined(RTM_PUSH__SSSE3)
   s->ssse3 = __builtin_cpu_supports("ssse3") != 0;
+#endif
+#if RTM_PUSH__AVX2 == 2
+  s->avx2 = 1;
+#elif defined(RTM_PUSH__AVX2)
+  s->avx2 = __builtin_cpu_supports("avx2") != 0;
 #endif
   s->strings = (char *)rtm_push__alloc(&c.allocator, strbytes + (nattrs + 2) * sizeof(char *));
   if (!s->strings) { rtm_push__dealloc(&c.allocator, s); return RTM_PUSH_E_NOMEM; }

@@ -345,6 +345,44 @@ static void test_parse_int64(void) {
   CHECK(rtm_push_parse_int64("7\0" "8", 3, &v) == RTM_PUSH_E_FIELD_TYPE);
   CHECK(rtm_push_parse_int64(NULL, 1, &v) == RTM_PUSH_E_INVALID_ARG);
   CHECK(rtm_push_parse_int64("1", 1, NULL) == RTM_PUSH_E_INVALID_ARG);
+  /* a non-digit makes it a type error however many digits come first */
+  CHECK(p64("99999999999999999999x", &v) == RTM_PUSH_E_FIELD_TYPE);
+  CHECK(p64("-123456789012345678901234567890.5", &v) == RTM_PUSH_E_FIELD_TYPE);
+  CHECK(p64("0000000000000000000010000000000000000000", &v) == RTM_PUSH_E_FIELD_RANGE); /* 20 significant digits */
+  CHECK(p64("-000000000000000000009223372036854775808", &v) == RTM_PUSH_OK && v == INT64_MIN);
+  { /* every length up to 40, leading zeros, both signs, in a buffer of exactly that size: the reference is a
+       checked digit loop */
+    uint32_t seed = 12345;
+    int iter;
+    for (iter = 0; iter < 20000; iter++) {
+      char t[48];
+      int n = 1 + iter % 40, i, neg, zeros, ovf = 0, want;
+      uint64_t u = 0;
+      char *c;
+      int64_t got = 7, ref = 0;
+      seed = seed * 1103515245u + 12345u;
+      neg = (seed >> 16) & 1;
+      zeros = (int)((seed >> 17) % 4 == 0 ? (seed >> 20) % (unsigned)n : 0);
+      t[0] = '-';
+      for (i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        t[neg + i] = i < zeros ? '0' : (char)('0' + (seed >> 16) % 10);
+      }
+      for (i = 0; i < n; i++) {
+        unsigned d = (unsigned)(t[neg + i] - '0');
+        if (u > (UINT64_MAX - d) / 10) ovf = 1; else u = u * 10 + d;
+      }
+      ovf |= u > (uint64_t)INT64_MAX + (uint64_t)neg;
+      if (!ovf) ref = !neg ? (int64_t)u : u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
+      want = ovf ? RTM_PUSH_E_FIELD_RANGE : RTM_PUSH_OK;
+      c = (char *)malloc((size_t)(neg + n));
+      memcpy(c, t, (size_t)(neg + n));
+      CHECKM(rtm_push_parse_int64(c, (size_t)(neg + n), &got) == want && (ovf || got == ref), "%.*s", neg + n, t);
+      c[neg + n - 1] = 'x'; /* and with a non-digit at the end */
+      CHECK(rtm_push_parse_int64(c, (size_t)(neg + n), &got) == RTM_PUSH_E_FIELD_TYPE);
+      free(c);
+    }
+  }
 }
 
 /* One JSON push {"mid":<text>} through a START_FPNN session; checks the outcome, then that the
@@ -562,7 +600,7 @@ static void test_simd_utf8(void) {
   long i, valid = 0, simd = 0;
   size_t n, k;
 #ifdef RTM_PUSH__SSSE3
-  int have = __builtin_cpu_supports("ssse3") != 0;
+  int have = __builtin_cpu_supports("ssse3") != 0, have2 = __builtin_cpu_supports("avx2") != 0;
 #endif
   for (i = 0; i < 200000; i++) {
     int want;
@@ -575,27 +613,30 @@ static void test_simd_utf8(void) {
       simd++;
       CHECKM(rtm_push__utf8_valid_ssse3(buf, n) == want, "ssse3, case %ld, %lu bytes", i, (unsigned long)n);
     }
+    if (have2) CHECKM(rtm_push__utf8_valid_avx2(buf, n) == want, "avx2, case %ld, %lu bytes", i, (unsigned long)n);
 #endif
   }
   /* every piece at every offset of two blocks, followed by ASCII or by the end */
   for (k = 0; k < NPIECES; k++) {
     size_t off, pl = strlen(g_u8_pieces[k]);
-    for (off = 0; off + pl <= 48; off++) {
+    for (off = 0; off + pl <= 96; off++) {
       size_t tail;
       for (tail = 0; tail <= 1; tail++) {
-        n = off + pl + (tail ? 48 - off - pl : 0);
+        n = off + pl + (tail ? 96 - off - pl : 0);
         memset(buf, 'x', n);
         memcpy(buf + off, g_u8_pieces[k], pl);
         CHECK(rtm_push__utf8_valid(buf, n) == ref_utf8(buf, n));
 #ifdef RTM_PUSH__SSSE3
         if (have) CHECKM(rtm_push__utf8_valid_ssse3(buf, n) == ref_utf8(buf, n), "piece %lu at %lu, %lu bytes",
                          (unsigned long)k, (unsigned long)off, (unsigned long)n);
+        if (have2) CHECKM(rtm_push__utf8_valid_avx2(buf, n) == ref_utf8(buf, n), "avx2: piece %lu at %lu, %lu bytes",
+                          (unsigned long)k, (unsigned long)off, (unsigned long)n);
 #endif
       }
     }
   }
   CHECK(valid > 50000 && valid < 190000); /* both kinds were drawn */
-  if (getenv("UNIT_VERBOSE")) printf("     utf8: %ld cases (%ld valid), %ld through SSSE3\n", i, valid, simd);
+  if (getenv("UNIT_VERBOSE")) printf("     utf8: %ld cases (%ld valid), %ld through SSSE3 and AVX2\n", i, valid, simd);
 }
 typedef struct last_msg {
   int n, errors;
