@@ -810,6 +810,10 @@ struct rtm_push {
   int ssse3, avx2;         /* the CPU has SSSE3 / AVX2: the vector UTF-8 validators run */
   uint64_t fkeys[RTM_PUSH__FBIT_COUNT]; /* field names as key words (rtm_push__key_word) */
   uint8_t ftab[32];        /* key word hash -> field index + 1, 0 = empty */
+  uint64_t jpat[RTM_PUSH__FBIT_COUNT][4]; /* `, "name":` as two words, and their masks */
+  uint8_t jlen[RTM_PUSH__FBIT_COUNT];     /* its length */
+  uint64_t mpat[RTM_PUSH__FBIT_COUNT][2]; /* msgpack: fixstr byte and name as one word, and its mask */
+  int8_t jnext[RTM_PUSH__FBIT_COUNT + 1]; /* the field that came after this one last time (-1: none yet) */
   rtm_push__buf qbuf;      /* our own quests' payloads: never the same memory as an event's */
   /* duplicates */
   rtm_push__dent *dd_ring;
@@ -1328,6 +1332,31 @@ static void rtm_push__ftab_build(rtm_push *s) {
     s->ftab[h] = (uint8_t)(i + 1);
     s->fkeys[i] = w;
   }
+}
+/* The JSON member patterns: FPNN writes the fields of a push in the same order every time, so the next
+   member is predicted and checked with two word compares (rtm_push__json_fields). */
+static void rtm_push__jpat_build(rtm_push *s) {
+  int i;
+  for (i = 0; i < RTM_PUSH__FBIT_COUNT; i++) {
+    uint8_t b[16];
+    size_t l = rtm_push__fielddefs[i].len, n = 5 + l;
+    memset(b, 0, sizeof b);
+    memcpy(b, ", \"", 3);
+    memcpy(b + 3, rtm_push__fielddefs[i].name, l);
+    memcpy(b + 3 + l, "\":", 2);
+    memcpy(&s->jpat[i][0], b, 8);
+    memcpy(&s->jpat[i][1], b + 8, 8);
+    s->jpat[i][2] = n >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * n)) - 1;
+    s->jpat[i][3] = n > 8 ? (((uint64_t)1 << (8 * (n - 8))) - 1) : 0; /* names are <= 7 bytes: n <= 12 */
+    s->jlen[i] = (uint8_t)n;
+    s->jnext[i] = -1;
+    memset(b, 0, sizeof b);
+    b[0] = (uint8_t)(0xa0 | l);
+    memcpy(b + 1, rtm_push__fielddefs[i].name, l);
+    memcpy(&s->mpat[i][0], b, 8);
+    s->mpat[i][1] = l + 1 >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * (l + 1))) - 1;
+  }
+  s->jnext[RTM_PUSH__FBIT_COUNT] = -1;
 }
 RTM_PUSH__HOT int rtm_push__find_field_word(const rtm_push *s, uint64_t w) {
   unsigned h = rtm_push__key_hash(w), e;
@@ -2118,12 +2147,22 @@ static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t a
   static const uint32_t int64s = 0 RTM_PUSH_FIELDS(RTM_PUSH__X);
 #undef RTM_PUSH__X
   const uint8_t *p = r->p, *end = r->end, *q;
-  const rtm_push *s = r->s;
-  int first = 1, rc, bit;
+  rtm_push *s = r->s;
+  int first = 1, rc, bit, prev = RTM_PUSH__FBIT_COUNT;
   r->depth = 1;
   for (;; first = 0) {
     rtm_push_str k;
     rtm_push__val v;
+#ifdef RTM_PUSH__LE
+    int want = first ? -1 : s->jnext[prev];
+    if (want >= 0 && end - p >= 16 && /* `, "name":` of the field that came after the last one last time */
+        !(((rtm_push__load64(p) ^ s->jpat[want][0]) & s->jpat[want][2]) |
+          ((rtm_push__load64(p + 8) ^ s->jpat[want][1]) & s->jpat[want][3]))) {
+      p += s->jlen[want];
+      bit = want;
+      goto value;
+    }
+#endif
     if (!first && end - p >= 3 && p[0] == ',' && p[1] == ' ' && p[2] == '"') { /* FPNN's ", " */
       p += 2;
     } else {
@@ -2181,6 +2220,11 @@ static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t a
       if (p == end || *p != ':') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected ':' after a key");
       p++;
     }
+#ifdef RTM_PUSH__LE
+    if (!first && bit >= 0) s->jnext[prev] = (int8_t)bit;
+  value:
+    prev = bit >= 0 ? bit : RTM_PUSH__FBIT_COUNT;
+#endif
     RTM_PUSH__WS(p, end);
     if (bit >= 0 && !(allowed & (1u << bit))) bit = -1;
     if (bit >= 0 && p < end) {
@@ -2234,13 +2278,25 @@ static int rtm_push__decode_fields_rd(rtm_push__rd *r, rtm_push_event *ev, uint3
    else through rtm_push__rd_next / rtm_push__mp_value (the same results, the same errors). */
 static int rtm_push__mp_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t allowed) {
   const uint8_t *p = r->p, *end = r->end;
+  rtm_push *s = r->s;
+  int prev = RTM_PUSH__FBIT_COUNT;
   r->depth = 1;
   while (r->left) {
     rtm_push_str k;
     rtm_push__val v;
     int bit = -1, rc, type;
     size_t kl;
-    uint8_t b = p < end ? *p : 0;
+    uint8_t b;
+#ifdef RTM_PUSH__LE
+    int want = s->jnext[prev];
+    if (want >= 0 && end - p >= 9 && !((rtm_push__load64(p) ^ s->mpat[want][0]) & s->mpat[want][1])) {
+      bit = want; /* the field that came after the last one last time */
+      r->left--;
+      p += 1 + rtm_push__fielddefs[bit].len;
+      goto value;
+    }
+#endif
+    b = p < end ? *p : 0;
     if (b < 0xa0 || b > 0xbf || (kl = b & 0x1fu) >= (size_t)(end - p)) { /* not a plain fixstr key: in general */
       r->p = p;
       if ((rc = rtm_push__rd_next(r, &k, &v)) < 0) return rc;
@@ -2257,6 +2313,11 @@ static int rtm_push__mp_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t all
 #endif
       bit = rtm_push__find_field((const char *)p + 1, kl);
     p += 1 + kl;
+#ifdef RTM_PUSH__LE
+    if (bit >= 0) s->jnext[prev] = (int8_t)bit;
+  value:
+    prev = bit >= 0 ? bit : RTM_PUSH__FBIT_COUNT;
+#endif
     if (bit >= 0 && !(allowed & (1u << bit))) bit = -1;
     if (bit >= 0 && p < end) {
       b = *p;
@@ -3701,6 +3762,7 @@ RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config
   rtm_push__evtab_build(s->evtab);
 #ifdef RTM_PUSH__LE
   rtm_push__ftab_build(s);
+  rtm_push__jpat_build(s);
 #endif
 #if RTM_PUSH__SSSE3 == 2
   s->ssse3 = 1;
