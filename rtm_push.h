@@ -27,6 +27,9 @@
      RTM_PUSH_CJSON_HEADER  how to include cJSON (default <cjson/cJSON.h>)
      RTM_PUSH_NO_TLS        leave out TLS (no mbedTLS ssl/x509 parts are used or linked); a config
                             asking for TLS then gets RTM_PUSH_E_TLS_UNAVAILABLE
+     RTM_PUSH_NO_SIMD       portable C only. Otherwise, on x86 with GCC or clang, the hot loops use SSE2
+                            (part of x86-64) and UTF-8 validation SSSE3/AVX2, chosen per CPU at run time
+                            (rtm_push_new) unless the build targets them (-mssse3, -mavx2, -march=...)
 
    FEATURE OVERVIEW
    ================
@@ -956,10 +959,15 @@ RTM_PUSH__HOT void rtm_push__zero(void *p, size_t n) {
 #ifdef RTM_PUSH__SSE2
   uint8_t *b = (uint8_t *)p;
   size_t i;
-  for (i = 0; i + 16 <= n; i += 16) {
-    _mm_storeu_si128((__m128i *)(void *)(b + i), _mm_setzero_si128());
+  const __m128i z = _mm_setzero_si128();
+  for (i = 0; i + 64 <= n; i += 64) {
+    _mm_storeu_si128((__m128i *)(void *)(b + i), z);
+    _mm_storeu_si128((__m128i *)(void *)(b + i + 16), z);
+    _mm_storeu_si128((__m128i *)(void *)(b + i + 32), z);
+    _mm_storeu_si128((__m128i *)(void *)(b + i + 48), z);
     __asm__("" : "+r"(b)); /* opaque: the loop must not be recognised as a memset */
   }
+  for (; i + 16 <= n; i += 16) _mm_storeu_si128((__m128i *)(void *)(b + i), z);
   if (i < n) memset(b + i, 0, n - i);
 #else
   memset(p, 0, n);
@@ -2671,7 +2679,7 @@ static int rtm_push__ws_input(rtm_push *s, const uint8_t *p, size_t n) {
   while (n && !rtm_push__stopped(s) && !s->ws_close_received) {
     /* The usual frame, whole in this read: FIN + binary, one FPNN package exactly, no partial state.
        Anything else (and the FPNN 126-byte bug's "FP" where the length goes) takes the general path. */
-    if (n >= 2 + 12 && p[0] == 0x82 && !s->fx_hlen && !s->fx_in_payload && !s->pkg.len) {
+    if (n >= 2 + 12 && p[0] == 0x82 && !s->fx_hlen && !s->fx_in_payload && !s->fx_in_msg && !s->pkg.len) {
       size_t hl = 2, len = p[1];
       if (len == 126 && p[2] != 'F') {
         hl = 4;

@@ -2040,6 +2040,10 @@ static void test_ws_errors(void) {
   ws_frame_form(&in, 0x82, pkg.p, 10, 0);
   ws_fatal_case("new message inside a fragmented one", &in, RTM_PUSH_E_WS_PROTOCOL, 0, 1002);
   b_reset(&in);
+  ws_frame_form(&in, 0x02, pkg.p, pkg.len, 0); /* whole packages: the whole-frame fast path must refuse too */
+  ws_frame_form(&in, 0x82, pkg.p, pkg.len, 0);
+  ws_fatal_case("new message (a whole package) inside a fragmented one", &in, RTM_PUSH_E_WS_PROTOCOL, 0, 1002);
+  b_reset(&in);
   {
     char big[130];
     memset(big, 'x', sizeof big);
