@@ -740,6 +740,14 @@ RTM_PUSH_API_DECL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
 #define RTM_PUSH__MIN(a, b) ((a) < (b) ? (a) : (b))
 #define RTM_PUSH__GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define RTM_PUSH__NO_DEADLINE UINT64_MAX
+/* Buffers grown past this for one big package are given back afterwards, not kept for the session. */
+#define RTM_PUSH__RETAIN ((size_t)256 << 10)
+/* Random bytes drawn from the DRBG at a time: 1 KiB, or less if mbedTLS is built to give less per call. */
+#if defined(MBEDTLS_CTR_DRBG_MAX_REQUEST) && MBEDTLS_CTR_DRBG_MAX_REQUEST < 1024
+#define RTM_PUSH__RND_POOL MBEDTLS_CTR_DRBG_MAX_REQUEST
+#else
+#define RTM_PUSH__RND_POOL 1024
+#endif
 
 /* >>structs ------------------------------------------------------------------------------------ */
 typedef struct rtm_push__buf {
@@ -772,7 +780,7 @@ struct rtm_push {
   /* randomness */
   mbedtls_entropy_context *entropy; /* only where the OS source below is not available */
   mbedtls_ctr_drbg_context drbg;
-  unsigned char rnd[1024];  /* MBEDTLS_CTR_DRBG_MAX_REQUEST: one DRBG call per 256 masks */
+  unsigned char rnd[RTM_PUSH__RND_POOL]; /* one DRBG call per 256 masks */
   size_t rnd_pos;
   int rnd_failed;
   /* output: `out` is what the host drains; with TLS, plaintext waits in `pout` until encrypted */
@@ -1609,7 +1617,11 @@ static int rtm_push__json_str(rtm_push__rd *r, rtm_push_str *out, int mode) {
     return 0;
   }
   /* decoded into scratch: room for the rest of the payload and a 16-byte overhang, trimmed to what was used */
-  if ((k = rtm_push__scratch_take(r, (size_t)(end - p) + 16, (char **)&o0)) != 0) return k;
+  {
+    char *c0;
+    if ((k = rtm_push__scratch_take(r, (size_t)(end - p) + 16, &c0)) != 0) return k;
+    o0 = (uint8_t *)c0;
+  }
   r->s->scratch.len -= (size_t)(end - p) + 16;
   memcpy(o0, p, (size_t)(q - p));
   o = o0 + (q - p);
@@ -2174,6 +2186,7 @@ static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t a
   const uint8_t *p = r->p, *end = r->end, *q;
   rtm_push *s = r->s;
   int first = 1, rc, bit, prev = RTM_PUSH__FBIT_COUNT;
+  (void)prev; /* the member prediction needs RTM_PUSH__LE */
   r->depth = 1;
   for (;; first = 0) {
     rtm_push_str k;
@@ -2305,6 +2318,7 @@ static int rtm_push__mp_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t all
   const uint8_t *p = r->p, *end = r->end;
   rtm_push *s = r->s;
   int prev = RTM_PUSH__FBIT_COUNT;
+  (void)s; (void)prev; /* the member prediction needs RTM_PUSH__LE */
   r->depth = 1;
   while (r->left) {
     rtm_push_str k;
@@ -2401,38 +2415,42 @@ static int rtm_push__mp_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t all
 static int rtm_push__decode_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t allowed) {
   return r->msgpack ? rtm_push__mp_fields(r, ev, allowed) : rtm_push__json_fields(r, ev, allowed);
 }
-/* File msg: a bare URL, or JSON text {"url":..., "size":..., "surl":...}. */
-static void rtm_push__decode_file(rtm_push *s, rtm_push_event *ev) {
+/* File msg: a bare URL, or JSON text {"url":..., "size":..., "surl":...}. Returns RTM_PUSH_E_NOMEM when the
+   decoded strings found no memory (the session fails), else 0 (text that is not JSON is simply not used). */
+static int rtm_push__decode_file(rtm_push *s, rtm_push_event *ev) {
   rtm_push__rd r;
   rtm_push_str k;
   rtm_push__val v;
   const char *m = ev->msg.ptr;
   size_t i = 0;
-  if (!(ev->fields & RTM_PUSH_F_MSG) || ev->msg_is_translation || ev->msg.binary) return;
+  int rc;
+  if (!(ev->fields & RTM_PUSH_F_MSG) || ev->msg_is_translation || ev->msg.binary) return 0;
   while (i < ev->msg.len && (m[i] == ' ' || m[i] == '\t' || m[i] == '\n' || m[i] == '\r')) i++;
   if (i == ev->msg.len || m[i] != '{') {
     ev->file.url = ev->msg;
     ev->has_file = 1;
-    return;
+    return 0;
   }
-  if (rtm_push__rd_open(&r, s, (const uint8_t *)m, ev->msg.len, 0)) return;
-  while (rtm_push__rd_next(&r, &k, &v) == 1) {
+  if (rtm_push__rd_open(&r, s, (const uint8_t *)m, ev->msg.len, 0)) return 0;
+  while ((rc = rtm_push__rd_next(&r, &k, &v)) == 1) {
     if (rtm_push__key_is(&k, "url") && v.t == RTM_PUSH__V_STR) ev->file.url = v.str;
     else if (rtm_push__key_is(&k, "surl") && v.t == RTM_PUSH__V_STR) ev->file.surl = v.str;
     else if (rtm_push__key_is(&k, "size") && v.t == RTM_PUSH__V_INT) { ev->file.size = v.i; ev->file.has_size = 1; }
     else if (rtm_push__key_is(&k, "size") && v.t == RTM_PUSH__V_STR && !v.str.binary &&
              rtm_push_parse_int64(v.str.ptr, v.str.len, &ev->file.size) == 0) ev->file.has_size = 1;
   }
+  if (rc == RTM_PUSH_E_NOMEM) return rc;
   ev->has_file = 1;
+  return 0;
 }
-/* attrs JSON {"excludedUids":[...]} naming our uid (string or number)? */
+/* attrs JSON {"excludedUids":[...]} naming our uid (string or number)? 1 yes, 0 no, RTM_PUSH_E_NOMEM. */
 static int rtm_push__excluded(rtm_push *s, const rtm_push_event *ev) {
   rtm_push__rd r, arr;
   rtm_push_str k;
   rtm_push__val v, e;
   const char *a = ev->attrs.ptr;
   size_t n = ev->attrs.len, i;
-  int found = 0;
+  int found = 0, rc;
   if (!(ev->fields & RTM_PUSH_F_ATTRS) || n < 14 || ev->attrs.binary) return 0;
   for (i = 8; i < n && !found; i++) { /* find the 'U' of "excludedUids" */
     const char *u = (const char *)memchr(a + i, 'U', n - i);
@@ -2442,7 +2460,7 @@ static int rtm_push__excluded(rtm_push *s, const rtm_push_event *ev) {
   }
   if (!found) return 0;
   if (rtm_push__rd_open(&r, s, (const uint8_t *)a, n, 0)) return 0;
-  while (rtm_push__rd_next(&r, &k, &v) == 1) {
+  while ((rc = rtm_push__rd_next(&r, &k, &v)) == 1) {
     if (!rtm_push__key_is(&k, "excludedUids") || v.t != RTM_PUSH__V_ARRAY) continue;
     /* walk the array's elements with a JSON reader positioned inside it */
     rtm_push__zero(&arr, sizeof arr);
@@ -2455,14 +2473,17 @@ static int rtm_push__excluded(rtm_push *s, const rtm_push_event *ev) {
       rtm_push__json_ws(&arr);
       if (arr.p >= arr.end) break;
       if (*arr.p == ',') { arr.p++; continue; }
-      if (rtm_push__json_value(&arr, &e, 2)) break; /* 2: strings unchecked as UTF-8 (parsed as digits below) */
+      if ((rc = rtm_push__json_value(&arr, &e, 2)) != 0) { /* 2: strings unchecked as UTF-8 (parsed below) */
+        if (rc == RTM_PUSH_E_NOMEM) return rc;
+        break;
+      }
       if (e.t == RTM_PUSH__V_INT && e.i == s->cfg.uid) return 1;
       if (e.t == RTM_PUSH__V_STR && !e.str.binary && rtm_push_parse_int64(e.str.ptr, e.str.len, &x) == 0 &&
           x == s->cfg.uid)
         return 1;
     }
   }
-  return 0;
+  return rc == RTM_PUSH_E_NOMEM ? rc : 0;
 }
 
 /* >>dedup: bounded table of (category, target, from, mid), oldest evicted ------------------------ */
@@ -2691,6 +2712,7 @@ static int rtm_push__ws_input(rtm_push *s, const uint8_t *p, size_t n) {
           (uint64_t)(h[6] == 0 ? 12 : 16) + (h[6] == 2 ? 0 : h[7]) + rtm_push__le32(h + 8) == len &&
           len <= s->cfg.limits.max_package) {
         rtm_push__fpnn_package(s, p + hl);
+        if (s->scratch.cap > RTM_PUSH__RETAIN) rtm_push__buf_free(s, &s->scratch);
         p += hl + len;
         n -= hl + len;
         continue;
@@ -2938,8 +2960,6 @@ static size_t rtm_push__fpnn_check(rtm_push *s, const uint8_t *h) {
   }
   return (size_t)total;
 }
-/* Buffers grown past this for one big package are given back afterwards, not kept for the session. */
-#define RTM_PUSH__RETAIN ((size_t)256 << 10)
 static void rtm_push__fpnn_package(rtm_push *s, const uint8_t *p) {
   int mt = p[6], flag = p[5];
   uint32_t psize = rtm_push__le32(p + 8);
@@ -3041,8 +3061,11 @@ static void rtm_push__handle_quest(rtm_push *s, int twoway, int flag, uint32_t s
   if (ev.category != RTM_PUSH_CAT_NONE) {
     rtm_push__dent key;
     rtm_push__dd_key(s, &ev, &key); /* its index slots come into the cache while the rest is done */
-    if (ev.kind == RTM_PUSH_KIND_FILE) rtm_push__decode_file(s, &ev);
-    if (rtm_push__excluded(s, &ev)) return;
+    if ((ev.kind == RTM_PUSH_KIND_FILE && (rc = rtm_push__decode_file(s, &ev)) != 0) ||
+        (rc = rtm_push__excluded(s, &ev)) != 0) {
+      if (rc < 0) rtm_push__fail(s, rc, NULL); /* out of memory */
+      return;                                  /* or excluded */
+    }
     if (!s->cfg.no_dedup && (ev.fields & RTM_PUSH_F_MID) && ev.mid != 0) {
       rc = rtm_push__dd_check(s, &key);
       if (rc < 0) { rtm_push__fail(s, rc, NULL); return; }
@@ -3129,6 +3152,7 @@ static int rtm_push__quest_answered(rtm_push *s, const rtm_push_event *ev) {
   for (i = 0; i < s->nquests; i++) {
     if (s->quests[i].seq == ev->seq) {
       rtm_push_answer a;
+      int rc = 0;
       memset(&a, 0, sizeof a);
       a.result = ev->status ? RTM_PUSH_E_QUEST_ERROR : RTM_PUSH_OK;
       a.status = ev->status;
@@ -3141,10 +3165,11 @@ static int rtm_push__quest_answered(rtm_push *s, const rtm_push_event *ev) {
         rtm_push_str k;
         rtm_push__val v;
         if (rtm_push__rd_open(&r, s, (const uint8_t *)ev->payload.ptr, ev->payload.len, ev->encoding == 0x80) == 0)
-          while (rtm_push__rd_next(&r, &k, &v) == 1)
+          while ((rc = rtm_push__rd_next(&r, &k, &v)) == 1)
             if (rtm_push__key_is(&k, "mtime") && rtm_push__val_int64(&r, &v, "mtime", &a.mtime) == 0) a.has_mtime = 1;
       }
       rtm_push__quest_finish(s, i, &a);
+      if (rc == RTM_PUSH_E_NOMEM && !rtm_push__stopped(s)) rtm_push__fail(s, rc, NULL);
       return 1;
     }
   }

@@ -3286,6 +3286,48 @@ static void test_session_allocator(void) {
   rec_free(&r);
   b_free(&in);
 }
+/* Out of memory for a string decoded inside msg or attrs (file info, excludedUids) fails the session like
+   one in the payload itself: a push that names us must not be delivered for want of memory. */
+static size_t g_fail_size;
+static void *fail_size_alloc(size_t n, void *u) { (void)u; return n == g_fail_size ? NULL : malloc(n); }
+static void fail_size_free(void *p, void *u) { (void)u; free(p); }
+static void test_bug_nested_nomem(void) {
+  static const char attrs[] = "{\"excludedUids\":[\"\\u0031\"]}"; /* an escape: decoded into scratch */
+  int round;
+  for (round = 0; round < 2; round++) {
+    rec r;
+    rtm_push_config c;
+    rtm_push *s;
+    bytes mp = {0, 0, 0}, in = {0, 0, 0};
+    const char *m = NULL;
+    memset(&r, 0, sizeof r);
+    cfg_init(&c, &r, RTM_PUSH_START_FPNN);
+    c.uid = 1;
+    c.allocator.alloc_fn = fail_size_alloc;
+    c.allocator.free_fn = fail_size_free;
+    s = mk_cfg(&r, &c);
+    b_byte(&mp, 0x84);
+    b_byte(&mp, 0xa4); b_str(&mp, "from"); b_byte(&mp, 7);
+    b_byte(&mp, 0xa2); b_str(&mp, "to"); b_byte(&mp, 1);
+    b_byte(&mp, 0xa3); b_str(&mp, "mid"); b_byte(&mp, 5);
+    b_byte(&mp, 0xa5); b_str(&mp, "attrs");
+    b_byte(&mp, (uint8_t)(0xa0 | (sizeof attrs - 1))); b_str(&mp, attrs);
+    g_fail_size = round ? 0 : mp.len * 4 + 64; /* round 0: the scratch reservation fails; round 1: it does not */
+    pkg_quest(&in, 0, 0x80, 1, "pushmsg", mp.p, mp.len);
+    if (round == 0) {
+      CHECK(feed_pkg(s, &in, 1) == RTM_PUSH_E_NOMEM);
+      CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_FAILED && rtm_push_last_error(s, &m) == RTM_PUSH_E_NOMEM);
+    } else {
+      CHECK(feed_pkg(s, &in, 1) == RTM_PUSH_OK && rtm_push_get_state(s) == RTM_PUSH_STATE_READY); /* excluded */
+    }
+    CHECKM(r.count[RTM_PUSH_EV_PUSHMSG] == 0, "round %d: %s", round, rec_text(&r));
+    rtm_push_free(s);
+    rec_free(&r);
+    b_free(&mp);
+    b_free(&in);
+  }
+  g_fail_size = 0;
+}
 /* limits.max_output: a host that never drains fails the session */
 static void test_session_output_full(void) {
   rec r;
@@ -4241,6 +4283,7 @@ static const test_def g_tests[] = {
   T(test_session_null_args),
   T(test_session_config),
   T(test_session_allocator),
+  T(test_bug_nested_nomem),
   T(test_session_output_full),
   T(test_session_strerror),
   T(test_bug_translation_missing_members),
