@@ -3,14 +3,15 @@
    failed, an allocation failure) exits non-zero.
 
    Build (from the repository root; the program defines RTM_PUSH_IMPLEMENTATION itself):
-     cc -O2 -g -std=c99 -Wall -Wextra -Wpedantic -o build/bench bench/bench.c \
-        -lwslay -lcjson -lmbedtls -lmbedx509 -lmbedcrypto
+     c++ -std=c++17 -O2 -g -march=haswell -c -o build/simdjson_path.o bench/simdjson_path.cpp
+     cc -O2 -g -std=c99 -Wall -Wextra -Wpedantic -o build/bench bench/bench.c build/simdjson_path.o \
+        -lwslay -lcjson -lmbedtls -lmbedx509 -lmbedcrypto -lsimdjson -lstdc++
    Run:
      build/bench [--events N] [--reps R] [--only LIST] [--chunk BYTES] [--seed S]
                  [--tls-record BYTES|frame] [--tls-suite NAME|default]
      build/bench --callgrind PATH [--events N]      one path, one measured pass (bench/callgrind.sh)
      build/bench --write-streams PREFIX [--events N] the two streams as files (build/rtm-dump reads them)
-   PATH / LIST items: memcpy naive json msgpack tls decrypt (LIST: comma-separated, or "all").
+   PATH / LIST items: memcpy naive simdjson json msgpack tls decrypt (LIST: comma-separated, or "all").
 
    What it does (bench/README.md has the details):
    1. Generates a deterministic stream of N server frames (fixed-seed PRNG), each exactly as an FPNN gate
@@ -19,7 +20,8 @@
       widths). The mix: room/group chat with 20-200 byte ASCII/Chinese text and a few escapes, pushmsg
       with mtype 51-127 up to 1 KiB, file pushes, pings, ids above 2^53, attrs JSON, ~1% duplicates.
    2. Times, in the same process and interleaved rep by rep, each path over the whole stream fed in
-      socket-read-sized chunks (16 KiB): memcpy of the stream; the naive wslay + cJSON decoder; rtm_push.h's
+      socket-read-sized chunks (16 KiB): memcpy of the stream; the naive wslay + cJSON decoder; simdjson's On
+      Demand parser extracting the push fields (bench/simdjson_path.cpp, whole stream, no answers); rtm_push.h's
       full path on the JSON stream and on the msgpack stream; the same through TLS (records encrypted
       beforehand, outside the timing); mbedTLS's decryption of the same records alone.
    3. Prints best and median wall-clock ns/event, the median thread-CPU ns/event (the figure the ratios
@@ -182,6 +184,7 @@ typedef struct sink_t {
 /* ============================================================================================== */
 enum { M_PING, M_P2P, M_GROUP, M_ROOM, M_BCAST, M__N };
 static const char *const g_method[M__N] = {"ping", "pushmsg", "pushgroupmsg", "pushroommsg", "pushbroadcastmsg"};
+static const size_t g_method_len[M__N] = {4, 7, 12, 11, 16};
 static const int g_base_type[M__N] = {RTM_PUSH_EV_PING, RTM_PUSH_EV_PUSHMSG, RTM_PUSH_EV_PUSHGROUPMSG,
                                       RTM_PUSH_EV_PUSHROOMMSG, RTM_PUSH_EV_PUSHBROADCASTMSG};
 enum { MF_STR, MF_TR, MF_BIN }; /* msg: a string, a chat translation object, msgpack bin (string in JSON) */
@@ -770,10 +773,10 @@ static void generate(stream_t *st, size_t frames, uint64_t seed, int want_truth)
 /* ============================================================================================== */
 /* Paths                                                                                           */
 /* ============================================================================================== */
-enum { P_MEMCPY, P_NAIVE, P_JSON, P_MSGPACK, P_TLS, P_DECRYPT, P__N };
-static const char *const g_path_name[P__N] = {"memcpy", "naive", "json", "msgpack", "tls", "decrypt"};
+enum { P_MEMCPY, P_NAIVE, P_SIMDJSON, P_JSON, P_MSGPACK, P_TLS, P_DECRYPT, P__N };
+static const char *const g_path_name[P__N] = {"memcpy", "naive", "simdjson", "json", "msgpack", "tls", "decrypt"};
 static const char *const g_path_label[P__N] = {
-    "memcpy of the stream", "naive: wslay + cJSON", "rtm_push JSON", "rtm_push msgpack",
+    "memcpy of the stream", "naive: wslay + cJSON", "simdjson On Demand fields", "rtm_push JSON", "rtm_push msgpack",
     "rtm_push JSON over TLS", "mbedTLS decryption alone"};
 
 #define MAX_REPS 64
@@ -873,6 +876,18 @@ static void naive_str(const cJSON *it, rtm_push_str *out) {
   out->ptr = it->valuestring;
   out->len = strlen(it->valuestring);
 }
+/* The event type of a baseline decoder's push: by method, then by mtype as the SDKs route; -1: no push. */
+static int baseline_type(const rtm_push_event *ev) {
+  int i, base = -1;
+  for (i = 0; i < M__N; i++)
+    if (ev->method.len == g_method_len[i] && memcmp(ev->method.ptr, g_method[i], ev->method.len) == 0) base = i;
+  if (base < 0) return -1;
+  if (base != M_PING && (ev->fields & RTM_PUSH_F_MTYPE)) {
+    int32_t t = ev->mtype;
+    return g_base_type[base] + (t == 30 ? 1 : t == 31 ? 2 : t == 32 ? 3 : (t >= 40 && t <= 50) ? 4 : 0);
+  }
+  return g_base_type[base];
+}
 static void naive_on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *a, void *u) {
   naive_t *nv = (naive_t *)u;
   const uint8_t *m = a->msg;
@@ -904,7 +919,7 @@ static void naive_on_msg(wslay_event_context_ptr ctx, const struct wslay_event_o
   if (mt == 2) return;
   memset(&ev, 0, sizeof ev);
   for (i = 0; i < M__N; i++)
-    if (ml == strlen(g_method[i]) && memcmp(m + hl, g_method[i], ml) == 0) base = i;
+    if (ml == g_method_len[i] && memcmp(m + hl, g_method[i], ml) == 0) base = i;
   if (base < 0) { nv->sink->other++; return; }
   ev.type = (rtm_push_event_type)g_base_type[base];
   ev.seq = seq;
@@ -937,10 +952,7 @@ static void naive_on_msg(wslay_event_context_ptr ctx, const struct wslay_event_o
     }
     it = cJSON_GetObjectItemCaseSensitive(root, "attrs");
     if (cJSON_IsString(it)) { naive_str(it, &ev.attrs); ev.fields |= RTM_PUSH_F_ATTRS; }
-    if (ev.fields & RTM_PUSH_F_MTYPE) { /* route by mtype */
-      int32_t t = ev.mtype;
-      ev.type = (rtm_push_event_type)(ev.type + (t == 30 ? 1 : t == 31 ? 2 : t == 32 ? 3 : (t >= 40 && t <= 50) ? 4 : 0));
-    }
+    ev.type = (rtm_push_event_type)baseline_type(&ev); /* routed by mtype */
     if (ev.type - g_base_type[base] == 4 && (ev.fields & RTM_PUSH_F_MSG) && !ev.msg_is_translation) { /* file */
       ev.has_file = 1;
       if (ev.msg.len && ev.msg.ptr[0] == '{') {
@@ -1009,6 +1021,20 @@ static int run_naive(sink_t *k) {
   }
   return nv->bad ? -1 : 0;
 }
+
+/* --- (b2) simdjson On Demand extracting the fields: bench/simdjson_path.cpp (what it skips is listed there) --- */
+typedef void (*bench_simdjson_emit_fn)(rtm_push_event *ev, void *u);
+const char *bench_simdjson_kernel(void);
+int bench_simdjson_run(const uint8_t *p, size_t len, bench_simdjson_emit_fn emit, void *u);
+static void simdjson_emit(rtm_push_event *ev, void *u) {
+  sink_t *k = (sink_t *)u;
+  int t = baseline_type(ev);
+  if (t < 0) { k->other++; return; }
+  ev->type = (rtm_push_event_type)t;
+  k->events++;
+  k->ck += ev_hash(ev);
+}
+static int run_simdjson(sink_t *k) { return bench_simdjson_run(G.st.json.p, G.st.json.len, simdjson_emit, k); }
 
 /* --- (c) rtm_push.h, START_WS --- */
 static void on_event(const rtm_push_event *ev, void *u) {
@@ -1371,6 +1397,7 @@ static int path_run(int p, sink_t *k) {
   switch (p) {
     case P_MEMCPY: return run_memcpy(k);
     case P_NAIVE: return run_naive(k);
+    case P_SIMDJSON: return run_simdjson(k);
     case P_JSON: case P_MSGPACK: return run_rtm(p, k);
     case P_TLS: return run_tls(k);
     case P_DECRYPT: return run_decrypt(k);
@@ -1390,6 +1417,11 @@ static int path_check(int p, const sink_t *k, int verbose) {
       fprintf(ok ? stdout : stderr, "  check %-8s events %llu (expected %llu), checksum %016llx (expected %016llx), errors %llu: %s\n",
               g_path_name[p], (unsigned long long)k->events, (unsigned long long)G.st.expect_events,
               (unsigned long long)k->ck, (unsigned long long)G.st.expect_ck, (unsigned long long)k->errors, ok ? "OK" : "WRONG");
+  } else if (p == P_SIMDJSON) { /* every frame of the stream is a push it parsed */
+    ok = k->events == G.st.frames && k->other == 0;
+    if (!ok || verbose)
+      fprintf(ok ? stdout : stderr, "  check %-8s %llu pushes parsed (expected %llu): %s\n", g_path_name[p],
+              (unsigned long long)k->events, (unsigned long long)G.st.frames, ok ? "OK" : "WRONG");
   } else if (p == P_DECRYPT) {
     ok = k->ck == g_enc_len;
     if (!ok || verbose)
@@ -1442,7 +1474,7 @@ static void usage(void) {
          "             [--tls-record BYTES|frame] [--tls-suite MBEDTLS-SUITE-NAME|default]\n"
          "       bench --callgrind PATH [--events N] [...]\n"
          "       bench --write-streams PREFIX [--events N] [--seed S]   (PREFIX.json.bin, PREFIX.msgpack.bin)\n"
-         "paths: memcpy naive json msgpack tls decrypt (LIST: comma-separated, or all)\n"
+         "paths: memcpy naive simdjson json msgpack tls decrypt (LIST: comma-separated, or all)\n"
          "defaults: --events 1000000 (callgrind: 100000) --reps 5 --chunk 16384 --seed 1 --tls-record 16384\n"
          "          --tls-suite TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256 (default = whatever mbedTLS negotiates)\n");
 }
@@ -1494,6 +1526,10 @@ int main(int argc, char **argv) {
     }
   }
 
+  if (G.path[P_SIMDJSON].on && !__builtin_cpu_supports("avx2")) { /* simdjson_path.cpp is built for AVX2 */
+    printf("simdjson path skipped: this CPU has no AVX2\n");
+    G.path[P_SIMDJSON].on = 0;
+  }
   /* ---- the stream ---- */
   generate(&G.st, events, seed, cg_path < 0 && G.path[P_NAIVE].on);
   t_gen = now_s();
@@ -1521,7 +1557,8 @@ int main(int argc, char **argv) {
       else if (k == 3) cmd += st->n_by_type[t];
       else if (k == 4) file += st->n_by_type[t];
     }
-    printf("rtm_push.h benchmark -- rtm_push %s, wslay, cJSON %s, %s\n", rtm_push_version(), cJSON_Version(), MBEDTLS_VERSION_STRING_FULL);
+    printf("rtm_push.h benchmark -- rtm_push %s, wslay, cJSON %s, %s; simdjson %s kernel\n", rtm_push_version(), cJSON_Version(),
+           MBEDTLS_VERSION_STRING_FULL, bench_simdjson_kernel());
     print_cpu();
     printf("stream: %zu frames, seed %llu, fed in %zu-byte chunks\n", st->frames, (unsigned long long)seed, G.chunk);
     printf("  JSON    %zu bytes, %.1f bytes/frame (largest frame %zu)\n", st->json.len, (double)st->json.len / (double)st->frames, st->max_frame);
@@ -1619,7 +1656,7 @@ int main(int argc, char **argv) {
   /* ---- report ---- */
   {
     double n = (double)G.st.frames, med[P__N], bst[P__N], cmed[P__N], wall_sum = 0, cpu_sum = 0;
-    const double json_target = 100.0, mp_target = 70.0, naive_target = 7.0, tls_target = 1.3;
+    const double json_target = 100.0, mp_target = 70.0, naive_target = 7.0, tls_target = 1.3, simdjson_target = 1.6;
     for (p = 0; p < P__N; p++) {
       med[p] = bst[p] = cmed[p] = 0;
       if (!G.path[p].on) continue;
@@ -1686,6 +1723,9 @@ int main(int argc, char **argv) {
     if (G.path[P_NAIVE].on)
       printf("checksum naive    %016llx over %llu events (differs by design: ids through doubles, strings cut at NUL, no "
              "de-duplication)\n", (unsigned long long)G.path[P_NAIVE].sink.ck, (unsigned long long)G.path[P_NAIVE].sink.events);
+    if (G.path[P_SIMDJSON].on)
+      printf("checksum simdjson %016llx over %llu events (differs by design: no de-duplication, no file or excludedUids, "
+             "no translations)\n", (unsigned long long)G.path[P_SIMDJSON].sink.ck, (unsigned long long)G.path[P_SIMDJSON].sink.events);
     printf("allocations during setup + warm-up (before the steady state), lib / all:");
     for (p = 0; p < P__N; p++)
       if (G.path[p].on) printf(" %s %llu / %llu;", g_path_name[p], (unsigned long long)G.path[p].warm_lib, (unsigned long long)G.path[p].warm_sys);
@@ -1704,6 +1744,10 @@ int main(int argc, char **argv) {
       printf("  JSON vs the naive path  >= %.0fx faster                    : %8.2fx   (%.2fx, %.2fx)  %s\n", naive_target,
              cmed[P_NAIVE] / cmed[P_JSON], med[P_NAIVE] / med[P_JSON], bst[P_NAIVE] / bst[P_JSON],
              verdict(cmed[P_NAIVE] / cmed[P_JSON] >= naive_target, bst[P_NAIVE] / bst[P_JSON] >= naive_target));
+    if (G.path[P_JSON].on && G.path[P_SIMDJSON].on)
+      printf("  JSON vs simdjson fields >= %.1fx faster                  : %8.2fx   (%.2fx, %.2fx)  %s\n", simdjson_target,
+             cmed[P_SIMDJSON] / cmed[P_JSON], med[P_SIMDJSON] / med[P_JSON], bst[P_SIMDJSON] / bst[P_JSON],
+             verdict(cmed[P_SIMDJSON] / cmed[P_JSON] >= simdjson_target, bst[P_SIMDJSON] / bst[P_JSON] >= simdjson_target));
     if (G.path[P_MSGPACK].on)
       printf("  msgpack full path       <= %3.0f ns/event                : %8.1f ns  (%.1f, %.1f)  %s\n", mp_target,
              cmed[P_MSGPACK], med[P_MSGPACK], bst[P_MSGPACK], verdict(cmed[P_MSGPACK] <= mp_target, bst[P_MSGPACK] <= mp_target));
