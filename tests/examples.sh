@@ -10,25 +10,8 @@ W=${RTM_TEST_WRAP:-}
 # A hung example fails instead of hanging the run. --foreground: timeout passes our SIGINT on to the example
 # once, and sends no SIGCONT (which could cancel the SIGSTOP of LeakSanitizer's ptrace attach at exit).
 command -v timeout >/dev/null && W="timeout --foreground -k 10 120 $W"
-T=$(mktemp -d /tmp/rtm-push-examples.XXXXXX)
-SIM_PID=
-trap 'rm -rf "$T"; [ -n "$SIM_PID" ] && kill $SIM_PID 2>/dev/null' EXIT INT TERM
-pass=0; fail=0
-ok()  { pass=$((pass+1)); echo "ok   $1"; }
-bad() { fail=$((fail+1)); echo "FAIL $1"; [ -n "$2" ] && sed 's/^/     /' "$2" | head -30; }
-
-start_sim() { # args: gate.js options; sets PORT and SIM_PID
-  rm -f "$T/report.json" "$T/sim.out" # (an async command's redirections happen in the child: no stale port)
-  node tests/sim/gate.js --port 0 --once --report "$T/report.json" "$@" >"$T/sim.out" 2>"$T/sim.err" &
-  SIM_PID=$!
-  i=0; PORT=
-  while [ $i -lt 100 ] && [ -z "$PORT" ]; do
-    PORT=$([ "$(cat "$T/sim.out" 2>/dev/null | wc -l)" -ge 1 ] && sed -n '1s/^LISTENING \([0-9]*\)$/\1/p' "$T/sim.out")
-    [ -z "$PORT" ] && sleep 0.05; i=$((i+1))
-  done
-}
-stop_sim() { wait $SIM_PID 2>/dev/null; SIM_RC=$?; SIM_PID=; }
-report() { node -e "const r=require('$T/report.json');process.exit(($1)?0:1)" 2>/dev/null; }
+TMP_NAME=rtm-push-examples
+. tests/lib.sh
 
 node tests/sim/expect.js --script demo --encoding json --uid 4242 >"$T/expect.out"
 for run in "uv_listen" "epoll_listen" "epoll_listen --max-write 7" "game_loop" "cpp_listen"; do

@@ -5,12 +5,8 @@
 B=${1:-build}
 W=${RTM_TEST_WRAP:-}
 V=tests/vectors
-T=$(mktemp -d /tmp/rtm-push-test.XXXXXX)
-SIM_PID=
-trap 'rm -rf "$T"; [ -n "$SIM_PID" ] && kill $SIM_PID 2>/dev/null' EXIT INT TERM
-pass=0; fail=0
-ok()  { pass=$((pass+1)); echo "ok   $1"; }
-bad() { fail=$((fail+1)); echo "FAIL $1"; [ -n "$2" ] && sed 's/^/     /' "$2" | head -30; }
+TMP_NAME=rtm-push-test
+. tests/lib.sh
 check() { name=$1; shift; if "$@" >"$T/out" 2>&1; then ok "$name"; else bad "$name" "$T/out"; fi; }
 
 # 1. Unit tests (every layer, in memory).
@@ -69,16 +65,6 @@ else bad "rtm-dump: bad FPNN magic (rc=$rc)" "$T/bad.out"; fi
 
 # 4. Against the local gate simulator (the npm ws package: an independent WebSocket implementation),
 #    over real loopback sockets.
-start_sim() { # args: gate.js options; sets PORT and SIM_PID
-  rm -f "$T/sim.out" "$T/report.json"
-  node tests/sim/gate.js --port 0 --once --report "$T/report.json" "$@" >"$T/sim.out" 2>"$T/sim.err" &
-  SIM_PID=$!
-  i=0; PORT=
-  while [ $i -lt 400 ] && [ -z "$PORT" ]; do
-    PORT=$([ "$(wc -l <"$T/sim.out")" -ge 1 ] && sed -n '1s/^LISTENING \([0-9]*\)$/\1/p' "$T/sim.out"); [ -z "$PORT" ] && sleep 0.05; i=$((i+1))
-  done
-}
-stop_sim() { wait $SIM_PID 2>/dev/null; SIM_RC=$?; SIM_PID=; }
 LISTEN0="--pid 1017 --uid 4242 --token demo-token --duration 20"
 wait_port() { # until something accepts on 127.0.0.1:$1 (at most 5 s)
   node -e "const net=require('net');let n=0;(function t(){const c=net.connect($1,'127.0.0.1',()=>{c.destroy();process.exit(0)});
