@@ -1116,12 +1116,27 @@ RTM_PUSH__TARGET_SSSE3 static int rtm_push__utf8_valid_ssse3(const uint8_t *p, s
   if (n < 16) return rtm_push__utf8_valid(p, n);
   return rtm_push__u8_rest(p, n, 0, _mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128());
 }
-/* The same, 32 bytes at a time (the tables in both 128-bit lanes; the bytes before cross the lanes). */
-RTM_PUSH__TARGET_AVX2 static int rtm_push__utf8_valid_avx2(const uint8_t *p, size_t n) {
+/* rtm_push__u8_block, 32 bytes at a time (the tables in both 128-bit lanes): `before` holds the 16 bytes
+   before v and v's first 16 (the bytes before cross the lanes). */
+RTM_PUSH__TARGET_AVX2 RTM_PUSH__HOT __m256i rtm_push__u8_block32(__m256i v, __m256i before) {
   const __m256i lo4 = _mm256_set1_epi8(0x0F);
   const __m256i t1 = _mm256_broadcastsi128_si256(RTM_PUSH__LD128(rtm_push__u8_t1));
   const __m256i t2 = _mm256_broadcastsi128_si256(RTM_PUSH__LD128(rtm_push__u8_t2));
   const __m256i t3 = _mm256_broadcastsi128_si256(RTM_PUSH__LD128(rtm_push__u8_t3));
+  __m256i prev1 = _mm256_alignr_epi8(v, before, 15), prev2 = _mm256_alignr_epi8(v, before, 14);
+  __m256i prev3 = _mm256_alignr_epi8(v, before, 13);
+  __m256i sc = _mm256_and_si256(
+    _mm256_and_si256(_mm256_shuffle_epi8(t1, _mm256_and_si256(_mm256_srli_epi16(prev1, 4), lo4)),
+                     _mm256_shuffle_epi8(t2, _mm256_and_si256(prev1, lo4))),
+    _mm256_shuffle_epi8(t3, _mm256_and_si256(_mm256_srli_epi16(v, 4), lo4)));
+  __m256i must23 = _mm256_or_si256(_mm256_subs_epu8(prev2, _mm256_set1_epi8((char)(0xE0 - 0x80))),
+                                   _mm256_subs_epu8(prev3, _mm256_set1_epi8((char)(0xF0 - 0x80))));
+  return _mm256_xor_si256(_mm256_and_si256(must23, _mm256_set1_epi8((char)0x80)), sc);
+}
+/* The last 3 bytes of v: a lead byte there needs bytes after v. */
+#define RTM_PUSH__U8_INCOMPLETE32(v) _mm256_subs_epu8(v, _mm256_loadu_si256((const __m256i *)(const void *)rtm_push__u8_max))
+/* The same, 32 bytes at a time. */
+RTM_PUSH__TARGET_AVX2 static int rtm_push__utf8_valid_avx2(const uint8_t *p, size_t n) {
   __m256i prev = _mm256_setzero_si256(), incomplete = prev, err = prev;
   size_t i;
   if (n < 32) return rtm_push__utf8_valid_ssse3(p, n);
@@ -1131,19 +1146,17 @@ RTM_PUSH__TARGET_AVX2 static int rtm_push__utf8_valid_avx2(const uint8_t *p, siz
       err = _mm256_or_si256(err, incomplete);
       incomplete = _mm256_setzero_si256();
     } else {
-      __m256i before = _mm256_permute2x128_si256(prev, v, 0x21); /* prev's high lane, v's low lane */
-      __m256i prev1 = _mm256_alignr_epi8(v, before, 15), prev2 = _mm256_alignr_epi8(v, before, 14);
-      __m256i prev3 = _mm256_alignr_epi8(v, before, 13);
-      __m256i sc = _mm256_and_si256(
-        _mm256_and_si256(_mm256_shuffle_epi8(t1, _mm256_and_si256(_mm256_srli_epi16(prev1, 4), lo4)),
-                         _mm256_shuffle_epi8(t2, _mm256_and_si256(prev1, lo4))),
-        _mm256_shuffle_epi8(t3, _mm256_and_si256(_mm256_srli_epi16(v, 4), lo4)));
-      __m256i must23 = _mm256_or_si256(_mm256_subs_epu8(prev2, _mm256_set1_epi8((char)(0xE0 - 0x80))),
-                                       _mm256_subs_epu8(prev3, _mm256_set1_epi8((char)(0xF0 - 0x80))));
-      err = _mm256_or_si256(err, _mm256_xor_si256(_mm256_and_si256(must23, _mm256_set1_epi8((char)0x80)), sc));
-      incomplete = _mm256_subs_epu8(v, _mm256_loadu_si256((const __m256i *)(const void *)rtm_push__u8_max));
+      err = _mm256_or_si256(err, rtm_push__u8_block32(v, _mm256_permute2x128_si256(prev, v, 0x21))); /* prev's high lane, v's low */
+      incomplete = RTM_PUSH__U8_INCOMPLETE32(v);
     }
     prev = v;
+  }
+  if (i < n && n >= 48) { /* the last 32 bytes again, with the 16 before them (bytes checked twice stay checked):
+                             no loop over the rest, whose length varies from string to string */
+    __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + n - 32));
+    err = _mm256_or_si256(err, rtm_push__u8_block32(v, _mm256_loadu_si256((const __m256i *)(const void *)(p + n - 48))));
+    err = _mm256_or_si256(err, RTM_PUSH__U8_INCOMPLETE32(v));
+    return _mm256_testz_si256(err, err);
   }
   /* the rest (< 32 bytes), 16 at a time, from the state of the last 16 */
   return rtm_push__u8_rest(p, n, i, _mm256_extracti128_si256(prev, 1), _mm256_extracti128_si256(incomplete, 1),
