@@ -2901,11 +2901,27 @@ static int rtm_push__send_empty_answer(rtm_push *s, int flag, uint32_t seq) {
     o[0] = 0x82;
     o[1] = (uint8_t)(0x80 | n);
     memcpy(o + 2, s->rnd + s->rnd_pos, 4);
-    s->rnd_pos += 4;
+#ifdef RTM_PUSH__LE
+    { /* the package masked in registers and stored once: reading back bytes just stored one by one would
+         stall the loads (store-to-load forwarding fails on them) */
+      uint32_t k32;
+      uint64_t k64, w0, w1;
+      memcpy(&k32, s->rnd + s->rnd_pos, 4);
+      k64 = k32 | (uint64_t)k32 << 32;
+      w0 = (0x4E4E5046ull | 1ull << 32 | (uint64_t)flag << 40 | 2ull << 48) ^ k64; /* "FPNN", v1, flag, answer */
+      w1 = ((uint64_t)(n - 16) | (uint64_t)seq << 32) ^ k64;                      /* payload size, seq */
+      memcpy(h, &w0, 8);
+      memcpy(h + 8, &w1, 8);
+      h[16] = (uint8_t)((flag == 0x80 ? 0x80 : '{') ^ k32); /* {} */
+      if (flag != 0x80) h[17] = (uint8_t)('}' ^ (k32 >> 8));
+    }
+#else
     rtm_push__put_fpnn_header(h, 2, flag, 0, n - 16, seq);
     if (flag == 0x80) h[16] = 0x80; /* {} */
     else h[16] = '{', h[17] = '}';
     rtm_push__mask(h, n, o + 2);
+#endif
+    s->rnd_pos += 4;
     q->len += 6 + n;
     return 0;
   }
