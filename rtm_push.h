@@ -2427,15 +2427,35 @@ static int rtm_push__decode_file(rtm_push *s, rtm_push_event *ev) {
   ev->has_file = 1;
   return 0;
 }
-/* attrs JSON {"excludedUids":[...]} naming our uid (string or number)? 1 yes, 0 no, RTM_PUSH_E_NOMEM. */
-static int rtm_push__excluded(rtm_push *s, const rtm_push_event *ev) {
+/* The usual attrs, {"excludedUids":["uid","uid",...]}, read in place: 1 our uid is there, 0 it is not, -1 any
+   other form (rtm_push__excluded's reader decides: the same answers, it only takes longer). */
+static int rtm_push__excluded_usual(const rtm_push *s, const char *a, size_t n) {
+  const char *p = a + 17, *end = a + n, *q;
+  int found = 0;
+  if (n < 19 || s->cfg.limits.max_depth < 2 || memcmp(a, "{\"excludedUids\":[", 17) != 0) return -1;
+  if (*p != ']')
+    for (;;) { /* a string of digits, then ',' or ']' */
+      int64_t x;
+      if (p == end || *p != '"') return -1;
+      for (q = ++p; q < end && (unsigned char)(*q - '0') < 10; q++) {}
+      if (q == end || *q != '"') return -1;
+      found |= rtm_push_parse_int64(p, (size_t)(q - p), &x) == 0 && x == s->cfg.uid;
+      p = q + 1;
+      if (p == end || (*p != ',' && *p != ']')) return -1;
+      if (*p++ == ']') break;
+    }
+  else p++;
+  if (found) return 1; /* as the reader: the first member's array, whole, names us */
+  return p + 1 == end && *p == '}' ? 0 : -1;
+}
+/* attrs JSON a (n bytes) {"excludedUids":[...]} naming our uid (string or number)? 1 yes, 0 no,
+   RTM_PUSH_E_NOMEM: through the reader. */
+static int rtm_push__excluded_rd(rtm_push *s, const char *a, size_t n) {
   rtm_push__rd r, arr;
   rtm_push_str k;
   rtm_push__val v, e;
-  const char *a = ev->attrs.ptr;
-  size_t n = ev->attrs.len, i;
+  size_t i;
   int found = 0, rc;
-  if (!(ev->fields & RTM_PUSH_F_ATTRS) || n < 14 || ev->attrs.binary) return 0;
   for (i = 8; i < n && !found; i++) { /* find the 'U' of "excludedUids" */
     const char *u = (const char *)memchr(a + i, 'U', n - i);
     if (!u) break;
@@ -2468,6 +2488,13 @@ static int rtm_push__excluded(rtm_push *s, const rtm_push_event *ev) {
     }
   }
   return rc == RTM_PUSH_E_NOMEM ? rc : 0;
+}
+/* Does the push's attrs exclude us? 1 yes, 0 no, RTM_PUSH_E_NOMEM. */
+static int rtm_push__excluded(rtm_push *s, const rtm_push_event *ev) {
+  int rc;
+  if (!(ev->fields & RTM_PUSH_F_ATTRS) || ev->attrs.len < 14 || ev->attrs.binary) return 0;
+  if ((rc = rtm_push__excluded_usual(s, ev->attrs.ptr, ev->attrs.len)) >= 0) return rc;
+  return rtm_push__excluded_rd(s, ev->attrs.ptr, ev->attrs.len);
 }
 
 /* >>dedup: bounded table of (category, target, from, mid), oldest evicted ------------------------ */
