@@ -824,7 +824,8 @@ struct rtm_push {
   uint64_t jpat[RTM_PUSH__FBIT_COUNT][4]; /* `, "name":` as two words, and their masks */
   uint8_t jlen[RTM_PUSH__FBIT_COUNT];     /* its length */
   uint64_t mpat[RTM_PUSH__FBIT_COUNT][2]; /* msgpack: fixstr byte and name as one word, and its mask */
-  int8_t jnext[RTM_PUSH__FBIT_COUNT + 1]; /* the field that came after this one last time (-1: none yet) */
+  int8_t jnext[RTM_PUSH_EV__COUNT][RTM_PUSH__FBIT_COUNT + 1]; /* by event type: the field that came after
+                                                                 this one last time (-1: none yet) */
   rtm_push__buf qbuf;      /* our own quests' payloads: never the same memory as an event's */
   /* duplicates */
   rtm_push__dent *dd_ring;
@@ -1393,14 +1394,13 @@ static void rtm_push__jpat_build(rtm_push *s) {
     s->jpat[i][2] = n >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * n)) - 1;
     s->jpat[i][3] = n > 8 ? (((uint64_t)1 << (8 * (n - 8))) - 1) : 0; /* names are <= 7 bytes: n <= 12 */
     s->jlen[i] = (uint8_t)n;
-    s->jnext[i] = -1;
     memset(b, 0, sizeof b);
     b[0] = (uint8_t)(0xa0 | l);
     memcpy(b + 1, rtm_push__fielddefs[i].name, l);
     memcpy(&s->mpat[i][0], b, 8);
     s->mpat[i][1] = l + 1 >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * (l + 1))) - 1;
   }
-  s->jnext[RTM_PUSH__FBIT_COUNT] = -1;
+  memset(s->jnext, -1, sizeof s->jnext);
 }
 RTM_PUSH__HOT int rtm_push__find_field_word(const rtm_push *s, uint64_t w) {
   unsigned h = rtm_push__key_hash(w), e;
@@ -1411,15 +1411,12 @@ RTM_PUSH__HOT int rtm_push__find_field_word(const rtm_push *s, uint64_t w) {
   return -1;
 }
 #endif
-static int64_t *rtm_push__i64_slot(rtm_push_event *ev, int bit) {
-  switch (bit) {
-    case RTM_PUSH__FBIT_FROM: return &ev->from;
-    case RTM_PUSH__FBIT_TO: return &ev->to;
-    case RTM_PUSH__FBIT_GID: return &ev->gid;
-    case RTM_PUSH__FBIT_RID: return &ev->rid;
-    case RTM_PUSH__FBIT_MID: return &ev->mid;
-    default: return &ev->mtime;
-  }
+static int64_t *rtm_push__i64_slot(rtm_push_event *ev, int bit) { /* a table: no indirect jump per member */
+#define RTM_PUSH__X(N, m, w, t) \
+  (uint16_t)(RTM_PUSH__T_##t == RTM_PUSH__T_INT64 ? offsetof(rtm_push_event, m) : offsetof(rtm_push_event, mtime)),
+  static const uint16_t off[RTM_PUSH__FBIT_COUNT] = {RTM_PUSH_FIELDS(RTM_PUSH__X)};
+#undef RTM_PUSH__X
+  return (int64_t *)(void *)((char *)ev + off[bit]);
 }
 
 /* >>int64 -------------------------------------------------------------------------------------- */
@@ -1601,6 +1598,72 @@ static int rtm_push__escape(const uint8_t *q, const uint8_t *end, uint8_t *o, si
   if (o) *o = c;
   return 2;
 }
+#ifdef RTM_PUSH__SSSE3
+/* Escaped strings 16 bytes at a time: the backslashes of \" and \/ (JSON text inside attrs, URLs) are
+   dropped from the block with one byte shuffle, for every escape of the block at once. The shuffle that
+   drops the bytes of 8-bit mask m keeps the other bytes in order: byte i goes to i - popcount(m below i). */
+#define RTM_PUSH__POP8(m) (((m) & 1) + ((m) >> 1 & 1) + ((m) >> 2 & 1) + ((m) >> 3 & 1) + ((m) >> 4 & 1) + \
+                           ((m) >> 5 & 1) + ((m) >> 6 & 1) + ((m) >> 7 & 1))
+#define RTM_PUSH__SHB(m, i) ((m) >> (i) & 1 ? 0 : (uint64_t)(i) << (8 * ((i) - RTM_PUSH__POP8((m) & ((1u << (i)) - 1)))))
+#define RTM_PUSH__SH(m) (RTM_PUSH__SHB(m, 0) | RTM_PUSH__SHB(m, 1) | RTM_PUSH__SHB(m, 2) | RTM_PUSH__SHB(m, 3) | \
+                         RTM_PUSH__SHB(m, 4) | RTM_PUSH__SHB(m, 5) | RTM_PUSH__SHB(m, 6) | RTM_PUSH__SHB(m, 7))
+#define RTM_PUSH__T4(F, m) F(m), F((m) + 1), F((m) + 2), F((m) + 3)
+#define RTM_PUSH__T16(F, m) RTM_PUSH__T4(F, m), RTM_PUSH__T4(F, (m) + 4), RTM_PUSH__T4(F, (m) + 8), RTM_PUSH__T4(F, (m) + 12)
+#define RTM_PUSH__T64(F, m) RTM_PUSH__T16(F, m), RTM_PUSH__T16(F, (m) + 16), RTM_PUSH__T16(F, (m) + 32), RTM_PUSH__T16(F, (m) + 48)
+#define RTM_PUSH__T256(F) RTM_PUSH__T64(F, 0u), RTM_PUSH__T64(F, 64u), RTM_PUSH__T64(F, 128u), RTM_PUSH__T64(F, 192u)
+#define RTM_PUSH__KEEP(m) (uint8_t)(8 - RTM_PUSH__POP8(m))
+static const uint64_t rtm_push__drop_shuf[256] = {RTM_PUSH__T256(RTM_PUSH__SH)};
+static const uint8_t rtm_push__drop_keep[256] = {RTM_PUSH__T256(RTM_PUSH__KEEP)};
+/* From *qp (at least 16 bytes before end) decodes blocks into *op while they hold only plain bytes and \" or
+   \/ escapes; stops at the string's end quote, a control character, a backslash it leaves to the caller
+   (other escapes, a backslash before a backslash), or fewer than 17 bytes left. The blocks are 16 bytes
+   apart whatever they hold (an escape across two blocks is carried), so the next load never waits for
+   this block's work. */
+RTM_PUSH__TARGET_SSSE3 static void rtm_push__unescape_ssse3(const uint8_t **qp, const uint8_t *end, uint8_t **op) {
+  const uint8_t *q = *qp;
+  uint8_t *o = *op;
+  unsigned carry = 0; /* q[0] is escaped by the last byte of the block before (a '"' or a '/') */
+  while (end - q >= 17) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q), r;
+    unsigned quo, bs, ctl, sl, esc, stop, lim, m, lo, hi;
+    if (!rtm_push__special16(v)) { /* plain bytes (and carry was a '/') */
+      _mm_storeu_si128((__m128i *)(void *)o, v);
+      q += 16;
+      o += 16;
+      carry = 0;
+      continue;
+    }
+    quo = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+    bs = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+    ctl = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v));
+    sl = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('/')));
+    esc = (bs << 1) & 0xFFFF; /* what the backslashes escape in this block, while none follows another */
+    stop = ((quo | ctl) & ~(esc | carry)) | (bs & (bs >> 1)) | ((esc & ~(quo | sl)) >> 1);
+    if ((bs >> 15) && q[16] != '"' && q[16] != '/') stop |= 0x8000; /* the last byte escapes the next block's first */
+    lim = (unsigned)__builtin_ctz(stop | 0x10000);
+    m = bs & ((1u << lim) - 1);
+    lo = m & 0xFF;
+    hi = m >> 8;
+    r = _mm_shuffle_epi8(v, _mm_set_epi64x((long long)(rtm_push__drop_shuf[hi] + 0x0808080808080808ull),
+                                           (long long)rtm_push__drop_shuf[lo]));
+    _mm_storeu_si128((__m128i *)(void *)o, r);
+    _mm_storel_epi64((__m128i *)(void *)(o + rtm_push__drop_keep[lo]), _mm_unpackhi_epi64(r, r));
+    o += lim + rtm_push__drop_keep[lo] + rtm_push__drop_keep[hi] - 16;
+    if (stop) { /* at the end quote, a control character or an escape left to the caller */
+      q += lim;
+      carry = 0;
+      break;
+    }
+    q += 16;
+    carry = bs >> 15;
+  }
+  if (carry) *o++ = *q++; /* the '"' or '/' a backslash before this block escaped */
+  if (end - q < 17)
+    while (q < end && *q != '"' && *q != '\\' && *q >= 0x20) *o++ = *q++;
+  *qp = q;
+  *op = o;
+}
+#endif
 /* At the opening quote. mode: 0 checks only, 1 decodes (zero copy without escapes, else into scratch) and
    flags invalid UTF-8 as binary, 2 decodes without the UTF-8 check (keys: compared, never handed out). */
 static int rtm_push__json_str(rtm_push__rd *r, rtm_push_str *out, int mode) {
@@ -1640,6 +1703,12 @@ static int rtm_push__json_str(rtm_push__rd *r, rtm_push_str *out, int mode) {
   o = o0 + (q - p);
   for (;;) { /* q < end, at a special byte */
     uint8_t d;
+#ifdef RTM_PUSH__SSSE3
+    if (r->s->ssse3 && *q == '\\' && end - q >= 17) {
+      rtm_push__unescape_ssse3(&q, end, &o);
+      if (q == end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, errs[0]);
+    }
+#endif
     if (*q == '"') break;
     if (*q != '\\') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "unescaped control character in string");
     if (end - q >= 2 && (d = rtm_push__unescape1(q[1])) != 0) { /* the two-byte escapes, inline */
@@ -2142,7 +2211,7 @@ RTM_PUSH__HOT int rtm_push__json_str_fast(const rtm_push *s, const uint8_t **pp,
     bits = rtm_push__special16(v);
     if (bits) {
       unsigned k = (unsigned)__builtin_ctz(bits);
-      if (q[k] != '"') return 0;
+      if (!(((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"'))) >> k) & 1)) return 0; /* not q[k]: no load */
       high |= (unsigned)_mm_movemask_epi8(v) & ((1u << k) - 1);
       q += k;
       break;
@@ -2170,13 +2239,14 @@ static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t a
   const uint8_t *p = r->p, *end = r->end, *q;
   rtm_push *s = r->s;
   int first = 1, rc, bit, prev = RTM_PUSH__FBIT_COUNT;
-  (void)prev; /* the member prediction needs RTM_PUSH__LE */
+  int8_t *jnext = s->jnext[ev->type]; /* the order of the members differs with the method */
+  (void)prev; (void)jnext; /* the member prediction needs RTM_PUSH__LE */
   r->depth = 1;
   for (;; first = 0) {
     rtm_push_str k;
     rtm_push__val v;
 #ifdef RTM_PUSH__LE
-    int want = first ? -1 : s->jnext[prev];
+    int want = first ? -1 : jnext[prev];
     if (want >= 0 && end - p >= 16 && /* `, "name":` of the field that came after the last one last time */
         !(((rtm_push__load64(p) ^ s->jpat[want][0]) & s->jpat[want][2]) |
           ((rtm_push__load64(p + 8) ^ s->jpat[want][1]) & s->jpat[want][3]))) {
@@ -2243,7 +2313,7 @@ static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t a
       p++;
     }
 #ifdef RTM_PUSH__LE
-    if (!first && bit >= 0) s->jnext[prev] = (int8_t)bit;
+    if (!first && bit >= 0) jnext[prev] = (int8_t)bit;
   value:
     prev = bit >= 0 ? bit : RTM_PUSH__FBIT_COUNT;
 #endif
@@ -2302,7 +2372,8 @@ static int rtm_push__mp_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t all
   const uint8_t *p = r->p, *end = r->end;
   rtm_push *s = r->s;
   int prev = RTM_PUSH__FBIT_COUNT;
-  (void)s; (void)prev; /* the member prediction needs RTM_PUSH__LE */
+  int8_t *jnext = s->jnext[ev->type]; /* the order of the members differs with the method */
+  (void)s; (void)prev; (void)jnext; /* the member prediction needs RTM_PUSH__LE */
   r->depth = 1;
   while (r->left) {
     rtm_push_str k;
@@ -2311,7 +2382,7 @@ static int rtm_push__mp_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t all
     size_t kl;
     uint8_t b;
 #ifdef RTM_PUSH__LE
-    int want = s->jnext[prev];
+    int want = jnext[prev];
     if (want >= 0 && end - p >= 9 && !((rtm_push__load64(p) ^ s->mpat[want][0]) & s->mpat[want][1])) {
       bit = want; /* the field that came after the last one last time */
       r->left--;
@@ -2337,7 +2408,7 @@ static int rtm_push__mp_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t all
       bit = rtm_push__find_field((const char *)p + 1, kl);
     p += 1 + kl;
 #ifdef RTM_PUSH__LE
-    if (bit >= 0) s->jnext[prev] = (int8_t)bit;
+    if (bit >= 0) jnext[prev] = (int8_t)bit;
   value:
     prev = bit >= 0 ? bit : RTM_PUSH__FBIT_COUNT;
 #endif

@@ -710,6 +710,33 @@ static void test_simd_strings(void) {
     CHECKM(m.len == wn && memcmp(m.msg, want, wn) == 0, "case %ld: %s", i, json);
     CHECKM(m.binary == !ref_utf8(want, wn), "case %ld: binary %d", i, m.binary);
   }
+  /* two escapes at every pair of positions of strings up to 41 bytes (the second at every offset of the
+     first's block), the string last in the payload (every distance from its end) or followed by more */
+  for (i = 0; i < 2 * 4 * 40 && s; i++) {
+    static const char *const e2[] = {"\\\"", "\\/", "\\\\", "\\n"};
+    static const char d2[] = {'"', '/', '\\', '\n'};
+    int last = (int)(i & 1), e = (int)((i >> 1) & 3), len = (int)(i >> 3) + 2, k, k0;
+    for (k = 0; k + 2 <= len; k++)
+      for (k0 = -1; k0 + 2 <= k; k0++) { /* k0 = -1: no first escape */
+        char raw[100], want[100], json[300];
+        int w = len - 1 - (k0 >= 0);
+        memset(raw, 'a', (size_t)len);
+        memcpy(raw + k, e2[e], 2);
+        memset(want, 'a', (size_t)len);
+        if (k0 >= 0) {
+          memcpy(raw + k0, "\\\"", 2);
+          want[k0] = '"';
+          want[k - 1] = d2[e];
+        } else {
+          want[k] = d2[e];
+        }
+        if (last) snprintf(json, sizeof json, "{\"mid\":7, \"msg\":\"%.*s\"}", len, raw);
+        else snprintf(json, sizeof json, "{\"mid\":7, \"msg\":\"%.*s\", \"attrs\":\"\", \"mtime\":1}", len, raw);
+        m.n = 0;
+        CHECK(feed_jpush(s, 0, 1, "pushmsg", json) == RTM_PUSH_OK);
+        CHECKM(m.n == 1 && m.len == (size_t)w && memcmp(m.msg, want, (size_t)w) == 0, "%s", json);
+      }
+  }
   CHECK(m.errors == 0);
   rtm_push_free(s);
 }
