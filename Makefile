@@ -135,7 +135,7 @@ install:
 # make bench-callgrind CG_PATHS="json msgpack naive simdjson tls decrypt" counts every path's instructions per event.
 # simdjson (Debian libsimdjson-dev) is the benchmark's own baseline, not a dependency of rtm_push.h; its On Demand
 # front end is compiled for one instruction set, so its file is built for AVX2 (bench.c checks the CPU).
-.PHONY: bench bench-callgrind
+.PHONY: bench bench-callgrind bench-decode
 $(BUILD)/.bench-deps: $(BUILD)/.deps
 	@if [ ! -f /usr/include/simdjson.h ]; then \
 	  echo "installing libsimdjson-dev (the benchmark's simdjson baseline)"; \
@@ -148,6 +148,12 @@ $(BUILD)/bench: bench/bench.c $(BUILD)/simdjson_path.o rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) -O2 -g $(BENCH_CFLAGS) -o $@ bench/bench.c $(BUILD)/simdjson_path.o $(LIBS) -lsimdjson -lstdc++
 bench: $(BUILD)/bench
 	$(BUILD)/bench $(BENCH_ARGS)
+# the field decoder alone over 20,000 payloads of the bench's streams: the low-noise figure for a decoding change
+$(BUILD)/bench-decode: bench/decode.c rtm_push.h $(BUILD)/.deps
+	$(CC) $(WARN) -O2 -g $(BENCH_CFLAGS) -o $@ bench/decode.c $(LIBS)
+bench-decode: $(BUILD)/bench $(BUILD)/bench-decode
+	$(BUILD)/bench --write-streams $(BUILD)/streams --events 20000 >/dev/null
+	$(BUILD)/bench-decode $(BUILD)/streams.json.bin $(BUILD)/streams.msgpack.bin
 bench-callgrind: $(BUILD)/bench
 	sh bench/callgrind.sh $(BUILD)/bench $(BUILD)/callgrind
 

@@ -1618,7 +1618,8 @@ static const uint8_t rtm_push__drop_keep[256] = {RTM_PUSH__T256(RTM_PUSH__KEEP)}
    \/ escapes; stops at the string's end quote, a control character, a backslash it leaves to the caller
    (other escapes, a backslash before a backslash), or fewer than 17 bytes left. The blocks are 16 bytes
    apart whatever they hold (an escape across two blocks is carried), so the next load never waits for
-   this block's work. */
+   this block's work; a block without escapes takes the same path (an identity shuffle), as a branch on it
+   mispredicts on text where escapes come and go. */
 RTM_PUSH__TARGET_SSSE3 static void rtm_push__unescape_ssse3(const uint8_t **qp, const uint8_t *end, uint8_t **op) {
   const uint8_t *q = *qp;
   uint8_t *o = *op;
@@ -1626,13 +1627,6 @@ RTM_PUSH__TARGET_SSSE3 static void rtm_push__unescape_ssse3(const uint8_t **qp, 
   while (end - q >= 17) {
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q), r;
     unsigned quo, bs, ctl, sl, esc, stop, lim, m, lo, hi;
-    if (!rtm_push__special16(v)) { /* plain bytes (and carry was a '/') */
-      _mm_storeu_si128((__m128i *)(void *)o, v);
-      q += 16;
-      o += 16;
-      carry = 0;
-      continue;
-    }
     quo = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
     bs = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
     ctl = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v));
