@@ -829,7 +829,8 @@ struct rtm_push {
   rtm_push__buf qbuf;      /* our own quests' payloads: never the same memory as an event's */
   /* duplicates */
   rtm_push__dent *dd_ring;
-  uint32_t *dd_idx;
+  void *dd_idx;             /* ring index + 1 per slot (0: empty): 16 bits while the capacity fits, else 32 */
+  int dd_wide;
   uint32_t dd_head, dd_count, dd_mask;
   /* session */
   int kicked;
@@ -2575,23 +2576,30 @@ static uint32_t rtm_push__dd_hash(const rtm_push__dent *e) {
 static int rtm_push__dd_same(const rtm_push__dent *a, const rtm_push__dent *b) {
   return a->cat == b->cat && a->target == b->target && a->from == b->from && a->mid == b->mid;
 }
+RTM_PUSH__HOT uint32_t rtm_push__dd_slot(const rtm_push *s, uint32_t i) {
+  return s->dd_wide ? ((const uint32_t *)s->dd_idx)[i] : ((const uint16_t *)s->dd_idx)[i];
+}
+RTM_PUSH__HOT void rtm_push__dd_set(rtm_push *s, uint32_t i, uint32_t v) {
+  if (s->dd_wide) ((uint32_t *)s->dd_idx)[i] = v;
+  else ((uint16_t *)s->dd_idx)[i] = (uint16_t)v;
+}
 static void rtm_push__dd_evict_head(rtm_push *s) {
-  uint32_t ri = s->dd_head, i, j;
+  uint32_t ri = s->dd_head, i, j, x;
   const rtm_push__dent *e = &s->dd_ring[ri];
   i = e->hash & s->dd_mask;
-  while (s->dd_idx[i] != ri + 1) i = (i + 1) & s->dd_mask;
+  while (rtm_push__dd_slot(s, i) != ri + 1) i = (i + 1) & s->dd_mask;
   j = i; /* backward-shift deletion (linear probing) */
   for (;;) {
     uint32_t home;
     j = (j + 1) & s->dd_mask;
-    if (!s->dd_idx[j]) break;
-    home = s->dd_ring[s->dd_idx[j] - 1].hash & s->dd_mask;
+    if (!(x = rtm_push__dd_slot(s, j))) break;
+    home = s->dd_ring[x - 1].hash & s->dd_mask;
     if (((j - home) & s->dd_mask) >= ((j - i) & s->dd_mask)) {
-      s->dd_idx[i] = s->dd_idx[j];
+      rtm_push__dd_set(s, i, x);
       i = j;
     }
   }
-  s->dd_idx[i] = 0;
+  rtm_push__dd_set(s, i, 0);
   if (++s->dd_head == s->cfg.limits.dedup_capacity) s->dd_head = 0;
   s->dd_count--;
 }
@@ -2607,21 +2615,26 @@ static void rtm_push__dd_key(rtm_push *s, const rtm_push_event *ev, rtm_push__de
   key->hash = rtm_push__dd_hash(key);
 #if defined(__GNUC__) || defined(__clang__)
   if (s->dd_idx) {
-    __builtin_prefetch(&s->dd_idx[key->hash & s->dd_mask]);
-    if (s->dd_count == s->cfg.limits.dedup_capacity) __builtin_prefetch(&s->dd_idx[s->dd_ring[s->dd_head].hash & s->dd_mask]);
+    int w = s->dd_wide ? 2 : 1; /* log2 of the slot size */
+    __builtin_prefetch((const char *)s->dd_idx + ((size_t)(key->hash & s->dd_mask) << w));
+    if (s->dd_count == s->cfg.limits.dedup_capacity)
+      __builtin_prefetch((const char *)s->dd_idx + ((size_t)(s->dd_ring[s->dd_head].hash & s->dd_mask) << w));
   }
 #endif
 }
 /* 1 = duplicate, 0 = new (remembered), <0 = error */
 static int rtm_push__dd_check(rtm_push *s, const rtm_push__dent *k) {
   rtm_push__dent key = *k;
-  uint32_t cap = s->cfg.limits.dedup_capacity, i;
+  uint32_t cap = s->cfg.limits.dedup_capacity, i, x;
   uint64_t ttl = s->cfg.limits.dedup_ttl_ms;
   if (!s->dd_ring) {
     uint32_t slots = 2;
-    while (slots < cap * 4) slots <<= 1; /* load <= 1/4: short probes */
+    /* load <= 1/8 with 16-bit slots, 1/4 with 32-bit ones: the same bytes per entry; the sparser index
+       probes past an occupied slot half as often (~10 ns a push on the benchmark) */
+    s->dd_wide = cap >= 0xFFFF;
+    while (slots < cap * (s->dd_wide ? 4u : 8u)) slots <<= 1;
     s->dd_ring = (rtm_push__dent *)rtm_push__alloc(&s->cfg.allocator, sizeof(rtm_push__dent) * cap);
-    s->dd_idx = (uint32_t *)rtm_push__alloc(&s->cfg.allocator, sizeof(uint32_t) * slots);
+    s->dd_idx = rtm_push__alloc(&s->cfg.allocator, (s->dd_wide ? 4u : 2u) * (size_t)slots);
     if (!s->dd_ring || !s->dd_idx) {
       rtm_push__dealloc(&s->cfg.allocator, s->dd_ring);
       rtm_push__dealloc(&s->cfg.allocator, s->dd_idx);
@@ -2629,23 +2642,23 @@ static int rtm_push__dd_check(rtm_push *s, const rtm_push__dent *k) {
       s->dd_idx = NULL;
       return RTM_PUSH_E_NOMEM;
     }
-    memset(s->dd_idx, 0, sizeof(uint32_t) * slots);
+    memset(s->dd_idx, 0, (s->dd_wide ? 4u : 2u) * (size_t)slots);
     s->dd_mask = slots - 1;
   }
   while (s->dd_count && s->dd_ring[s->dd_head].t + ttl <= s->now) rtm_push__dd_evict_head(s);
-  for (i = key.hash & s->dd_mask; s->dd_idx[i]; i = (i + 1) & s->dd_mask) {
-    const rtm_push__dent *e = &s->dd_ring[s->dd_idx[i] - 1];
+  for (i = key.hash & s->dd_mask; (x = rtm_push__dd_slot(s, i)) != 0; i = (i + 1) & s->dd_mask) {
+    const rtm_push__dent *e = &s->dd_ring[x - 1];
     if (e->hash == key.hash && rtm_push__dd_same(e, &key)) return 1;
   }
   if (s->dd_count == cap) {
     rtm_push__dd_evict_head(s);
-    for (i = key.hash & s->dd_mask; s->dd_idx[i]; i = (i + 1) & s->dd_mask) {}
+    for (i = key.hash & s->dd_mask; rtm_push__dd_slot(s, i); i = (i + 1) & s->dd_mask) {}
   }
   {
     uint32_t ri = s->dd_head + s->dd_count;
     if (ri >= cap) ri -= cap;
     s->dd_ring[ri] = key;
-    s->dd_idx[i] = ri + 1;
+    rtm_push__dd_set(s, i, ri + 1);
     s->dd_count++;
   }
   return 0;
