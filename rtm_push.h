@@ -28,8 +28,9 @@
      RTM_PUSH_NO_TLS        leave out TLS (no mbedTLS ssl/x509 parts are used or linked); a config
                             asking for TLS then gets RTM_PUSH_E_TLS_UNAVAILABLE
      RTM_PUSH_NO_SIMD       portable C only. Otherwise, on x86 with GCC or clang, the hot loops use SSE2
-                            (part of x86-64) and UTF-8 validation SSSE3/AVX2, chosen per CPU at run time
-                            (rtm_push_new) unless the build targets them (-mssse3, -mavx2, -march=...)
+                            (part of x86-64), JSON escapes SSSE3 and UTF-8 validation SSSE3/AVX2, chosen
+                            per CPU at run time (rtm_push_new) unless the build targets them (-mssse3,
+                            -mavx2, -march=...)
 
    FEATURE OVERVIEW
    ================
@@ -683,10 +684,11 @@ RTM_PUSH_API_DECL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
 #include <mbedtls/error.h>
 #endif
 
-/* >>simd-select: SSE2 is part of x86-64 (string scans, 16 bytes at a time). UTF-8 validation uses SSSE3's
-   byte shuffle, 32 bytes at a time with AVX2; without -mssse3 / -mavx2 (or -march=...) those functions are
-   compiled for that instruction set alone and chosen at run time (GCC, clang). Elsewhere, and with -DRTM_PUSH_NO_SIMD, the portable 8-bytes-at-a-time code runs; the
-   tests run both and compare them. */
+/* >>simd-select: SSE2 is part of x86-64 (string scans, 16 bytes at a time). JSON escapes and UTF-8
+   validation use SSSE3's byte shuffle, UTF-8 32 bytes at a time with AVX2; without -mssse3 / -mavx2 (or
+   -march=...) those functions are compiled for that instruction set alone and chosen at run time (GCC,
+   clang). Elsewhere, and with -DRTM_PUSH_NO_SIMD, the portable 8-bytes-at-a-time code runs; the tests run
+   both and compare them. */
 #if !defined(RTM_PUSH_NO_SIMD) && defined(__SSE2__) && (defined(__x86_64__) || defined(__i386__)) && \
     (defined(__GNUC__) || defined(__clang__))
 #define RTM_PUSH__SSE2 1
@@ -1615,7 +1617,7 @@ static int rtm_push__escape(const uint8_t *q, const uint8_t *end, uint8_t *o, si
 #define RTM_PUSH__KEEP(m) (uint8_t)(8 - RTM_PUSH__POP8(m))
 static const uint64_t rtm_push__drop_shuf[256] = {RTM_PUSH__T256(RTM_PUSH__SH)};
 static const uint8_t rtm_push__drop_keep[256] = {RTM_PUSH__T256(RTM_PUSH__KEEP)};
-/* From *qp (at least 16 bytes before end) decodes blocks into *op while they hold only plain bytes and \" or
+/* From *qp (at least 17 bytes before end: a block and the byte after it) decodes blocks into *op while they hold only plain bytes and \" or
    \/ escapes; stops at the string's end quote, a control character, a backslash it leaves to the caller
    (other escapes, a backslash before a backslash), or fewer than 17 bytes left. The blocks are 16 bytes
    apart whatever they hold (an escape across two blocks is carried), so the next load never waits for
@@ -2623,8 +2625,7 @@ static void rtm_push__dd_key(rtm_push *s, const rtm_push_event *ev, rtm_push__de
 #endif
 }
 /* 1 = duplicate, 0 = new (remembered), <0 = error */
-static int rtm_push__dd_check(rtm_push *s, const rtm_push__dent *k) {
-  rtm_push__dent key = *k;
+static int rtm_push__dd_check(rtm_push *s, const rtm_push__dent *key) {
   uint32_t cap = s->cfg.limits.dedup_capacity, i, x;
   uint64_t ttl = s->cfg.limits.dedup_ttl_ms;
   if (!s->dd_ring) {
@@ -2646,18 +2647,18 @@ static int rtm_push__dd_check(rtm_push *s, const rtm_push__dent *k) {
     s->dd_mask = slots - 1;
   }
   while (s->dd_count && s->dd_ring[s->dd_head].t + ttl <= s->now) rtm_push__dd_evict_head(s);
-  for (i = key.hash & s->dd_mask; (x = rtm_push__dd_slot(s, i)) != 0; i = (i + 1) & s->dd_mask) {
+  for (i = key->hash & s->dd_mask; (x = rtm_push__dd_slot(s, i)) != 0; i = (i + 1) & s->dd_mask) {
     const rtm_push__dent *e = &s->dd_ring[x - 1];
-    if (e->hash == key.hash && rtm_push__dd_same(e, &key)) return 1;
+    if (e->hash == key->hash && rtm_push__dd_same(e, key)) return 1;
   }
   if (s->dd_count == cap) {
     rtm_push__dd_evict_head(s);
-    for (i = key.hash & s->dd_mask; rtm_push__dd_slot(s, i); i = (i + 1) & s->dd_mask) {}
+    for (i = key->hash & s->dd_mask; rtm_push__dd_slot(s, i); i = (i + 1) & s->dd_mask) {}
   }
   {
     uint32_t ri = s->dd_head + s->dd_count;
     if (ri >= cap) ri -= cap;
-    s->dd_ring[ri] = key;
+    s->dd_ring[ri] = *key;
     rtm_push__dd_set(s, i, ri + 1);
     s->dd_count++;
   }
