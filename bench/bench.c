@@ -876,12 +876,15 @@ static void naive_str(const cJSON *it, rtm_push_str *out) {
   out->ptr = it->valuestring;
   out->len = strlen(it->valuestring);
 }
-/* The event type of a baseline decoder's push: by method, then by mtype as the SDKs route; -1: no push. */
-static int baseline_type(const rtm_push_event *ev) {
-  int i, base = -1;
+/* The baseline decoders' push: its method (M_*, -1: none of them), then its event type routed by mtype as
+   the SDKs route. */
+static int baseline_method(const char *m, size_t n) {
+  int i;
   for (i = 0; i < M__N; i++)
-    if (ev->method.len == g_method_len[i] && memcmp(ev->method.ptr, g_method[i], ev->method.len) == 0) base = i;
-  if (base < 0) return -1;
+    if (n == g_method_len[i] && memcmp(m, g_method[i], n) == 0) return i;
+  return -1;
+}
+static int baseline_type(int base, const rtm_push_event *ev) {
   if (base != M_PING && (ev->fields & RTM_PUSH_F_MTYPE)) {
     int32_t t = ev->mtype;
     return g_base_type[base] + (t == 30 ? 1 : t == 31 ? 2 : t == 32 ? 3 : (t >= 40 && t <= 50) ? 4 : 0);
@@ -892,7 +895,7 @@ static void naive_on_msg(wslay_event_context_ptr ctx, const struct wslay_event_o
   naive_t *nv = (naive_t *)u;
   const uint8_t *m = a->msg;
   size_t n = a->msg_length, hl, ml, plen;
-  int mt, base = -1, i;
+  int mt, base;
   uint32_t seq;
   rtm_push_event ev;
   cJSON *root;
@@ -918,9 +921,7 @@ static void naive_on_msg(wslay_event_context_ptr ctx, const struct wslay_event_o
   }
   if (mt == 2) return;
   memset(&ev, 0, sizeof ev);
-  for (i = 0; i < M__N; i++)
-    if (ml == g_method_len[i] && memcmp(m + hl, g_method[i], ml) == 0) base = i;
-  if (base < 0) { nv->sink->other++; return; }
+  if ((base = baseline_method((const char *)m + hl, ml)) < 0) { nv->sink->other++; return; }
   ev.type = (rtm_push_event_type)g_base_type[base];
   ev.seq = seq;
   ev.method.ptr = (const char *)m + hl;
@@ -952,7 +953,7 @@ static void naive_on_msg(wslay_event_context_ptr ctx, const struct wslay_event_o
     }
     it = cJSON_GetObjectItemCaseSensitive(root, "attrs");
     if (cJSON_IsString(it)) { naive_str(it, &ev.attrs); ev.fields |= RTM_PUSH_F_ATTRS; }
-    ev.type = (rtm_push_event_type)baseline_type(&ev); /* routed by mtype */
+    ev.type = (rtm_push_event_type)baseline_type(base, &ev); /* routed by mtype */
     if (ev.type - g_base_type[base] == 4 && (ev.fields & RTM_PUSH_F_MSG) && !ev.msg_is_translation) { /* file */
       ev.has_file = 1;
       if (ev.msg.len && ev.msg.ptr[0] == '{') {
@@ -1028,9 +1029,9 @@ const char *bench_simdjson_kernel(void);
 int bench_simdjson_run(const uint8_t *p, size_t len, bench_simdjson_emit_fn emit, void *u);
 static void simdjson_emit(rtm_push_event *ev, void *u) {
   sink_t *k = (sink_t *)u;
-  int t = baseline_type(ev);
-  if (t < 0) { k->other++; return; }
-  ev->type = (rtm_push_event_type)t;
+  int base = baseline_method(ev->method.ptr, ev->method.len);
+  if (base < 0) { k->other++; return; }
+  ev->type = (rtm_push_event_type)baseline_type(base, ev);
   k->events++;
   k->ck += ev_hash(ev);
 }
