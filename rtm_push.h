@@ -218,10 +218,10 @@
    ==========================
    config.allocator = {alloc_fn, free_fn, user_data}: both or neither (NULL: malloc/free). It serves
    every allocation of rtm_push.h itself; see LIMITATIONS for the dependencies. A session is about
-   3.4 KB; it allocates its buffers as data needs them and keeps those up to 256 KiB (steady state: no
+   5.3 KB; it allocates its buffers as data needs them and keeps those up to 256 KiB (steady state: no
    allocation per push; answers are framed by wslay straight into the output buffer); a buffer grown
-   beyond that for one big package is freed after it. The duplicate table (about 48 bytes per entry)
-   is allocated at the first push with a mid.
+   beyond that for one big package is freed after it. The duplicate table (about 57 bytes per entry, up
+   to 74 when the capacity is not a power of two) is allocated at the first push with a mid.
 
    ERRORS
    ======
@@ -528,7 +528,7 @@ typedef struct rtm_push_limits {
   size_t max_http_header; /* [16 KiB] largest HTTP upgrade response header (and error body) */
   size_t max_output;      /* [4 MiB] pending output beyond which the session fails (host not draining) */
   uint32_t max_depth;     /* [32] payload nesting depth */
-  uint32_t dedup_capacity;/* [1024] duplicate-suppression entries (oldest evicted); memory ~56 B each */
+  uint32_t dedup_capacity;/* [1024] duplicate-suppression entries (oldest evicted); memory ~57 B each */
   uint32_t dedup_ttl_ms;  /* [1200000 = 20 min] how long a push key is remembered */
   uint32_t max_pending_quests; /* [1024] our two-way quests waiting for an answer */
   uint32_t max_rooms;     /* [64] rooms remembered (entered with rtm_push_enterroom) for reconnects */
@@ -831,9 +831,9 @@ struct rtm_push {
   rtm_push__buf qbuf;      /* our own quests' payloads: never the same memory as an event's */
   /* duplicates */
   rtm_push__dent *dd_ring;
-  void *dd_idx;             /* ring index + 1 per slot (0: empty): 16 bits while the capacity fits, else 32 */
-  int dd_wide;
-  uint32_t dd_head, dd_count, dd_mask;
+  uint32_t *dd_idx;         /* buckets of 4 slots: ring index + 1 in the low dd_ibits bits (0: empty), a hash tag above */
+  uint8_t *dd_ovf;          /* per bucket: entries that went past it because it was full (255: sticks) */
+  uint32_t dd_head, dd_count, dd_bmask, dd_imask;
   /* session */
   int kicked;
   int eof;
@@ -2630,34 +2630,38 @@ static uint32_t rtm_push__dd_hash(const rtm_push__dent *e) {
 static int rtm_push__dd_same(const rtm_push__dent *a, const rtm_push__dent *b) {
   return a->cat == b->cat && a->target == b->target && a->from == b->from && a->mid == b->mid;
 }
-RTM_PUSH__HOT uint32_t rtm_push__dd_slot(const rtm_push *s, uint32_t i) {
-  return s->dd_wide ? ((const uint32_t *)s->dd_idx)[i] : ((const uint16_t *)s->dd_idx)[i];
+/* The index: a bucket of 4 slots per entry or more (mean load <= 1 a bucket, so ~2% of them are ever full).
+   A slot holds its entry's ring index + 1 and, above it, the high bits of its hash: most probes never read
+   the ring, and removing an entry needs no probing past its bucket. An entry whose bucket is full goes to
+   the next one, counted in the bucket it passed (dd_ovf), which lookups follow. */
+RTM_PUSH__HOT unsigned rtm_push__dd_match(const uint32_t *bucket, uint32_t want, uint32_t mask) { /* 4-bit lane mask */
+#ifdef RTM_PUSH__SSE2
+  __m128i v = _mm_and_si128(_mm_loadu_si128((const __m128i *)(const void *)bucket), _mm_set1_epi32((int)mask));
+  return (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v, _mm_set1_epi32((int)want))));
+#else
+  return (unsigned)((bucket[0] & mask) == want) | (unsigned)((bucket[1] & mask) == want) << 1 |
+         (unsigned)((bucket[2] & mask) == want) << 2 | (unsigned)((bucket[3] & mask) == want) << 3;
+#endif
 }
-RTM_PUSH__HOT void rtm_push__dd_set(rtm_push *s, uint32_t i, uint32_t v) {
-  if (s->dd_wide) ((uint32_t *)s->dd_idx)[i] = v;
-  else ((uint16_t *)s->dd_idx)[i] = (uint16_t)v;
+RTM_PUSH__HOT unsigned rtm_push__dd_lane(unsigned m) { /* the lowest lane of a nonzero mask */
+#if defined(__GNUC__) || defined(__clang__)
+  return (unsigned)__builtin_ctz(m);
+#else
+  return m & 1 ? 0 : m & 2 ? 1 : m & 4 ? 2 : 3;
+#endif
 }
 static void rtm_push__dd_evict_head(rtm_push *s) {
-  uint32_t ri = s->dd_head, i, j, x;
-  const rtm_push__dent *e = &s->dd_ring[ri];
-  i = e->hash & s->dd_mask;
-  while (rtm_push__dd_slot(s, i) != ri + 1) i = (i + 1) & s->dd_mask;
-  j = i; /* backward-shift deletion (linear probing) */
-  for (;;) {
-    uint32_t home;
-    j = (j + 1) & s->dd_mask;
-    if (!(x = rtm_push__dd_slot(s, j))) break;
-    home = s->dd_ring[x - 1].hash & s->dd_mask;
-    if (((j - home) & s->dd_mask) >= ((j - i) & s->dd_mask)) {
-      rtm_push__dd_set(s, i, x);
-      i = j;
-    }
+  uint32_t ri = s->dd_head, b = s->dd_ring[ri].hash & s->dd_bmask, v = (s->dd_ring[ri].hash & ~s->dd_imask) | (ri + 1), n;
+  unsigned m;
+  for (n = 0; !(m = rtm_push__dd_match(s->dd_idx + 4 * b, v, ~0u)) && n <= s->dd_bmask; n++) { /* passed b */
+    if (s->dd_ovf[b] != 255) s->dd_ovf[b]--;
+    b = (b + 1) & s->dd_bmask;
   }
-  rtm_push__dd_set(s, i, 0);
+  if (m) s->dd_idx[4 * b + rtm_push__dd_lane(m)] = 0;
   if (++s->dd_head == s->cfg.limits.dedup_capacity) s->dd_head = 0;
   s->dd_count--;
 }
-/* The push's key, and the index slots it and the oldest entry will touch fetched ahead of the check. */
+/* The push's key, and the index buckets it and the oldest entry will touch fetched ahead of the check. */
 static void rtm_push__dd_key(rtm_push *s, const rtm_push_event *ev, rtm_push__dent *key) {
   key->cat = (uint32_t)ev->category;
   key->target = ev->category == RTM_PUSH_CAT_P2P ? ev->to
@@ -2669,51 +2673,56 @@ static void rtm_push__dd_key(rtm_push *s, const rtm_push_event *ev, rtm_push__de
   key->hash = rtm_push__dd_hash(key);
 #if defined(__GNUC__) || defined(__clang__)
   if (s->dd_idx) {
-    int w = s->dd_wide ? 2 : 1; /* log2 of the slot size */
-    __builtin_prefetch((const char *)s->dd_idx + ((size_t)(key->hash & s->dd_mask) << w));
-    if (s->dd_count == s->cfg.limits.dedup_capacity)
-      __builtin_prefetch((const char *)s->dd_idx + ((size_t)(s->dd_ring[s->dd_head].hash & s->dd_mask) << w));
+    __builtin_prefetch(s->dd_idx + 4 * (key->hash & s->dd_bmask));
+    if (s->dd_count == s->cfg.limits.dedup_capacity) __builtin_prefetch(s->dd_idx + 4 * (s->dd_ring[s->dd_head].hash & s->dd_bmask));
   }
 #endif
 }
 /* 1 = duplicate, 0 = new (remembered), <0 = error */
 static int rtm_push__dd_check(rtm_push *s, const rtm_push__dent *key) {
-  uint32_t cap = s->cfg.limits.dedup_capacity, i, x;
+  uint32_t cap = s->cfg.limits.dedup_capacity, b, n, ri;
   uint64_t ttl = s->cfg.limits.dedup_ttl_ms;
+  unsigned m;
   if (!s->dd_ring) {
-    uint32_t slots = 2;
-    /* load <= 1/8 with 16-bit slots, 1/4 with 32-bit ones: the same bytes per entry; the sparser index
-       probes past an occupied slot half as often (~10 ns a push on the benchmark) */
-    s->dd_wide = cap >= 0xFFFF;
-    while (slots < cap * (s->dd_wide ? 4u : 8u)) slots <<= 1;
+    uint32_t nb = 1;
+    while (nb < cap) nb <<= 1;
+    s->dd_imask = 1;
+    while (s->dd_imask < cap) s->dd_imask = s->dd_imask << 1 | 1; /* ring index + 1 <= cap */
     s->dd_ring = (rtm_push__dent *)rtm_push__alloc(&s->cfg.allocator, sizeof(rtm_push__dent) * cap);
-    s->dd_idx = rtm_push__alloc(&s->cfg.allocator, (s->dd_wide ? 4u : 2u) * (size_t)slots);
-    if (!s->dd_ring || !s->dd_idx) {
+    s->dd_idx = (uint32_t *)rtm_push__alloc(&s->cfg.allocator, 16 * (size_t)nb);
+    s->dd_ovf = (uint8_t *)rtm_push__alloc(&s->cfg.allocator, nb);
+    if (!s->dd_ring || !s->dd_idx || !s->dd_ovf) {
       rtm_push__dealloc(&s->cfg.allocator, s->dd_ring);
       rtm_push__dealloc(&s->cfg.allocator, s->dd_idx);
+      rtm_push__dealloc(&s->cfg.allocator, s->dd_ovf);
       s->dd_ring = NULL;
       s->dd_idx = NULL;
+      s->dd_ovf = NULL;
       return RTM_PUSH_E_NOMEM;
     }
-    memset(s->dd_idx, 0, (s->dd_wide ? 4u : 2u) * (size_t)slots);
-    s->dd_mask = slots - 1;
+    memset(s->dd_idx, 0, 16 * (size_t)nb);
+    memset(s->dd_ovf, 0, nb);
+    s->dd_bmask = nb - 1;
   }
   while (s->dd_count && s->dd_ring[s->dd_head].t + ttl <= s->now) rtm_push__dd_evict_head(s);
-  for (i = key->hash & s->dd_mask; (x = rtm_push__dd_slot(s, i)) != 0; i = (i + 1) & s->dd_mask) {
-    const rtm_push__dent *e = &s->dd_ring[x - 1];
-    if (e->hash == key->hash && rtm_push__dd_same(e, key)) return 1;
+  b = key->hash & s->dd_bmask;
+  for (n = 0; n <= s->dd_bmask; n++) { /* the home bucket, and the ones after it that entries went on to */
+    const uint32_t *bucket = s->dd_idx + 4 * b;
+    for (m = rtm_push__dd_match(bucket, key->hash & ~s->dd_imask, ~s->dd_imask); m; m &= m - 1) {
+      uint32_t x = bucket[rtm_push__dd_lane(m)] & s->dd_imask;
+      if (x && s->dd_ring[x - 1].hash == key->hash && rtm_push__dd_same(&s->dd_ring[x - 1], key)) return 1;
+    }
+    if (!s->dd_ovf[b]) break;
+    b = (b + 1) & s->dd_bmask;
   }
-  if (s->dd_count == cap) {
-    rtm_push__dd_evict_head(s);
-    for (i = key->hash & s->dd_mask; rtm_push__dd_slot(s, i); i = (i + 1) & s->dd_mask) {}
-  }
-  {
-    uint32_t ri = s->dd_head + s->dd_count;
-    if (ri >= cap) ri -= cap;
-    s->dd_ring[ri] = *key;
-    rtm_push__dd_set(s, i, ri + 1);
-    s->dd_count++;
-  }
+  if (s->dd_count == cap) rtm_push__dd_evict_head(s);
+  ri = s->dd_head + s->dd_count;
+  if (ri >= cap) ri -= cap;
+  s->dd_ring[ri] = *key;
+  for (b = key->hash & s->dd_bmask; !(m = rtm_push__dd_match(s->dd_idx + 4 * b, 0, ~0u)); b = (b + 1) & s->dd_bmask)
+    if (s->dd_ovf[b] != 255) s->dd_ovf[b]++; /* full: on to the next (there are more slots than entries) */
+  s->dd_idx[4 * b + rtm_push__dd_lane(m)] = (key->hash & ~s->dd_imask) | (ri + 1);
+  s->dd_count++;
   return 0;
 }
 
@@ -3822,6 +3831,7 @@ static void rtm_push__really_free(rtm_push *s) {
   rtm_push__buf_free(s, &s->qbuf);
   rtm_push__dealloc(&a, s->dd_ring);
   rtm_push__dealloc(&a, s->dd_idx);
+  rtm_push__dealloc(&a, s->dd_ovf);
   rtm_push__dealloc(&a, s->strings);
   rtm_push__dealloc(&a, s);
 }
