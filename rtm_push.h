@@ -678,6 +678,7 @@ RTM_PUSH_API_DECL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
 #include <mbedtls/base64.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/ctr_drbg.h>
+#include <mbedtls/platform_util.h>
 #ifndef RTM_PUSH_NO_TLS
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
@@ -710,6 +711,15 @@ RTM_PUSH_API_DECL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
 #define RTM_PUSH__TARGET_AVX2 __attribute__((target("avx2")))
 #endif
 #include <immintrin.h>
+/* AES-NI: the pool of random bytes for masks is AES-128 in counter mode (rtm_push__rnd_refill) */
+#include <wmmintrin.h>
+#if defined(__AES__)
+#define RTM_PUSH__AESNI 2
+#define RTM_PUSH__TARGET_AES
+#else
+#define RTM_PUSH__AESNI 1
+#define RTM_PUSH__TARGET_AES __attribute__((target("aes")))
+#endif
 #endif
 
 /* The few helpers of the per-push loops, inlined whatever the optimizer's size heuristics say. */
@@ -782,9 +792,10 @@ struct rtm_push {
   /* randomness */
   mbedtls_entropy_context *entropy; /* only where the OS source below is not available */
   mbedtls_ctr_drbg_context drbg;
-  unsigned char rnd[RTM_PUSH__RND_POOL]; /* one DRBG call per 256 masks */
+  unsigned char rnd[RTM_PUSH__RND_POOL]; /* 256 masks per refill (rtm_push__rnd_refill) */
   size_t rnd_pos;
   int rnd_failed;
+  int aesni;               /* the CPU has AES-NI: the pool is AES-CTR under a key from the DRBG */
   /* output: `out` is what the host drains; with TLS, plaintext waits in `pout` until encrypted */
   rtm_push__buf out, pout;
   size_t out_off, pout_off;
@@ -2769,6 +2780,58 @@ static int rtm_push__os_entropy(void *u, unsigned char *buf, size_t n) {
 }
 /* Random bytes for keys and masks, from a pool refilled by the DRBG (one AES run per 256 bytes
    rather than one per 4-byte mask). */
+#ifdef RTM_PUSH__AESNI
+/* n bytes of AES-128 in counter mode: the key is seed[0..15], the first counter block seed[16..31] (its low
+   64 bits counting up, little-endian), 8 blocks in flight. The unit tests compare it with mbedTLS's AES. */
+RTM_PUSH__TARGET_AES static void rtm_push__aes_ctr(const unsigned char seed[32], unsigned char *out, size_t n) {
+  __m128i k[11], t, ctr = _mm_loadu_si128((const __m128i *)(const void *)(seed + 16));
+  const __m128i one = _mm_set_epi64x(0, 1);
+  size_t i;
+  int j, r;
+  k[0] = _mm_loadu_si128((const __m128i *)(const void *)seed);
+#define RTM_PUSH__AES_KEY(i, rcon)                                                                  \
+  t = _mm_shuffle_epi32(_mm_aeskeygenassist_si128(k[(i) - 1], rcon), 0xFF);                       \
+  k[i] = _mm_xor_si128(k[(i) - 1], _mm_slli_si128(k[(i) - 1], 4));                                \
+  k[i] = _mm_xor_si128(k[i], _mm_slli_si128(k[i], 4));                                             \
+  k[i] = _mm_xor_si128(_mm_xor_si128(k[i], _mm_slli_si128(k[i], 4)), t);
+  RTM_PUSH__AES_KEY(1, 0x01) RTM_PUSH__AES_KEY(2, 0x02) RTM_PUSH__AES_KEY(3, 0x04) RTM_PUSH__AES_KEY(4, 0x08)
+  RTM_PUSH__AES_KEY(5, 0x10) RTM_PUSH__AES_KEY(6, 0x20) RTM_PUSH__AES_KEY(7, 0x40) RTM_PUSH__AES_KEY(8, 0x80)
+  RTM_PUSH__AES_KEY(9, 0x1B) RTM_PUSH__AES_KEY(10, 0x36)
+#undef RTM_PUSH__AES_KEY
+  for (i = 0; i < n; i += 128) {
+    __m128i x[8];
+    unsigned char last[128];
+    for (j = 0; j < 8; j++) {
+      x[j] = _mm_xor_si128(ctr, k[0]);
+      ctr = _mm_add_epi64(ctr, one);
+    }
+    for (r = 1; r < 10; r++)
+      for (j = 0; j < 8; j++) x[j] = _mm_aesenc_si128(x[j], k[r]);
+    for (j = 0; j < 8; j++) x[j] = _mm_aesenclast_si128(x[j], k[10]);
+    if (n - i >= 128) {
+      for (j = 0; j < 8; j++) _mm_storeu_si128((__m128i *)(void *)(out + i + 16 * (size_t)j), x[j]);
+    } else { /* the last bytes */
+      for (j = 0; j < 8; j++) _mm_storeu_si128((__m128i *)(void *)(last + 16 * j), x[j]);
+      memcpy(out + i, last, n - i);
+    }
+  }
+}
+#endif
+/* A new pool: with AES-NI, AES-128-CTR under a key and counter drawn from the DRBG for each refill (CTR-DRBG's
+   own construction, minus its per-block overhead: the 1 KiB DRBG request took ~7 ns a mask, ~27 ns a block in
+   mbedTLS 2.28, about as much as the rest of an answer); else the DRBG itself. */
+static int rtm_push__rnd_refill(rtm_push *s) {
+#ifdef RTM_PUSH__AESNI
+  if (s->aesni) {
+    unsigned char seed[32];
+    if (mbedtls_ctr_drbg_random(&s->drbg, seed, sizeof seed)) return -1;
+    rtm_push__aes_ctr(seed, s->rnd, sizeof s->rnd);
+    mbedtls_platform_zeroize(seed, sizeof seed);
+    return 0;
+  }
+#endif
+  return mbedtls_ctr_drbg_random(&s->drbg, s->rnd, sizeof s->rnd);
+}
 static int rtm_push__random(rtm_push *s, unsigned char *buf, size_t n) {
   if (n <= sizeof s->rnd - s->rnd_pos) { /* a mask: straight from the pool */
     memcpy(buf, s->rnd + s->rnd_pos, n);
@@ -2778,7 +2841,7 @@ static int rtm_push__random(rtm_push *s, unsigned char *buf, size_t n) {
   while (n) {
     size_t k;
     if (s->rnd_pos == sizeof s->rnd) {
-      if (mbedtls_ctr_drbg_random(&s->drbg, s->rnd, sizeof s->rnd)) { s->rnd_failed = 1; return RTM_PUSH_E_RANDOM; }
+      if (rtm_push__rnd_refill(s)) { s->rnd_failed = 1; return RTM_PUSH_E_RANDOM; }
       s->rnd_pos = 0;
     }
     k = RTM_PUSH__MIN(n, sizeof s->rnd - s->rnd_pos);
@@ -4000,6 +4063,11 @@ RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config
   s->avx2 = 1;
 #elif defined(RTM_PUSH__AVX2)
   s->avx2 = __builtin_cpu_supports("avx2") != 0;
+#endif
+#if RTM_PUSH__AESNI == 2
+  s->aesni = 1;
+#elif defined(RTM_PUSH__AESNI)
+  s->aesni = __builtin_cpu_supports("aes") != 0;
 #endif
   s->strings = (char *)rtm_push__alloc(&c.allocator, strbytes + (nattrs + 2) * sizeof(char *));
   if (!s->strings) { rtm_push__dealloc(&c.allocator, s); return RTM_PUSH_E_NOMEM; }

@@ -668,6 +668,57 @@ static rtm_push *mk_last(last_msg *m) {
   CHECK(rtm_push_new(&s, &c) == RTM_PUSH_OK);
   return s;
 }
+/* The masks' pool: AES-128-CTR (AES-NI) against mbedTLS's AES on the same counter blocks, and refills that
+   differ with AES-NI on and off. */
+static void test_aes_ctr(void) {
+#ifdef RTM_PUSH__AESNI
+  static const size_t sizes[] = {16, 100, 128, 1008, 1024, 1040};
+  mbedtls_aes_context aes;
+  int i;
+  size_t si;
+  if (!__builtin_cpu_supports("aes")) return;
+  mbedtls_aes_init(&aes);
+  for (i = 0; i < 40; i++)
+    for (si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+      unsigned char seed[32], got[1040], want[1040], blk[16];
+      size_t n = sizes[si], b;
+      int j;
+      for (j = 0; j < 32; j++) seed[j] = (unsigned char)rnd32();
+      if (i == 0) memset(seed + 16, 0xFF, 8); /* the low 64 bits of the counter wrap (the high ones stay) */
+      rtm_push__aes_ctr(seed, got, n);
+      mbedtls_aes_setkey_enc(&aes, seed, 128);
+      for (b = 0; 16 * b < n; b++) {
+        uint64_t lo = 0;
+        for (j = 7; j >= 0; j--) lo = lo << 8 | seed[16 + j];
+        lo += b;
+        memcpy(blk, seed + 16, 16);
+        for (j = 0; j < 8; j++) blk[j] = (unsigned char)(lo >> (8 * j));
+        mbedtls_aes_crypt_ecb(&aes, MBEDTLS_AES_ENCRYPT, blk, blk);
+        memcpy(want + 16 * b, blk, 16 * b + 16 <= n ? 16 : n - 16 * b);
+      }
+      CHECKM(memcmp(got, want, n) == 0, "seed %d, %lu bytes", i, (unsigned long)n);
+    }
+  mbedtls_aes_free(&aes);
+#endif
+  { /* refills: new bytes each time, through either construction */
+    rec r;
+    rtm_push *s;
+    int aes;
+    memset(&r, 0, sizeof r);
+    s = mk(&r, RTM_PUSH_START_FPNN);
+    for (aes = 0; aes < 2 && s; aes++) {
+      unsigned char a[sizeof s->rnd];
+      if (aes && !s->aesni) break;
+      s->aesni = aes;
+      CHECK(rtm_push__rnd_refill(s) == 0);
+      memcpy(a, s->rnd, sizeof a);
+      CHECK(rtm_push__rnd_refill(s) == 0);
+      CHECK(memcmp(a, s->rnd, sizeof a) != 0);
+    }
+    rtm_push_free(s);
+    rec_free(&r);
+  }
+}
 static void simd_strings(int avx2);
 static void test_simd_strings(void) {
   simd_strings(1); /* the CPU's best decoder */
@@ -4352,6 +4403,7 @@ static const test_def g_tests[] = {
   T(test_json_utf8),
   T(test_simd_utf8),
   T(test_simd_strings),
+  T(test_aes_ctr),
   T(test_excluded_usual),
   T(test_simd_numbers),
   T(test_json_string_errors),
