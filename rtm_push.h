@@ -218,7 +218,7 @@
    ==========================
    config.allocator = {alloc_fn, free_fn, user_data}: both or neither (NULL: malloc/free). It serves
    every allocation of rtm_push.h itself; see LIMITATIONS for the dependencies. A session is about
-   5.3 KB; it allocates its buffers as data needs them and keeps those up to 256 KiB (steady state: no
+   5.6 KB; it allocates its buffers as data needs them and keeps those up to 256 KiB (steady state: no
    allocation per push; answers are framed by wslay straight into the output buffer); a buffer grown
    beyond that for one big package is freed after it. The duplicate table (about 57 bytes per entry, up
    to 74 when the capacity is not a power of two) is allocated at the first push with a mid.
@@ -834,7 +834,7 @@ struct rtm_push {
   int ssse3, avx2;         /* the CPU has SSSE3 / AVX2: the vector UTF-8 validators run */
   uint64_t fkeys[RTM_PUSH__FBIT_COUNT]; /* field names as key words (rtm_push__key_word) */
   uint8_t ftab[32];        /* key word hash -> field index + 1, 0 = empty */
-  uint64_t jpat[RTM_PUSH__FBIT_COUNT][4]; /* `, "name":` as two words, and their masks */
+  uint64_t jpat[RTM_PUSH__FBIT_COUNT][6]; /* `, "name":` as two words and their masks; `"name":` (the first member) */
   uint8_t jlen[RTM_PUSH__FBIT_COUNT];     /* its length */
   uint64_t mpat[RTM_PUSH__FBIT_COUNT][2]; /* msgpack: fixstr byte and name as one word, and its mask */
   int8_t jnext[RTM_PUSH_EV__COUNT][RTM_PUSH__FBIT_COUNT + 1]; /* by event type: the field that came after
@@ -1408,6 +1408,8 @@ static void rtm_push__jpat_build(rtm_push *s) {
     s->jpat[i][2] = n >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * n)) - 1;
     s->jpat[i][3] = n > 8 ? (((uint64_t)1 << (8 * (n - 8))) - 1) : 0; /* names are <= 7 bytes: n <= 12 */
     s->jlen[i] = (uint8_t)n;
+    s->jpat[i][4] = s->jpat[i][0] >> 16 | s->jpat[i][1] << 48; /* names are <= 7 bytes: `"name":` in one word */
+    s->jpat[i][5] = s->jpat[i][2] >> 16 | s->jpat[i][3] << 48;
     memset(b, 0, sizeof b);
     b[0] = (uint8_t)(0xa0 | l);
     memcpy(b + 1, rtm_push__fielddefs[i].name, l);
@@ -2302,11 +2304,19 @@ static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t a
   int8_t *jnext = s->jnext[ev->type]; /* the order of the members differs with the method */
   (void)prev; (void)jnext; /* the member prediction needs RTM_PUSH__LE */
   r->depth = 1;
+#ifdef RTM_PUSH__LE
+  bit = jnext[prev]; /* the field that came first last time */
+  if (bit >= 0 && end - p >= 8 && !((rtm_push__load64(p) ^ s->jpat[bit][4]) & s->jpat[bit][5])) {
+    p += s->jlen[bit] - 2;
+    goto value;
+  }
+#endif
   for (;; first = 0) {
     rtm_push_str k;
     rtm_push__val v;
 #ifdef RTM_PUSH__LE
-    int want = first ? -1 : jnext[prev];
+    int want;
+    want = first ? -1 : jnext[prev];
     if (want >= 0 && end - p >= 16 && /* `, "name":` of the field that came after the last one last time */
         !(((rtm_push__load64(p) ^ s->jpat[want][0]) & s->jpat[want][2]) |
           ((rtm_push__load64(p + 8) ^ s->jpat[want][1]) & s->jpat[want][3]))) {
@@ -2373,7 +2383,7 @@ static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t a
       p++;
     }
 #ifdef RTM_PUSH__LE
-    if (!first && bit >= 0) jnext[prev] = (int8_t)bit;
+    if (bit >= 0) jnext[prev] = (int8_t)bit;
   value:
     prev = bit >= 0 ? bit : RTM_PUSH__FBIT_COUNT;
 #endif
