@@ -837,6 +837,7 @@ struct rtm_push {
   uint64_t jpat[RTM_PUSH__FBIT_COUNT][6]; /* `, "name":` as two words and their masks; `"name":` (the first member) */
   uint8_t jlen[RTM_PUSH__FBIT_COUNT];     /* its length */
   uint64_t mpat[RTM_PUSH__FBIT_COUNT][2]; /* msgpack: fixstr byte and name as one word, and its mask */
+  uint32_t jkinds[RTM_PUSH_EV__COUNT]; /* by event type: 3 bits a field (bit + 1), the type + 1 of those it takes */
   int8_t jnext[RTM_PUSH_EV__COUNT][RTM_PUSH__FBIT_COUNT + 1]; /* by event type: the field that came after
                                                                  this one last time (-1: none yet) */
   rtm_push__buf qbuf;      /* our own quests' payloads: never the same memory as an event's */
@@ -2291,15 +2292,23 @@ RTM_PUSH__HOT int rtm_push__json_str_fast(const rtm_push *s, const uint8_t **pp,
   return 0;
 #endif
 }
+/* The fields of `allowed` and their types, 3 bits a field (at 3 * (bit + 1): bit -1 reads 0): the type + 1, 0 for
+   a field not taken. */
+typedef char rtm_push__kinds_fit[3 * (RTM_PUSH__FBIT_COUNT + 1) <= 32 ? 1 : -1];
+static uint32_t rtm_push__kinds(uint32_t allowed) {
+  uint32_t k = 0;
+  int f;
+  for (f = 0; f < RTM_PUSH__FBIT_COUNT; f++)
+    if (allowed & (1u << f)) k |= (uint32_t)(rtm_push__fielddefs[f].type + 1) << (3 * (f + 1));
+  return k;
+}
 /* JSON payload members into ev: rtm_push__rd_next's loop with the common members inline (a plain key; an
    integer or a string for its field) and everything else through rtm_push__json_value. The same results
    and the same errors (the tests and the fuzz targets check it against the general reader). */
 static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t allowed) {
-#define RTM_PUSH__X(N, m, w, t) | (RTM_PUSH__T_##t == RTM_PUSH__T_INT64 ? 1u << RTM_PUSH__FBIT_##N : 0u)
-  static const uint32_t int64s = 0 RTM_PUSH_FIELDS(RTM_PUSH__X);
-#undef RTM_PUSH__X
   const uint8_t *p = r->p, *end = r->end, *q;
   rtm_push *s = r->s;
+  uint32_t kinds = allowed == rtm_push__evdefs[ev->type].fields ? s->jkinds[ev->type] : rtm_push__kinds(allowed);
   int first = 1, rc, bit, prev = RTM_PUSH__FBIT_COUNT;
   int8_t *jnext = s->jnext[ev->type]; /* the order of the members differs with the method */
   (void)prev; (void)jnext; /* the member prediction needs RTM_PUSH__LE */
@@ -2388,33 +2397,37 @@ static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t a
     prev = bit >= 0 ? bit : RTM_PUSH__FBIT_COUNT;
 #endif
     RTM_PUSH__WS(p, end);
-    if (bit >= 0 && !(allowed & (1u << bit))) bit = -1;
-    if (bit >= 0 && p < end) {
-      int64_t x;
-      if ((int64s >> bit) & 1) {
+    switch (p < end ? (kinds >> (3 * (bit + 1))) & 7 : 0) { /* 0: not a field of this event (or bit -1) */
+      case 0: bit = -1; break;
+      case RTM_PUSH__T_INT64 + 1:
         if (rtm_push__json_int_fast(&p, r->start, end, rtm_push__i64_slot(ev, bit))) {
           ev->fields |= 1u << bit;
           continue;
         }
-      } else if (bit == RTM_PUSH__FBIT_MTYPE) {
+        break;
+      case RTM_PUSH__T_INT32 + 1: { /* mtype */
         const uint8_t *p0 = p;
+        int64_t x;
         if (rtm_push__json_int_fast(&p, r->start, end, &x) && x >= INT32_MIN && x <= INT32_MAX) {
           ev->mtype = (int32_t)x;
           ev->fields |= 1u << bit;
           continue;
         }
         p = p0; /* out of range: the general path words the error */
-      } else if (*p == '"') { /* msg, attrs */
-        rtm_push_str *dst = bit == RTM_PUSH__FBIT_ATTRS ? &ev->attrs : &ev->msg;
-        if (!rtm_push__json_str_fast(s, &p, end, dst)) {
-          r->p = p;
-          if ((rc = rtm_push__json_str(r, dst, 1)) != 0) return rc;
-          p = r->p;
-        }
-        if (bit == RTM_PUSH__FBIT_MSG) ev->msg_is_translation = 0;
-        ev->fields |= 1u << bit;
-        continue;
+        break;
       }
+      default: /* msg, attrs */
+        if (*p == '"') {
+          rtm_push_str *dst = bit == RTM_PUSH__FBIT_ATTRS ? &ev->attrs : &ev->msg;
+          if (!rtm_push__json_str_fast(s, &p, end, dst)) {
+            r->p = p;
+            if ((rc = rtm_push__json_str(r, dst, 1)) != 0) return rc;
+            p = r->p;
+          }
+          if (bit == RTM_PUSH__FBIT_MSG) ev->msg_is_translation = 0;
+          ev->fields |= 1u << bit;
+          continue;
+        }
     }
     r->p = p;
     if ((rc = rtm_push__json_value(r, &v, bit >= 0)) != 0) return rc;
@@ -4060,6 +4073,10 @@ RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config
   memset(s, 0, sizeof *s);
   s->cfg = c;
   rtm_push__evtab_build(s->evtab);
+  {
+    int t;
+    for (t = 0; t < RTM_PUSH_EV__COUNT; t++) s->jkinds[t] = rtm_push__kinds(rtm_push__evdefs[t].fields);
+  }
 #ifdef RTM_PUSH__LE
   rtm_push__ftab_build(s);
   rtm_push__jpat_build(s);
