@@ -2209,9 +2209,11 @@ static int rtm_push__field_set(rtm_push__rd *r, rtm_push_event *ev, int bit, con
 RTM_PUSH__HOT int rtm_push__json_int_fast(const uint8_t **pp, const uint8_t *start, const uint8_t *end, int64_t *out) {
   const uint8_t *p = *pp, *d;
   uint64_t u = 0;
-  int neg = *p == '-';
-  p += neg;
-  if (p == end) return 0;
+  int neg = 0;
+  if (*p == '-') { /* rare: a branch costs less than the arithmetic on every integer */
+    neg = 1;
+    if (++p == end) return 0;
+  }
 #ifdef RTM_PUSH__LE
   if (end - start >= 8) { /* two words of digits (near the end: the last bytes, shifted down), then up to three */
     static const uint64_t pow10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
@@ -2236,19 +2238,33 @@ RTM_PUSH__HOT int rtm_push__json_int_fast(const uint8_t **pp, const uint8_t *sta
         if (n > 8) u = u * pow10[n - 8] + rtm_push__digits8(t1 << (128 - 8 * n));
       } else { /* 16 digits, up to 3 more; only these can leave the int64 range */
         u = u * 100000000u + rtm_push__digits8(t1);
-        for (n = 16; n < 19 && n < len && (unsigned)(p[n] - '0') < 10; n++) u = u * 10 + (unsigned)(p[n] - '0');
-        if ((n < len && (unsigned)(p[n] - '0') < 10) || u > (uint64_t)INT64_MAX + (uint64_t)neg) return 0;
+        if (len >= 24) { /* a third word: up to 3 more digits (u stays below 10^19 < 2^64) */
+          uint64_t t2 = rtm_push__load64(p + 16) ^ (RTM_PUSH__ONES * '0'), n2 = RTM_PUSH__NONDIGITS(t2);
+          n = (unsigned)__builtin_ctzll(n2 | RTM_PUSH__HIGHS << 56) >> 3; /* 7: no non-digit in bytes 0..6 */
+          if (n > 3) return 0; /* 20 digits or more: the general parser's */
+          if (n) u = u * pow10[n] + rtm_push__digits8(t2 << (64 - 8 * n));
+          n += 16;
+        } else {
+          for (n = 16; n < 19 && n < len && (unsigned)(p[n] - '0') < 10; n++) u = u * 10 + (unsigned)(p[n] - '0');
+          if (n < len && (unsigned)(p[n] - '0') < 10) return 0;
+        }
+        if (u > (uint64_t)INT64_MAX + (uint64_t)neg) return 0;
       }
     }
     d = p + n; /* not a digit: a float or a leading zero is the general parser's */
-    if ((d < end && ((*d | 0x20) == 'e' || *d == '.')) || (*p == '0' && n > 1)) return 0;
-    *out = !neg ? (int64_t)u : u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
+    {
+      unsigned c = n < len ? *d : 0;
+      if (((c | 0x20) == 'e') | (c == '.') | ((t0 & 0xFF) == 0 && n > 1)) return 0;
+    }
+    if (!neg) *out = (int64_t)u;
+    else *out = u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
     *pp = d;
     return 1;
   }
 #else
   (void)start;
 #endif
+  if (p == end) return 0;
   if (*p == '0') d = p + 1;
   else if (*p >= '1' && *p <= '9' && (d = rtm_push__digits(p, end, &u)) - p <= 18) {}
   else return 0;
