@@ -1728,13 +1728,17 @@ RTM_PUSH__TARGET_AVX2 static void rtm_push__unescape_avx2(const uint8_t **qp, co
 #endif
 /* At the opening quote. mode: 0 checks only, 1 decodes (zero copy without escapes, else into scratch) and
    flags invalid UTF-8 as binary, 2 decodes without the UTF-8 check (keys: compared, never handed out). */
+static int rtm_push__json_str_at(rtm_push__rd *r, rtm_push_str *out, int mode, const uint8_t *q);
 static int rtm_push__json_str(rtm_push__rd *r, rtm_push_str *out, int mode) {
+  return rtm_push__json_str_at(r, out, mode, rtm_push__str_special(r->p + 1, r->end));
+}
+/* The same, with q the string's first special byte (its end quote, a backslash, a control character) or end. */
+static int rtm_push__json_str_at(rtm_push__rd *r, rtm_push_str *out, int mode, const uint8_t *q) {
   static const char *const errs[] = {"unterminated string", "bad \\u escape", "invalid escape in string"};
-  const uint8_t *p = r->p + 1, *q, *end = r->end;
+  const uint8_t *p = r->p + 1, *end = r->end;
   uint8_t *o0, *o;
   size_t ol;
   int k;
-  q = rtm_push__str_special(p, end);
   if (q == end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, errs[0]);
   if (*q == '"') { /* no escapes: zero copy */
     if (mode) {
@@ -2278,9 +2282,11 @@ RTM_PUSH__HOT int rtm_push__json_int_fast(const uint8_t **pp, const uint8_t *sta
    rtm_push__json_str's zero-copy case again, but noting high bits on the way: an ASCII string skips the UTF-8
    validator. Only ~25 instructions a push, but dropping it cost ~6% of the JSON path in three interleaved A/B
    runs (a loaded machine: an indication, not a measurement to quote). */
-RTM_PUSH__HOT int rtm_push__json_str_fast(const rtm_push *s, const uint8_t **pp, const uint8_t *end, rtm_push_str *out) {
+RTM_PUSH__HOT int rtm_push__json_str_fast(const rtm_push *s, const uint8_t **pp, const uint8_t *end, rtm_push_str *out,
+                                          const uint8_t **special) {
 #ifdef RTM_PUSH__SSE2
   const uint8_t *p = *pp + 1, *q = p;
+  *special = NULL;
   unsigned high = 0;
   for (;;) {
     __m128i v;
@@ -2290,7 +2296,10 @@ RTM_PUSH__HOT int rtm_push__json_str_fast(const rtm_push *s, const uint8_t **pp,
     bits = rtm_push__special16(v);
     if (bits) {
       unsigned k = (unsigned)__builtin_ctz(bits);
-      if (!(((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"'))) >> k) & 1)) return 0; /* not q[k]: no load */
+      if (!(((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"'))) >> k) & 1)) { /* not q[k]: no load */
+        *special = q + k; /* an escape or a control character: rtm_push__json_str_at takes it from there */
+        return 0;
+      }
       high |= (unsigned)_mm_movemask_epi8(v) & ((1u << k) - 1);
       q += k;
       break;
@@ -2305,6 +2314,7 @@ RTM_PUSH__HOT int rtm_push__json_str_fast(const rtm_push *s, const uint8_t **pp,
   return 1;
 #else
   (void)s; (void)pp; (void)end; (void)out;
+  *special = NULL;
   return 0;
 #endif
 }
@@ -2435,9 +2445,10 @@ static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t a
       default: /* msg, attrs */
         if (*p == '"') {
           rtm_push_str *dst = bit == RTM_PUSH__FBIT_ATTRS ? &ev->attrs : &ev->msg;
-          if (!rtm_push__json_str_fast(s, &p, end, dst)) {
+          const uint8_t *sp;
+          if (!rtm_push__json_str_fast(s, &p, end, dst, &sp)) {
             r->p = p;
-            if ((rc = rtm_push__json_str(r, dst, 1)) != 0) return rc;
+            if ((rc = sp ? rtm_push__json_str_at(r, dst, 1, sp) : rtm_push__json_str(r, dst, 1)) != 0) return rc;
             p = r->p;
           }
           if (bit == RTM_PUSH__FBIT_MSG) ev->msg_is_translation = 0;
