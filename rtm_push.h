@@ -2209,8 +2209,9 @@ static int rtm_push__field_set(rtm_push__rd *r, rtm_push_event *ev, int bit, con
   return rc;
 }
 /* An integer of at most 19 digits within the int64 range that no '.', 'e' or digit follows: 1 and *out,
-   else 0 and the general number parser decides (floats, big numbers, leading zeros, errors). */
-RTM_PUSH__HOT int rtm_push__json_int_fast(const uint8_t **pp, const uint8_t *start, const uint8_t *end, int64_t *out) {
+   else 0 and the general number parser decides (floats, big numbers, leading zeros, errors). wide: the 8
+   bytes before end are the payload's (the words near its end are loaded from there). */
+RTM_PUSH__HOT int rtm_push__json_int_fast(const uint8_t **pp, int wide, const uint8_t *end, int64_t *out) {
   const uint8_t *p = *pp, *d;
   uint64_t u = 0;
   int neg = 0;
@@ -2219,7 +2220,7 @@ RTM_PUSH__HOT int rtm_push__json_int_fast(const uint8_t **pp, const uint8_t *sta
     if (++p == end) return 0;
   }
 #ifdef RTM_PUSH__LE
-  if (end - start >= 8) { /* two words of digits (near the end: the last bytes, shifted down), then up to three */
+  if (wide) { /* two words of digits (near the end: the last bytes, shifted down), then up to three */
     static const uint64_t pow10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
     size_t len = (size_t)(end - p);
     uint64_t w0, w1, t0, t1, n0, n1;
@@ -2266,7 +2267,7 @@ RTM_PUSH__HOT int rtm_push__json_int_fast(const uint8_t **pp, const uint8_t *sta
     return 1;
   }
 #else
-  (void)start;
+  (void)wide;
 #endif
   if (p == end) return 0;
   if (*p == '0') d = p + 1;
@@ -2335,6 +2336,7 @@ static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t a
   const uint8_t *p = r->p, *end = r->end, *q;
   rtm_push *s = r->s;
   uint32_t kinds = allowed == rtm_push__evdefs[ev->type].fields ? s->jkinds[ev->type] : rtm_push__kinds(allowed);
+  const int wide = end - r->p >= 8; /* the integers may load 8 bytes before their end */
   int first = 1, rc, bit, prev = RTM_PUSH__FBIT_COUNT;
   int8_t *jnext = s->jnext[ev->type]; /* the order of the members differs with the method */
   (void)prev; (void)jnext; /* the member prediction needs RTM_PUSH__LE */
@@ -2426,7 +2428,7 @@ static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t a
     switch (p < end ? (kinds >> (3 * (bit + 1))) & 7 : 0) { /* 0: not a field of this event (or bit -1) */
       case 0: bit = -1; break;
       case RTM_PUSH__T_INT64 + 1:
-        if (rtm_push__json_int_fast(&p, r->start, end, rtm_push__i64_slot(ev, bit))) {
+        if (rtm_push__json_int_fast(&p, wide, end, rtm_push__i64_slot(ev, bit))) {
           ev->fields |= 1u << bit;
           continue;
         }
@@ -2434,7 +2436,7 @@ static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t a
       case RTM_PUSH__T_INT32 + 1: { /* mtype */
         const uint8_t *p0 = p;
         int64_t x;
-        if (rtm_push__json_int_fast(&p, r->start, end, &x) && x >= INT32_MIN && x <= INT32_MAX) {
+        if (rtm_push__json_int_fast(&p, wide, end, &x) && x >= INT32_MIN && x <= INT32_MAX) {
           ev->mtype = (int32_t)x;
           ev->fields |= 1u << bit;
           continue;
