@@ -808,6 +808,8 @@ struct rtm_push {
   char ws_key[32];
   /* WebSocket */
   wslay_event_context_ptr ws;  /* receiving, pongs, the close handshake */
+  int ws_frame_open;           /* wslay is writing a frame in pieces (a header, then its payload) ... */
+  size_t ws_frame_pending;     /* ... which began after this many pending output bytes */
   const uint8_t *ws_in;
   size_t ws_in_len;
   uint8_t fx_hdr[16];
@@ -3052,9 +3054,14 @@ static ssize_t rtm_push__ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, s
 }
 static ssize_t rtm_push__ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int flags, void *u) {
   rtm_push *s = (rtm_push *)u;
-  int rc = rtm_push__out_append(s, data, len);
-  (void)flags;
+  rtm_push__buf *q = s->tls_on ? &s->pout : &s->out;
+  size_t *off = s->tls_on ? &s->pout_off : &s->out_off;
+  int rc;
+  if (!s->ws_frame_open) s->ws_frame_pending = q->len - *off; /* a frame begins (compaction keeps this count) */
+  rc = rtm_push__out_append(s, data, len);
+  s->ws_frame_open = !rc && (flags & WSLAY_MSG_MORE);
   if (rc) {
+    q->len = *off + s->ws_frame_pending; /* the first pieces of this frame go too: never a partial frame out */
     rtm_push__fail(s, rc, rc == RTM_PUSH_E_NOMEM ? NULL
                           : "pending output exceeds limits.max_output (%llu bytes): drain it",
                    (unsigned long long)s->cfg.limits.max_output);

@@ -954,11 +954,8 @@ static void fz_finish(fz_ctx *cx, fz_outchk *oc, uint8_t f, uint8_t cbf) {
   if (cx->s) {
     size_t i, j;
     fz_drain(cx, oc, 0);
-    if (fz_ended(cx)) {
-      int err = rtm_push_last_error(cx->s, NULL);
-      if (err != RTM_PUSH_E_OUTPUT_FULL && err != RTM_PUSH_E_NOMEM)
-        FZ_CHECK(oc->b.len == 0 || oc->mode == FZ_OUT_HTTP, "output ends inside a frame/package (%zu bytes left)", oc->b.len);
-    }
+    if (fz_ended(cx)) /* whatever ended the session, even a full output or no memory: whole frames and packages only */
+      FZ_CHECK(oc->b.len == 0 || oc->mode == FZ_OUT_HTTP, "output ends inside a frame/package (%zu bytes left)", oc->b.len);
     /* every delivered two-way quest was answered, with its seq, in its own encoding */
     for (i = 0; i < cx->expect.len; i += 5) {
       for (j = 0; j < oc->answered.len; j += 5)

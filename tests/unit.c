@@ -3518,6 +3518,41 @@ static void test_session_output_full(void) {
   rtm_push_free(s);
   rec_free(&r);
 }
+/* limits.max_output reached inside a frame wslay writes in pieces (the close frame's header fits, its status
+   code does not): the frame's first piece is taken back and the output holds whole frames only (found by
+   fuzz_session; the reproducer is in fuzz/regressions). */
+static void test_ws_output_full_whole_frames(void) {
+  static const uint8_t rsv[2] = {0xA2, 0x00}; /* an RSV bit: a protocol error, answered with a close frame */
+  rec r;
+  rtm_push_config c;
+  rtm_push *s;
+  const uint8_t *o;
+  size_t n, off = 0, frames = 0;
+  int i;
+  memset(&r, 0, sizeof r);
+  cfg_init(&c, &r, RTM_PUSH_START_WS);
+  c.limits.max_output = 512;
+  s = mk_cfg(&r, &c);
+  for (i = 0; i < 22; i++) { /* 22 msgpack answers of 6 + 17 bytes: 506 pending, room for 6 more */
+    bytes mp = {0, 0, 0};
+    b_byte(&mp, 0x80);
+    CHECK(feed_mpush(s, 1, (uint32_t)i + 1, "ping", &mp) == RTM_PUSH_OK);
+    b_free(&mp);
+  }
+  CHECK(rtm_push_pending_output(s, NULL) == 506);
+  CHECK(rtm_push_feed(s, rsv, sizeof rsv, 2000) == RTM_PUSH_E_WS_PROTOCOL);
+  n = rtm_push_pending_output(s, &o);
+  while (off < n) {
+    size_t k = ws_client_frame(o + off, n - off, NULL, NULL);
+    CHECKM(k != 0, "a partial frame at byte %lu of %lu", (unsigned long)off, (unsigned long)n);
+    if (!k) break;
+    off += k;
+    frames++;
+  }
+  CHECKM(frames == 22 && n == 506, "%lu frames, %lu bytes", (unsigned long)frames, (unsigned long)n);
+  rtm_push_free(s);
+  rec_free(&r);
+}
 static void test_session_strerror(void) {
   static const struct { int code, fatal; } codes[] = {
 #define X(name, value, fatal, msg) {value, fatal},
@@ -4461,6 +4496,7 @@ static const test_def g_tests[] = {
   T(test_session_allocator),
   T(test_bug_nested_nomem),
   T(test_session_output_full),
+  T(test_ws_output_full_whole_frames),
   T(test_session_strerror),
   T(test_bug_translation_missing_members),
   T(test_quest_basic),
