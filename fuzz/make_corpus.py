@@ -387,6 +387,9 @@ def main():
         if fn.endswith('.handshake.txt'):  # the recorded 101: its Accept is for another key
             seed('fuzz_upgrade', 'recorded-' + fn[:-14], bytes([0x00]) + open(os.path.join(VEC, fn), 'rb').read())
     acc_line = [l for l in handshake.split(b'\r\n') if l.lower().startswith(b'sec-websocket-accept')][0]
+    dict_line = 'h_accept_value="%s\\x0d\\x0a"' % acc_line.decode()
+    if dict_line not in open(os.path.join(HERE, 'rtm.dict')).read():
+        print('fuzz/rtm.dict: h_accept_value is not the harness\'s Accept; it should read', dict_line)
     up_edge = {
         'lowercase-headers': b'HTTP/1.1 101 Switching Protocols\r\nupgrade: WebSocket\r\nconnection: keep-alive, upgrade\r\n'
                              + acc_line.lower().split(b':')[0] + b':' + acc_line.split(b':', 1)[1] + b'\r\n\r\n' + ws_frame(ping),
