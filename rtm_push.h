@@ -28,9 +28,9 @@
      RTM_PUSH_NO_TLS        leave out TLS (no mbedTLS ssl/x509 parts are used or linked); a config
                             asking for TLS then gets RTM_PUSH_E_TLS_UNAVAILABLE
      RTM_PUSH_NO_SIMD       portable C only. Otherwise, on x86 with GCC or clang, the hot loops use SSE2
-                            (part of x86-64), JSON escapes SSSE3 and UTF-8 validation SSSE3/AVX2, chosen
-                            per CPU at run time (rtm_push_new) unless the build targets them (-mssse3,
-                            -mavx2, -march=...)
+                            (part of x86-64), JSON escapes and UTF-8 validation SSSE3/AVX2 and the
+                            mask pool AES-NI, chosen per CPU at run time (rtm_push_new) unless the build
+                            targets them (-mssse3, -mavx2, -maes, -march=...)
 
    FEATURE OVERVIEW
    ================
@@ -687,10 +687,10 @@ RTM_PUSH_API_DECL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
 #endif
 
 /* >>simd-select: SSE2 is part of x86-64 (string scans, 16 bytes at a time). JSON escapes and UTF-8
-   validation use SSSE3's byte shuffle, UTF-8 32 bytes at a time with AVX2; without -mssse3 / -mavx2 (or
-   -march=...) those functions are compiled for that instruction set alone and chosen at run time (GCC,
-   clang). Elsewhere, and with -DRTM_PUSH_NO_SIMD, the portable 8-bytes-at-a-time code runs; the tests run
-   both and compare them. */
+   validation use SSSE3's byte shuffle, 32 bytes at a time with AVX2, and the mask pool AES-NI; without
+   -mssse3 / -mavx2 / -maes (or -march=...) those functions are compiled for that instruction set alone and
+   chosen at run time (GCC, clang). Elsewhere, and with -DRTM_PUSH_NO_SIMD, the portable code runs (for the
+   pool, mbedTLS's AES: the same bytes); the tests run both and compare them. */
 #if !defined(RTM_PUSH_NO_SIMD) && defined(__SSE2__) && (defined(__x86_64__) || defined(__i386__)) && \
     (defined(__GNUC__) || defined(__clang__))
 #define RTM_PUSH__SSE2 1
@@ -834,7 +834,7 @@ struct rtm_push {
   rtm_push__buf scratch;   /* reserved (scratch_need) at the first escape of a package, never moved after */
   size_t scratch_need;
   uint8_t evtab[64];       /* method name hash -> event type (RTM_PUSH_EV_*), 0 = empty */
-  int ssse3, avx2;         /* the CPU has SSSE3 / AVX2: the vector UTF-8 validators run */
+  int ssse3, avx2;         /* the CPU has SSSE3 / AVX2: the vector UTF-8 validators and escape decoders run */
   uint64_t fkeys[RTM_PUSH__FBIT_COUNT]; /* field names as key words (rtm_push__key_word) */
   uint8_t ftab[32];        /* key word hash -> field index + 1, 0 = empty */
   uint64_t jpat[RTM_PUSH__FBIT_COUNT][6]; /* `, "name":` as two words and their masks; `"name":` (the first member) */
@@ -846,7 +846,7 @@ struct rtm_push {
   rtm_push__buf qbuf;      /* our own quests' payloads: never the same memory as an event's */
   /* duplicates */
   rtm_push__dent *dd_ring;
-  uint32_t *dd_idx;         /* buckets of 4 slots: ring index + 1 in the low dd_ibits bits (0: empty), a hash tag above */
+  uint32_t *dd_idx;         /* buckets of 4 slots: ring index + 1 in the dd_imask bits (0: empty), a hash tag above */
   uint8_t *dd_ovf;          /* per bucket: entries that went past it because it was full (255: sticks) */
   uint32_t dd_head, dd_count, dd_bmask, dd_imask;
   /* session */
@@ -1634,6 +1634,17 @@ static int rtm_push__escape(const uint8_t *q, const uint8_t *end, uint8_t *o, si
 #define RTM_PUSH__KEEP(m) (uint8_t)(8 - RTM_PUSH__POP8(m))
 static const uint64_t rtm_push__drop_shuf[256] = {RTM_PUSH__T256(RTM_PUSH__SH)};
 static const uint8_t rtm_push__drop_keep[256] = {RTM_PUSH__T256(RTM_PUSH__KEEP)};
+/* Where a block of w (16 or 32) bytes at q stops being decodable by the shuffle, from its masks of '"', '\\',
+   control characters and '/' (bit i: q[i]) and carry (q[0] escaped by the block before): at an unescaped
+   quote or control character, a backslash before a backslash, a backslash before anything but '"' or '/'
+   (q[w] is read for the last byte's). Returns the stop mask (0: the whole block decodes). */
+RTM_PUSH__HOT uint32_t rtm_push__esc_stop(const uint8_t *q, unsigned w, uint32_t quo, uint32_t bs, uint32_t ctl,
+                                          uint32_t sl, uint32_t carry) {
+  uint32_t top = (uint32_t)1 << (w - 1), esc = (bs << 1) & (top | (top - 1)); /* what the backslashes escape here */
+  uint32_t stop = ((quo | ctl) & ~(esc | carry)) | (bs & (bs >> 1)) | ((esc & ~(quo | sl)) >> 1);
+  if ((bs & top) && q[w] != '"' && q[w] != '/') stop |= top; /* the last byte escapes the next block's first */
+  return stop;
+}
 /* From *qp (at least 17 bytes before end: a block and the byte after it) decodes blocks into *op while they hold only plain bytes and \" or
    \/ escapes; stops at the string's end quote, a control character, a backslash it leaves to the caller
    (other escapes, a backslash before a backslash), or fewer than 17 bytes left. The blocks are 16 bytes
@@ -1646,14 +1657,11 @@ RTM_PUSH__TARGET_SSSE3 static void rtm_push__unescape_ssse3(const uint8_t **qp, 
   unsigned carry = 0; /* q[0] is escaped by the last byte of the block before (a '"' or a '/') */
   while (end - q >= 17) {
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q), r;
-    unsigned quo, bs, ctl, sl, esc, stop, lim, m, lo, hi;
-    quo = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+    unsigned bs, stop, lim, m, lo, hi;
     bs = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
-    ctl = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v));
-    sl = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('/')));
-    esc = (bs << 1) & 0xFFFF; /* what the backslashes escape in this block, while none follows another */
-    stop = ((quo | ctl) & ~(esc | carry)) | (bs & (bs >> 1)) | ((esc & ~(quo | sl)) >> 1);
-    if ((bs >> 15) && q[16] != '"' && q[16] != '/') stop |= 0x8000; /* the last byte escapes the next block's first */
+    stop = rtm_push__esc_stop(q, 16, (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"'))), bs,
+                              (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v)),
+                              (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('/'))), carry);
     lim = (unsigned)__builtin_ctz(stop | 0x10000);
     m = bs & ((1u << lim) - 1);
     lo = m & 0xFF;
@@ -1687,15 +1695,12 @@ RTM_PUSH__TARGET_AVX2 static void rtm_push__unescape_avx2(const uint8_t **qp, co
   while (end - q >= 33) {
     __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)q), r;
     __m128i r0, r1;
-    uint32_t quo, bs, ctl, sl, esc, stop, m;
+    uint32_t bs, stop, m;
     unsigned lim, b0, b1, b2, b3, k0, k01, k012;
-    quo = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('"')));
     bs = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\')));
-    ctl = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1F)), v));
-    sl = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('/')));
-    esc = bs << 1; /* what the backslashes escape in this block, while none follows another */
-    stop = ((quo | ctl) & ~(esc | carry)) | (bs & (bs >> 1)) | ((esc & ~(quo | sl)) >> 1);
-    if ((bs >> 31) && q[32] != '"' && q[32] != '/') stop |= 0x80000000u; /* the last byte escapes the next block's first */
+    stop = rtm_push__esc_stop(q, 32, (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('"'))), bs,
+                              (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1F)), v)),
+                              (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('/'))), carry);
     lim = (unsigned)__builtin_ctzll((uint64_t)stop | (uint64_t)1 << 32);
     m = (uint32_t)(bs & (((uint64_t)1 << lim) - 1));
     b0 = m & 0xFF;
@@ -2290,8 +2295,8 @@ RTM_PUSH__HOT int rtm_push__json_str_fast(const rtm_push *s, const uint8_t **pp,
                                           const uint8_t **special) {
 #ifdef RTM_PUSH__SSE2
   const uint8_t *p = *pp + 1, *q = p;
-  *special = NULL;
   unsigned high = 0;
+  *special = NULL;
   for (;;) {
     __m128i v;
     unsigned bits;
@@ -2833,8 +2838,6 @@ static int rtm_push__os_entropy(void *u, unsigned char *buf, size_t n) {
   }
   return got == n ? 0 : MBEDTLS_ERR_ENTROPY_SOURCE_FAILED;
 }
-/* Random bytes for keys and masks, from a pool refilled by the DRBG (one AES run per 256 bytes
-   rather than one per 4-byte mask). */
 #ifdef RTM_PUSH__AESNI
 /* n bytes of AES-128 in counter mode: the key is seed[0..15], the first counter block seed[16..31] (its low
    64 bits counting up, little-endian), 8 blocks in flight. The unit tests compare it with mbedTLS's AES. */
@@ -2908,6 +2911,7 @@ static int rtm_push__rnd_refill(rtm_push *s) {
   mbedtls_platform_zeroize(seed, sizeof seed);
   return rc ? -1 : 0;
 }
+/* Random bytes for keys and masks, from the pool (one refill per 256 masks). */
 static int rtm_push__random(rtm_push *s, unsigned char *buf, size_t n) {
   if (n <= sizeof s->rnd - s->rnd_pos) { /* a mask: straight from the pool */
     memcpy(buf, s->rnd + s->rnd_pos, n);
