@@ -255,6 +255,23 @@ kill $CUT $SIM_PID 2>/dev/null; wait $CUT 2>/dev/null; stop_sim
 if [ $rc = 1 ] && grep -q 'inside a TLS record' "$T/l.err" && [ -s "$T/l.out" ]; then
   ok "wss:// peer closes mid-record -> 'inside a TLS record', events before it printed"
 else bad "wss:// mid-record close (rc=$rc)" "$T/l.err"; fi
+# The orderly end of a wss:// connection: the client's last TLS record is an alert (close_notify), then its FIN.
+# Seen by a proxy on the wire, whoever ends the session: the gate (kickout) or the host (rtm_push_close).
+close_notify() { # name [simulator options...] -- [rtm-listen options...]
+  name=$1; shift; so=; while [ "$1" != "--" ]; do so="$so $1"; shift; done; shift
+  start_sim $so --tls-cert "$P/server.pem" --tls-key "$P/server.key"
+  node tests/tls/cutproxy.js $PORT watch >"$T/cut.out" 2>&1 &
+  CUT=$!
+  i=0; CPORT=
+  while [ $i -lt 400 ] && [ -z "$CPORT" ]; do CPORT=$([ "$(wc -l <"$T/cut.out")" -ge 1 ] && sed -n '1s/^LISTENING \([0-9]*\)$/\1/p' "$T/cut.out"); [ -z "$CPORT" ] && sleep 0.05; i=$((i+1)); done
+  $W $B/rtm-listen wss://localhost:$CPORT --pid 1017 --uid 4242 --token demo-token --cafile "$P/ca.pem" "$@" >"$T/l.out" 2>"$T/l.err"; rc=$?
+  wait $CUT 2>/dev/null; kill $SIM_PID 2>/dev/null; stop_sim
+  if [ $rc = 0 ] && grep -q '^CLIENT_RECORDS 22,.*,23,21$' "$T/cut.out" && grep -q '^CLIENT_FIN$' "$T/cut.out"; then
+    ok "wss:// $name: the client's last TLS record is an alert (close_notify), then a clean FIN"
+  else { echo "rc=$rc"; cat "$T/cut.out" "$T/l.err"; } >"$T/why"; bad "wss:// close_notify, $name" "$T/why"; fi
+}
+close_notify "kicked out by the gate" -- --duration 20
+close_notify "closed by the host (rtm_push_close at --duration)" --delay 300 -- --duration 1
 
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
