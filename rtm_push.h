@@ -55,8 +55,9 @@
 
    LIMITATIONS
    ===========
-   - mbedTLS 2.28 matches the server name against DNS names only, not iPAddress subjectAltNames:
-     connect by name (or set tls_server_name) when verifying.
+   - An IP address as the server name (mbedTLS 2.x) is matched against the certificate's iPAddress
+     subjectAltNames here (mbedTLS 2.x itself compares only DNS names and the CN); no SNI is sent for it.
+     With mbedTLS 3.x, mbedTLS's own name check decides.
    - FPNN compression/encryption flags are refused (the gates do not use them).
    - Certificate dates are checked by mbedTLS against the system's wall clock: the one clock read here.
    - The library's allocator hook covers its own allocations only: wslay allocates with malloc (its
@@ -557,7 +558,8 @@ typedef struct rtm_push_config {
   const char *version;     /* ["C-rtm_push-<version>"] */
   /* TLS (wss://): the library runs mbedTLS over memory buffers; the host still moves bytes only */
   int tls;                 /* 1: TLS under the WebSocket (needs START_HTTP) */
-  const char *tls_server_name; /* [host] sent as SNI and checked against the certificate */
+  const char *tls_server_name; /* [host] sent as SNI and checked against the certificate (an IP address: its
+                                  iPAddress subjectAltNames, and no SNI) */
   const char *tls_ca_file; /* trusted CAs: a PEM file, */
   const char *tls_ca_path; /* a directory of PEM files, */
   const char *tls_ca_pem;  /* or PEM bytes in memory (tls_ca_pem_len bytes; NUL not needed). None of the three: */
@@ -683,6 +685,7 @@ RTM_PUSH_API_DECL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
 #ifndef RTM_PUSH_NO_TLS
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
+#include <mbedtls/asn1.h>
 #include <mbedtls/error.h>
 #endif
 
@@ -870,6 +873,8 @@ struct rtm_push {
   mbedtls_ssl_context ssl;
   mbedtls_ssl_config sslconf;
   mbedtls_x509_crt ca;
+  uint8_t tls_ip[16];     /* tls_server_name as an IP address (mbedTLS 2.x): checked against iPAddress SANs */
+  int tls_ip_len;         /* 4, 16, or 0: a DNS name */
 #endif
 };
 
@@ -3749,6 +3754,106 @@ static long rtm_push__http_input(rtm_push *s, const uint8_t *p, size_t n) {
 static void rtm_push__plain_input(rtm_push *s, const uint8_t *p, size_t len);
 static void rtm_push__plain_eof(rtm_push *s);
 #ifndef RTM_PUSH_NO_TLS
+/* A dotted-quad IPv4 address, exactly [s, end): 1 and its 4 bytes, else 0. Parts of 1-3 digits up to 255, no
+   leading zero (a name such as "010.1.1.1", octal to some resolvers, stays a name). */
+static int rtm_push__ipv4(const char *s, const char *end, uint8_t out[4]) {
+  int i;
+  for (i = 0; i < 4; i++) {
+    const char *d = s;
+    unsigned v = 0;
+    if (i && (s == end || *s++ != '.')) return 0;
+    for (d = s; s < end && s - d < 4 && *s >= '0' && *s <= '9'; s++) v = v * 10 + (unsigned)(*s - '0');
+    if (s == d || s - d > 3 || v > 255 || (s - d > 1 && *d == '0')) return 0;
+    out[i] = (uint8_t)v;
+  }
+  return s == end;
+}
+static int rtm_push__hexval(char c) {
+  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+/* An IPv6 address (RFC 4291 2.2: groups of 1-4 hex digits, one "::", a dotted-quad tail), exactly [s, end): 1
+   and its 16 bytes, else 0. */
+static int rtm_push__ipv6(const char *s, const char *end, uint8_t out[16]) {
+  uint8_t w[16];
+  int n = 0, gap = -1; /* bytes so far; where "::" stands */
+  if (end - s >= 2 && s[0] == ':' && s[1] == ':') {
+    gap = 0;
+    s += 2;
+  } else if (s == end || *s == ':') {
+    return 0;
+  }
+  while (s < end) {
+    const char *g = s;
+    unsigned v = 0;
+    for (; s < end && s - g < 5 && rtm_push__hexval(*s) >= 0; s++) v = v << 4 | (unsigned)rtm_push__hexval(*s);
+    if (s < end && *s == '.') { /* the last 32 bits as a dotted quad */
+      if (n > 12 || !rtm_push__ipv4(g, end, w + n)) return 0;
+      n += 4;
+      break;
+    }
+    if (s == g || s - g > 4 || n == 16) return 0;
+    w[n++] = (uint8_t)(v >> 8);
+    w[n++] = (uint8_t)v;
+    if (s == end) break;
+    if (*s++ != ':' || s == end) return 0;
+    if (*s == ':') {
+      if (gap >= 0) return 0;
+      gap = n;
+      s++;
+    }
+  }
+  if (gap < 0 ? n != 16 : n > 14) return 0; /* "::" stands for one group or more */
+  memset(out, 0, 16);
+  if (gap < 0) gap = n;
+  memcpy(out, w, (size_t)gap);
+  memcpy(out + 16 - (n - gap), w + gap, (size_t)(n - gap));
+  return 1;
+}
+/* The server name as an IP address (brackets allowed around IPv6): 4 or 16 and its bytes, else 0. */
+static int rtm_push__ip_literal(const char *name, uint8_t out[16]) {
+  const char *end = name + strlen(name);
+  if (end - name >= 2 && name[0] == '[' && end[-1] == ']') return rtm_push__ipv6(name + 1, end - 1, out) ? 16 : 0;
+  return rtm_push__ipv4(name, end, out) ? 4 : rtm_push__ipv6(name, end, out) ? 16 : 0;
+}
+#if MBEDTLS_VERSION_NUMBER < 0x03000000
+/* Whether the certificate's subjectAltName extension lists the address as an iPAddress (RFC 5280 4.2.1.6, the
+   address's n bytes). mbedTLS 2.x keeps only the DNS names of that extension, so its DER is read here. */
+static int rtm_push__san_has_ip(const mbedtls_x509_crt *crt, const uint8_t *ip, size_t n) {
+  unsigned char *p = crt->v3_ext.p, *end, *e;
+  size_t len;
+  if (!p) return 0; /* no extensions */
+  end = p + crt->v3_ext.len;
+  if (mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0) return 0;
+  for (end = p + len; p < end; p = e) { /* Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue } */
+    unsigned char *oid;
+    size_t oid_len;
+    int critical;
+    if (mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0) return 0;
+    e = p + len;
+    if (mbedtls_asn1_get_tag(&p, e, &oid_len, MBEDTLS_ASN1_OID) != 0) return 0;
+    oid = p;
+    p += oid_len;
+    if (p < e && *p == MBEDTLS_ASN1_BOOLEAN && mbedtls_asn1_get_bool(&p, e, &critical) != 0) return 0;
+    if (mbedtls_asn1_get_tag(&p, e, &len, MBEDTLS_ASN1_OCTET_STRING) != 0) return 0;
+    if (oid_len == 3 && memcmp(oid, "\x55\x1d\x11", 3) == 0) { /* 2.5.29.17: GeneralNames ::= SEQUENCE OF GeneralName */
+      unsigned char *q = p, *qe = p + len;
+      if (mbedtls_asn1_get_tag(&q, qe, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0) return 0;
+      for (qe = q + len; q < qe; q += len) {
+        unsigned char tag = *q++;
+        if (mbedtls_asn1_get_len(&q, qe, &len) != 0) return 0;
+        if (tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7) && len == n && memcmp(q, ip, n) == 0) return 1; /* [7] iPAddress */
+      }
+    }
+  }
+  return 0;
+}
+/* The leaf certificate must name the IP address we connected to; everything else is mbedTLS's check. */
+static int rtm_push__tls_verify_ip(void *u, mbedtls_x509_crt *crt, int depth, uint32_t *flags) {
+  const rtm_push *s = (const rtm_push *)u;
+  if (depth == 0 && !rtm_push__san_has_ip(crt, s->tls_ip, (size_t)s->tls_ip_len)) *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+  return 0;
+}
+#endif
 static int rtm_push__tls_send_cb(void *u, const unsigned char *buf, size_t len) {
   rtm_push *s = (rtm_push *)u;
   /* ciphertext may exceed the plaintext limit by the records' overhead */
@@ -3901,6 +4006,12 @@ static int rtm_push__tls_setup(rtm_push *s, const rtm_push_config *c) {
   mbedtls_ssl_conf_authmode(&s->sslconf, c->tls_insecure_no_verify ? MBEDTLS_SSL_VERIFY_NONE : MBEDTLS_SSL_VERIFY_REQUIRED);
   mbedtls_ssl_conf_ca_chain(&s->sslconf, &s->ca, NULL);
   mbedtls_ssl_conf_rng(&s->sslconf, mbedtls_ctr_drbg_random, &s->drbg);
+#if MBEDTLS_VERSION_NUMBER < 0x03000000
+  /* An IP address for a server name: no SNI (RFC 6066 3), and its iPAddress SAN checked here (mbedTLS 2.x
+     would compare the address's text with the certificate's DNS names and CN). */
+  s->tls_ip_len = rtm_push__ip_literal(s->cfg.tls_server_name, s->tls_ip);
+  if (s->tls_ip_len && !c->tls_insecure_no_verify) mbedtls_ssl_conf_verify(&s->sslconf, rtm_push__tls_verify_ip, s);
+#endif
   return 0;
 }
 /* Once per connection: a fresh TLS context, and its ClientHello. */
@@ -3909,7 +4020,7 @@ static int rtm_push__tls_connect(rtm_push *s) {
   mbedtls_ssl_free(&s->ssl);
   mbedtls_ssl_init(&s->ssl);
   if (mbedtls_ssl_setup(&s->ssl, &s->sslconf) != 0) return RTM_PUSH_E_NOMEM;
-  if (mbedtls_ssl_set_hostname(&s->ssl, s->cfg.tls_server_name) != 0) return RTM_PUSH_E_CONFIG;
+  if (mbedtls_ssl_set_hostname(&s->ssl, s->tls_ip_len ? NULL : s->cfg.tls_server_name) != 0) return RTM_PUSH_E_CONFIG;
   mbedtls_ssl_set_bio(&s->ssl, s, rtm_push__tls_send_cb, rtm_push__tls_recv_cb, NULL);
   r = mbedtls_ssl_handshake(&s->ssl); /* the ClientHello */
   return (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE) ? 0 : RTM_PUSH_E_TLS_HANDSHAKE;

@@ -209,7 +209,7 @@ done
 tls_refused() { # name cert expected-stderr-text [rtm-listen options...]
   name=$1 cert=$2 want=$3; shift 3
   start_sim --script small --tls-cert "$P/$cert.pem" --tls-key "$P/$cert.key"
-  $W $B/rtm-listen wss://localhost:$PORT $LISTEN "$@" >"$T/l.out" 2>"$T/l.err"; rc=$?
+  $W $B/rtm-listen wss://${TLS_HOST:-localhost}:$PORT $LISTEN "$@" >"$T/l.out" 2>"$T/l.err"; rc=$?
   kill $SIM_PID 2>/dev/null; stop_sim
   if [ $rc = 1 ] && grep -q "$want" "$T/l.err" && [ ! -s "$T/l.out" ]; then ok "wss:// $name -> refused: $want"
   else bad "wss:// $name (rc=$rc)" "$T/l.err"; fi
@@ -218,6 +218,10 @@ tls_refused "expired certificate" expired "the server certificate has expired" -
 tls_refused "certificate for another name" other "does not match the server name" --cafile "$P/ca.pem"
 tls_refused "self-signed certificate" self "not signed by a trusted CA" --cafile "$P/ca.pem"
 tls_refused "our CA absent from the system bundle" server "not signed by a trusted CA"
+# An IP address is matched against iPAddress SANs only: 127.0.0.1 as the CN or a DNS name does not count.
+TLS_HOST=127.0.0.1
+tls_refused "IP address named only as CN and DNS name" ipname "does not match the server name" --cafile "$P/ca.pem"
+TLS_HOST=
 start_sim --script small --tls-cert "$P/self.pem" --tls-key "$P/self.key"
 $W $B/rtm-listen wss://localhost:$PORT $LISTEN --insecure-no-verify >"$T/l.out" 2>"$T/l.err"; rc=$?
 stop_sim
@@ -257,21 +261,35 @@ if [ $rc = 1 ] && grep -q 'inside a TLS record' "$T/l.err" && [ -s "$T/l.out" ];
 else bad "wss:// mid-record close (rc=$rc)" "$T/l.err"; fi
 # The orderly end of a wss:// connection: the client's last TLS record is an alert (close_notify), then its FIN.
 # Seen by a proxy on the wire, whoever ends the session: the gate (kickout) or the host (rtm_push_close).
-close_notify() { # name [simulator options...] -- [rtm-listen options...]
-  name=$1; shift; so=; while [ "$1" != "--" ]; do so="$so $1"; shift; done; shift
+# The ClientHello's server name is seen there too: the host name, none for an IP address (RFC 6066 3).
+close_notify() { # name host [simulator options...] -- [rtm-listen options...]
+  name=$1 host=$2; shift 2; so=; while [ "$1" != "--" ]; do so="$so $1"; shift; done; shift
   start_sim $so --tls-cert "$P/server.pem" --tls-key "$P/server.key"
   node tests/tls/cutproxy.js $PORT watch >"$T/cut.out" 2>&1 &
   CUT=$!
   i=0; CPORT=
   while [ $i -lt 400 ] && [ -z "$CPORT" ]; do CPORT=$([ "$(wc -l <"$T/cut.out")" -ge 1 ] && sed -n '1s/^LISTENING \([0-9]*\)$/\1/p' "$T/cut.out"); [ -z "$CPORT" ] && sleep 0.05; i=$((i+1)); done
-  $W $B/rtm-listen wss://localhost:$CPORT --pid 1017 --uid 4242 --token demo-token --cafile "$P/ca.pem" "$@" >"$T/l.out" 2>"$T/l.err"; rc=$?
+  $W $B/rtm-listen wss://$host:$CPORT --pid 1017 --uid 4242 --token demo-token --cafile "$P/ca.pem" "$@" >"$T/l.out" 2>"$T/l.err"; rc=$?
   wait $CUT 2>/dev/null; kill $SIM_PID 2>/dev/null; stop_sim
-  if [ $rc = 0 ] && grep -q '^CLIENT_RECORDS 22,.*,23,21$' "$T/cut.out" && grep -q '^CLIENT_FIN$' "$T/cut.out"; then
-    ok "wss:// $name: the client's last TLS record is an alert (close_notify), then a clean FIN"
+  case $host in localhost) sni=localhost;; *) sni=none;; esac
+  if [ $rc = 0 ] && grep -q '^CLIENT_RECORDS 22,.*,23,21$' "$T/cut.out" && grep -q '^CLIENT_FIN$' "$T/cut.out" &&
+     grep -q "^CLIENT_SNI $sni\$" "$T/cut.out" && ! grep -q WITHOUT "$T/l.err"; then
+    ok "wss://$host $name: SNI $sni, verified; the client's last TLS record is an alert (close_notify), then a clean FIN"
   else { echo "rc=$rc"; cat "$T/cut.out" "$T/l.err"; } >"$T/why"; bad "wss:// close_notify, $name" "$T/why"; fi
 }
-close_notify "kicked out by the gate" -- --duration 20
-close_notify "closed by the host (rtm_push_close at --duration)" --delay 300 -- --duration 1
+close_notify "kicked out by the gate" localhost -- --duration 20
+close_notify "closed by the host (rtm_push_close at --duration)" localhost --delay 300 -- --duration 1
+close_notify "(the certificate's iPAddress SAN), kicked out by the gate" 127.0.0.1 -- --duration 20
+if node -e "require('net').createServer().listen(0,'::1',function(){this.close()}).on('error',()=>process.exit(1))" 2>/dev/null; then
+  start_sim --host ::1 --script small --tls-cert "$P/ip6.pem" --tls-key "$P/ip6.key"
+  $W $B/rtm-listen "wss://[::1]:$PORT" $LISTEN --cafile "$P/ca.pem" >"$T/l.out" 2>"$T/l.err"; rc=$?
+  kill $SIM_PID 2>/dev/null; stop_sim
+  if [ $rc = 0 ] && grep -q '"event":"pushchat"' "$T/l.out" && ! grep -q WITHOUT "$T/l.err"; then
+    ok "wss://[::1] verified against the certificate's IPv6 iPAddress SAN"
+  else bad "wss://[::1] (rc=$rc)" "$T/l.err"; fi
+else
+  echo "skip wss://[::1]: this machine has no IPv6 loopback"
+fi
 
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]

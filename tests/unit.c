@@ -670,6 +670,106 @@ static rtm_push *mk_last(last_msg *m) {
 }
 /* The masks' pool: AES-128-CTR (AES-NI) against mbedTLS's AES on the same counter blocks, and refills that
    differ with AES-NI on and off. */
+/* wss:// to an IP address: the literal parsed exactly (RFC 4291 2.2 for IPv6), and the certificate's iPAddress
+   subjectAltNames (not its DNS names or CN) compared with it. */
+#ifndef RTM_PUSH_NO_TLS
+static void test_ip_literal(void) {
+  static const struct { const char *text; int len; const char *bytes; } ok[] = {
+    {"127.0.0.1", 4, "\x7f\0\0\x01"}, {"0.0.0.0", 4, "\0\0\0\0"}, {"255.255.255.255", 4, "\xff\xff\xff\xff"},
+    {"::", 16, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"}, {"::1", 16, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01"},
+    {"[::1]", 16, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01"}, {"1::", 16, "\0\x01\0\0\0\0\0\0\0\0\0\0\0\0\0\0"},
+    {"2001:DB8::5", 16, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x05"},
+    {"::ffff:192.0.2.7", 16, "\0\0\0\0\0\0\0\0\0\0\xff\xff\xc0\0\x02\x07"},
+    {"1:2:3:4:5:6:7:8", 16, "\0\x01\0\x02\0\x03\0\x04\0\x05\0\x06\0\x07\0\x08"},
+    {"1:2:3:4:5:6:1.2.3.4", 16, "\0\x01\0\x02\0\x03\0\x04\0\x05\0\x06\x01\x02\x03\x04"},
+    {"1:2:3:4:5:6:7::", 16, "\0\x01\0\x02\0\x03\0\x04\0\x05\0\x06\0\x07\0\0"},
+    {"::2:3:4:5:6:7:8", 16, "\0\0\0\x02\0\x03\0\x04\0\x05\0\x06\0\x07\0\x08"},
+    {"fFfF:0::abcd", 16, "\xff\xff\0\0\0\0\0\0\0\0\0\0\0\0\xab\xcd"}};
+  static const char *const no[] = {
+    "", "localhost", "256.1.1.1", "1.2.3", "1.2.3.4.5", "01.2.3.4", "1..2.3", "1.2.3.4 ", " 1.2.3.4", "1.2.3.-4",
+    "1234.1.1.1", "1.2.3.4.", "a.b.c.d", "[1.2.3.4]", ":::", "1:::2", "1::2::3", ":1", "1:", ":", "[]",
+    "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7:8::", "1::2:3:4:5:6:7:8", "12345::", "::g", "1:2:3:4:5:6:7:1.2.3.4",
+    "::1.2.3", "::1.2.3.4.5", "[::1", "::1]", "::1%eth0", "1:2:3:4:5:6:7", "::01.2.3.4"};
+  size_t i;
+  for (i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+    uint8_t b[16];
+    int n = rtm_push__ip_literal(ok[i].text, b);
+    CHECKM(n == ok[i].len && memcmp(b, ok[i].bytes, (size_t)n) == 0, "%s: %d", ok[i].text, n);
+  }
+  for (i = 0; i < sizeof no / sizeof no[0]; i++) {
+    uint8_t b[16];
+    CHECKM(rtm_push__ip_literal(no[i], b) == 0, "%s", no[i]);
+  }
+#if MBEDTLS_VERSION_NUMBER < 0x03000000
+  { /* SAN: DNS:localhost, DNS:10.9.9.9, IP:::1, IP:127.0.0.1, IP:2001:db8::5, IP:::ffff:192.0.2.7; CN=127.0.0.9 */
+    static const char san[] =
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIIB3jCCAYOgAwIBAgIUJPe4HONASWet9Q3sTfSLM2xDztEwCgYIKoZIzj0EAwIw\n"
+    "FDESMBAGA1UEAwwJMTI3LjAuMC45MCAXDTI2MTEyNjA4MDY1NloYDzIxMjYxMTAy\n"
+    "MDgwNjU2WjAUMRIwEAYDVQQDDAkxMjcuMC4wLjkwWTATBgcqhkjOPQIBBggqhkjO\n"
+    "PQMBBwNCAAQZ9MQOUalizTmj6yRVBOkCEOqz7eGBBKCIpFDb3ULJduUv9xYezld+\n"
+    "jNjELUJI934C0cRYC3lIX3es50UgMtI/o4GwMIGtMB0GA1UdDgQWBBRuc0+Cmp9J\n"
+    "YruCFYiK51TPqKL7ADAfBgNVHSMEGDAWgBRuc0+Cmp9JYruCFYiK51TPqKL7ADAP\n"
+    "BgNVHRMBAf8EBTADAQH/MFoGA1UdEQRTMFGCCWxvY2FsaG9zdIIIMTAuOS45LjmH\n"
+    "EAAAAAAAAAAAAAAAAAAAAAGHBH8AAAGHECABDbgAAAAAAAAAAAAAAAWHEAAAAAAA\n"
+    "AAAAAAD//8AAAgcwCgYIKoZIzj0EAwIDSQAwRgIhAJivhy5I8rwJMlAn0IPMN9QG\n"
+    "pujMUgPlWUVVYL/itHR4AiEAqVaKN4Wlh8YREubDyolXIffgNm15fCfvdEY9oUJr\n"
+    "AKE=\n"
+    "-----END CERTIFICATE-----\n";
+    static const char nosan[] = /* CN=127.0.0.1, no subjectAltName */
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIIBfjCCASWgAwIBAgIUR9fsKGS6bEuwhL89ybncsfBaJwYwCgYIKoZIzj0EAwIw\n"
+    "FDESMBAGA1UEAwwJMTI3LjAuMC4xMCAXDTI2MTEyNjA4MDY1NloYDzIxMjYxMTAy\n"
+    "MDgwNjU2WjAUMRIwEAYDVQQDDAkxMjcuMC4wLjEwWTATBgcqhkjOPQIBBggqhkjO\n"
+    "PQMBBwNCAASKc7wuW8QvE9gpOl9qc4I//sHwxyrNPLMoUrJ5MM99x4Kj1FcTC4Su\n"
+    "26e1evYFipQADNazzxB1DUgFl6YHQurCo1MwUTAdBgNVHQ4EFgQU/RNYcwg9nAZ3\n"
+    "JO1ymsZJh8YFgy8wHwYDVR0jBBgwFoAU/RNYcwg9nAZ3JO1ymsZJh8YFgy8wDwYD\n"
+    "VR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNHADBEAiBxCRPUKOh1RzzqF2X5EE+q\n"
+    "ZKZ4Gvzl3FDjaqSgo8jOIQIgYIWSZ2qEA/H0JmbyO2brwtUz+j596h/gf9odj0w+\n"
+    "Jx8=\n"
+    "-----END CERTIFICATE-----\n";
+    static const struct { const char *ip; int want; } cases[] = {
+      {"::1", 1}, {"127.0.0.1", 1}, {"2001:db8::5", 1}, {"::ffff:192.0.2.7", 1}, {"127.0.0.9", 0}, {"10.9.9.9", 0},
+      {"127.0.0.2", 0}, {"::2", 0}, {"192.0.2.7", 0}, {"::7f00:1", 0}};
+    mbedtls_x509_crt a, b;
+    mbedtls_x509_crt_init(&a);
+    mbedtls_x509_crt_init(&b);
+    CHECK(mbedtls_x509_crt_parse(&a, (const unsigned char *)san, sizeof san) == 0);
+    CHECK(mbedtls_x509_crt_parse(&b, (const unsigned char *)nosan, sizeof nosan) == 0);
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+      uint8_t ip[16];
+      int n = rtm_push__ip_literal(cases[i].ip, ip);
+      CHECKM(n && rtm_push__san_has_ip(&a, ip, (size_t)n) == cases[i].want, "%s", cases[i].ip);
+      CHECKM(n && !rtm_push__san_has_ip(&b, ip, (size_t)n), "%s without a SAN", cases[i].ip);
+    }
+    { /* the extension's DER cut at every length and with every byte changed, each in a buffer of its own size
+         (ASan sees any read past it): an answer, never a read outside */
+      mbedtls_x509_crt c = a;
+      size_t n = a.v3_ext.len, k, j;
+      uint8_t ip[16];
+      long found = 0;
+      CHECK(n > 100 && rtm_push__ip_literal("2001:db8::5", ip) == 16);
+      for (k = 0; k <= n; k++) {
+        for (j = 0; j < (k < n ? 4u : 1u); j++) {
+          unsigned char *d = (unsigned char *)malloc(k ? k : 1);
+          static const unsigned char flips[4] = {0, 0x01, 0x80, 0xff};
+          if (!d) break;
+          memcpy(d, a.v3_ext.p, k);
+          if (j && k) d[(k * 7 + j * 13) % k] ^= flips[j];
+          c.v3_ext.p = d;
+          c.v3_ext.len = k;
+          found += rtm_push__san_has_ip(&c, ip, 16);
+          free(d);
+        }
+      }
+      CHECK(found > 0); /* the whole extension still answers yes */
+    }
+    mbedtls_x509_crt_free(&a);
+    mbedtls_x509_crt_free(&b);
+  }
+#endif
+}
+#endif
 static void test_aes_ctr(void) {
   static const size_t sizes[] = {16, 100, 128, 1008, 1024, 1040};
   mbedtls_aes_context aes;
@@ -4447,6 +4547,9 @@ static const test_def g_tests[] = {
   T(test_simd_utf8),
   T(test_simd_strings),
   T(test_aes_ctr),
+#ifndef RTM_PUSH_NO_TLS
+  T(test_ip_literal),
+#endif
   T(test_excluded_usual),
   T(test_simd_numbers),
   T(test_json_string_errors),

@@ -3,22 +3,41 @@
 // N (a number): after the server's Nth application-data record, forwards only half of the next record and
 // closes: "the peer closed mid-record".
 // N = "watch": forwards everything and, when the client ends its side, prints the content types of the
-// client's TLS records ("CLIENT_RECORDS 22,20,22,23,...,21") and "CLIENT_FIN" (a clean end) or
-// "CLIENT_RESET" (an error), then exits.
+// client's TLS records ("CLIENT_RECORDS 22,20,22,23,...,21"), the server name its ClientHello sent
+// ("CLIENT_SNI localhost", or "CLIENT_SNI none") and "CLIENT_FIN" (a clean end) or "CLIENT_RESET" (an error),
+// then exits.
 'use strict';
 const net = require('net');
 const target = Number(process.argv[2]);
 const watch = process.argv[3] === 'watch';
 const cutAfter = Number(process.argv[3] || 2);
+// The server_name extension (RFC 6066 3) of a ClientHello record, or 'none'.
+function sniOf(rec) {
+  try {
+    let i = 5 + 4 + 2 + 32; // record header, handshake header, version, random
+    i += 1 + rec[i]; // session id
+    i += 2 + rec.readUInt16BE(i); // cipher suites
+    i += 1 + rec[i]; // compression methods
+    const end = i + 2 + rec.readUInt16BE(i);
+    for (i += 2; i + 4 <= end; i += 4 + rec.readUInt16BE(i + 2)) {
+      if (rec.readUInt16BE(i) === 0) return rec.subarray(i + 4 + 5, i + 4 + 5 + rec.readUInt16BE(i + 4 + 3)).toString();
+    }
+    return 'none';
+  } catch (e) {
+    return 'unreadable';
+  }
+}
 const srv = net.createServer((c) => {
   const u = net.connect(target, '127.0.0.1');
   let buf = Buffer.alloc(0), appRecords = 0, done = false, cbuf = Buffer.alloc(0);
   const types = [];
+  let sni = 'no ClientHello';
   c.on('data', (d) => {
     u.write(d);
     if (!watch) return;
     cbuf = Buffer.concat([cbuf, d]);
     while (cbuf.length >= 5 && cbuf.length >= 5 + cbuf.readUInt16BE(3)) {
+      if (!types.length && cbuf[0] === 22 && cbuf[5] === 1) sni = sniOf(cbuf.subarray(0, 5 + cbuf.readUInt16BE(3)));
       types.push(cbuf[0]);
       cbuf = cbuf.subarray(5 + cbuf.readUInt16BE(3));
     }
@@ -44,6 +63,7 @@ const srv = net.createServer((c) => {
     if (!watch || done) return;
     done = true;
     console.log(`CLIENT_RECORDS ${types.join(',')}${cbuf.length ? ' +' + cbuf.length + ' bytes' : ''}`);
+    console.log(`CLIENT_SNI ${sni}`);
     console.log(how);
     c.destroy(); u.destroy(); srv.close();
   };
