@@ -55,9 +55,9 @@
 
    LIMITATIONS
    ===========
-   - An IP address as the server name (mbedTLS 2.x) is matched against the certificate's iPAddress
-     subjectAltNames here (mbedTLS 2.x itself compares only DNS names and the CN); no SNI is sent for it.
-     With mbedTLS 3.x, mbedTLS's own name check decides.
+   - A server name that is an IP address is matched against the certificate's iPAddress subjectAltNames by
+     this library (mbedTLS 2.x compares only DNS names and the CN), and no SNI is sent for it. An IPv6 zone
+     id ("fe80::1%eth0") or an IPv4 part with a leading zero makes it a DNS name.
    - FPNN compression/encryption flags are refused (the gates do not use them).
    - Certificate dates are checked by mbedTLS against the system's wall clock: the one clock read here.
    - The library's allocator hook covers its own allocations only: wslay allocates with malloc (its
@@ -873,7 +873,7 @@ struct rtm_push {
   mbedtls_ssl_context ssl;
   mbedtls_ssl_config sslconf;
   mbedtls_x509_crt ca;
-  uint8_t tls_ip[16];     /* tls_server_name as an IP address (mbedTLS 2.x): checked against iPAddress SANs */
+  uint8_t tls_ip[16];     /* tls_server_name as an IP address: checked against iPAddress SANs */
   int tls_ip_len;         /* 4, 16, or 0: a DNS name */
 #endif
 };
@@ -3815,9 +3815,9 @@ static int rtm_push__ip_literal(const char *name, uint8_t out[16]) {
   if (end - name >= 2 && name[0] == '[' && end[-1] == ']') return rtm_push__ipv6(name + 1, end - 1, out) ? 16 : 0;
   return rtm_push__ipv4(name, end, out) ? 4 : rtm_push__ipv6(name, end, out) ? 16 : 0;
 }
-#if MBEDTLS_VERSION_NUMBER < 0x03000000
 /* Whether the certificate's subjectAltName extension lists the address as an iPAddress (RFC 5280 4.2.1.6, the
-   address's n bytes). mbedTLS 2.x keeps only the DNS names of that extension, so its DER is read here. */
+   address's n bytes). mbedTLS 2.x keeps only the DNS names of that extension, so its DER is read here (v3_ext
+   is a public field in 2.x and 3.x). */
 static int rtm_push__san_has_ip(const mbedtls_x509_crt *crt, const uint8_t *ip, size_t n) {
   unsigned char *p = crt->v3_ext.p, *end, *e;
   size_t len;
@@ -3853,7 +3853,6 @@ static int rtm_push__tls_verify_ip(void *u, mbedtls_x509_crt *crt, int depth, ui
   if (depth == 0 && !rtm_push__san_has_ip(crt, s->tls_ip, (size_t)s->tls_ip_len)) *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
   return 0;
 }
-#endif
 static int rtm_push__tls_send_cb(void *u, const unsigned char *buf, size_t len) {
   rtm_push *s = (rtm_push *)u;
   /* ciphertext may exceed the plaintext limit by the records' overhead */
@@ -3883,7 +3882,12 @@ static void rtm_push__tls_fail(rtm_push *s, int r, const char *during) {
              : (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) ? RTM_PUSH_E_TLS_CERT_NAME : RTM_PUSH_E_TLS_CERT_INVALID;
     size_t n;
     why[0] = 0;
-    mbedtls_x509_crt_verify_info(why, sizeof why, "", flags);
+    if (s->tls_ip_len && (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH)) { /* mbedTLS would speak of the CN */
+      flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
+      snprintf(why, sizeof why, "no iPAddress subjectAltName of the certificate is this address%s", flags ? "\n" : "");
+    }
+    n = strlen(why);
+    mbedtls_x509_crt_verify_info(why + n, sizeof why - n, "", flags);
     for (n = strlen(why); n && (why[n - 1] == '\n'); n--) why[n - 1] = 0;
     for (n = 0; why[n]; n++) if (why[n] == '\n') why[n] = ';';
     rtm_push__fail(s, code, "TLS: certificate verification failed for '%s': %s", s->cfg.tls_server_name, why);
@@ -4006,12 +4010,10 @@ static int rtm_push__tls_setup(rtm_push *s, const rtm_push_config *c) {
   mbedtls_ssl_conf_authmode(&s->sslconf, c->tls_insecure_no_verify ? MBEDTLS_SSL_VERIFY_NONE : MBEDTLS_SSL_VERIFY_REQUIRED);
   mbedtls_ssl_conf_ca_chain(&s->sslconf, &s->ca, NULL);
   mbedtls_ssl_conf_rng(&s->sslconf, mbedtls_ctr_drbg_random, &s->drbg);
-#if MBEDTLS_VERSION_NUMBER < 0x03000000
-  /* An IP address for a server name: no SNI (RFC 6066 3), and its iPAddress SAN checked here (mbedTLS 2.x
-     would compare the address's text with the certificate's DNS names and CN). */
+  /* An IP address for a server name: no SNI (RFC 6066 3), and its iPAddress SAN checked here: mbedTLS 2.x
+     compares the address's text with the certificate's DNS names and CN, and 3.x's checks differ by version. */
   s->tls_ip_len = rtm_push__ip_literal(s->cfg.tls_server_name, s->tls_ip);
   if (s->tls_ip_len && !c->tls_insecure_no_verify) mbedtls_ssl_conf_verify(&s->sslconf, rtm_push__tls_verify_ip, s);
-#endif
   return 0;
 }
 /* Once per connection: a fresh TLS context, and its ClientHello. */
@@ -4020,6 +4022,8 @@ static int rtm_push__tls_connect(rtm_push *s) {
   mbedtls_ssl_free(&s->ssl);
   mbedtls_ssl_init(&s->ssl);
   if (mbedtls_ssl_setup(&s->ssl, &s->sslconf) != 0) return RTM_PUSH_E_NOMEM;
+  /* For an IP address, NULL: no SNI and no mbedTLS name check (the verify callback checks it). Set explicitly:
+     mbedTLS 2.28.10 / 3.6.3 and later refuse to verify when it was never set. */
   if (mbedtls_ssl_set_hostname(&s->ssl, s->tls_ip_len ? NULL : s->cfg.tls_server_name) != 0) return RTM_PUSH_E_CONFIG;
   mbedtls_ssl_set_bio(&s->ssl, s, rtm_push__tls_send_cb, rtm_push__tls_recv_cb, NULL);
   r = mbedtls_ssl_handshake(&s->ssl); /* the ClientHello */

@@ -220,7 +220,7 @@ tls_refused "self-signed certificate" self "not signed by a trusted CA" --cafile
 tls_refused "our CA absent from the system bundle" server "not signed by a trusted CA"
 # An IP address is matched against iPAddress SANs only: 127.0.0.1 as the CN or a DNS name does not count.
 TLS_HOST=127.0.0.1
-tls_refused "IP address named only as CN and DNS name" ipname "does not match the server name" --cafile "$P/ca.pem"
+tls_refused "IP address named only as CN and DNS name" ipname "no iPAddress subjectAltName of the certificate is this address" --cafile "$P/ca.pem"
 TLS_HOST=
 start_sim --script small --tls-cert "$P/self.pem" --tls-key "$P/self.key"
 $W $B/rtm-listen wss://localhost:$PORT $LISTEN --insecure-no-verify >"$T/l.out" 2>"$T/l.err"; rc=$?

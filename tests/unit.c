@@ -668,8 +668,6 @@ static rtm_push *mk_last(last_msg *m) {
   CHECK(rtm_push_new(&s, &c) == RTM_PUSH_OK);
   return s;
 }
-/* The masks' pool: AES-128-CTR (AES-NI) against mbedTLS's AES on the same counter blocks, and refills that
-   differ with AES-NI on and off. */
 /* wss:// to an IP address: the literal parsed exactly (RFC 4291 2.2 for IPv6), and the certificate's iPAddress
    subjectAltNames (not its DNS names or CN) compared with it. */
 #ifndef RTM_PUSH_NO_TLS
@@ -700,7 +698,6 @@ static void test_ip_literal(void) {
     uint8_t b[16];
     CHECKM(rtm_push__ip_literal(no[i], b) == 0, "%s", no[i]);
   }
-#if MBEDTLS_VERSION_NUMBER < 0x03000000
   { /* SAN: DNS:localhost, DNS:10.9.9.9, IP:::1, IP:127.0.0.1, IP:2001:db8::5, IP:::ffff:192.0.2.7; CN=127.0.0.9 */
     static const char san[] =
     "-----BEGIN CERTIFICATE-----\n"
@@ -767,9 +764,10 @@ static void test_ip_literal(void) {
     mbedtls_x509_crt_free(&a);
     mbedtls_x509_crt_free(&b);
   }
-#endif
 }
 #endif
+/* The masks' pool: AES-128-CTR (AES-NI) against mbedTLS's AES on the same counter blocks, and refills that
+   differ with AES-NI on and off. */
 static void test_aes_ctr(void) {
   static const size_t sizes[] = {16, 100, 128, 1008, 1024, 1040};
   mbedtls_aes_context aes;
