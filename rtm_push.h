@@ -774,8 +774,8 @@ typedef struct rtm_push__buf {
 typedef struct rtm_push__dent { /* one remembered push key */
   uint64_t t;
   int64_t target, from, mid;
-  uint32_t cat;
-  uint32_t hash;          /* of the four above: probing and deletion never recompute it */
+  uint32_t cs;            /* the category (bits 0-3; 0 above them in a key) and the index slot of the entry above */
+  uint32_t hash;          /* of the category and the three above: probing and deletion never recompute it */
 } rtm_push__dent;
 
 enum { RTM_PUSH__PH_HTTP, RTM_PUSH__PH_HTTP_BODY, RTM_PUSH__PH_WS, RTM_PUSH__PH_FPNN };
@@ -2700,19 +2700,19 @@ static int rtm_push__excluded(rtm_push *s, const rtm_push_event *ev) {
 static uint32_t rtm_push__dd_hash(const rtm_push__dent *e) {
   uint64_t h = (uint64_t)e->mid * 0x9E3779B97F4A7C15ull;
   h ^= (uint64_t)e->from * 0xC2B2AE3D27D4EB4Full + (h >> 31);
-  h ^= (uint64_t)e->target * 0x165667B19E3779F9ull + e->cat;
+  h ^= (uint64_t)e->target * 0x165667B19E3779F9ull + (e->cs & 15u);
   h ^= h >> 29;
   h *= 0xBF58476D1CE4E5B9ull;
   h ^= h >> 32;
   return (uint32_t)h;
 }
 static int rtm_push__dd_same(const rtm_push__dent *a, const rtm_push__dent *b) {
-  return a->cat == b->cat && a->target == b->target && a->from == b->from && a->mid == b->mid;
+  return !((a->cs ^ b->cs) & 15u) && a->target == b->target && a->from == b->from && a->mid == b->mid;
 }
 /* The index: a bucket of 4 slots per entry or more (mean load <= 1 a bucket, so ~2% of them are ever full).
    A slot holds its entry's ring index + 1 and, above it, the high bits of its hash: most probes never read
-   the ring, and removing an entry needs no probing past its bucket. An entry whose bucket is full goes to
-   the next one, counted in the bucket it passed (dd_ovf), which lookups follow. */
+   the ring. The entry keeps its slot's number (cs), so removing it needs no probing. An entry whose bucket is
+   full goes to the next one, counted in the bucket it passed (dd_ovf), which lookups follow. */
 RTM_PUSH__HOT unsigned rtm_push__dd_match(const uint32_t *bucket, uint32_t want, uint32_t mask) { /* 4-bit lane mask */
 #ifdef RTM_PUSH__SSE2
   __m128i v = _mm_and_si128(_mm_loadu_si128((const __m128i *)(const void *)bucket), _mm_set1_epi32((int)mask));
@@ -2729,20 +2729,18 @@ RTM_PUSH__HOT unsigned rtm_push__dd_lane(unsigned m) { /* the lowest lane of a n
   return m & 1 ? 0 : m & 2 ? 1 : m & 4 ? 2 : 3;
 #endif
 }
-static void rtm_push__dd_evict_head(rtm_push *s) {
-  uint32_t ri = s->dd_head, b = s->dd_ring[ri].hash & s->dd_bmask, v = (s->dd_ring[ri].hash & ~s->dd_imask) | (ri + 1), n;
-  unsigned m;
-  for (n = 0; !(m = rtm_push__dd_match(s->dd_idx + 4 * b, v, ~0u)) && n <= s->dd_bmask; n++) { /* passed b */
+RTM_PUSH__HOT void rtm_push__dd_evict_head(rtm_push *s) {
+  const rtm_push__dent *e = &s->dd_ring[s->dd_head];
+  uint32_t slot = e->cs >> 4, b;
+  s->dd_idx[slot] = 0;
+  for (b = e->hash & s->dd_bmask; b != slot >> 2; b = (b + 1) & s->dd_bmask) /* the full buckets it passed */
     if (s->dd_ovf[b] != 255) s->dd_ovf[b]--;
-    b = (b + 1) & s->dd_bmask;
-  }
-  if (m) s->dd_idx[4 * b + rtm_push__dd_lane(m)] = 0;
   if (++s->dd_head == s->cfg.limits.dedup_capacity) s->dd_head = 0;
   s->dd_count--;
 }
 /* The push's key, and the index buckets it and the oldest entry will touch fetched ahead of the check. */
 static void rtm_push__dd_key(rtm_push *s, const rtm_push_event *ev, rtm_push__dent *key) {
-  key->cat = (uint32_t)ev->category;
+  key->cs = (uint32_t)ev->category;
   key->target = ev->category == RTM_PUSH_CAT_P2P ? ev->to
               : ev->category == RTM_PUSH_CAT_GROUP ? ev->gid
               : ev->category == RTM_PUSH_CAT_ROOM ? ev->rid : 0;
@@ -2753,7 +2751,7 @@ static void rtm_push__dd_key(rtm_push *s, const rtm_push_event *ev, rtm_push__de
 #if defined(__GNUC__) || defined(__clang__)
   if (s->dd_idx) {
     __builtin_prefetch(s->dd_idx + 4 * (key->hash & s->dd_bmask));
-    if (s->dd_count == s->cfg.limits.dedup_capacity) __builtin_prefetch(s->dd_idx + 4 * (s->dd_ring[s->dd_head].hash & s->dd_bmask));
+    if (s->dd_count == s->cfg.limits.dedup_capacity) __builtin_prefetch(s->dd_idx + (s->dd_ring[s->dd_head].cs >> 4));
   }
 #endif
 }
@@ -2797,10 +2795,12 @@ static int rtm_push__dd_check(rtm_push *s, const rtm_push__dent *key) {
   if (s->dd_count == cap) rtm_push__dd_evict_head(s);
   ri = s->dd_head + s->dd_count;
   if (ri >= cap) ri -= cap;
-  s->dd_ring[ri] = *key;
   for (b = key->hash & s->dd_bmask; !(m = rtm_push__dd_match(s->dd_idx + 4 * b, 0, ~0u)); b = (b + 1) & s->dd_bmask)
     if (s->dd_ovf[b] != 255) s->dd_ovf[b]++; /* full: on to the next (there are more slots than entries) */
-  s->dd_idx[4 * b + rtm_push__dd_lane(m)] = (key->hash & ~s->dd_imask) | (ri + 1);
+  b = 4 * b + rtm_push__dd_lane(m);
+  s->dd_idx[b] = (key->hash & ~s->dd_imask) | (ri + 1);
+  s->dd_ring[ri] = *key;
+  s->dd_ring[ri].cs = (key->cs & 15u) | b << 4;
   s->dd_count++;
   return 0;
 }
@@ -2872,6 +2872,9 @@ RTM_PUSH__TARGET_AES static void rtm_push__aes_ctr(const unsigned char seed[32],
       ctr = _mm_add_epi64(ctr, one);
     }
     for (r = 1; r < 10; r++)
+#if defined(__clang__) || __GNUC__ >= 8
+#pragma GCC unroll 8 /* the 8 blocks in registers, not in memory between rounds */
+#endif
       for (j = 0; j < 8; j++) x[j] = _mm_aesenc_si128(x[j], k[r]);
     for (j = 0; j < 8; j++) x[j] = _mm_aesenclast_si128(x[j], k[10]);
     if (n - i >= 128) {
@@ -4225,7 +4228,7 @@ RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config
   if (!c.limits.max_depth) c.limits.max_depth = 32;
   if (c.limits.max_depth > 256) return RTM_PUSH_E_CONFIG;
   if (!c.limits.dedup_capacity) c.limits.dedup_capacity = 1024;
-  if (c.limits.dedup_capacity > (1u << 24)) return RTM_PUSH_E_CONFIG;
+  if (c.limits.dedup_capacity > (1u << 24)) return RTM_PUSH_E_CONFIG; /* an entry keeps its index slot in 28 bits */
   if (!c.limits.dedup_ttl_ms) c.limits.dedup_ttl_ms = 20u * 60u * 1000u;
   if (!c.limits.max_pending_quests) c.limits.max_pending_quests = 1024;
   if (!c.limits.max_rooms) c.limits.max_rooms = 64;

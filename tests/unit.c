@@ -1749,6 +1749,25 @@ static void test_dedup_capacity_one(void) {
   rtm_push_free(s);
   rec_free(&r);
 }
+/* The dedup index against the ring, checked whole: every live entry's slot holds its ring index and tag, no other
+   slot is used, and each bucket's pass counter is the number of live entries placed beyond it (255: stuck). */
+static int dedup_consistent(const rtm_push *s) {
+  uint32_t nb = s->dd_bmask + 1, i, b, live = 0, *passed;
+  int ok = 1;
+  if (!s->dd_ring) return s->dd_count == 0;
+  passed = (uint32_t *)calloc(nb, sizeof *passed);
+  if (!passed) return 0;
+  for (i = 0; i < s->dd_count; i++) {
+    uint32_t ri = (s->dd_head + i) % s->cfg.limits.dedup_capacity, slot = s->dd_ring[ri].cs >> 4;
+    const rtm_push__dent *e = &s->dd_ring[ri];
+    if (slot >= 4 * nb || s->dd_idx[slot] != ((e->hash & ~s->dd_imask) | (ri + 1))) ok = 0;
+    for (b = e->hash & s->dd_bmask; ok && b != slot >> 2; b = (b + 1) & s->dd_bmask) passed[b]++;
+  }
+  for (i = 0; i < 4 * nb; i++) live += s->dd_idx[i] != 0;
+  for (b = 0; b < nb; b++) if (s->dd_ovf[b] != 255 && s->dd_ovf[b] != passed[b]) ok = 0;
+  free(passed);
+  return ok && live == s->dd_count;
+}
 /* The dedup table against a model (a key is remembered while its insertion is among the last `capacity`),
    evictions and duplicates all along: with the real hash, and with hashes that send every key to one of 5
    buckets (chains of full buckets, pass counters that stick at 255, tags that always match). */
@@ -1774,7 +1793,7 @@ static void test_dedup_model(void) {
         rtm_push__dent e;
         int got, want = last[k] >= 0 && last[k] >= ins - (long)cap;
         memset(&e, 0, sizeof e);
-        e.cat = 1 + k % 3;
+        e.cs = 1 + k % 3;
         e.target = (int64_t)(k % 5);
         e.from = (int64_t)(k / 7) * 1000003;
         e.mid = INT64_MAX - (int64_t)k;
@@ -1784,7 +1803,10 @@ static void test_dedup_model(void) {
         if (!want) last[k] = ins++;
         dups += want;
         if (got != want && bad++ < 3) CHECKM(0, "capacity %u, op %u, key %u: table %d, model %d", cap, i, k, got, want);
+        if ((cap <= 64 || (cap <= 1024 && i % 64 == 0)) && !dedup_consistent(s) && bad++ < 3)
+          CHECKM(0, "capacity %u, op %u: the index does not match the ring", cap, i);
       }
+      CHECKM(dedup_consistent(s), "capacity %u: the index does not match the ring at the end", cap);
       for (i = 0; i <= s->dd_bmask; i++) stuck += s->dd_ovf[i] == 255;
       CHECKM(bad == 0 && dups > (long)ops / 20, "capacity %u: %ld wrong of %u (%ld duplicates)", cap, bad, ops, dups);
       if (crafted && cap == 1024) CHECKM(stuck > 0, "no pass counter reached 255");
