@@ -698,6 +698,11 @@ RTM_PUSH_API_DECL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
     (defined(__GNUC__) || defined(__clang__))
 #define RTM_PUSH__SSE2 1
 #include <emmintrin.h>
+#if defined(__clang__) || __GNUC__ >= 8 /* a fixed-count loop of the vector code as straight-line code */
+#define RTM_PUSH__UNROLL8 _Pragma("GCC unroll 8")
+#else
+#define RTM_PUSH__UNROLL8
+#endif
 #if defined(__SSSE3__)
 #define RTM_PUSH__SSSE3 2 /* always there */
 #define RTM_PUSH__TARGET_SSSE3
@@ -992,9 +997,7 @@ RTM_PUSH__HOT void rtm_push__zero(void *p, size_t n) {
   uint8_t *b = (uint8_t *)p;
   size_t i;
   const __m128i z = _mm_setzero_si128();
-#if defined(__clang__) || __GNUC__ >= 8
-#pragma GCC unroll 8 /* the per-push sizes: straight-line stores, no loop (-23 instructions a push) */
-#endif
+  RTM_PUSH__UNROLL8 /* the per-push sizes: straight-line stores, no loop (-23 instructions a push) */
   for (i = 0; i + 64 <= n; i += 64) {
     _mm_storeu_si128((__m128i *)(void *)(b + i), z);
     _mm_storeu_si128((__m128i *)(void *)(b + i + 16), z);
@@ -2871,11 +2874,10 @@ RTM_PUSH__TARGET_AES static void rtm_push__aes_ctr(const unsigned char seed[32],
       x[j] = _mm_xor_si128(ctr, k[0]);
       ctr = _mm_add_epi64(ctr, one);
     }
-    for (r = 1; r < 10; r++)
-#if defined(__clang__) || __GNUC__ >= 8
-#pragma GCC unroll 8 /* the 8 blocks in registers, not in memory between rounds */
-#endif
+    for (r = 1; r < 10; r++) {
+      RTM_PUSH__UNROLL8 /* the 8 blocks in registers, not in memory between rounds */
       for (j = 0; j < 8; j++) x[j] = _mm_aesenc_si128(x[j], k[r]);
+    }
     for (j = 0; j < 8; j++) x[j] = _mm_aesenclast_si128(x[j], k[10]);
     if (n - i >= 128) {
       for (j = 0; j < 8; j++) _mm_storeu_si128((__m128i *)(void *)(out + i + 16 * (size_t)j), x[j]);
@@ -3762,7 +3764,7 @@ static void rtm_push__plain_eof(rtm_push *s);
 static int rtm_push__ipv4(const char *s, const char *end, uint8_t out[4]) {
   int i;
   for (i = 0; i < 4; i++) {
-    const char *d = s;
+    const char *d;
     unsigned v = 0;
     if (i && (s == end || *s++ != '.')) return 0;
     for (d = s; s < end && s - d < 4 && *s >= '0' && *s <= '9'; s++) v = v * 10 + (unsigned)(*s - '0');

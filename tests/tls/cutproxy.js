@@ -5,7 +5,7 @@
 // N = "watch": forwards everything and, when the client ends its side, prints the content types of the
 // client's TLS records ("CLIENT_RECORDS 22,20,22,23,...,21"), the server name its ClientHello sent
 // ("CLIENT_SNI localhost", or "CLIENT_SNI none") and "CLIENT_FIN" (a clean end) or "CLIENT_RESET" (an error),
-// then exits.
+// then exits (or prints "TIMEOUT" and exits after a minute without that).
 'use strict';
 const net = require('net');
 const target = Number(process.argv[2]);
@@ -77,3 +77,6 @@ const srv = net.createServer((c) => {
   else { u.on('error', () => c.destroy()); }
 });
 srv.listen(0, '127.0.0.1', () => console.log(`LISTENING ${srv.address().port}`));
+if (watch) { // the test waits for this process: never longer than a minute, whatever the client did
+  setTimeout(() => { console.log('TIMEOUT'); process.exit(1); }, 60000).unref();
+}
