@@ -133,19 +133,21 @@ install:
 
 # The benchmark (bench/README.md): make bench BENCH_ARGS="--events 200000 --only json,msgpack" narrows it;
 # make bench-callgrind CG_PATHS="json msgpack naive simdjson tls decrypt" counts every path's instructions per event.
-# simdjson (Debian libsimdjson-dev) is the benchmark's own baseline, not a dependency of rtm_push.h; its On Demand
-# front end is compiled for one instruction set, so its file is built for AVX2 (bench.c checks the CPU).
+# simdjson and msgpack-c (Debian libsimdjson-dev, libmsgpack-dev) are the benchmark's own baselines, not dependencies
+# of rtm_push.h; simdjson's On Demand front end is compiled for one instruction set, so its file is built for AVX2
+# (bench.c checks the CPU).
 .PHONY: bench bench-callgrind bench-decode
-$(BUILD)/.bench-deps: $(BUILD)/.deps
-	@if [ ! -f /usr/include/simdjson.h ]; then \
-	  echo "installing libsimdjson-dev (the benchmark's simdjson baseline)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsimdjson-dev >/dev/null; \
+$(BUILD)/.bench-deps: $(BUILD)/.deps Makefile
+	@if [ ! -f /usr/include/simdjson.h ] || [ ! -f /usr/include/msgpack.h ]; then \
+	  echo "installing libsimdjson-dev, libmsgpack-dev (the benchmark's simdjson and msgpack-c baselines)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsimdjson-dev libmsgpack-dev >/dev/null; \
 	fi
 	@touch $@
 $(BUILD)/simdjson_path.o: bench/simdjson_path.cpp rtm_push.h $(BUILD)/.bench-deps
 	$(CXX) -std=c++17 -Wall -Wextra -O2 -g -march=haswell -c -o $@ bench/simdjson_path.cpp
-$(BUILD)/bench: bench/bench.c $(BUILD)/simdjson_path.o rtm_push.h $(BUILD)/.deps
-	$(CC) $(WARN) -O2 -g $(BENCH_CFLAGS) -o $@ bench/bench.c $(BUILD)/simdjson_path.o $(LIBS) -lsimdjson -lstdc++
+$(BUILD)/bench: bench/bench.c bench/msgpackc_path.c $(BUILD)/simdjson_path.o rtm_push.h $(BUILD)/.deps
+	$(CC) $(WARN) -O2 -g $(BENCH_CFLAGS) -o $@ bench/bench.c bench/msgpackc_path.c $(BUILD)/simdjson_path.o $(LIBS) \
+	  -lsimdjson -lmsgpackc -lstdc++
 bench: $(BUILD)/bench
 	$(BUILD)/bench $(BENCH_ARGS)
 # the field decoder alone over 20,000 payloads of the bench's streams: the low-noise figure for a decoding change

@@ -4,14 +4,14 @@
 
    Build (from the repository root; the program defines RTM_PUSH_IMPLEMENTATION itself):
      c++ -std=c++17 -O2 -g -march=haswell -c -o build/simdjson_path.o bench/simdjson_path.cpp
-     cc -O2 -g -std=c99 -Wall -Wextra -Wpedantic -o build/bench bench/bench.c build/simdjson_path.o \
-        -lwslay -lcjson -lmbedtls -lmbedx509 -lmbedcrypto -lsimdjson -lstdc++
+     cc -O2 -g -std=c99 -Wall -Wextra -Wpedantic -o build/bench bench/bench.c bench/msgpackc_path.c \
+        build/simdjson_path.o -lwslay -lcjson -lmbedtls -lmbedx509 -lmbedcrypto -lsimdjson -lmsgpackc -lstdc++
    Run:
      build/bench [--events N] [--reps R] [--only LIST] [--chunk BYTES] [--seed S]
                  [--tls-record BYTES|frame] [--tls-suite NAME|default]
      build/bench --callgrind PATH [--events N]      one path, one measured pass (bench/callgrind.sh)
      build/bench --write-streams PREFIX [--events N] the two streams as files (build/rtm-dump reads them)
-   PATH / LIST items: memcpy naive simdjson json msgpack tls decrypt (LIST: comma-separated, or "all").
+   PATH / LIST items: memcpy naive simdjson msgpackc json msgpack tls decrypt (LIST: comma-separated, or "all").
 
    What it does (bench/README.md has the details):
    1. Generates a deterministic stream of N server frames (fixed-seed PRNG), each exactly as an FPNN gate
@@ -21,14 +21,15 @@
       with mtype 51-127 up to 1 KiB, file pushes, pings, ids above 2^53, attrs JSON, ~1% duplicates.
    2. Times, in the same process and interleaved rep by rep, each path over the whole stream fed in
       socket-read-sized chunks (16 KiB): memcpy of the stream; the naive wslay + cJSON decoder; simdjson's On
-      Demand parser extracting the push fields (bench/simdjson_path.cpp, whole stream, no answers); rtm_push.h's
+      Demand parser extracting the push fields (bench/simdjson_path.cpp, whole stream, no answers); msgpack-c
+      doing the same on the msgpack stream (bench/msgpackc_path.c); rtm_push.h's
       full path on the JSON stream and on the msgpack stream; the same through TLS (records encrypted
       beforehand, outside the timing); mbedTLS's decryption of the same records alone.
    3. Prints best and median wall-clock ns/event, the median thread-CPU ns/event (the figure the ratios
       and targets use: it is not inflated by other processes on a shared machine), events/s, MB/s, ratios
       to memcpy and to the naive path, heap allocations per event in steady state (library allocator hook
-      and an interposed malloc), the checksums that prove every path did its work, and the targets with
-      PASS/MISS. */
+      and an interposed malloc), the checksums that prove every path did its work, the targets with
+      PASS/MISS, and (for scale, not targets) the issue's quoted baseline times against this machine's. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -773,11 +774,11 @@ static void generate(stream_t *st, size_t frames, uint64_t seed, int want_truth)
 /* ============================================================================================== */
 /* Paths                                                                                           */
 /* ============================================================================================== */
-enum { P_MEMCPY, P_NAIVE, P_SIMDJSON, P_JSON, P_MSGPACK, P_TLS, P_DECRYPT, P__N };
-static const char *const g_path_name[P__N] = {"memcpy", "naive", "simdjson", "json", "msgpack", "tls", "decrypt"};
+enum { P_MEMCPY, P_NAIVE, P_SIMDJSON, P_MSGPACKC, P_JSON, P_MSGPACK, P_TLS, P_DECRYPT, P__N };
+static const char *const g_path_name[P__N] = {"memcpy", "naive", "simdjson", "msgpackc", "json", "msgpack", "tls", "decrypt"};
 static const char *const g_path_label[P__N] = {
-    "memcpy of the stream", "naive: wslay + cJSON", "simdjson On Demand fields", "rtm_push JSON", "rtm_push msgpack",
-    "rtm_push JSON over TLS", "mbedTLS decryption alone"};
+    "memcpy of the stream", "naive: wslay + cJSON", "simdjson On Demand fields", "msgpack-c object fields",
+    "rtm_push JSON", "rtm_push msgpack", "rtm_push JSON over TLS", "mbedTLS decryption alone"};
 
 #define MAX_REPS 64
 typedef struct path_t {
@@ -1027,7 +1028,7 @@ static int run_naive(sink_t *k) {
 typedef void (*bench_simdjson_emit_fn)(rtm_push_event *ev, void *u);
 const char *bench_simdjson_kernel(void);
 int bench_simdjson_run(const uint8_t *p, size_t len, bench_simdjson_emit_fn emit, void *u);
-static void simdjson_emit(rtm_push_event *ev, void *u) {
+static void baseline_emit(rtm_push_event *ev, void *u) { /* the simdjson and msgpack-c paths' events */
   sink_t *k = (sink_t *)u;
   int base = baseline_method(ev->method.ptr, ev->method.len);
   if (base < 0) { k->other++; return; }
@@ -1035,7 +1036,13 @@ static void simdjson_emit(rtm_push_event *ev, void *u) {
   k->events++;
   k->ck += ev_hash(ev);
 }
-static int run_simdjson(sink_t *k) { return bench_simdjson_run(G.st.json.p, G.st.json.len, simdjson_emit, k); }
+static int run_simdjson(sink_t *k) { return bench_simdjson_run(G.st.json.p, G.st.json.len, baseline_emit, k); }
+
+/* --- (b3) msgpack-c unpacking each payload and taking the fields from its map: bench/msgpackc_path.c --- */
+typedef void (*bench_msgpackc_emit_fn)(rtm_push_event *ev, void *u);
+int bench_msgpackc_run(const uint8_t *p, size_t len, bench_msgpackc_emit_fn emit, void *u);
+const char *bench_msgpackc_version(void);
+static int run_msgpackc(sink_t *k) { return bench_msgpackc_run(G.st.mp.p, G.st.mp.len, baseline_emit, k); }
 
 /* --- (c) rtm_push.h, START_WS --- */
 static void on_event(const rtm_push_event *ev, void *u) {
@@ -1399,6 +1406,7 @@ static int path_run(int p, sink_t *k) {
     case P_MEMCPY: return run_memcpy(k);
     case P_NAIVE: return run_naive(k);
     case P_SIMDJSON: return run_simdjson(k);
+    case P_MSGPACKC: return run_msgpackc(k);
     case P_JSON: case P_MSGPACK: return run_rtm(p, k);
     case P_TLS: return run_tls(k);
     case P_DECRYPT: return run_decrypt(k);
@@ -1418,7 +1426,7 @@ static int path_check(int p, const sink_t *k, int verbose) {
       fprintf(ok ? stdout : stderr, "  check %-8s events %llu (expected %llu), checksum %016llx (expected %016llx), errors %llu: %s\n",
               g_path_name[p], (unsigned long long)k->events, (unsigned long long)G.st.expect_events,
               (unsigned long long)k->ck, (unsigned long long)G.st.expect_ck, (unsigned long long)k->errors, ok ? "OK" : "WRONG");
-  } else if (p == P_SIMDJSON) { /* every frame of the stream is a push it parsed */
+  } else if (p == P_SIMDJSON || p == P_MSGPACKC) { /* every frame of the stream is a push it parsed */
     ok = k->events == G.st.frames && k->other == 0;
     if (!ok || verbose)
       fprintf(ok ? stdout : stderr, "  check %-8s %llu pushes parsed (expected %llu): %s\n", g_path_name[p],
@@ -1475,7 +1483,7 @@ static void usage(void) {
          "             [--tls-record BYTES|frame] [--tls-suite MBEDTLS-SUITE-NAME|default]\n"
          "       bench --callgrind PATH [--events N] [...]\n"
          "       bench --write-streams PREFIX [--events N] [--seed S]   (PREFIX.json.bin, PREFIX.msgpack.bin)\n"
-         "paths: memcpy naive simdjson json msgpack tls decrypt (LIST: comma-separated, or all)\n"
+         "paths: memcpy naive simdjson msgpackc json msgpack tls decrypt (LIST: comma-separated, or all)\n"
          "defaults: --events 1000000 (callgrind: 100000) --reps 5 --chunk 16384 --seed 1 --tls-record 16384\n"
          "          --tls-suite TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256 (default = whatever mbedTLS negotiates)\n");
 }
@@ -1558,8 +1566,8 @@ int main(int argc, char **argv) {
       else if (k == 3) cmd += st->n_by_type[t];
       else if (k == 4) file += st->n_by_type[t];
     }
-    printf("rtm_push.h benchmark -- rtm_push %s, wslay, cJSON %s, %s; simdjson %s kernel\n", rtm_push_version(), cJSON_Version(),
-           MBEDTLS_VERSION_STRING_FULL, bench_simdjson_kernel());
+    printf("rtm_push.h benchmark -- rtm_push %s, wslay, cJSON %s, %s; simdjson %s kernel; msgpack-c %s\n", rtm_push_version(),
+           cJSON_Version(), MBEDTLS_VERSION_STRING_FULL, bench_simdjson_kernel(), bench_msgpackc_version());
     print_cpu();
     printf("stream: %zu frames, seed %llu, fed in %zu-byte chunks\n", st->frames, (unsigned long long)seed, G.chunk);
     printf("  JSON    %zu bytes, %.1f bytes/frame (largest frame %zu)\n", st->json.len, (double)st->json.len / (double)st->frames, st->max_frame);
@@ -1613,7 +1621,7 @@ int main(int argc, char **argv) {
     rc = bench_measured_pass(cg_path, &k);
     if (rc != 0 || !path_check(cg_path, &k, 0)) return 2;
     printf("callgrind: path=%s events=%zu bytes=%zu\n", g_path_name[cg_path], G.st.frames,
-           cg_path == P_MSGPACK ? G.st.mp.len : G.st.json.len);
+           (cg_path == P_MSGPACK || cg_path == P_MSGPACKC) ? G.st.mp.len : G.st.json.len);
     return 0;
   }
   if (G.path[P_NAIVE].on)
@@ -1682,7 +1690,7 @@ int main(int argc, char **argv) {
            "x memcpy", "naive/x", "alloc lib", "alloc all");
     for (p = 0; p < P__N; p++) {
       const path_t *P = &G.path[p];
-      double bytes = (double)(p == P_MSGPACK ? G.st.mp.len : G.st.json.len), passes = (double)P->nt * n;
+      double bytes = (double)((p == P_MSGPACK || p == P_MSGPACKC) ? G.st.mp.len : G.st.json.len), passes = (double)P->nt * n;
       char lib[24], sys[24], xm[24], xn[24];
       if (!P->on) continue;
       if (p == P_JSON || p == P_MSGPACK || p == P_TLS) snprintf(lib, sizeof lib, "%.4f", (double)P->lib_allocs / passes);
@@ -1727,6 +1735,11 @@ int main(int argc, char **argv) {
     if (G.path[P_SIMDJSON].on)
       printf("checksum simdjson %016llx over %llu events (differs by design: no de-duplication, no file or excludedUids, "
              "no translations)\n", (unsigned long long)G.path[P_SIMDJSON].sink.ck, (unsigned long long)G.path[P_SIMDJSON].sink.events);
+    if (G.path[P_MSGPACKC].on) /* the same fields as the simdjson path takes, from the other stream */
+      printf("checksum msgpackc %016llx over %llu events (the simdjson path's fields, from the msgpack stream%s)\n",
+             (unsigned long long)G.path[P_MSGPACKC].sink.ck, (unsigned long long)G.path[P_MSGPACKC].sink.events,
+             !G.path[P_SIMDJSON].on ? "" : G.path[P_MSGPACKC].sink.ck == G.path[P_SIMDJSON].sink.ck ? ": the same checksum"
+                                                                                              : ": DIFFERS from simdjson's");
     printf("allocations during setup + warm-up (before the steady state), lib / all:");
     for (p = 0; p < P__N; p++)
       if (G.path[p].on) printf(" %s %llu / %llu;", g_path_name[p], (unsigned long long)G.path[p].warm_lib, (unsigned long long)G.path[p].warm_sys);
@@ -1765,6 +1778,22 @@ int main(int argc, char **argv) {
              cmed[P_TLS] / cmed[P_DECRYPT], med[P_TLS] / med[P_DECRYPT], bst[P_TLS] / bst[P_DECRYPT],
              verdict(cmed[P_TLS] / cmed[P_DECRYPT] <= tls_target, bst[P_TLS] / bst[P_DECRYPT] <= tls_target));
     printf("  instructions per event: make bench-callgrind (the noise-free figure)\n");
+    /* The issue's ns targets are absolute; its baselines were timed on its author's machine. Their times here
+       say how this machine compares, and each ns target is also a ratio to them that any machine can check. */
+    if (G.path[P_NAIVE].on || G.path[P_SIMDJSON].on || G.path[P_MSGPACKC].on) {
+      static const struct { int p; double ns; } quoted[] = {{P_MEMCPY, 17}, {P_NAIVE, 746}, {P_SIMDJSON, 166}, {P_MSGPACKC, 134}};
+      printf("\nfor scale (not targets): the issue's baselines, timed here and as the issue quotes them (its author's machine):\n ");
+      for (i = 0; i < 4; i++)
+        if (G.path[quoted[i].p].on)
+          printf(" %s %.1f / %.0f = %.2fx;", g_path_name[quoted[i].p], cmed[quoted[i].p], quoted[i].ns, cmed[quoted[i].p] / quoted[i].ns);
+      printf("\n  the ns targets as ratios to the same baselines there, and the same ratios here:\n");
+      if (G.path[P_JSON].on && G.path[P_NAIVE].on)
+        printf("    JSON    <= %.0f ns = %.2fx faster than naive     ; here %.2fx\n", json_target, 746 / json_target, cmed[P_NAIVE] / cmed[P_JSON]);
+      if (G.path[P_JSON].on && G.path[P_SIMDJSON].on)
+        printf("    JSON    <= %.0f ns = %.2fx faster than simdjson  ; here %.2fx\n", json_target, 166 / json_target, cmed[P_SIMDJSON] / cmed[P_JSON]);
+      if (G.path[P_MSGPACK].on && G.path[P_MSGPACKC].on)
+        printf("    msgpack <= %.0f ns = %.2fx faster than msgpack-c ; here %.2fx\n", mp_target, 134 / mp_target, cmed[P_MSGPACKC] / cmed[P_MSGPACK]);
+    }
   }
   printf("\ntotal run time %.1f s\n", now_s() - t_start);
   return all_ok ? 0 : 1;

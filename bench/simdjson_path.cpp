@@ -14,6 +14,7 @@
 #include <cstring>
 #include <string>
 #include "../rtm_push.h"
+#include "frames.h"
 
 extern "C" {
 typedef void (*bench_simdjson_emit_fn)(rtm_push_event *ev, void *u);
@@ -38,30 +39,12 @@ static int str_field(ondemand::value v, rtm_push_str *out) {
 
 // 0 ok, -1 a frame or a payload simdjson could not take
 int bench_simdjson_run(const uint8_t *p, size_t len, bench_simdjson_emit_fn emit, void *u) {
-  size_t off = 0;
-  while (off < len) {
-    const uint8_t *f = p + off;
-    size_t hl = 2, n;
-    if (len - off < 2) return -1;
-    n = f[1] & 0x7f;
-    if (n == 126) {
-      hl = 4;
-      n = (size_t)f[2] << 8 | f[3];
-    }
-    if (n == 127 || len - off < hl + n || n < 12) return -1;
-    const uint8_t *m = f + hl;
-    int mt = m[6];
-    size_t fh = mt == 0 ? 12 : 16, ml = mt == 2 ? 0 : m[7];
-    size_t plen = (size_t)m[8] | (size_t)m[9] << 8 | (size_t)m[10] << 16 | (size_t)m[11] << 24;
-    off += hl + n;
-    if (fh + ml + plen != n) return -1;
-    if (mt == 2) continue;
-    rtm_push_event ev;
-    std::memset(&ev, 0, sizeof ev);
-    ev.seq = mt ? (uint32_t)m[12] | (uint32_t)m[13] << 8 | (uint32_t)m[14] << 16 | (uint32_t)m[15] << 24 : 0;
-    ev.method.ptr = (const char *)m + fh;
-    ev.method.len = ml;
-    const char *json = (const char *)m + fh + ml;
+  size_t off = 0, plen;
+  rtm_push_event ev;
+  const uint8_t *pl;
+  int rc;
+  while ((rc = bench_next_quest(p, len, &off, &ev, &pl, &plen)) > 0) {
+    const char *json = (const char *)pl;
     size_t cap = len - (size_t)((const uint8_t *)json - p); // the stream after the payload is readable padding
     if (cap < plen + SIMDJSON_PADDING) {
       g_tail.assign(json, plen);
@@ -89,5 +72,5 @@ int bench_simdjson_run(const uint8_t *p, size_t len, bench_simdjson_emit_fn emit
     }
     emit(&ev, u);
   }
-  return 0;
+  return rc;
 }
