@@ -825,18 +825,24 @@ static void test_aes_ctr(void) {
     rec_free(&r);
   }
 }
-static void simd_strings(int avx2);
+static void simd_strings(int tier);
 static void test_simd_strings(void) {
-  simd_strings(1); /* the CPU's best decoder */
+  simd_strings(2); /* the CPU's best decoder (64 bytes at a time with AVX-512 VBMI2) */
+  simd_strings(1); /* without AVX-512: 32 bytes at a time with AVX2 */
   simd_strings(0); /* without AVX2: the 16-byte one */
 }
 /* Is the pair (k0, k) of simd_strings to be tried: every pair up to 41 bytes (blocks of 16 and the byte
-   after them), and for longer strings (blocks of 32) the first escape near the start, around the 16th and
-   32nd bytes, or just before the second. */
+   after them); up to 73 bytes (blocks of 32) the first escape near the start, around the 16th and 32nd
+   bytes, or just before the second; beyond (blocks of 64) both escapes near the start, a block's edge or
+   the end. */
+static int near_edge(int len, int k) {
+  return k <= 1 || (k >= 14 && k <= 17) || (k >= 29 && k <= 33) || (k >= 61 && k <= 66) || (k >= 125 && k <= 130) || k >= len - 6;
+}
 static int pair_tried(int len, int k0, int k) {
+  if (len > 73) return near_edge(len, k0) && near_edge(len, k);
   return len <= 41 || k0 <= 1 || (k0 >= 14 && k0 <= 17) || (k0 >= 29 && k0 <= 33) || k0 >= k - 4;
 }
-static void simd_strings(int avx2) {
+static void simd_strings(int tier) {
   static const char *const esc[] = {"\\\"", "\\\\", "\\/", "\\n", "\\t", "\\u00e9", "\\u4f60", "\\ud83d\\ude00", "\\ud83d", "\\u0000", "\\b"};
   static const char *const dec[] = {"\"", "\\", "/", "\n", "\t", "\xc3\xa9", "\xe4\xbd\xa0", "\xf0\x9f\x98\x80", "\xed\xa0\xbd", "\0", "\b"};
   last_msg m;
@@ -844,7 +850,8 @@ static void simd_strings(int avx2) {
   long i;
   memset(&m, 0, sizeof m);
   s = mk_last(&m);
-  if (s && !avx2) s->avx2 = 0;
+  if (s && tier < 2) s->avx512 = 0;
+  if (s && tier < 1) s->avx2 = 0;
   for (i = 0; i < 20000 && s; i++) {
     char json[1024];
     uint8_t raw[400], want[400];
@@ -879,15 +886,16 @@ static void simd_strings(int avx2) {
     CHECKM(m.len == wn && memcmp(m.msg, want, wn) == 0, "case %ld: %s", i, json);
     CHECKM(m.binary == !ref_utf8(want, wn), "case %ld: binary %d", i, m.binary);
   }
-  /* two escapes at pairs of positions (pair_tried) in strings up to 73 bytes, the string last in the
-     payload (every distance from its end) or followed by more */
-  for (i = 0; i < 2 * 4 * 72 && s; i++) {
+  /* two escapes at pairs of positions (pair_tried) in strings up to 73 bytes, and of 74-79 and 120-137
+     bytes, the string last in the payload (every distance from its end) or followed by more */
+  for (i = 0; i < 2 * 4 * 96 && s; i++) {
     static const char *const e2[] = {"\\\"", "\\/", "\\\\", "\\n"};
     static const char d2[] = {'"', '/', '\\', '\n'};
     int last = (int)(i & 1), e = (int)((i >> 1) & 3), len = (int)(i >> 3) + 2, k, k0;
+    if (len > 79) len += 40; /* 80.. -> 120..137 */
     for (k = 0; k + 2 <= len; k++)
       for (k0 = -1; k0 + 2 <= k; k0++) { /* k0 = -1: no first escape */
-        char raw[100], want[100], json[300];
+        char raw[160], want[160], json[400];
         if (!pair_tried(len, k0, k)) continue;
         int w = len - 1 - (k0 >= 0);
         memset(raw, 'a', (size_t)len);
