@@ -134,8 +134,8 @@ install:
 # The benchmark (bench/README.md): make bench BENCH_ARGS="--events 200000 --only json,msgpack" narrows it;
 # make bench-callgrind CG_PATHS="json msgpack naive simdjson tls decrypt" counts every path's instructions per event.
 # simdjson and msgpack-c (Debian libsimdjson-dev, libmsgpack-dev) are the benchmark's own baselines, not dependencies
-# of rtm_push.h; simdjson's On Demand front end is compiled for one instruction set, so its file is built for AVX2
-# (bench.c checks the CPU).
+# of rtm_push.h; simdjson's On Demand front end is compiled for one instruction set, so its file is built for this
+# machine's (bench.c checks the CPU).
 .PHONY: bench bench-callgrind bench-decode
 $(BUILD)/.bench-deps: $(BUILD)/.deps Makefile
 	@if [ ! -f /usr/include/simdjson.h ] || [ ! -f /usr/include/msgpack.h ]; then \
@@ -143,9 +143,14 @@ $(BUILD)/.bench-deps: $(BUILD)/.deps Makefile
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsimdjson-dev libmsgpack-dev >/dev/null; \
 	fi
 	@touch $@
-$(BUILD)/simdjson_path.o: bench/simdjson_path.cpp rtm_push.h $(BUILD)/.bench-deps
-	$(CXX) -std=c++17 -Wall -Wextra -O2 -g -march=haswell -c -o $@ bench/simdjson_path.cpp
-$(BUILD)/bench: bench/bench.c bench/msgpackc_path.c $(BUILD)/simdjson_path.o rtm_push.h $(BUILD)/.deps
+# Its AVX-512 "icelake" kernel where this CPU has what that kernel needs (the library then decodes escapes with
+# AVX-512 too), else the AVX2 "haswell" one.
+SIMDJSON_AVX512 := $(shell grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | tr ' ' '\n' | \
+  grep -cxE 'avx512f|avx512dq|avx512cd|avx512bw|avx512vl|avx512_vbmi2')
+SIMDJSON_ARCH := -march=haswell $(if $(filter 6,$(SIMDJSON_AVX512)),-mavx512f -mavx512dq -mavx512cd -mavx512bw -mavx512vl -mavx512vbmi2)
+$(BUILD)/simdjson_path.o: bench/simdjson_path.cpp bench/frames.h rtm_push.h $(BUILD)/.bench-deps
+	$(CXX) -std=c++17 -Wall -Wextra -O2 -g $(SIMDJSON_ARCH) -c -o $@ bench/simdjson_path.cpp
+$(BUILD)/bench: bench/bench.c bench/msgpackc_path.c bench/frames.h $(BUILD)/simdjson_path.o rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) -O2 -g $(BENCH_CFLAGS) -o $@ bench/bench.c bench/msgpackc_path.c $(BUILD)/simdjson_path.o $(LIBS) \
 	  -lsimdjson -lmsgpackc -lstdc++
 bench: $(BUILD)/bench

@@ -3,7 +3,7 @@
    failed, an allocation failure) exits non-zero.
 
    Build (from the repository root; the program defines RTM_PUSH_IMPLEMENTATION itself):
-     c++ -std=c++17 -O2 -g -march=haswell -c -o build/simdjson_path.o bench/simdjson_path.cpp
+     c++ -std=c++17 -O2 -g -march=haswell [AVX-512 flags: Makefile] -c -o build/simdjson_path.o bench/simdjson_path.cpp
      cc -O2 -g -std=c99 -Wall -Wextra -Wpedantic -o build/bench bench/bench.c bench/msgpackc_path.c \
         build/simdjson_path.o -lwslay -lcjson -lmbedtls -lmbedx509 -lmbedcrypto -lsimdjson -lmsgpackc -lstdc++
    Run:
@@ -1535,9 +1535,16 @@ int main(int argc, char **argv) {
     }
   }
 
-  if (G.path[P_SIMDJSON].on && !__builtin_cpu_supports("avx2")) { /* simdjson_path.cpp is built for AVX2 */
-    printf("simdjson path skipped: this CPU has no AVX2\n");
-    G.path[P_SIMDJSON].on = 0;
+  if (G.path[P_SIMDJSON].on) { /* simdjson_path.cpp is built for AVX2, or AVX-512 (Makefile: SIMDJSON_ARCH) */
+    int ice = strcmp(bench_simdjson_kernel(), "icelake") == 0;
+    if (!__builtin_cpu_supports("avx2") ||
+        (ice && !(__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512cd") &&
+                  __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi2")))) {
+      printf("simdjson path skipped: this CPU lacks the instructions of its %s kernel (rebuild it here; valgrind has no "
+             "AVX-512)\n", bench_simdjson_kernel());
+      G.path[P_SIMDJSON].on = 0;
+      if (cg_path == P_SIMDJSON) return 2;
+    }
   }
   /* ---- the stream ---- */
   generate(&G.st, events, seed, cg_path < 0 && G.path[P_NAIVE].on);
