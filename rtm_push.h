@@ -1198,9 +1198,56 @@ RTM_PUSH__TARGET_AVX2 static int rtm_push__utf8_valid_avx2(const uint8_t *p, siz
   return rtm_push__u8_rest(p, n, i, _mm256_extracti128_si256(prev, 1), _mm256_extracti128_si256(incomplete, 1),
                            _mm_or_si128(_mm256_castsi256_si128(err), _mm256_extracti128_si256(err, 1)));
 }
+#ifdef RTM_PUSH__AVX512
+/* The same, 64 bytes at a time (AVX-512 BW): the bytes before each byte come from the block before through
+   one cross-lane permute and the in-lane byte shifts. The last block (0..63 bytes) is loaded under a mask,
+   zeros after it; zeros end no sequence, so a sequence cut by the end is an error like any other (a string
+   of a multiple of 64 bytes ends with such a block of zeros alone). */
+static const uint8_t rtm_push__u8_max64[64] = {
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 0xF0 - 1, 0xE0 - 1, 0xC0 - 1};
+RTM_PUSH__TARGET_AVX512 static int rtm_push__utf8_valid_avx512(const uint8_t *p, size_t n) {
+  const __m512i lo4 = _mm512_set1_epi8(0x0F), up16 = _mm512_set_epi64(13, 12, 11, 10, 9, 8, 7, 6);
+  const __m512i t1 = _mm512_broadcast_i32x4(RTM_PUSH__LD128(rtm_push__u8_t1));
+  const __m512i t2 = _mm512_broadcast_i32x4(RTM_PUSH__LD128(rtm_push__u8_t2));
+  const __m512i t3 = _mm512_broadcast_i32x4(RTM_PUSH__LD128(rtm_push__u8_t3));
+  __m512i prev = _mm512_setzero_si512(), incomplete = prev, err = prev;
+  size_t i = 0;
+  for (;;) {
+    size_t rem = n - i;
+    __m512i v = rem >= 64 ? _mm512_loadu_si512((const void *)(p + i))
+                          : _mm512_maskz_loadu_epi8(((uint64_t)1 << rem) - 1, (const void *)(p + i));
+    if (!_mm512_movepi8_mask(v)) { /* ASCII: fine unless a sequence was cut */
+      err = _mm512_or_si512(err, incomplete);
+      incomplete = _mm512_setzero_si512();
+    } else {
+      __m512i before = _mm512_permutex2var_epi64(prev, up16, v); /* prev's last 16 bytes, v's first 48 */
+      __m512i prev1 = _mm512_alignr_epi8(v, before, 15), prev2 = _mm512_alignr_epi8(v, before, 14);
+      __m512i prev3 = _mm512_alignr_epi8(v, before, 13);
+      __m512i sc = _mm512_and_si512(
+        _mm512_and_si512(_mm512_shuffle_epi8(t1, _mm512_and_si512(_mm512_srli_epi16(prev1, 4), lo4)),
+                         _mm512_shuffle_epi8(t2, _mm512_and_si512(prev1, lo4))),
+        _mm512_shuffle_epi8(t3, _mm512_and_si512(_mm512_srli_epi16(v, 4), lo4)));
+      __m512i must23 = _mm512_or_si512(_mm512_subs_epu8(prev2, _mm512_set1_epi8((char)(0xE0 - 0x80))),
+                                       _mm512_subs_epu8(prev3, _mm512_set1_epi8((char)(0xF0 - 0x80))));
+      err = _mm512_or_si512(err, _mm512_xor_si512(_mm512_and_si512(must23, _mm512_set1_epi8((char)0x80)), sc));
+      incomplete = _mm512_subs_epu8(v, _mm512_loadu_si512((const void *)rtm_push__u8_max64));
+    }
+    if (rem < 64) break;
+    prev = v;
+    i += 64;
+  }
+  return _mm512_test_epi8_mask(err, err) == 0;
+}
+#endif
 #endif
 /* Strict UTF-8 through the fastest validator this CPU has. */
 static int rtm_push__utf8_ok(const rtm_push *s, const uint8_t *p, size_t n) {
+#ifdef RTM_PUSH__AVX512
+  if (s->avx512) return rtm_push__utf8_valid_avx512(p, n);
+#endif
 #ifdef RTM_PUSH__SSSE3
   if (s->avx2) return rtm_push__utf8_valid_avx2(p, n);
   if (s->ssse3) return rtm_push__utf8_valid_ssse3(p, n);

@@ -597,6 +597,9 @@ static size_t gen_text(uint8_t *buf, size_t max, int bad) {
 }
 static void test_simd_utf8(void) {
   uint8_t buf[200];
+#ifdef RTM_PUSH__AVX512
+  int have5 = __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("avx512bw");
+#endif
   long i, valid = 0, simd = 0;
   size_t n, k;
 #ifdef RTM_PUSH__SSSE3
@@ -615,14 +618,17 @@ static void test_simd_utf8(void) {
     }
     if (have2) CHECKM(rtm_push__utf8_valid_avx2(buf, n) == want, "avx2, case %ld, %lu bytes", i, (unsigned long)n);
 #endif
+#ifdef RTM_PUSH__AVX512
+    if (have5) CHECKM(rtm_push__utf8_valid_avx512(buf, n) == want, "avx512, case %ld, %lu bytes", i, (unsigned long)n);
+#endif
   }
-  /* every piece at every offset of two blocks, followed by ASCII or by the end */
+  /* every piece at every offset of two blocks of 64, followed by ASCII or by the end */
   for (k = 0; k < NPIECES; k++) {
     size_t off, pl = strlen(g_u8_pieces[k]);
-    for (off = 0; off + pl <= 96; off++) {
+    for (off = 0; off + pl <= 160; off++) {
       size_t tail;
       for (tail = 0; tail <= 1; tail++) {
-        n = off + pl + (tail ? 96 - off - pl : 0);
+        n = off + pl + (tail ? 160 - off - pl : 0);
         memset(buf, 'x', n);
         memcpy(buf + off, g_u8_pieces[k], pl);
         CHECK(rtm_push__utf8_valid(buf, n) == ref_utf8(buf, n));
@@ -630,6 +636,10 @@ static void test_simd_utf8(void) {
         if (have) CHECKM(rtm_push__utf8_valid_ssse3(buf, n) == ref_utf8(buf, n), "piece %lu at %lu, %lu bytes",
                          (unsigned long)k, (unsigned long)off, (unsigned long)n);
         if (have2) CHECKM(rtm_push__utf8_valid_avx2(buf, n) == ref_utf8(buf, n), "avx2: piece %lu at %lu, %lu bytes",
+                          (unsigned long)k, (unsigned long)off, (unsigned long)n);
+#endif
+#ifdef RTM_PUSH__AVX512
+        if (have5) CHECKM(rtm_push__utf8_valid_avx512(buf, n) == ref_utf8(buf, n), "avx512: piece %lu at %lu, %lu bytes",
                           (unsigned long)k, (unsigned long)off, (unsigned long)n);
 #endif
       }
