@@ -1246,7 +1246,7 @@ RTM_PUSH__TARGET_AVX512 static int rtm_push__utf8_valid_avx512(const uint8_t *p,
 /* Strict UTF-8 through the fastest validator this CPU has. */
 static int rtm_push__utf8_ok(const rtm_push *s, const uint8_t *p, size_t n) {
 #ifdef RTM_PUSH__AVX512
-  if (s->avx512) return rtm_push__utf8_valid_avx512(p, n);
+  if (s->avx512 && n >= 16) return rtm_push__utf8_valid_avx512(p, n); /* shorter: the scalar loop is quicker */
 #endif
 #ifdef RTM_PUSH__SSSE3
   if (s->avx2) return rtm_push__utf8_valid_avx2(p, n);
