@@ -28,9 +28,11 @@
      RTM_PUSH_NO_TLS        leave out TLS (no mbedTLS ssl/x509 parts are used or linked); a config
                             asking for TLS then gets RTM_PUSH_E_TLS_UNAVAILABLE
      RTM_PUSH_NO_SIMD       portable C only. Otherwise, on x86 with GCC or clang, the hot loops use SSE2
-                            (part of x86-64), JSON escapes and UTF-8 validation SSSE3/AVX2 and the
-                            mask pool AES-NI, chosen per CPU at run time (rtm_push_new) unless the build
-                            targets them (-mssse3, -mavx2, -maes, -march=...)
+                            (part of x86-64), JSON escapes and UTF-8 validation SSSE3/AVX2/AVX-512 and
+                            the mask pool AES-NI, chosen per CPU at run time (rtm_push_new) unless the
+                            build targets them (-mssse3, -mavx2, -maes, -march=...; AVX-512 is always
+                            chosen at run time)
+     RTM_PUSH_NO_AVX512     leave out the AVX-512 code alone
 
    FEATURE OVERVIEW
    ================
@@ -690,9 +692,9 @@ RTM_PUSH_API_DECL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
 #endif
 
 /* >>simd-select: SSE2 is part of x86-64 (string scans, 16 bytes at a time). JSON escapes and UTF-8
-   validation use SSSE3's byte shuffle, 32 bytes at a time with AVX2, and the mask pool AES-NI; without
-   -mssse3 / -mavx2 / -maes (or -march=...) those functions are compiled for that instruction set alone and
-   chosen at run time (GCC, clang). Elsewhere, and with -DRTM_PUSH_NO_SIMD, the portable code runs (for the
+   validation use SSSE3's byte shuffle, 32 bytes at a time with AVX2 (64 with AVX-512, below), and the mask
+   pool AES-NI; without -mssse3 / -mavx2 / -maes (or -march=...) those functions are compiled for that
+   instruction set alone and chosen at run time (GCC, clang). Elsewhere, and with -DRTM_PUSH_NO_SIMD, the portable code runs (for the
    pool, mbedTLS's AES: the same bytes); the tests run both and compare them. */
 #if !defined(RTM_PUSH_NO_SIMD) && defined(__SSE2__) && (defined(__x86_64__) || defined(__i386__)) && \
     (defined(__GNUC__) || defined(__clang__))
@@ -720,9 +722,12 @@ RTM_PUSH_API_DECL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
 #define RTM_PUSH__TARGET_AVX2 __attribute__((target("avx2")))
 #endif
 #include <immintrin.h>
-/* AVX-512 with VBMI2's byte compress: JSON escapes 64 bytes at a time. Always chosen at run time (the CPU and
-   the OS both have to support it); compilers older than GCC 8 / clang 6 lack the intrinsics. */
-#if defined(__clang__) ? __clang_major__ >= 6 : __GNUC__ >= 8
+/* AVX-512 (BW, and VBMI2's byte compress): JSON escapes and UTF-8 64 bytes at a time. Always chosen at run
+   time, whatever the -m flags (the CPU and the OS both have to support it); -DRTM_PUSH_NO_AVX512 leaves it
+   out. Older compilers lack the intrinsics or the feature names of __builtin_cpu_supports: GCC before 8,
+   clang before 8 (Apple's before 11). */
+#if !defined(RTM_PUSH_NO_AVX512) && \
+    (defined(__clang__) ? (defined(__apple_build_version__) ? __clang_major__ >= 11 : __clang_major__ >= 8) : __GNUC__ >= 8)
 #define RTM_PUSH__AVX512 1
 #define RTM_PUSH__TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt")))
 #endif
@@ -1210,9 +1215,10 @@ static const uint8_t rtm_push__u8_max64[64] = {
   255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 0xF0 - 1, 0xE0 - 1, 0xC0 - 1};
 RTM_PUSH__TARGET_AVX512 static int rtm_push__utf8_valid_avx512(const uint8_t *p, size_t n) {
   const __m512i lo4 = _mm512_set1_epi8(0x0F), up16 = _mm512_set_epi64(13, 12, 11, 10, 9, 8, 7, 6);
-  const __m512i t1 = _mm512_broadcast_i32x4(RTM_PUSH__LD128(rtm_push__u8_t1));
-  const __m512i t2 = _mm512_broadcast_i32x4(RTM_PUSH__LD128(rtm_push__u8_t2));
-  const __m512i t3 = _mm512_broadcast_i32x4(RTM_PUSH__LD128(rtm_push__u8_t3));
+  /* the masked form: g++ 12 warns of an uninitialized variable inside the plain _mm512_broadcast_i32x4 */
+  const __m512i t1 = _mm512_maskz_broadcast_i32x4(0xFFFF, RTM_PUSH__LD128(rtm_push__u8_t1));
+  const __m512i t2 = _mm512_maskz_broadcast_i32x4(0xFFFF, RTM_PUSH__LD128(rtm_push__u8_t2));
+  const __m512i t3 = _mm512_maskz_broadcast_i32x4(0xFFFF, RTM_PUSH__LD128(rtm_push__u8_t3));
   __m512i prev = _mm512_setzero_si512(), incomplete = prev, err = prev;
   size_t i = 0;
   for (;;) {
@@ -1792,6 +1798,7 @@ RTM_PUSH__TARGET_AVX2 static void rtm_push__unescape_avx2(const uint8_t **qp, co
     q += 32;
     carry = bs >> 31;
   }
+  _mm256_zeroupper(); /* before the SSE code (GCC's interprocedural register allocation can drop its own) */
   if (carry) *o++ = *q++; /* the '"' or '/' a backslash before this block escaped */
   rtm_push__unescape_ssse3(&q, end, &o); /* fewer than 33 bytes left: the rest 16 at a time */
   *qp = q;
@@ -1829,6 +1836,7 @@ RTM_PUSH__TARGET_AVX512 static void rtm_push__unescape_avx512(const uint8_t **qp
     q += 64;
     carry = bs >> 63;
   }
+  _mm256_zeroupper(); /* as in rtm_push__unescape_avx2 */
   if (carry) *o++ = *q++;
   if (end - q >= 33) rtm_push__unescape_avx2(&q, end, &o);
   else rtm_push__unescape_ssse3(&q, end, &o);

@@ -1742,6 +1742,8 @@ int main(int argc, char **argv) {
     if (G.path[P_SIMDJSON].on)
       printf("checksum simdjson %016llx over %llu events (differs by design: no de-duplication, no file or excludedUids, "
              "no translations)\n", (unsigned long long)G.path[P_SIMDJSON].sink.ck, (unsigned long long)G.path[P_SIMDJSON].sink.events);
+    if (G.path[P_MSGPACKC].on && G.path[P_SIMDJSON].on && G.path[P_MSGPACKC].sink.ck != G.path[P_SIMDJSON].sink.ck)
+      all_ok = 0; /* two decoders of the same pushes disagree: one of them, or the generator, is wrong */
     if (G.path[P_MSGPACKC].on) /* the same fields as the simdjson path takes, from the other stream */
       printf("checksum msgpackc %016llx over %llu events (the simdjson path's fields, from the msgpack stream%s)\n",
              (unsigned long long)G.path[P_MSGPACKC].sink.ck, (unsigned long long)G.path[P_MSGPACKC].sink.events,

@@ -19,6 +19,7 @@ static int bench_next_quest(const uint8_t *p, size_t len, size_t *off, rtm_push_
     n = f[1] & 0x7f;
     if (n == 127) return -1; /* 64-bit lengths: no frame of the stream has one */
     if (n == 126) {
+      if (len - *off < 4) return -1;
       hl = 4;
       n = (size_t)f[2] << 8 | f[3];
     }

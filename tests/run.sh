@@ -10,7 +10,7 @@ TMP_NAME=rtm-push-test
 check() { name=$1; shift; if "$@" >"$T/out" 2>&1; then ok "$name"; else bad "$name" "$T/out"; fi; }
 
 # 1. Unit tests (every layer, in memory).
-check "unit tests" $W $B/unit
+check "unit tests (vector code: $($W $B/unit --simd 2>/dev/null))" $W $B/unit
 check "unit tests on the portable code paths (-DRTM_PUSH_NO_SIMD)" $W $B/unit_nosimd
 
 check "regressions: every defect the code review found stays fixed" $W $B/regress

@@ -4665,11 +4665,33 @@ static const test_def g_tests[] = {
   T(test_json_other_events),
 };
 
+/* `unit --simd`: which vector code this CPU runs (tests/run.sh names it in the check's line: the AVX-512 code
+   is tested only where the CPU has it, never under valgrind, which has none). */
+static void print_simd(void) {
+#ifdef RTM_PUSH__SSE2
+  printf("SSE2");
+  if (__builtin_cpu_supports("ssse3")) printf(", SSSE3");
+  if (__builtin_cpu_supports("avx2")) printf(", AVX2");
+#ifdef RTM_PUSH__AVX512
+  if (__builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("avx512bw")) printf(", AVX-512");
+  else printf("; no AVX-512 here (this CPU, or valgrind's, has none)");
+#else
+  printf("; not AVX-512 (left out of this build)");
+#endif
+#else
+  printf("portable code only");
+#endif
+  printf("\n");
+}
 int main(int argc, char **argv) {
   size_t i;
   int passed = 0, failed = 0;
   clock_t t0 = clock();
   setvbuf(stdout, NULL, _IONBF, 0);
+  if (argc > 1 && strcmp(argv[1], "--simd") == 0) {
+    print_simd();
+    return 0;
+  }
   for (i = 0; i < sizeof g_tests / sizeof g_tests[0]; i++) {
     clock_t t1;
     if (argc > 1 && !strstr(g_tests[i].name, argv[1])) continue;
