@@ -595,15 +595,37 @@ static size_t gen_text(uint8_t *buf, size_t max, int bad) {
   }
   return n;
 }
+#ifdef RTM_PUSH__SSE2
+/* The vector code a session runs on this CPU: the library's own choice, read from a session. */
+typedef struct simd_tiers {
+  int ssse3, avx2, avx512;
+} simd_tiers;
+static simd_tiers simd_of_session(void) {
+  simd_tiers t = {0, 0, 0};
+  rec r;
+  rtm_push *s;
+  memset(&r, 0, sizeof r);
+  s = mk(&r, RTM_PUSH_START_FPNN);
+  if (s) {
+    t.ssse3 = s->ssse3;
+    t.avx2 = s->avx2;
+    t.avx512 = s->avx512;
+    rtm_push_free(s);
+  }
+  rec_free(&r);
+  return t;
+}
+#endif
 static void test_simd_utf8(void) {
   uint8_t buf[200];
-#ifdef RTM_PUSH__AVX512
-  int have5 = __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("avx512bw");
-#endif
   long i, valid = 0, simd = 0;
   size_t n, k;
 #ifdef RTM_PUSH__SSSE3
-  int have = __builtin_cpu_supports("ssse3") != 0, have2 = __builtin_cpu_supports("avx2") != 0;
+  simd_tiers t = simd_of_session();
+  int have = t.ssse3, have2 = t.avx2;
+#endif
+#ifdef RTM_PUSH__AVX512
+  int have5 = t.avx512;
 #endif
   for (i = 0; i < 200000; i++) {
     int want;
@@ -849,8 +871,8 @@ static int near_edge(int len, int k) {
   return k <= 1 || (k >= 14 && k <= 17) || (k >= 29 && k <= 33) || (k >= 61 && k <= 66) || (k >= 125 && k <= 130) || k >= len - 6;
 }
 static int pair_tried(int len, int k0, int k) {
-  if (len > 73) return near_edge(len, k0) && near_edge(len, k);
-  return len <= 41 || k0 <= 1 || (k0 >= 14 && k0 <= 17) || (k0 >= 29 && k0 <= 33) || k0 >= k - 4;
+  if (len <= 41) return 1;
+  return len <= 73 ? near_edge(len, k0) || k0 >= k - 4 : near_edge(len, k0) && near_edge(len, k);
 }
 static void simd_strings(int tier) {
   static const char *const esc[] = {"\\\"", "\\\\", "\\/", "\\n", "\\t", "\\u00e9", "\\u4f60", "\\ud83d\\ude00", "\\ud83d", "\\u0000", "\\b"};
@@ -4669,19 +4691,16 @@ static const test_def g_tests[] = {
    is tested only where the CPU has it, never under valgrind, which has none). */
 static void print_simd(void) {
 #ifdef RTM_PUSH__SSE2
-  printf("SSE2");
-  if (__builtin_cpu_supports("ssse3")) printf(", SSSE3");
-  if (__builtin_cpu_supports("avx2")) printf(", AVX2");
+  simd_tiers t = simd_of_session();
+  printf("SSE2%s%s", t.ssse3 ? ", SSSE3" : "", t.avx2 ? ", AVX2" : "");
 #ifdef RTM_PUSH__AVX512
-  if (__builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("avx512bw")) printf(", AVX-512");
-  else printf("; no AVX-512 here (this CPU, or valgrind's, has none)");
+  printf("%s\n", t.avx512 ? ", AVX-512" : "; no AVX-512 here (this CPU, or valgrind's, has none)");
 #else
-  printf("; not AVX-512 (left out of this build)");
+  printf("; not AVX-512 (left out of this build)\n");
 #endif
 #else
-  printf("portable code only");
+  printf("portable code only\n");
 #endif
-  printf("\n");
 }
 int main(int argc, char **argv) {
   size_t i;
