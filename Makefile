@@ -3,6 +3,7 @@
 #   make demo     start the local gate simulator and listen to it with build/rtm-listen
 #   make test     every test (unit, golden vectors, simulator over loopback, compile checks)
 #   make test-sanitize  the tests again under ASan+UBSan;  make test-valgrind  under valgrind
+#   make test-stress    the tests STRESS_RUNS times (default 3) beside two busy-looping CPU hogs
 CC      ?= cc
 CXX     ?= c++
 CFLAGS  ?= -O2 -g
@@ -75,6 +76,12 @@ demo: $(TOOLS) $(NODE_MODULES)
 
 test: $(TOOLS) $(TESTS) $(NODE_MODULES) compile-checks
 	@sh tests/run.sh $(BUILD)
+
+# The suite STRESS_RUNS times in a row beside two busy-looping CPU hogs (killed on exit): no test may depend on timing.
+STRESS_RUNS ?= 3
+.PHONY: test-stress
+test-stress: $(TOOLS) $(TESTS) $(NODE_MODULES)
+	@sh tests/stress.sh $(BUILD) $(STRESS_RUNS)
 
 # The same tests with the tools and unit tests built under ASan+UBSan, then under valgrind.
 test-sanitize: $(BUILD)/.deps $(NODE_MODULES)

@@ -32,16 +32,16 @@ for run in "uv_listen" "epoll_listen" "epoll_listen --max-write 7" "game_loop" "
 
   # 2. SIGINT once logged in: bye, its answer, a close frame with 1000, exit 0.
   start_sim --script small --delay 3000
-  rm -f "$T/out" # not the login line of the run before
-  $W $B/$prog 127.0.0.1 $PORT $opts >"$T/out" 2>"$T/err" &
+  ready_file "$prog-login" # its stdout: a file new for this run, so never the login line of the run before
+  $W $B/$prog 127.0.0.1 $PORT $opts >"$READY" 2>"$T/err" &
   PROG=$!
-  i=0; while [ $i -lt 200 ] && ! grep -q '"event":"login"' "$T/out" 2>/dev/null; do sleep 0.05; i=$((i+1)); done
+  wait_ready "$READY" "$run to print its login event" $PROG '"event":"login"'
   kill -INT $PROG 2>/dev/null
   wait $PROG; rc=$?
   stop_sim
   if [ $rc = 0 ] && [ "$SIM_RC" = 0 ] && report 'r.bye === true && r.client_close_code === 1000'; then
     ok "$run: SIGINT -> bye, then a close frame (1000), exit 0"
-  else { echo "exit $rc, simulator exit $SIM_RC"; cat "$T/out" "$T/err" "$T/report.json" 2>/dev/null; } >"$T/why"; bad "$run: SIGINT" "$T/why"; fi
+  else { echo "exit $rc, simulator exit $SIM_RC"; cat "$READY" "$T/err" "$T/report.json" 2>/dev/null; } >"$T/why"; bad "$run: SIGINT" "$T/why"; fi
 
   # 3. A refused token: nothing on stdout, the reason on stderr, exit 1.
   start_sim --auth refuse

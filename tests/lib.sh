@@ -6,19 +6,39 @@ SIM_PID=
 trap 'rm -rf "$T"; [ -n "$SIM_PID" ] && kill $SIM_PID 2>/dev/null' EXIT INT TERM
 pass=0; fail=0
 ok()  { pass=$((pass+1)); echo "ok   $1"; }
-bad() { fail=$((fail+1)); echo "FAIL $1"; [ -n "$2" ] && sed 's/^/     /' "$2" | head -30; }
+bad() { fail=$((fail+1)); echo "FAIL $1"; [ -n "$2" ] && [ -f "$2" ] && sed 's/^/     /' "$2" | head -30; }
 
-# The simulator on a free port (at most 20 s to start): args are gate.js options; sets PORT and SIM_PID.
-# (An async command's redirections happen in the child: the old files go first, so no stale port is read, and
-# the file may not exist yet on the first look.)
-start_sim() {
-  rm -f "$T/sim.out" "$T/report.json"
-  node tests/sim/gate.js --port 0 --once --report "$T/report.json" "$@" >"$T/sim.out" 2>"$T/sim.err" &
-  SIM_PID=$!
-  i=0; PORT=
-  while [ $i -lt 400 ] && [ -z "$PORT" ]; do
-    PORT=$([ -f "$T/sim.out" ] && [ "$(wc -l <"$T/sim.out")" -ge 1 ] && sed -n '1s/^LISTENING \([0-9]*\)$/\1/p' "$T/sim.out"); [ -z "$PORT" ] && sleep 0.05; i=$((i+1))
+# Readiness. Every server start gets a file name not used before in this run ($READY, from ready_file NAME);
+# the server writes its port there whole (gate.js/cutproxy.js --ready: written aside, then renamed), or its
+# stdout goes there (openssl s_server: a complete "ACCEPT host:port" line). wait_ready waits for that file
+# only -- never for one a previous start wrote -- at most READY_SECONDS (default 30 s), and when it gives up
+# (or the server exits first) it says what it waited for, as a failed check.
+READY_N=0
+ready_file() { READY_N=$((READY_N+1)); READY="$T/$1.$READY_N.ready"; rm -f "$READY" "$READY.tmp"; }
+# wait_ready FILE WHAT PID [REGEX]: sets READY_VALUE to the first complete line of FILE that matches REGEX.
+wait_ready() {
+  READY_VALUE=; i=0; n=$(( ${READY_SECONDS:-30} * 20 ))
+  while :; do
+    if [ -s "$1" ]; then # complete lines only: head -n (the number of newlines)
+      READY_VALUE=$(head -n "$(wc -l <"$1")" "$1" | grep -E -m 1 -e "${4:-.}")
+      [ -n "$READY_VALUE" ] && return 0
+    fi
+    if ! kill -0 "$3" 2>/dev/null; then bad "$2 exited before it was ready (waited for $1)" "$1"; return 1; fi
+    i=$((i+1))
+    if [ $i -gt $n ]; then bad "timed out after ${READY_SECONDS:-30} s waiting for $2 to be ready (waited for $1)" "$1"; return 1; fi
+    sleep 0.05
   done
+}
+
+# The simulator on a free port: args are gate.js options; sets PORT and SIM_PID. Its report is removed before
+# the start and read only after stop_sim (which waits for the simulator to exit).
+start_sim() {
+  rm -f "$T/report.json"
+  ready_file sim
+  node tests/sim/gate.js --port 0 --once --report "$T/report.json" --ready "$READY" "$@" >"$T/sim.out" 2>"$T/sim.err" &
+  SIM_PID=$!
+  PORT=
+  wait_ready "$READY" "the gate simulator (gate.js $*)" $SIM_PID && PORT=$READY_VALUE
 }
 stop_sim() { wait $SIM_PID 2>/dev/null; SIM_RC=$?; SIM_PID=; }
 # Does the simulator's report satisfy the JS expression $1 (over r)?

@@ -66,10 +66,6 @@ else bad "rtm-dump: bad FPNN magic (rc=$rc)" "$T/bad.out"; fi
 # 4. Against the local gate simulator (the npm ws package: an independent WebSocket implementation),
 #    over real loopback sockets.
 LISTEN0="--pid 1017 --uid 4242 --token demo-token --duration 20"
-wait_port() { # until something accepts on 127.0.0.1:$1 (at most 5 s)
-  node -e "const net=require('net');let n=0;(function t(){const c=net.connect($1,'127.0.0.1',()=>{c.destroy();process.exit(0)});
-    c.on('error',()=>{if(++n>100)process.exit(1);setTimeout(t,50)})})()"
-}
 for enc in json msgpack mixed; do
   for rs in 65536 1; do
     start_sim --encoding $enc
@@ -193,7 +189,7 @@ else bad "test PKI" "$T/pki.log"; fi
 LISTEN="$LISTEN0"
 for enc in json msgpack; do
   for rs in 65536 1; do
-    start_sim --encoding $enc --tls-cert "$P/server.pem" --tls-key "$P/server.key"
+    start_sim --host localhost --encoding $enc --tls-cert "$P/server.pem" --tls-key "$P/server.key"
     $W $B/rtm-listen wss://localhost:$PORT/service/websocket $LISTEN --cafile "$P/ca.pem" --read-size $rs \
       --encoding $enc >"$T/listen.out" 2>"$T/listen.err"; rc=$?
     stop_sim
@@ -208,7 +204,7 @@ for enc in json msgpack; do
 done
 tls_refused() { # name cert expected-stderr-text [rtm-listen options...]
   name=$1 cert=$2 want=$3; shift 3
-  start_sim --script small --tls-cert "$P/$cert.pem" --tls-key "$P/$cert.key"
+  start_sim --host ${TLS_HOST:-localhost} --script small --tls-cert "$P/$cert.pem" --tls-key "$P/$cert.key"
   $W $B/rtm-listen wss://${TLS_HOST:-localhost}:$PORT $LISTEN "$@" >"$T/l.out" 2>"$T/l.err"; rc=$?
   kill $SIM_PID 2>/dev/null; stop_sim
   if [ $rc = 1 ] && grep -q "$want" "$T/l.err" && [ ! -s "$T/l.out" ]; then ok "wss:// $name -> refused: $want"
@@ -222,38 +218,47 @@ tls_refused "our CA absent from the system bundle" server "not signed by a trust
 TLS_HOST=127.0.0.1
 tls_refused "IP address named only as CN and DNS name" ipname "no iPAddress subjectAltName of the certificate is this address" --cafile "$P/ca.pem"
 TLS_HOST=
-start_sim --script small --tls-cert "$P/self.pem" --tls-key "$P/self.key"
+start_sim --host localhost --script small --tls-cert "$P/self.pem" --tls-key "$P/self.key"
 $W $B/rtm-listen wss://localhost:$PORT $LISTEN --insecure-no-verify >"$T/l.out" 2>"$T/l.err"; rc=$?
 stop_sim
 if [ $rc = 0 ] && grep -q 'WITHOUT verifying' "$T/l.err" && grep -q '"event":"pushchat"' "$T/l.out"; then
   ok "wss:// --insecure-no-verify connects to a self-signed server and reports itself unverified"
 else bad "wss:// --insecure-no-verify (rc=$rc)" "$T/l.err"; fi
-start_sim --script small
+start_sim --host localhost --script small
 $W $B/rtm-listen wss://localhost:$PORT $LISTEN --cafile "$P/ca.pem" >"$T/l.out" 2>"$T/l.err"; rc=$?
 kill $SIM_PID 2>/dev/null; stop_sim
 if [ $rc = 1 ] && grep -q 'answered in plaintext' "$T/l.err"; then ok "wss:// to a plain ws:// port -> 'answered in plaintext'"
 else bad "wss:// to a plain port (rc=$rc)" "$T/l.err"; fi
-SPORT=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
-openssl s_server -accept 127.0.0.1:$SPORT -cert "$P/server.pem" -key "$P/server.key" -www -quiet >"$T/ss.out" 2>&1 &
-SS=$!
-wait_port $SPORT
+# openssl s_server on a port of its choosing (-accept localhost:0, the name the client uses): it prints
+# "ACCEPT host:port" once listening, into an output file new for this start.
+s_server() { # s_server options...: sets SS (its pid) and SPORT
+  ready_file s_server
+  openssl s_server -accept localhost:0 -cert "$P/server.pem" -key "$P/server.key" "$@" >"$READY" 2>"$T/ss.err" &
+  SS=$!; SPORT=
+  wait_ready "$READY" "openssl s_server $*" $SS '^ACCEPT .*:[0-9]+$' && SPORT=${READY_VALUE##*:}
+}
+s_server -www
 $W $B/rtm-listen wss://localhost:$SPORT $LISTEN --cafile "$P/ca.pem" >"$T/l.out" 2>"$T/l.err"; rc=$?
 kill $SS 2>/dev/null; wait $SS 2>/dev/null
 if [ $rc = 1 ] && grep -q 'upgrade refused: HTTP/1.0 200' "$T/l.err"; then
   ok "openssl s_server: TLS handshake and verification pass (then its -www page is refused as an upgrade)"
 else bad "openssl s_server (rc=$rc)" "$T/l.err"; fi
-openssl s_server -accept 127.0.0.1:$SPORT -cert "$P/server.pem" -key "$P/server.key" -Verify 1 -verify_return_error -www -quiet >"$T/ss.out" 2>&1 &
-SS=$!
-wait_port $SPORT
+s_server -Verify 1 -verify_return_error -www
 $W $B/rtm-listen wss://localhost:$SPORT $LISTEN --cafile "$P/ca.pem" >"$T/l.out" 2>"$T/l.err"; rc=$?
 kill $SS 2>/dev/null; wait $SS 2>/dev/null
 if [ $rc = 1 ] && grep -q 'fatal alert' "$T/l.err"; then ok "openssl s_server demanding a client certificate -> TLS fatal alert reported"
 else bad "openssl s_server with -Verify (rc=$rc)" "$T/l.err"; fi
-start_sim --tls-cert "$P/server.pem" --tls-key "$P/server.key"
-node tests/tls/cutproxy.js $PORT 3 >"$T/cut.out" 2>&1 &
-CUT=$!
-i=0; CPORT=
-while [ $i -lt 400 ] && [ -z "$CPORT" ]; do CPORT=$([ "$(wc -l <"$T/cut.out")" -ge 1 ] && sed -n '1s/^LISTENING \([0-9]*\)$/\1/p' "$T/cut.out"); [ -z "$CPORT" ] && sleep 0.05; i=$((i+1)); done
+# cutproxy.js: it listens where the client connects (localhost) and reaches the simulator there too.
+cutproxy() { # TARGET_PORT MODE [more cutproxy options]: sets CUT (its pid) and CPORT; its stdout: $T/cut.out
+  ready_file cutproxy
+  rm -f "$T/cut.out"
+  cp_target=$1 cp_mode=$2; shift 2 # the options given here come last: they win
+  node tests/tls/cutproxy.js $cp_target $cp_mode --host localhost --target-host localhost --ready "$READY" "$@" >"$T/cut.out" 2>&1 &
+  CUT=$!; CPORT=
+  wait_ready "$READY" "tests/tls/cutproxy.js $cp_target $cp_mode $*" $CUT && CPORT=$READY_VALUE
+}
+start_sim --host localhost --tls-cert "$P/server.pem" --tls-key "$P/server.key"
+cutproxy $PORT 3
 $W $B/rtm-listen wss://localhost:$CPORT $LISTEN --cafile "$P/ca.pem" >"$T/l.out" 2>"$T/l.err"; rc=$?
 kill $CUT $SIM_PID 2>/dev/null; wait $CUT 2>/dev/null; stop_sim
 if [ $rc = 1 ] && grep -q 'inside a TLS record' "$T/l.err" && [ -s "$T/l.out" ]; then
@@ -264,11 +269,8 @@ else bad "wss:// mid-record close (rc=$rc)" "$T/l.err"; fi
 # The ClientHello's server name is seen there too: the host name, none for an IP address (RFC 6066 3).
 close_notify() { # name host [simulator options...] -- [rtm-listen options...]
   name=$1 host=$2; shift 2; so=; while [ "$1" != "--" ]; do so="$so $1"; shift; done; shift
-  start_sim $so --tls-cert "$P/server.pem" --tls-key "$P/server.key"
-  node tests/tls/cutproxy.js $PORT watch >"$T/cut.out" 2>&1 &
-  CUT=$!
-  i=0; CPORT=
-  while [ $i -lt 400 ] && [ -z "$CPORT" ]; do CPORT=$([ "$(wc -l <"$T/cut.out")" -ge 1 ] && sed -n '1s/^LISTENING \([0-9]*\)$/\1/p' "$T/cut.out"); [ -z "$CPORT" ] && sleep 0.05; i=$((i+1)); done
+  start_sim --host localhost $so --tls-cert "$P/server.pem" --tls-key "$P/server.key"
+  cutproxy $PORT watch --host $host
   $W $B/rtm-listen wss://$host:$CPORT --pid 1017 --uid 4242 --token demo-token --cafile "$P/ca.pem" "$@" >"$T/l.out" 2>"$T/l.err"; rc=$?
   wait $CUT 2>/dev/null; kill $SIM_PID 2>/dev/null; stop_sim
   case $host in localhost) sni=localhost;; *) sni=none;; esac

@@ -14,14 +14,14 @@ const S = require('./script');
 const USAGE = `usage: node gate.js [--port N] [--host H] [--encoding json|msgpack|mixed]
   [--script demo|small] [--token T] [--pid N] [--uid N] [--auth ok|refuse|error]
   [--report FILE] [--once] [--connections N] [--tls-cert F --tls-key K] [--delay MS] [--timeout S]
-  [--answer-timeout MS]
+  [--answer-timeout MS] [--ready FILE]
   [--echo-close] [--strict-handshake] [--quiet]`;
 
 function parseArgs(argv) {
   const o = {
     port: 0, host: '127.0.0.1', encoding: 'json', script: 'demo', token: 'demo-token',
     pid: 1017n, uid: 4242n, auth: 'ok', report: null, once: false, tlsCert: null, tlsKey: null, connections: 1,
-    delay: 5, timeout: null, answerTimeout: 5000, echoClose: false, strictHandshake: false, quiet: false,
+    ready: null, delay: 5, timeout: null, answerTimeout: 5000, echoClose: false, strictHandshake: false, quiet: false,
   };
   const flags = { '--once': 'once', '--echo-close': 'echoClose', '--strict-handshake': 'strictHandshake', '--quiet': 'quiet' };
   for (let i = 0; i < argv.length; i++) {
@@ -29,7 +29,7 @@ function parseArgs(argv) {
     if (a === '-h' || a === '--help') { process.stderr.write(USAGE + '\n'); process.exit(0); }
     if (flags[a]) { o[flags[a]] = true; continue; }
     const valued = ['--port', '--host', '--encoding', '--script', '--token', '--pid', '--uid', '--auth', '--report',
-      '--tls-cert', '--tls-key', '--delay', '--timeout', '--answer-timeout', '--connections'];
+      '--tls-cert', '--tls-key', '--delay', '--timeout', '--answer-timeout', '--connections', '--ready'];
     if (!valued.includes(a)) die('unknown option ' + a + '\n' + USAGE);
     const v = argv[++i];
     if (v === undefined) die('missing value for ' + a);
@@ -43,6 +43,7 @@ function parseArgs(argv) {
       case '--uid': o.uid = big(v, a); break;
       case '--auth': if (!['ok', 'refuse', 'error'].includes(v)) die('bad --auth'); o.auth = v; break;
       case '--report': o.report = v; break;
+      case '--ready': o.ready = v; break;
       case '--tls-cert': o.tlsCert = v; break;
       case '--tls-key': o.tlsKey = v; break;
       case '--delay': o.delay = int(v, a); break;
@@ -616,6 +617,12 @@ server.on('error', (e) => die('server: ' + e.message));
 server.listen(opt.port, opt.host, () => {
   const port = server.address().port;
   process.stdout.write(`LISTENING ${port}\n`);
+  // --ready FILE: the port, written whole under another name and then renamed, so that a reader finds either
+  // no FILE or the complete line (tests remove FILE, or pick a new name, before each start).
+  if (opt.ready) {
+    fs.writeFileSync(opt.ready + '.tmp', `${port}\n`);
+    fs.renameSync(opt.ready + '.tmp', opt.ready);
+  }
   log(`${opt.tlsCert ? 'wss' : 'ws'}://${opt.host}:${port}/service/websocket script=${opt.script} encoding=${opt.encoding} auth=${opt.auth} token=${opt.token} pid=${opt.pid} uid=${opt.uid}`);
 });
 

@@ -282,7 +282,8 @@ function startGate(gateArgs) {
       if (m) resolve({ proc, port: Number(m[1]), exited });
     });
     proc.on('exit', (code) => reject(new Error('gate exited early with ' + code + ': ' + err)));
-    setTimeout(() => reject(new Error('gate did not print LISTENING')), 5000);
+    // bounded, and generous: a loaded machine (make test-stress) may start node slowly
+    setTimeout(() => reject(new Error('gate did not print LISTENING within 30 s')), 30000).unref();
   });
 }
 

@@ -1,5 +1,8 @@
 // A TCP proxy between a TLS client and server.
-//   node tests/tls/cutproxy.js TARGET_PORT N   -> prints "LISTENING <port>"
+//   node tests/tls/cutproxy.js TARGET_PORT N [--host H] [--target-host H] [--ready FILE]   -> prints "LISTENING <port>"
+// --host: the address it listens on (default 127.0.0.1; the name the client connects to, e.g. localhost);
+// --target-host: the server's (default 127.0.0.1); --ready FILE: the port is also written there, whole
+// (written as FILE.tmp, then renamed), for a test that waits for a file made fresh for this start.
 // N (a number): after the server's Nth application-data record, forwards only half of the next record and
 // closes: "the peer closed mid-record".
 // N = "watch": forwards everything and, when the client ends its side, prints the content types of the
@@ -8,9 +11,18 @@
 // then exits (or prints "TIMEOUT" and exits after a minute without that).
 'use strict';
 const net = require('net');
+const fs = require('fs');
 const target = Number(process.argv[2]);
 const watch = process.argv[3] === 'watch';
 const cutAfter = Number(process.argv[3] || 2);
+const opts = { '--host': '127.0.0.1', '--target-host': '127.0.0.1', '--ready': null };
+for (let i = 4; i < process.argv.length; i += 2) {
+  if (!(process.argv[i] in opts) || process.argv[i + 1] === undefined) {
+    process.stderr.write('cutproxy: bad option ' + process.argv[i] + '\n');
+    process.exit(2);
+  }
+  opts[process.argv[i]] = process.argv[i + 1];
+}
 // The server_name extension (RFC 6066 3) of a ClientHello record, or 'none'.
 function sniOf(rec) {
   try {
@@ -28,7 +40,7 @@ function sniOf(rec) {
   }
 }
 const srv = net.createServer((c) => {
-  const u = net.connect(target, '127.0.0.1');
+  const u = net.connect(target, opts['--target-host']);
   let buf = Buffer.alloc(0), appRecords = 0, done = false, cbuf = Buffer.alloc(0);
   const types = [];
   let sni = 'no ClientHello';
@@ -76,7 +88,14 @@ const srv = net.createServer((c) => {
   if (!watch) { c.on('error', end); u.on('error', end); c.on('close', end); u.on('close', end); }
   else { u.on('error', () => c.destroy()); }
 });
-srv.listen(0, '127.0.0.1', () => console.log(`LISTENING ${srv.address().port}`));
+srv.listen(0, opts['--host'], () => {
+  const port = srv.address().port;
+  console.log(`LISTENING ${port}`);
+  if (opts['--ready']) {
+    fs.writeFileSync(opts['--ready'] + '.tmp', `${port}\n`);
+    fs.renameSync(opts['--ready'] + '.tmp', opts['--ready']);
+  }
+});
 if (watch) { // the test waits for this process: never longer than a minute, whatever the client did
   setTimeout(() => { console.log('TIMEOUT'); process.exit(1); }, 60000).unref();
 }
