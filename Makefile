@@ -4,6 +4,7 @@
 #   make test     every test (unit, golden vectors, simulator over loopback, compile checks)
 #   make test-sanitize  the tests again under ASan+UBSan;  make test-valgrind  under valgrind
 #   make test-stress    the tests STRESS_RUNS times (default 3) beside two busy-looping CPU hogs
+#   make test-cross     the unit tests and the vectors as i386 (-m32) and s390x (big-endian, qemu-user)
 CC      ?= cc
 CXX     ?= c++
 CFLAGS  ?= -O2 -g
@@ -76,6 +77,16 @@ demo: $(TOOLS) $(NODE_MODULES)
 
 test: $(TOOLS) $(TESTS) $(NODE_MODULES) compile-checks
 	@sh tests/run.sh $(BUILD)
+
+# The unit test programs, tests/NAME.c each (one list: make test-cross builds the same ones for other CPUs).
+UNIT_PROGS := $(patsubst tests/%.c,%,$(wildcard tests/unit.c tests/test_*.c))
+
+# i386 (gcc -m32) and s390x (cross gcc, qemu-user) builds of UNIT_PROGS and rtm-dump, against Debian's
+# multiarch libraries, which it installs when missing (root; tests/cross.sh says how, and why so).
+.PHONY: test-cross
+test-cross:
+	@mkdir -p $(BUILD)/cross
+	@sh tests/cross.sh $(BUILD)/cross "$(UNIT_PROGS)"
 
 # The suite STRESS_RUNS times in a row beside two busy-looping CPU hogs (killed on exit): no test may depend on timing.
 STRESS_RUNS ?= 3
