@@ -134,7 +134,9 @@
    int rtm_push_want_read(const rtm_push *s) / int rtm_push_want_write(const rtm_push *s)
        Whether the session still reads / has output pending. When both are 0, close the socket.
    int rtm_push_last_error(const rtm_push *s, const char **message)
-       The most recent error (fatal or not) and a detailed message (the field, the byte, the limit).
+       The most recent error (fatal or not) and a detailed message (the field, the byte, the limit). The
+       message (also the events' message) may quote the peer's bytes: at most 255 bytes of valid UTF-8 on one
+       line, with control bytes (C0, DEL, C1) escaped as \u00XX, so it is safe to print or log as it is.
    const rtm_push_config *rtm_push_query_config(const rtm_push *s)
        The configuration with every default filled in (the tls_ca_* settings are read at creation and
        not kept: they read back as NULL).
@@ -561,7 +563,7 @@ typedef struct rtm_push_config {
   /* TLS (wss://): the library runs mbedTLS over memory buffers; the host still moves bytes only */
   int tls;                 /* 1: TLS under the WebSocket (needs START_HTTP) */
   const char *tls_server_name; /* [host] sent as SNI and checked against the certificate (an IP address: its
-                                  iPAddress subjectAltNames, and no SNI) */
+                                  iPAddress subjectAltNames, and no SNI); "" is refused: RTM_PUSH_E_CONFIG */
   const char *tls_ca_file; /* trusted CAs: a PEM file, */
   const char *tls_ca_path; /* a directory of PEM files, */
   const char *tls_ca_pem;  /* or PEM bytes in memory (tls_ca_pem_len bytes; NUL not needed). None of the three: */
@@ -1285,19 +1287,34 @@ static void rtm_push__emit(rtm_push *s, rtm_push_event *ev) {
   s->in_cb--;
 }
 static int rtm_push__utf8_valid(const uint8_t *p, size_t n);
+/* The error message (rtm_push_last_error, the events' message). Messages quote the peer's bytes (an HTTP status
+   line and body, a close reason, a login's ex and gate, a method name): whatever a host prints, they stay one
+   line of valid UTF-8 text that neither a terminal nor a log reader acts on -- invalid UTF-8 becomes '?', the
+   C0 controls (CR, LF, ESC, ...), DEL and the C1 controls become \u00XX -- and at most 255 bytes, cut at a
+   character. */
 static void rtm_push__vset_error(rtm_push *s, int code, const char *fmt, va_list ap) {
-  unsigned char *m = (unsigned char *)s->errmsg;
-  size_t i = 0, n;
+  char raw[sizeof s->errmsg];
+  const unsigned char *m = (const unsigned char *)raw;
+  size_t i = 0, o = 0, n;
   s->err = code;
-  if (fmt) vsnprintf(s->errmsg, sizeof s->errmsg, fmt, ap);
-  else snprintf(s->errmsg, sizeof s->errmsg, "%s", rtm_push_strerror(code));
-  /* messages quote network bytes (an HTTP body, a method name): keep them valid UTF-8 text */
-  n = strlen(s->errmsg);
+  if (fmt) vsnprintf(raw, sizeof raw, fmt, ap);
+  else snprintf(raw, sizeof raw, "%s", rtm_push_strerror(code));
+  n = strlen(raw);
   while (i < n) {
-    size_t k = m[i] < 0x80 ? 1 : m[i] >= 0xF0 ? 4 : m[i] >= 0xE0 ? 3 : 2;
-    if (k > n - i || !rtm_push__utf8_valid(m + i, k)) { m[i++] = '?'; continue; }
+    size_t k = m[i] < 0x80 ? 1 : m[i] >= 0xF0 ? 4 : m[i] >= 0xE0 ? 3 : 2, en = k;
+    char e[16];
+    const char *src = raw + i;
+    if (k > n - i || !rtm_push__utf8_valid(m + i, k)) k = en = 1, src = "?";
+    else if (m[i] < 0x20 || m[i] == 0x7f || (m[i] == 0xC2 && m[i + 1] < 0xA0)) {
+      snprintf(e, sizeof e, "\\u%04x", (unsigned)(k == 1 ? m[i] : m[i + 1]));
+      src = e, en = 6;
+    }
+    if (o + en >= sizeof s->errmsg) break;
+    memcpy(s->errmsg + o, src, en);
+    o += en;
     i += k;
   }
+  s->errmsg[o] = 0;
 }
 static void rtm_push__emit_error(rtm_push *s, int code, int fatal) {
   rtm_push_event ev;
@@ -3763,8 +3780,11 @@ static int rtm_push__http_parse(rtm_push *s) {
   size_t wn = 0;
   char key[80];
   eol = strstr(h, "\r\n");
-  if (!eol || eol > end || (size_t)(eol - h) < 12 || memcmp(h, "HTTP/1.", 7) != 0 || h[8] != ' ' ||
-      h[9] < '1' || h[9] > '5' || h[10] < '0' || h[10] > '9' || h[11] < '0' || h[11] > '9')
+  /* exactly HTTP/1.0 or HTTP/1.1, SP, three digits, then SP (a reason) or the line's end; a 101 only as
+     HTTP/1.1 (RFC 6455 4.1): not "HTTP/1.1 1010", "HTTP/1.9 101", "HTTP/1.1 101x" */
+  if (!eol || eol > end || (size_t)(eol - h) < 12 || memcmp(h, "HTTP/1.", 7) != 0 || (h[7] != '0' && h[7] != '1') ||
+      h[8] != ' ' || h[9] < '1' || h[9] > '5' || h[10] < '0' || h[10] > '9' || h[11] < '0' || h[11] > '9' ||
+      (eol != h + 12 && h[12] != ' ') || (h[9] == '1' && h[10] == '0' && h[11] == '1' && h[7] != '1'))
     return rtm_push__fail(s, RTM_PUSH_E_HTTP_MALFORMED, "WebSocket upgrade: malformed status line: %.*s",
                           (int)RTM_PUSH__MIN((size_t)((eol ? eol : end) - h), 80), h);
   status = (h[9] - '0') * 100 + (h[10] - '0') * 10 + (h[11] - '0');
@@ -4344,6 +4364,8 @@ RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config
   {
     const char *strs[6];
     if (c.tls && !c.tls_server_name) c.tls_server_name = c.host;
+    /* an empty name would be checked as such: a trusted certificate naming "" would pass for any host */
+    if (c.tls && c.tls_server_name && !c.tls_server_name[0]) return RTM_PUSH_E_CONFIG;
     strs[0] = c.host; strs[1] = c.path; strs[2] = c.token; strs[3] = c.lang; strs[4] = c.version;
     strs[5] = c.tls ? c.tls_server_name : NULL;
     for (i = 0; i < 6; i++) if (strs[i]) strbytes += strlen(strs[i]) + 1;
@@ -4642,10 +4664,14 @@ static void rtm_push__wjstr(rtm_push__w *w, const char *p, size_t n) {
     unsigned char c = (unsigned char)p[i];
     char e[6];
     size_t en = 2;
-    if (c >= 0x20 && c != '"' && c != '\\') { run++; continue; }
+    if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f && (c != 0xC2 || i + 1 == n || (uint8_t)p[i + 1] >= 0xA0)) {
+      run++;
+      continue;
+    }
     rtm_push__wr(w, p + i - run, run);
     run = 0;
     e[0] = '\\';
+    if (c == 0xC2) c = (unsigned char)p[++i]; /* a C1 control (U+0080..U+009F), escaped like DEL and C0 */
     switch (c) {
       case '"': e[1] = '"'; break;
       case '\\': e[1] = '\\'; break;

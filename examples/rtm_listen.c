@@ -39,6 +39,32 @@ static uint64_t now_ms(void) {
   return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* Text from the peer (an answer's ex; the library's messages, which quote the peer and are escaped already)
+   onto stderr: never a byte a terminal would act on. C0 controls, DEL and C1 controls as \u00XX, a byte that
+   is not part of valid UTF-8 as \xHH, and at most 300 bytes of it. */
+static void put_text(FILE *f, const char *text, size_t n) {
+  const unsigned char *p = (const unsigned char *)text;
+  size_t i = 0, k, j;
+  if (!p) return;
+  if (n > 300) n = 300;
+  while (i < n) {
+    unsigned c = p[i];
+    k = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    for (j = 1; k > 1 && j < k; j++)
+      if (i + j >= n || (p[i + j] & 0xC0) != 0x80) k = 0;
+    if (k == 1 && (c < 0x20 || c == 0x7f)) fprintf(f, "\\u%04x", c);
+    else if (k == 2 && c == 0xC2 && p[i + 1] < 0xA0) fprintf(f, "\\u%04x", (unsigned)p[i + 1]);
+    else if (k == 0) fprintf(f, "\\x%02x", c);
+    else fwrite(p + i, 1, k, f);
+    i += k ? k : 1;
+  }
+}
+static void put_message(FILE *f, const char *before, const char *text, const char *after) {
+  fputs(before, f);
+  put_text(f, text, text ? strlen(text) : 0);
+  fputs(after, f);
+}
+
 typedef struct listener {
   char *line;
   size_t cap;
@@ -50,8 +76,10 @@ typedef struct listener {
 
 static void on_room_answer(const rtm_push_answer *a) {
   if (a->result == RTM_PUSH_OK) return;
-  fprintf(stderr, "rtm-listen: warning: %s failed: %s (code %lld%s%.*s)\n", a->method, rtm_push_strerror(a->result),
-          (long long)a->code, a->ex.len ? ": " : "", (int)a->ex.len, a->ex.ptr ? a->ex.ptr : "");
+  fprintf(stderr, "rtm-listen: warning: %s failed: %s (code %lld%s", a->method, rtm_push_strerror(a->result),
+          (long long)a->code, a->ex.len ? ": " : "");
+  put_text(stderr, a->ex.ptr, a->ex.len);
+  fputs(")\n", stderr);
 }
 
 static void on_event(const rtm_push_event *ev, void *user) {
@@ -59,7 +87,7 @@ static void on_event(const rtm_push_event *ev, void *user) {
   size_t n;
   if (ev->type == RTM_PUSH_EV_CLOSED || ev->type == RTM_PUSH_EV_ANSWER) return;
   if (ev->type == RTM_PUSH_EV_ERROR) {
-    if (!ev->fatal) fprintf(stderr, "rtm-listen: warning: %s\n", ev->message); /* fatal: reported at exit */
+    if (!ev->fatal) put_message(stderr, "rtm-listen: warning: ", ev->message, "\n"); /* fatal: reported at exit */
     return;
   }
   if (ev->type == RTM_PUSH_EV_LOGIN) {
@@ -263,8 +291,8 @@ int main(int argc, char **argv) {
     {
       const char *msg;
       rtm_push_last_error(s, &msg);
-      fprintf(stderr, "rtm-listen: connection ended (%s); reconnecting in %llu ms\n", msg,
-              (unsigned long long)(at > now_ms() ? at - now_ms() : 0));
+      put_message(stderr, "rtm-listen: connection ended (", msg, ")");
+      fprintf(stderr, "; reconnecting in %llu ms\n", (unsigned long long)(at > now_ms() ? at - now_ms() : 0));
     }
     while (!g_stop && now_ms() < at && now_ms() < end_at) poll(NULL, 0, (int)RTM_PUSH__MIN(at - now_ms(), 200));
     if (g_stop || now_ms() >= end_at) break;
@@ -277,7 +305,10 @@ int main(int argc, char **argv) {
     int err = rtm_push_last_error(s, &msg);
     /* 0: a clean end (kickout, bye); also, with --reconnect, the end of --duration or a signal */
     status = rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSED || (reconnect && (g_stop || now_ms() >= end_at)) ? 0 : 1;
-    if (status) fprintf(stderr, "rtm-listen: %s (%s)\n", msg, rtm_push_strerror(err));
+    if (status) {
+      put_message(stderr, "rtm-listen: ", msg, " (");
+      fprintf(stderr, "%s)\n", rtm_push_strerror(err));
+    }
     else if (err == RTM_PUSH_E_KICKED_OUT) fprintf(stderr, "rtm-listen: kicked out by the gate\n");
   }
   rtm_push_free(s);

@@ -69,6 +69,148 @@ static void retry_answer(const rtm_push_answer *a) { /* retries on every failure
   if (retries < 1000) rtm_push_quest(a->session, "again", RTM_PUSH_ENC_JSON, NULL, 0, 0, retry_answer, NULL, NULL);
 }
 
+/* ---- issue 20: what a hostile gate or a man in the middle found (7ff04e2). These tests belong in the
+   per-layer files (tests/test_<layer>.c) once the split of tests/unit.c lands: the upgrade and message ones
+   in test_upgrade.c / test_session.c, the dedup ones in test_dedup.c, the memory bound in test_decode.c. */
+static char last_msg[512];
+static int msg_events;
+static void msg_cb(const rtm_push_event *ev, void *u) {
+  (void)u;
+  if ((ev->type == RTM_PUSH_EV_ERROR || ev->type == RTM_PUSH_EV_CLOSED) && ev->message) {
+    snprintf(last_msg, sizeof last_msg, "%s", ev->message);
+    msg_events++;
+  }
+}
+/* An HTTP-start session whose upgrade request is drained; acc: the Sec-WebSocket-Accept it expects. */
+static rtm_push *http_session(char *acc, size_t accn) {
+  rtm_push_config c;
+  rtm_push *s = NULL;
+  const uint8_t *o;
+  size_t n, wn;
+  char key[80];
+  unsigned char sha[20];
+  memset(&c, 0, sizeof c);
+  c.host = "gate.example", c.pid = 5, c.uid = 42, c.token = "t", c.entropy = entropy, c.on_event = msg_cb;
+  if (rtm_push_new(&s, &c) != RTM_PUSH_OK) return NULL;
+  rtm_push_tick(s, 1);
+  n = rtm_push_pending_output(s, &o);
+  snprintf(key, sizeof key, "%.24s" RTM_PUSH__GUID, strstr((const char *)o, "Sec-WebSocket-Key: ") + 19);
+  RTM_PUSH__SHA1((const unsigned char *)key, strlen(key), sha);
+  mbedtls_base64_encode((unsigned char *)acc, accn, &wn, sha, 20);
+  acc[wn] = 0;
+  rtm_push_consume_output(s, n);
+  return s;
+}
+/* The upgrade answered with this status line and the right headers: the session's state after it. */
+static rtm_push_state upgrade_with(const char *status_line) {
+  char acc[64], resp[512];
+  rtm_push *s = http_session(acc, sizeof acc);
+  rtm_push_state st;
+  if (!s) return RTM_PUSH_STATE_FAILED;
+  snprintf(resp, sizeof resp, "%s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", status_line, acc);
+  rtm_push_feed(s, resp, strlen(resp), 2);
+  st = rtm_push_get_state(s);
+  rtm_push_free(s);
+  return st;
+}
+/* No byte a terminal acts on (C0, DEL, C1 as UTF-8 or raw), and at most 255 bytes. */
+static int clean_text(const char *m) {
+  const unsigned char *p = (const unsigned char *)m;
+  size_t i, n = strlen(m);
+  for (i = 0; i < n; i++)
+    if (p[i] < 0x20 || p[i] == 0x7f || (p[i] >= 0x80 && p[i] < 0xA0 && (i == 0 || p[i - 1] == 0xC2))) return 0;
+  return n <= 255;
+}
+static int message_clean(rtm_push *s, const char *must_contain) {
+  const char *m = NULL;
+  rtm_push_last_error(s, &m);
+  return m && clean_text(m) && clean_text(last_msg) && msg_events > 0 && strstr(m, must_contain) && strstr(last_msg, must_contain);
+}
+#define EVIL "Bad\x1b[31m\r\n2026-01-01 INFO login ok\x1b]0;owned\x07\xc2\x9b" "2J\x7f"
+static void issue20_upgrade_and_messages(void) {
+  rtm_push *s;
+  char acc[64], resp[1024];
+  uint8_t b[4096];
+  size_t n;
+  /* f: the 101 status line is exact */
+  check(upgrade_with("HTTP/1.1 101 Switching Protocols") == RTM_PUSH_STATE_AUTHENTICATING &&
+        upgrade_with("HTTP/1.1 101") == RTM_PUSH_STATE_AUTHENTICATING,
+        "20f: 'HTTP/1.1 101 Switching Protocols' and a bare 'HTTP/1.1 101' upgrade");
+  check(upgrade_with("HTTP/1.1 1010 Switching Protocols") == RTM_PUSH_STATE_FAILED, "20f: 'HTTP/1.1 1010' is not a 101");
+  check(upgrade_with("HTTP/1.9 101 Switching Protocols") == RTM_PUSH_STATE_FAILED, "20f: 'HTTP/1.9 101' is not a 101");
+  check(upgrade_with("HTTP/1.1 101x") == RTM_PUSH_STATE_FAILED && upgrade_with("HTTP/1.1 101x Switching") == RTM_PUSH_STATE_FAILED,
+        "20f: 'HTTP/1.1 101x' is not a 101");
+  check(upgrade_with("HTTP/1.0 101 Switching Protocols") == RTM_PUSH_STATE_FAILED, "20f: a 101 needs HTTP/1.1");
+  /* c: an empty TLS server name is refused, not checked as "" */
+  {
+    rtm_push_config c;
+    memset(&c, 0, sizeof c);
+    c.host = "gate.example", c.token = "t", c.entropy = entropy, c.tls = 1, c.tls_insecure_no_verify = 0;
+    c.tls_ca_pem = "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n";
+    c.tls_ca_pem_len = strlen(c.tls_ca_pem);
+    c.tls_server_name = "";
+    s = NULL;
+    check(rtm_push_new(&s, &c) == RTM_PUSH_E_CONFIG && s == NULL, "20c: tls_server_name \"\" -> RTM_PUSH_E_CONFIG");
+    c.host = "", c.tls_server_name = NULL;
+    check(rtm_push_new(&s, &c) == RTM_PUSH_E_CONFIG && s == NULL, "20c: TLS to host \"\" (so server name \"\") -> RTM_PUSH_E_CONFIG");
+  }
+  /* d: messages built from peer bytes: control bytes escaped, length capped */
+  s = http_session(acc, sizeof acc);
+  msg_events = 0;
+  { /* the status line ends at its first CRLF: the rest of the evil text is a header line; the body has its own */
+    const char *body = "x\r\n2026-01-01 INFO login ok\x1b]0;owned\x07\xc2\x9b" "2J\x7f";
+    snprintf(resp, sizeof resp, "HTTP/1.1 500 %s\r\nContent-Length: %u\r\n\r\n%s", EVIL, (unsigned)strlen(body), body);
+  }
+  rtm_push_feed(s, resp, strlen(resp), 2);
+  check(message_clean(s, "Bad\\u001b[31m: x\\u000d\\u000a2026-01-01 INFO login ok\\u001b]0;owned\\u0007\\u009b2J\\u007f"), "20d: HTTP status line and refusal body: CR, LF, ESC, BEL, DEL, C1 escaped in last_error and the events");
+  rtm_push_free(s);
+  s = http_session(acc, sizeof acc);
+  msg_events = 0;
+  snprintf(resp, sizeof resp, "HTTP/1.1 101 %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", "OK", acc);
+  rtm_push_feed(s, resp, strlen(resp), 2);
+  { /* a close frame whose reason is the evil text */
+    const char *r = EVIL;
+    size_t rl = strlen(r);
+    b[0] = 0x88, b[1] = (uint8_t)(2 + rl), b[2] = 0x03, b[3] = 0xf0; /* 1008 */
+    memcpy(b + 4, r, rl);
+    rtm_push_feed(s, b, 4 + rl, 3);
+  }
+  check(rtm_push_get_state(s) == RTM_PUSH_STATE_FAILED && message_clean(s, "\\u001b[31m"), "20d: close reason: escaped");
+  rtm_push_free(s);
+  { /* login ex (an error answer) and gate (ok:false), in an FPNN session */
+    static const char *answers[2] = {"{\"code\":200010,\"ex\":\"" "Bad\\u001b[31m\\r\\n2026-01-01 INFO login ok\\u001b]0;owned\\u0007\\u009b2J\\u007f" "\"}",
+                                     "{\"ok\":false,\"gate\":\"" "h\\u001b[31m\\r\\nfake\\u0085" "\"}"};
+    int i;
+    for (i = 0; i < 2; i++) {
+      rtm_push_config c;
+      memset(&c, 0, sizeof c);
+      c.start = RTM_PUSH_START_FPNN, c.pid = 5, c.uid = 42, c.token = "t", c.entropy = entropy, c.on_event = msg_cb;
+      s = NULL;
+      rtm_push_new(&s, &c);
+      rtm_push_tick(s, 1);
+      drain(s);
+      msg_events = 0;
+      n = pkg(b, 2, 0x40, 1, NULL, answers[i], strlen(answers[i]));
+      b[7] = (uint8_t)(i == 0 ? 1 : 0); /* answer status: 1 error (ex), 0 ok */
+      rtm_push_feed(s, b, n, 2);
+      check(rtm_push_get_state(s) == RTM_PUSH_STATE_FAILED && message_clean(s, i == 0 ? "\\u001b[31m" : "h\\u001b[31m\\u000d\\u000afake\\u0085"),
+            i == 0 ? "20d: login ex: escaped" : "20d: login gate: escaped");
+      rtm_push_free(s);
+    }
+  }
+  { /* the length cap: a 4 KiB refusal body of ESC bytes */
+    static char big[4200];
+    s = http_session(acc, sizeof acc);
+    msg_events = 0;
+    memcpy(big, "HTTP/1.1 503 x\r\nContent-Length: 4000\r\n\r\n", 40);
+    memset(big + 40, 0x1b, 4000);
+    rtm_push_feed(s, big, 4040, 2);
+    if (!message_clean(s, "\\u001b\\u001b")) printf("     message: %s\n", last_msg);
+    check(message_clean(s, "\\u001b\\u001b"), "20d: a body of 4000 ESC bytes: the message escaped and at most 255 bytes");
+    rtm_push_free(s);
+  }
+}
+
 int main(void) {
   uint8_t b[4096], b2[8192];
   size_t n, m;
@@ -242,6 +384,7 @@ int main(void) {
     c.path = NULL, c.limits.max_http_header = SIZE_MAX / 2;
     check(rtm_push_new(&s, &c) == RTM_PUSH_E_CONFIG, "15: limits that would overflow are refused");
   }
+  issue20_upgrade_and_messages();
   printf("%d passed, %d failed\n", npass, nfail);
   return nfail ? 1 : 0;
 }

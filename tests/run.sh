@@ -108,6 +108,21 @@ $W $B/rtm-listen ws://127.0.0.1:1 --pid 1 --uid 1 --token t --duration 2 >"$T/l.
 if [ $rc = 1 ] && grep -q 'cannot connect' "$T/l.err"; then ok "rtm-listen: connection refused -> exit 1 with a message"
 else bad "rtm-listen: connection refused (rc=$rc)" "$T/l.err"; fi
 
+# A hostile server's bytes never reach the terminal raw: its status line and body, with ESC, BEL, CR, C1.
+ready_file evil
+node -e "const fs=require('fs'),r=process.argv[1],s=require('net').createServer((c)=>c.once('data',()=>{
+    const b=Buffer.from('x\\r\\n2026-01-01 INFO login ok\\x1b]0;owned\\x07\\xc2\\x9b2J','latin1');
+    c.end(Buffer.concat([Buffer.from('HTTP/1.1 500 Bad\\x1b[31m\\r\\nContent-Length: '+b.length+'\\r\\n\\r\\n','latin1'),b]));s.close()}));
+  s.listen(0,'127.0.0.1',()=>{fs.writeFileSync(r+'.tmp',s.address().port+'\\n');fs.renameSync(r+'.tmp',r)})" "$READY" 2>"$T/evil.err" &
+EVIL=$!
+wait_ready "$READY" "a server answering with control bytes" $EVIL && EPORT=$READY_VALUE
+$W $B/rtm-listen ws://127.0.0.1:$EPORT --pid 1 --uid 1 --token t --duration 5 >"$T/l.out" 2>"$T/l.err"; rc=$?
+kill $EVIL 2>/dev/null; wait $EVIL 2>/dev/null
+if [ $rc = 1 ] && grep -q 'upgrade refused: HTTP/1.1 500 Bad\\u001b\[31m: x\\u000d\\u000a2026' "$T/l.err" \
+   && ! LC_ALL=C grep -q "$(printf '[\033\007\r]')" "$T/l.err" && ! LC_ALL=C grep -q "$(printf '\302\233')" "$T/l.err"; then
+  ok "rtm-listen: a server's status line and body with ESC, BEL, CR, LF, C1 -> escaped on stderr, never raw"
+else bad "rtm-listen: control bytes from the server (rc=$rc)" "$T/l.err"; fi
+
 check "simulator self-test (its codecs against the recorded vectors, its checks against a Node ws client)" \
   node tests/sim/selftest.js
 
