@@ -533,7 +533,7 @@ typedef struct rtm_push_limits {
   size_t max_http_header; /* [16 KiB] largest HTTP upgrade response header (and error body) */
   size_t max_output;      /* [4 MiB] pending output beyond which the session fails (host not draining) */
   uint32_t max_depth;     /* [32] payload nesting depth */
-  uint32_t dedup_capacity;/* [1024] duplicate-suppression entries (oldest evicted); memory ~57 B each */
+  uint32_t dedup_capacity;/* [1024] duplicate-suppression entries (oldest evicted); memory ~60 B each */
   uint32_t dedup_ttl_ms;  /* [1200000 = 20 min] how long a push key is remembered */
   uint32_t max_pending_quests; /* [1024] our two-way quests waiting for an answer */
   uint32_t max_rooms;     /* [64] rooms remembered (entered with rtm_push_enterroom) for reconnects */
@@ -868,8 +868,10 @@ struct rtm_push {
   /* duplicates */
   rtm_push__dent *dd_ring;
   uint32_t *dd_idx;         /* buckets of 4 slots: ring index + 1 in the dd_imask bits (0: empty), a hash tag above */
-  uint8_t *dd_ovf;          /* per bucket: entries that went past it because it was full (255: sticks) */
+  uint32_t *dd_ovf;         /* per bucket: entries that went past it because it was full (exact: never saturates) */
   uint32_t dd_head, dd_count, dd_bmask, dd_imask;
+  uint64_t dd_key[2];       /* the hash's secret, from the DRBG at rtm_push_new */
+  uint64_t dd_probes;       /* index buckets read by lookups (tests: a lookup stays O(1) whatever the keys) */
   /* session */
   int kicked;
   int eof;
@@ -2820,14 +2822,34 @@ static int rtm_push__excluded(rtm_push *s, const rtm_push_event *ev) {
 }
 
 /* >>dedup: bounded table of (category, target, from, mid), oldest evicted ------------------------ */
-static uint32_t rtm_push__dd_hash(const rtm_push__dent *e) {
-  uint64_t h = (uint64_t)e->mid * 0x9E3779B97F4A7C15ull;
-  h ^= (uint64_t)e->from * 0xC2B2AE3D27D4EB4Full + (h >> 31);
-  h ^= (uint64_t)e->target * 0x165667B19E3779F9ull + (e->cs & 15u);
-  h ^= h >> 29;
-  h *= 0xBF58476D1CE4E5B9ull;
-  h ^= h >> 32;
-  return (uint32_t)h;
+/* SipHash-1-3 of (mid, from, target, category) under the session's secret key: a sender who picks mids cannot
+   compute ones that share a bucket (the unkeyed hash before was invertible: ~1,024 crafted room messages made
+   every lookup walk the table), so a lookup stays O(1) expected whatever the mids. */
+#define RTM_PUSH__ROTL64(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+#define RTM_PUSH__SIPROUND(v0, v1, v2, v3)                                                              \
+  do {                                                                                                  \
+    v0 += v1; v1 = RTM_PUSH__ROTL64(v1, 13); v1 ^= v0; v0 = RTM_PUSH__ROTL64(v0, 32);                   \
+    v2 += v3; v3 = RTM_PUSH__ROTL64(v3, 16); v3 ^= v2;                                                  \
+    v0 += v3; v3 = RTM_PUSH__ROTL64(v3, 21); v3 ^= v0;                                                  \
+    v2 += v1; v1 = RTM_PUSH__ROTL64(v1, 17); v1 ^= v2; v2 = RTM_PUSH__ROTL64(v2, 32);                   \
+  } while (0)
+static uint32_t rtm_push__dd_hash(const rtm_push *s, const rtm_push__dent *e) {
+  uint64_t v0 = s->dd_key[0] ^ 0x736f6d6570736575ull, v1 = s->dd_key[1] ^ 0x646f72616e646f6dull;
+  uint64_t v2 = s->dd_key[0] ^ 0x6c7967656e657261ull, v3 = s->dd_key[1] ^ 0x7465646279746573ull, m[5], h;
+  int i;
+  m[0] = (uint64_t)e->mid, m[1] = (uint64_t)e->from, m[2] = (uint64_t)e->target, m[3] = e->cs & 15u;
+  m[4] = (uint64_t)32 << 56; /* the length block of 32 bytes */
+  for (i = 0; i < 5; i++) {
+    v3 ^= m[i];
+    RTM_PUSH__SIPROUND(v0, v1, v2, v3);
+    v0 ^= m[i];
+  }
+  v2 ^= 0xff;
+  RTM_PUSH__SIPROUND(v0, v1, v2, v3);
+  RTM_PUSH__SIPROUND(v0, v1, v2, v3);
+  RTM_PUSH__SIPROUND(v0, v1, v2, v3);
+  h = v0 ^ v1 ^ v2 ^ v3;
+  return (uint32_t)(h ^ (h >> 32));
 }
 static int rtm_push__dd_same(const rtm_push__dent *a, const rtm_push__dent *b) {
   return !((a->cs ^ b->cs) & 15u) && a->target == b->target && a->from == b->from && a->mid == b->mid;
@@ -2857,7 +2879,7 @@ RTM_PUSH__HOT void rtm_push__dd_evict_head(rtm_push *s) {
   uint32_t slot = e->cs >> 4, b;
   s->dd_idx[slot] = 0;
   for (b = e->hash & s->dd_bmask; b != slot >> 2; b = (b + 1) & s->dd_bmask) /* the full buckets it passed */
-    if (s->dd_ovf[b] != 255) s->dd_ovf[b]--;
+    s->dd_ovf[b]--;
   if (++s->dd_head == s->cfg.limits.dedup_capacity) s->dd_head = 0;
   s->dd_count--;
 }
@@ -2870,7 +2892,7 @@ static void rtm_push__dd_key(rtm_push *s, const rtm_push_event *ev, rtm_push__de
   key->from = ev->from;
   key->mid = ev->mid;
   key->t = s->now;
-  key->hash = rtm_push__dd_hash(key);
+  key->hash = rtm_push__dd_hash(s, key);
 #if defined(__GNUC__) || defined(__clang__)
   if (s->dd_idx) {
     __builtin_prefetch(s->dd_idx + 4 * (key->hash & s->dd_bmask));
@@ -2890,7 +2912,7 @@ static int rtm_push__dd_check(rtm_push *s, const rtm_push__dent *key) {
     while (s->dd_imask < cap) s->dd_imask = s->dd_imask << 1 | 1; /* ring index + 1 <= cap */
     s->dd_ring = (rtm_push__dent *)rtm_push__alloc(&s->cfg.allocator, sizeof(rtm_push__dent) * cap);
     s->dd_idx = (uint32_t *)rtm_push__alloc(&s->cfg.allocator, 16 * (size_t)nb);
-    s->dd_ovf = (uint8_t *)rtm_push__alloc(&s->cfg.allocator, nb);
+    s->dd_ovf = (uint32_t *)rtm_push__alloc(&s->cfg.allocator, sizeof(uint32_t) * (size_t)nb);
     if (!s->dd_ring || !s->dd_idx || !s->dd_ovf) {
       rtm_push__dealloc(&s->cfg.allocator, s->dd_ring);
       rtm_push__dealloc(&s->cfg.allocator, s->dd_idx);
@@ -2901,13 +2923,14 @@ static int rtm_push__dd_check(rtm_push *s, const rtm_push__dent *key) {
       return RTM_PUSH_E_NOMEM;
     }
     memset(s->dd_idx, 0, 16 * (size_t)nb);
-    memset(s->dd_ovf, 0, nb);
+    memset(s->dd_ovf, 0, sizeof(uint32_t) * (size_t)nb);
     s->dd_bmask = nb - 1;
   }
   while (s->dd_count && s->dd_ring[s->dd_head].t + ttl <= s->now) rtm_push__dd_evict_head(s);
   b = key->hash & s->dd_bmask;
   for (n = 0; n <= s->dd_bmask; n++) { /* the home bucket, and the ones after it that entries went on to */
     const uint32_t *bucket = s->dd_idx + 4 * b;
+    s->dd_probes++;
     for (m = rtm_push__dd_match(bucket, key->hash & ~s->dd_imask, ~s->dd_imask); m; m &= m - 1) {
       uint32_t x = bucket[rtm_push__dd_lane(m)] & s->dd_imask;
       if (x && s->dd_ring[x - 1].hash == key->hash && rtm_push__dd_same(&s->dd_ring[x - 1], key)) return 1;
@@ -2919,7 +2942,7 @@ static int rtm_push__dd_check(rtm_push *s, const rtm_push__dent *key) {
   ri = s->dd_head + s->dd_count;
   if (ri >= cap) ri -= cap;
   for (b = key->hash & s->dd_bmask; !(m = rtm_push__dd_match(s->dd_idx + 4 * b, 0, ~0u)); b = (b + 1) & s->dd_bmask)
-    if (s->dd_ovf[b] != 255) s->dd_ovf[b]++; /* full: on to the next (there are more slots than entries) */
+    s->dd_ovf[b]++; /* full: on to the next (there are more slots than entries; at most cap pass one bucket) */
   b = 4 * b + rtm_push__dd_lane(m);
   s->dd_idx[b] = (key->hash & ~s->dd_imask) | (ri + 1);
   s->dd_ring[ri] = *key;
@@ -4455,6 +4478,16 @@ RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config
     /* Seeded once, here: no reseed (and so no read of the entropy source) in the middle of a feed.
        2^31 requests of 256 bytes is far beyond a session's needs and within CTR-DRBG's bounds. */
     mbedtls_ctr_drbg_set_reseed_interval(&s->drbg, 0x7fffffff);
+    { /* the duplicate table's hash key */
+      unsigned char k[16];
+      int j;
+      if (mbedtls_ctr_drbg_random(&s->drbg, k, sizeof k) != 0) {
+        rtm_push__really_free(s);
+        return RTM_PUSH_E_RANDOM;
+      }
+      for (j = 0; j < 16; j++) s->dd_key[j >> 3] = s->dd_key[j >> 3] << 8 | k[j];
+      mbedtls_platform_zeroize(k, sizeof k);
+    }
   }
   if (c.tls && (rc = rtm_push__tls_setup(s, &c)) != 0) { rtm_push__really_free(s); return rc; }
   s->cfg.on_event = NULL; /* rtm_push_new reports through its return code only */

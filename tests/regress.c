@@ -211,6 +211,75 @@ static void issue20_upgrade_and_messages(void) {
   }
 }
 
+/* 20a: the duplicate table's hash before it had a key (7ff04e2): a sender who knows it picks mids that share
+   one bucket. Copied here to compute such mids. */
+static uint32_t unkeyed_dd_hash(uint32_t cs, int64_t target, int64_t from, int64_t mid) {
+  uint64_t h = (uint64_t)mid * 0x9E3779B97F4A7C15ull;
+  h ^= (uint64_t)from * 0xC2B2AE3D27D4EB4Full + (h >> 31);
+  h ^= (uint64_t)target * 0x165667B19E3779F9ull + (cs & 15u);
+  h ^= h >> 29;
+  h *= 0xBF58476D1CE4E5B9ull;
+  h ^= h >> 32;
+  return (uint32_t)h;
+}
+static void issue20_dedup(void) {
+  rtm_push *s;
+  uint8_t b[512];
+  char json[200];
+  size_t n;
+  int64_t mid = 1;
+  uint32_t i, found = 0;
+  uint64_t probes = 0;
+  { /* 20a: 1,100 room messages whose mids all land in bucket 0 of the default table (1,024 buckets) under the
+       unkeyed hash; the last 100 lookups must not walk the table */
+    s = fpnn_session(NULL, NULL, 0);
+    rtm_push_tick(s, 1);
+    while (found < 1100) {
+      if ((unkeyed_dd_hash(RTM_PUSH_CAT_ROOM, 7, 99, mid) & 1023) == 0) {
+        snprintf(json, sizeof json, "{\"from\":99,\"rid\":7,\"mid\":%lld,\"mtype\":30,\"msg\":\"m\",\"attrs\":\"\",\"mtime\":1}", (long long)mid);
+        n = JSON_PUSH(b, found + 1, "pushroommsg", json);
+        if (found == 1000) probes = s->dd_probes;
+        rtm_push_feed(s, b, n, 2);
+        drain(s);
+        found++;
+      }
+      mid++;
+    }
+    probes = s->dd_probes - probes;
+    printf("     20a: %llu index buckets read by the last 100 lookups (%u crafted mids)\n", (unsigned long long)probes, found);
+    check(s->dd_count == 1024 && probes <= 300, "20a: mids crafted against the unkeyed hash: the last 100 lookups read <= 3 buckets each on average");
+    rtm_push_free(s);
+  }
+  { /* 20b: a flood into one bucket (hashes forced), then it expires: lookups are short again */
+    rtm_push_config c;
+    rtm_push__dent e;
+    uint64_t before, worst = 0;
+    memset(&c, 0, sizeof c);
+    c.start = RTM_PUSH_START_FPNN, c.no_login = 1, c.token = "t", c.entropy = entropy;
+    c.limits.dedup_ttl_ms = 1000;
+    s = NULL;
+    rtm_push_new(&s, &c);
+    rtm_push_tick(s, 1000);
+    for (i = 0; i < 1000; i++) { /* 1,000 keys, one hash: they fill the buckets after bucket 0x345 */
+      memset(&e, 0, sizeof e);
+      e.cs = RTM_PUSH_CAT_P2P, e.target = 1, e.from = 2, e.mid = (int64_t)i, e.t = s->now, e.hash = 0x12345u;
+      rtm_push__dd_check(s, &e);
+    }
+    rtm_push_tick(s, 3000); /* all expired */
+    for (i = 0; i < 2000; i++) { /* new keys, spread over every bucket (the first 4 at the flood's home) */
+      memset(&e, 0, sizeof e);
+      e.cs = RTM_PUSH_CAT_P2P, e.target = 1, e.from = 3, e.mid = (int64_t)i, e.t = s->now;
+      e.hash = i < 4 ? 0x12345u + (i << 20) : (uint32_t)(i * 2654435761u);
+      before = s->dd_probes;
+      rtm_push__dd_check(s, &e);
+      if (s->dd_probes - before > worst) worst = s->dd_probes - before;
+    }
+    printf("     20b: after the flood expired, the longest of 2000 lookups read %llu buckets\n", (unsigned long long)worst);
+    check(s->dd_count == 1024 && worst <= 8, "20b: once a flood has aged out, no lookup walks its buckets (<= 8 read)");
+    rtm_push_free(s);
+  }
+}
+
 int main(void) {
   uint8_t b[4096], b2[8192];
   size_t n, m;
@@ -385,6 +454,7 @@ int main(void) {
     check(rtm_push_new(&s, &c) == RTM_PUSH_E_CONFIG, "15: limits that would overflow are refused");
   }
   issue20_upgrade_and_messages();
+  issue20_dedup();
   printf("%d passed, %d failed\n", npass, nfail);
   return nfail ? 1 : 0;
 }

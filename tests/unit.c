@@ -1804,13 +1804,13 @@ static int dedup_consistent(const rtm_push *s) {
     for (b = e->hash & s->dd_bmask; ok && b != slot >> 2; b = (b + 1) & s->dd_bmask) passed[b]++;
   }
   for (i = 0; i < 4 * nb; i++) live += s->dd_idx[i] != 0;
-  for (b = 0; b < nb; b++) if (s->dd_ovf[b] != 255 && s->dd_ovf[b] != passed[b]) ok = 0;
+  for (b = 0; b < nb; b++) if (s->dd_ovf[b] != passed[b]) ok = 0; /* exact: they never saturate */
   free(passed);
   return ok && live == s->dd_count;
 }
 /* The dedup table against a model (a key is remembered while its insertion is among the last `capacity`),
    evictions and duplicates all along: with the real hash, and with hashes that send every key to one of 5
-   buckets (chains of full buckets, pass counters that stick at 255, tags that always match). */
+   buckets (chains of full buckets, pass counters past 255, tags that always match). */
 static void test_dedup_model(void) {
   static const uint32_t caps[] = {1, 3, 64, 1024, 65534, 65535, 70000};
   size_t ci;
@@ -1838,7 +1838,7 @@ static void test_dedup_model(void) {
         e.from = (int64_t)(k / 7) * 1000003;
         e.mid = INT64_MAX - (int64_t)k;
         e.t = s->now;
-        e.hash = crafted ? k % 5 : rtm_push__dd_hash(&e);
+        e.hash = crafted ? k % 5 : rtm_push__dd_hash(s, &e);
         got = rtm_push__dd_check(s, &e);
         if (!want) last[k] = ins++;
         dups += want;
@@ -1847,9 +1847,9 @@ static void test_dedup_model(void) {
           CHECKM(0, "capacity %u, op %u: the index does not match the ring", cap, i);
       }
       CHECKM(dedup_consistent(s), "capacity %u: the index does not match the ring at the end", cap);
-      for (i = 0; i <= s->dd_bmask; i++) stuck += s->dd_ovf[i] == 255;
+      for (i = 0; i <= s->dd_bmask; i++) stuck += s->dd_ovf[i] > 255; /* counted exactly (they once stuck at 255) */
       CHECKM(bad == 0 && dups > (long)ops / 20, "capacity %u: %ld wrong of %u (%ld duplicates)", cap, bad, ops, dups);
-      if (crafted && cap == 1024) CHECKM(stuck > 0, "no pass counter reached 255");
+      if (crafted && cap == 1024) CHECKM(stuck > 0, "no pass counter went past 255");
       free(last);
       rtm_push_free(s);
       rec_free(&r);
