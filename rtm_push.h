@@ -158,8 +158,8 @@
        of the CLOSED event), or UINT64_MAX: do
        not -- after rtm_push_close, a kickout, a refused token (ok:false) or a login error 200022,
        200023, 200024 or 200027, or with config.reconnect.disabled. The delay follows config.reconnect:
-       `immediate` retries at once (2), then base_ms (1 s) doubling up to max_ms (30 s); a successful
-       login starts the schedule over.
+       `immediate` retries at once (2), then base_ms (1 s) doubling up to max_ms (30 s); a connection
+       that stayed logged in for stable_ms (10 s) starts the schedule over, a shorter one does not.
    int rtm_push_reconnect(rtm_push *s, uint64_t now_ms)
        Starts a new connection on the ended session (the host has opened a new socket): the transport
        is reset and the upgrade request (or ClientHello, or login) is pending output again. Kept: the
@@ -540,11 +540,14 @@ typedef struct rtm_push_limits {
 } rtm_push_limits;
 
 /* Reconnect advice after a connection ends (see rtm_push_reconnect_at). Zero means the default. */
+#define RTM_PUSH_RECONNECT_STABLE_MS 10000u
 typedef struct rtm_push_reconnect_policy {
   int disabled;           /* 1: never advise a reconnect */
   uint32_t immediate;     /* [2] retries advised at once (0 ms) */
   uint32_t base_ms;       /* [1000] then this delay, doubling each time ... */
-  uint32_t max_ms;        /* [30000] ... up to this cap. A successful login starts the schedule over. */
+  uint32_t max_ms;        /* [30000] ... up to this cap. */
+  uint32_t stable_ms;     /* [RTM_PUSH_RECONNECT_STABLE_MS = 10000] a connection that stayed logged in this long
+                             starts the schedule over (a gate that accepts the login and drops at once does not) */
 } rtm_push_reconnect_policy;
 
 typedef struct rtm_push_config {
@@ -878,7 +881,8 @@ struct rtm_push {
   int closed_by_us;        /* rtm_push_close was called: no reconnect advice */
   int stop_code;           /* the login was refused with a code that must not be retried */
   uint64_t reconnect_at;   /* advice once ended; UINT64_MAX = none */
-  uint32_t attempts;       /* connections ended since the last successful login */
+  uint32_t attempts;       /* connections ended since the last one that stayed logged in reconnect.stable_ms */
+  uint64_t ready_at;        /* when this connection logged in (NO_DEADLINE: it has not) */
   int64_t *rooms;          /* rooms entered, re-entered after a reconnect */
   uint32_t nrooms;
   /* TLS */
@@ -1333,7 +1337,10 @@ static void rtm_push__quests_expire(rtm_push *s, int all);
 static uint64_t rtm_push__advice(rtm_push *s, int code) {
   const rtm_push_reconnect_policy *p = &s->cfg.reconnect;
   uint64_t delay = 0;
-  uint32_t k = s->attempts;
+  uint32_t k;
+  if (s->ready_at != RTM_PUSH__NO_DEADLINE && s->now - s->ready_at >= p->stable_ms) s->attempts = 0; /* it lived */
+  s->ready_at = RTM_PUSH__NO_DEADLINE;
+  k = s->attempts;
   if (p->disabled || s->closed_by_us || s->stop_code || code == RTM_PUSH_E_KICKED_OUT ||
       code == RTM_PUSH_E_LOGIN_REFUSED || s->cfg.no_login)
     return RTM_PUSH__NO_DEADLINE;
@@ -3685,7 +3692,7 @@ static void rtm_push__handle_answer(rtm_push *s, int flag, int status, uint32_t 
     if (s->state != RTM_PUSH_STATE_AUTHENTICATING) return; /* closing or kicked meanwhile: too late */
     if (status == 0 && ev.ok == 1) {
       s->state = RTM_PUSH_STATE_READY;
-      s->attempts = 0;
+      s->ready_at = s->now; /* the schedule starts over only if this connection lives stable_ms */
       if (s->cfg.ping_timeout_ms != UINT32_MAX) s->ping_deadline = s->now + s->cfg.ping_timeout_ms;
       rtm_push__reenter_rooms(s);
       if (!rtm_push__ended(s)) rtm_push__emit(s, &ev);
@@ -4383,6 +4390,7 @@ RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config
   if (!c.reconnect.immediate) c.reconnect.immediate = 2;
   if (!c.reconnect.base_ms) c.reconnect.base_ms = 1000;
   if (!c.reconnect.max_ms) c.reconnect.max_ms = 30000;
+  if (!c.reconnect.stable_ms) c.reconnect.stable_ms = RTM_PUSH_RECONNECT_STABLE_MS;
   /* own copies of every string */
   {
     const char *strs[6];
@@ -4454,7 +4462,7 @@ RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config
   s->state = RTM_PUSH_STATE_CONNECTING;
   s->next_seq = 1;
   s->login_deadline = s->ping_deadline = s->bye_deadline = s->close_deadline = RTM_PUSH__NO_DEADLINE;
-  s->reconnect_at = RTM_PUSH__NO_DEADLINE;
+  s->reconnect_at = s->ready_at = RTM_PUSH__NO_DEADLINE;
   s->rnd_pos = sizeof s->rnd;
   mbedtls_ctr_drbg_init(&s->drbg);
   {

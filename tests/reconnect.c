@@ -67,13 +67,57 @@ int main(void) {
     check(rtm_push_reconnect(s, now) == RTM_PUSH_OK && rtm_push_get_state(s) != RTM_PUSH_STATE_FAILED, "reconnect starts a new connection");
     seq = pending_seq(s); /* the new auth quest */
   }
+  { /* issue 20: a gate that accepts every login and drops the connection at once. A login alone no longer
+       starts the schedule over: the advice keeps growing (it was 0 ms forever). */
+    rtm_push *g;
+    uint64_t t = 1000, got[6], want2[] = {0, 0, 1000, 2000, 4000, 8000};
+    unsigned j, same = 1;
+    if (rtm_push_new(&g, &c) != RTM_PUSH_OK) return 2;
+    rtm_push_tick(g, t);
+    for (j = 0; j < 6; j++) {
+      answer(g, pending_seq(g), 0, "{\"ok\":true}", t); /* logged in ... */
+      t += 50;
+      rtm_push_feed_eof(g, t); /* ... and dropped 50 ms later */
+      got[j] = rtm_push_reconnect_at(g) - t;
+      same &= got[j] == want2[j];
+      t = rtm_push_reconnect_at(g);
+      rtm_push_reconnect(g, t);
+    }
+    snprintf(line, sizeof line, "logins dropped after 50 ms: advice %llu, %llu, %llu, %llu, %llu, %llu ms (0, 0, 1000, 2000, 4000, 8000)",
+             (unsigned long long)got[0], (unsigned long long)got[1], (unsigned long long)got[2], (unsigned long long)got[3],
+             (unsigned long long)got[4], (unsigned long long)got[5]);
+    check(same, line);
+    answer(g, pending_seq(g), 0, "{\"ok\":true}", t); /* this one lasts just under stable_ms: no reset */
+    t += RTM_PUSH_RECONNECT_STABLE_MS - 1;
+    rtm_push_feed_eof(g, t);
+    check(rtm_push_reconnect_at(g) == t + 8000, "a connection logged in for 9.999 s does not reset the schedule");
+    rtm_push_reconnect(g, rtm_push_reconnect_at(g));
+    t = rtm_push_reconnect_at(g);
+    rtm_push_free(g);
+    c.reconnect.stable_ms = 500; /* configurable */
+    if (rtm_push_new(&g, &c) != RTM_PUSH_OK) return 2;
+    rtm_push_tick(g, t);
+    rtm_push_feed_eof(g, ++t);
+    rtm_push_reconnect(g, t);
+    rtm_push_feed_eof(g, ++t);
+    rtm_push_reconnect(g, t);
+    rtm_push_feed_eof(g, ++t); /* the third attempt: 1000 ms */
+    rtm_push_reconnect(g, t);
+    answer(g, pending_seq(g), 0, "{\"ok\":true}", t);
+    t += 500;
+    rtm_push_feed_eof(g, t);
+    check(rtm_push_query_config(g)->reconnect.stable_ms == 500 && rtm_push_reconnect_at(g) == t,
+          "reconnect.stable_ms = 500: a connection logged in 500 ms starts the schedule over");
+    rtm_push_free(g);
+    c.reconnect.stable_ms = 0;
+  }
   check(rtm_push_enterroom(s, 5, NULL, NULL) == RTM_PUSH_E_STATE, "enterroom before the login: refused");
-  answer(s, seq, 0, "{\"ok\":true}", now); /* this login works: the schedule starts over */
+  answer(s, seq, 0, "{\"ok\":true}", now); /* this login works and lasts: the schedule starts over */
   check(rtm_push_enterroom(s, 9223372036854775807LL, NULL, NULL) == RTM_PUSH_OK, "enterroom once logged in");
   answer(s, pending_seq(s), 0, "{}", now);
-  now += 5;
+  now += RTM_PUSH_RECONNECT_STABLE_MS; /* answered pings are not needed: the ping watchdog is 60 s */
   rtm_push_feed_eof(s, now);
-  check(rtm_push_reconnect_at(s) == now, "after a successful login the next advice is immediate again");
+  check(rtm_push_reconnect_at(s) == now, "after a connection that stayed logged in 10 s the next advice is immediate again");
   rtm_push_reconnect(s, now);
   seq = pending_seq(s);
   answer(s, seq, 0, "{\"ok\":true}", now);
