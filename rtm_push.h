@@ -243,7 +243,8 @@
    is allocated from an announced size, buffers grow only with data received. rtm_push_limits
    (zero = default): max_package 8 MiB, max_frame max_package+14, max_http_header 16 KiB, max_output
    4 MiB (pending output beyond it fails the session: the host is not draining), max_depth 32 (payload
-   nesting), dedup_capacity 1024 entries (oldest evicted), dedup_ttl_ms 20 minutes.
+   nesting), dedup_capacity 1024 entries (oldest evicted), dedup_ttl_ms 20 minutes. Decoded strings of a
+   payload take at most its length + 64 bytes (SECURITY.md: the bounds, the hardening, reporting).
 
    REVISION HISTORY
    ================
@@ -857,6 +858,8 @@ struct rtm_push {
   /* decoding: the current event's decoded strings */
   rtm_push__buf scratch;   /* reserved (scratch_need) at the first escape of a package, never moved after */
   size_t scratch_need;
+  rtm_push__buf scratch2;  /* the same for what is read a second time (a file msg's JSON, attrs, an answer) */
+  size_t scratch2_need;
   uint8_t evtab[64];       /* method name hash -> event type (RTM_PUSH_EV_*), 0 = empty */
   int ssse3, avx2, avx512; /* the CPU has SSSE3 / AVX2 / AVX-512 VBMI2: the vector validators and escape decoders run */
   uint64_t fkeys[RTM_PUSH__FBIT_COUNT]; /* field names as key words (rtm_push__key_word) */
@@ -925,12 +928,14 @@ static void rtm_push__dealloc(const rtm_push_allocator *a, void *p) {
   if (a->free_fn) a->free_fn(p, a->user_data); else free(p);
 }
 /* Grow b so that it can hold `need` bytes. Returns 0 or RTM_PUSH_E_NOMEM. */
-static int rtm_push__reserve(rtm_push *s, rtm_push__buf *b, size_t need) {
+/* Room for need bytes: doubling (or exactly what is asked), but not past limit when need is within it. */
+static int rtm_push__reserve_upto(rtm_push *s, rtm_push__buf *b, size_t need, size_t limit) {
   size_t cap;
   uint8_t *np;
   if (need <= b->cap) return 0;
   cap = b->cap > SIZE_MAX / 2 ? need : b->cap ? b->cap * 2 : 256; /* doubling, or exactly what is asked */
   if (cap < need) cap = need;
+  if (cap > limit && need <= limit) cap = limit;
   np = (uint8_t *)rtm_push__alloc(&s->cfg.allocator, cap);
   if (!np) return RTM_PUSH_E_NOMEM;
   if (b->len) memcpy(np, b->p, b->len);
@@ -938,6 +943,9 @@ static int rtm_push__reserve(rtm_push *s, rtm_push__buf *b, size_t need) {
   b->p = np;
   b->cap = cap;
   return 0;
+}
+static int rtm_push__reserve(rtm_push *s, rtm_push__buf *b, size_t need) {
+  return rtm_push__reserve_upto(s, b, need, SIZE_MAX);
 }
 static void rtm_push__buf_free(rtm_push *s, rtm_push__buf *b) {
   rtm_push__dealloc(&s->cfg.allocator, b->p);
@@ -1578,6 +1586,7 @@ typedef struct rtm_push__rd {
   uint32_t depth, max_depth;
   uint32_t left;  /* msgpack: members left in the map */
   int first;      /* JSON: no member read yet */
+  int second;     /* its escaped strings go to scratch2: it reads text already read once (set after rd_open) */
   char what[96];  /* description of the error */
 } rtm_push__rd;
 
@@ -1585,15 +1594,22 @@ static int rtm_push__rd_err(rtm_push__rd *r, int code, const char *what) {
   snprintf(r->what, sizeof r->what, "%s", what);
   return code;
 }
-/* A new package: nothing points into scratch any more. The first escape reserves 4x the payload (decoded
-   text is never longer than its JSON; file info and attrs are decoded once more from decoded text). */
+/* A new package: nothing points into scratch any more. The first escape reserves the payload's length + 64:
+   strings are decoded in order, each no longer than its JSON, and a string takes room for the rest of the
+   payload (+16) before it is trimmed, so the used part plus that room never passes the payload's length + 16.
+   What is read a second time (a file msg's JSON text, attrs, an answer's payload for the quest callback)
+   goes to scratch2, bounded the same way (those texts are disjoint parts of the payload), and reserved only
+   when that second reading meets an escape. (It was 4x the payload in one buffer: an 8 MiB push with one
+   escape reserved 32 MiB.) */
 static void rtm_push__scratch_reset(rtm_push *s, size_t plen) {
-  s->scratch.len = 0;
-  s->scratch_need = plen > (SIZE_MAX - 64) / 4 ? SIZE_MAX : plen * 4 + 64;
+  s->scratch.len = s->scratch2.len = 0;
+  s->scratch_need = s->scratch2_need = plen > SIZE_MAX - 64 ? SIZE_MAX : plen + 64;
 }
+static rtm_push__buf *rtm_push__scratch_of(rtm_push__rd *r) { return r->second ? &r->s->scratch2 : &r->s->scratch; }
 static int rtm_push__scratch_take(rtm_push__rd *r, size_t n, char **out) {
-  rtm_push__buf *b = &r->s->scratch;
-  if (b->len == 0 && b->cap < r->s->scratch_need && rtm_push__reserve(r->s, b, r->s->scratch_need))
+  rtm_push__buf *b = rtm_push__scratch_of(r);
+  size_t need = r->second ? r->s->scratch2_need : r->s->scratch_need;
+  if (b->len == 0 && b->cap < need && rtm_push__reserve(r->s, b, need))
     return rtm_push__rd_err(r, RTM_PUSH_E_NOMEM, "out of memory for decoded strings");
   if (n > b->cap - b->len) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "decode buffer exhausted");
   *out = (char *)b->p + b->len;
@@ -1908,7 +1924,7 @@ static int rtm_push__json_str_at(rtm_push__rd *r, rtm_push_str *out, int mode, c
     if ((k = rtm_push__scratch_take(r, (size_t)(end - p) + 16, &c0)) != 0) return k;
     o0 = (uint8_t *)c0;
   }
-  r->s->scratch.len -= (size_t)(end - p) + 16;
+  rtm_push__scratch_of(r)->len -= (size_t)(end - p) + 16;
   memcpy(o0, p, (size_t)(q - p));
   o = o0 + (q - p);
   for (;;) { /* q < end, at a special byte */
@@ -1960,7 +1976,7 @@ static int rtm_push__json_str_at(rtm_push__rd *r, rtm_push_str *out, int mode, c
   special:;
 #endif
   }
-  r->s->scratch.len += (size_t)(o - o0);
+  rtm_push__scratch_of(r)->len += (size_t)(o - o0);
   out->ptr = (const char *)o0;
   out->len = (size_t)(o - o0);
   out->binary = mode == 1 && !rtm_push__utf8_ok(r->s, o0, out->len);
@@ -2197,6 +2213,7 @@ static int rtm_push__mp_value(rtm_push__rd *r, rtm_push__val *v, int decode) {
 /* Map iteration, the same for both encodings. */
 static int rtm_push__rd_open(rtm_push__rd *r, rtm_push *s, const uint8_t *p, size_t n, int msgpack) {
   r->depth = r->left = 0;
+  r->second = 0;
   r->what[0] = 0;
   r->s = s;
   r->start = p;
@@ -2267,7 +2284,9 @@ static int rtm_push__rd_next(rtm_push__rd *r, rtm_push_str *key, rtm_push__val *
 }
 /* Open a reader on a nested map value (its raw span). */
 static int rtm_push__rd_sub(rtm_push__rd *sub, const rtm_push__rd *r, const rtm_push__val *v) {
-  return rtm_push__rd_open(sub, r->s, v->raw, (size_t)(v->raw_end - v->raw), r->msgpack);
+  int rc = rtm_push__rd_open(sub, r->s, v->raw, (size_t)(v->raw_end - v->raw), r->msgpack);
+  sub->second = r->second;
+  return rc;
 }
 static int rtm_push__key_is(const rtm_push_str *k, const char *name) {
   size_t n = strlen(name);
@@ -2747,6 +2766,7 @@ static int rtm_push__decode_file(rtm_push *s, rtm_push_event *ev) {
     return 0;
   }
   if (rtm_push__rd_open(&r, s, (const uint8_t *)m, ev->msg.len, 0)) return 0;
+  r.second = 1;
   while ((rc = rtm_push__rd_next(&r, &k, &v)) == 1) {
     if (rtm_push__key_is(&k, "url") && v.t == RTM_PUSH__V_STR) ev->file.url = v.str;
     else if (rtm_push__key_is(&k, "surl") && v.t == RTM_PUSH__V_STR) ev->file.surl = v.str;
@@ -2795,6 +2815,7 @@ static int rtm_push__excluded_rd(rtm_push *s, const char *a, size_t n) {
   }
   if (!found) return 0;
   if (rtm_push__rd_open(&r, s, (const uint8_t *)a, n, 0)) return 0;
+  r.second = 1;
   while ((rc = rtm_push__rd_next(&r, &k, &v)) == 1) {
     if (!rtm_push__key_is(&k, "excludedUids") || v.t != RTM_PUSH__V_ARRAY) continue;
     /* walk the array's elements with a JSON reader positioned inside it */
@@ -2803,6 +2824,7 @@ static int rtm_push__excluded_rd(rtm_push *s, const char *a, size_t n) {
     arr.start = arr.p = v.raw + 1;
     arr.end = v.raw_end - 1;
     arr.max_depth = s->cfg.limits.max_depth;
+    arr.second = 1;
     for (;;) {
       int64_t x;
       rtm_push__json_ws(&arr);
@@ -3447,6 +3469,7 @@ static void rtm_push__fpnn_package(rtm_push *s, const uint8_t *p) {
     rtm_push__handle_quest(s, mt == 1, flag, mt == 1 ? rtm_push__le32(p + 12) : 0, (const char *)p + hl, p[7],
                            p + hl + p[7], psize);
   }
+  if (s->scratch2.cap > RTM_PUSH__RETAIN) rtm_push__buf_free(s, &s->scratch2);
 }
 static int rtm_push__fpnn_input(rtm_push *s, const uint8_t *p, size_t n) {
   while (n && !rtm_push__stopped(s)) {
@@ -3471,7 +3494,10 @@ static int rtm_push__fpnn_input(rtm_push *s, const uint8_t *p, size_t n) {
       if (!(s->pkg_total = rtm_push__fpnn_check(s, s->pkg.p))) break;
     }
     k = RTM_PUSH__MIN(s->pkg_total - s->pkg.len, n);
-    if (rtm_push__append(s, &s->pkg, p, k)) return rtm_push__fail(s, RTM_PUSH_E_NOMEM, NULL);
+    /* it grows with the bytes received, but never past the package's size: 8 MiB take 8 MiB, not 16 */
+    if (rtm_push__reserve_upto(s, &s->pkg, s->pkg.len + k, s->pkg_total) ||
+        rtm_push__append(s, &s->pkg, p, k))
+      return rtm_push__fail(s, RTM_PUSH_E_NOMEM, NULL);
     p += k;
     n -= k;
     if (s->pkg.len == s->pkg_total) {
@@ -3641,9 +3667,11 @@ static int rtm_push__quest_answered(rtm_push *s, const rtm_push_event *ev) {
         rtm_push__rd r;
         rtm_push_str k;
         rtm_push__val v;
-        if (rtm_push__rd_open(&r, s, (const uint8_t *)ev->payload.ptr, ev->payload.len, ev->encoding == 0x80) == 0)
+        if (rtm_push__rd_open(&r, s, (const uint8_t *)ev->payload.ptr, ev->payload.len, ev->encoding == 0x80) == 0) {
+          r.second = 1; /* the payload's second reading */
           while ((rc = rtm_push__rd_next(&r, &k, &v)) == 1)
             if (rtm_push__key_is(&k, "mtime") && rtm_push__val_int64(&r, &v, "mtime", &a.mtime) == 0) a.has_mtime = 1;
+        }
       }
       rtm_push__quest_finish(s, i, &a);
       if (rc == RTM_PUSH_E_NOMEM && !rtm_push__stopped(s)) rtm_push__fail(s, rc, NULL);
@@ -4252,6 +4280,7 @@ static void rtm_push__really_free(rtm_push *s) {
   rtm_push__buf_free(s, &s->http);
   rtm_push__buf_free(s, &s->pkg);
   rtm_push__buf_free(s, &s->scratch);
+  rtm_push__buf_free(s, &s->scratch2);
   rtm_push__buf_free(s, &s->qbuf);
   rtm_push__dealloc(&a, s->dd_ring);
   rtm_push__dealloc(&a, s->dd_idx);

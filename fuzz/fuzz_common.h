@@ -224,6 +224,7 @@ static int fz_in_ranges(const fz_ctx *cx, const void *ptr, size_t len) {
     const rtm_push *s = cx->s;
     if (s->pkg.p && p >= s->pkg.p && p + len <= s->pkg.p + s->pkg.cap) return 1;
     if (s->scratch.p && p >= s->scratch.p && p + len <= s->scratch.p + s->scratch.cap) return 1;
+    if (s->scratch2.p && p >= s->scratch2.p && p + len <= s->scratch2.p + s->scratch2.cap) return 1; /* file info */
   }
   for (i = 0; i < cx->nrng; i++)
     if (p >= cx->rng_lo[i] && p + len <= cx->rng_hi[i]) return 1;

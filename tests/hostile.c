@@ -381,12 +381,112 @@ static void misuse(void) {
         "feed and tick inside a callback: RTM_PUSH_E_IN_CALLBACK; free inside a callback: deferred, the feed returns RTM_PUSH_E_CLOSED");
 }
 
+/* Issue 20 (in test_decode.c once tests/unit.c is split): one JSON push with an 8 MiB payload and one escape,
+   fed 64 KiB at a time. Its memory, counted by the allocator hook: the package buffer (exactly the package,
+   not the next power of two: 16 MiB) and the decode scratch (the payload's length + 64, not 4x). It peaked at
+   48 MiB. */
+static size_t big_msg_len, big_escape_at;
+static int big_msg_escape_ok;
+static void big_cb(const rtm_push_event *ev, void *u) {
+  (void)u;
+  if (ev->fields & RTM_PUSH_F_MSG) { /* pushchat: mtype 30 */
+    big_msg_len = ev->msg.len;
+    big_msg_escape_ok = ev->msg.len > big_escape_at + 1 && ev->msg.ptr[big_escape_at] == '\n' &&
+                        ev->msg.ptr[big_escape_at - 1] == 'a' && ev->msg.ptr[big_escape_at + 1] == 'a';
+  }
+}
+static void big_push_peak(void) {
+  alloc_stats st;
+  rtm_push_config cfg;
+  rtm_push *s = NULL;
+  static const char head[] = "{\"from\":1,\"mid\":2,\"mtype\":30,\"attrs\":\"\",\"mtime\":3,\"msg\":\"";
+  size_t plen = (size_t)8 << 20, total = plen + 16 + 7, msgn = plen - (sizeof head - 1) - 2, off, base, peak;
+  uint8_t *pk = (uint8_t *)malloc(total), *pl;
+  char line[200];
+  if (!pk) { check(0, "malloc 8 MiB"); return; }
+  memset(&st, 0, sizeof st);
+  st.fail_at = -1;
+  memcpy(pk, "FPNN\x01\x40\x01\x07", 8); /* a two-way quest, JSON, method of 7 bytes */
+  pk[8] = (uint8_t)plen, pk[9] = (uint8_t)(plen >> 8), pk[10] = (uint8_t)(plen >> 16), pk[11] = (uint8_t)(plen >> 24);
+  memcpy(pk + 12, "\x01\x00\x00\x00" "pushmsg", 11);
+  pl = pk + 23;
+  memcpy(pl, head, sizeof head - 1);
+  memset(pl + sizeof head - 1, 'a', msgn);
+  memcpy(pl + sizeof head - 1 + msgn / 2 - 1, "\\n", 2); /* the one escape, in the middle */
+  big_escape_at = msgn / 2 - 1;
+  memcpy(pl + plen - 2, "\"}", 2);
+  memset(&cfg, 0, sizeof cfg);
+  cfg.start = RTM_PUSH_START_FPNN, cfg.no_login = 1, cfg.token = "t", cfg.entropy = entropy, cfg.on_event = big_cb;
+  cfg.limits.max_package = 9u << 20; /* an 8 MiB payload: the package is 23 bytes more */
+  cfg.allocator.alloc_fn = t_alloc, cfg.allocator.free_fn = t_free, cfg.allocator.user_data = &st;
+  if (rtm_push_new(&s, &cfg) != RTM_PUSH_OK) { check(0, "rtm_push_new"); free(pk); return; }
+  rtm_push_tick(s, 1);
+  base = st.bytes;
+  st.peak = st.bytes;
+  for (off = 0; off < total; off += 65536) {
+    rtm_push_feed(s, pk + off, total - off < 65536 ? total - off : 65536, 2);
+    drain(s);
+  }
+  peak = st.peak - base;
+  snprintf(line, sizeof line, "a JSON push of 8 MiB with one escape, fed 64 KiB at a time: delivered whole; peak %.2f MiB above the "
+           "idle session (%.3f x the payload), at most 2 x the payload + 1 MiB", (double)peak / 1048576.0, (double)peak / (double)plen);
+  check(big_msg_len == msgn - 1 && big_msg_escape_ok && rtm_push_get_state(s) == RTM_PUSH_STATE_READY && peak <= 2 * plen + (1u << 20), line);
+  rtm_push_free(s);
+  check(st.live == 0 && st.bytes == 0, "the 8 MiB push: every byte freed with the session");
+  free(pk);
+}
+
+/* What is read a second time goes to its own scratch, bounded like the first: a file push whose msg is JSON
+   text full of escapes (decoded once as msg, again as file info) beside attrs with an escape (read again for
+   excludedUids) decodes whole, nothing "exhausted". */
+static int file_ok, file_errors;
+static size_t file_url_n;
+static void file_cb(const rtm_push_event *ev, void *u) {
+  size_t i;
+  (void)u;
+  if (ev->type == RTM_PUSH_EV_ERROR) file_errors++;
+  if (!ev->has_file) return;
+  file_ok = ev->file.url.len == file_url_n && memcmp(ev->file.url.ptr, "https://x/", 10) == 0 && ev->file.has_size &&
+            ev->file.size == 5;
+  for (i = 10; file_ok && i < file_url_n; i++) file_ok = ev->file.url.ptr[i] == (i % 2 ? '/' : 'a');
+}
+static void second_reading(void) {
+  enum { N = 30000 };
+  static char pl[8 * N + 512];
+  rtm_push_config cfg;
+  rtm_push *s = NULL;
+  uint8_t *pk;
+  size_t n = 0, i, total;
+  n += (size_t)sprintf(pl, "{\"from\":1,\"mid\":3,\"mtype\":40,\"attrs\":\"{\\\"excludedUids\\\":[\\\"\\\\u0039\\\"]}\","
+                           "\"msg\":\"{\\\"url\\\":\\\"https:\\\\/\\\\/x\\\\/");
+  for (i = 0; i < N; i++) memcpy(pl + n, "a\\\\/", 4), n += 4;
+  n += (size_t)sprintf(pl + n, "\\\",\\\"size\\\":5}\"}");
+  file_url_n = 10 + 2 * (size_t)N;
+  total = 16 + 7 + n;
+  pk = (uint8_t *)malloc(total);
+  memcpy(pk, "FPNN\x01\x40\x01\x07", 8);
+  pk[8] = (uint8_t)n, pk[9] = (uint8_t)(n >> 8), pk[10] = (uint8_t)(n >> 16), pk[11] = (uint8_t)(n >> 24);
+  memcpy(pk + 12, "\x01\x00\x00\x00" "pushmsg", 11);
+  memcpy(pk + 23, pl, n);
+  memset(&cfg, 0, sizeof cfg);
+  cfg.start = RTM_PUSH_START_FPNN, cfg.no_login = 1, cfg.uid = 42, cfg.token = "t", cfg.entropy = entropy, cfg.on_event = file_cb;
+  rtm_push_new(&s, &cfg);
+  rtm_push_tick(s, 1);
+  for (i = 0; i < total; i += 4096) rtm_push_feed(s, pk + i, total - i < 4096 ? total - i : 4096, 2);
+  check(file_ok && file_errors == 0 && rtm_push_get_state(s) == RTM_PUSH_STATE_READY,
+        "a file push whose msg JSON has 30,000 escapes, attrs with one: file info decoded whole from its second reading");
+  rtm_push_free(s);
+  free(pk);
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   misuse();
   guard_page();
   floods();
   failmalloc_sweep();
+  big_push_peak();
+  second_reading();
   printf("%d passed, %d failed\n", npass, nfail);
   return nfail ? 1 : 0;
 }
