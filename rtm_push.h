@@ -1016,27 +1016,6 @@ RTM_PUSH__HOT unsigned rtm_push__ctz64(uint64_t m) {
   return n;
 #endif
 }
-/* memset(p, 0, n) for the per-push structures: compilers turn a constant-size memset of a few hundred
-   bytes into `rep stos`, which costs ~60 cycles to start on current x86 cores; 16-byte stores take ~15. */
-RTM_PUSH__HOT void rtm_push__zero(void *p, size_t n) {
-#ifdef RTM_PUSH__SSE2
-  uint8_t *b = (uint8_t *)p;
-  size_t i;
-  const __m128i z = _mm_setzero_si128();
-  RTM_PUSH__UNROLL8 /* the per-push sizes: straight-line stores, no loop (-23 instructions a push) */
-  for (i = 0; i + 64 <= n; i += 64) {
-    _mm_storeu_si128((__m128i *)(void *)(b + i), z);
-    _mm_storeu_si128((__m128i *)(void *)(b + i + 16), z);
-    _mm_storeu_si128((__m128i *)(void *)(b + i + 32), z);
-    _mm_storeu_si128((__m128i *)(void *)(b + i + 48), z);
-    __asm__("" : "+r"(b)); /* opaque: the loop must not be recognised as a memset */
-  }
-  for (; i + 16 <= n; i += 16) _mm_storeu_si128((__m128i *)(void *)(b + i), z);
-  if (i < n) memset(b + i, 0, n - i);
-#else
-  memset(p, 0, n);
-#endif
-}
 /* The high bit of each byte of t = w ^ '0'*ONES that is not a decimal digit (no carries between bytes). */
 #define RTM_PUSH__NONDIGITS(t) (((((t) & (RTM_PUSH__ONES * 0x7F)) + RTM_PUSH__ONES * 0x76) | (t)) & RTM_PUSH__HIGHS)
 /* Nonzero when some byte of w is zero. */
@@ -1895,7 +1874,7 @@ static int rtm_push__decode_translation(rtm_push__rd *r, const rtm_push__val *v,
   rtm_push__val m;
   int rc = rtm_push__rd_sub(&sub, r, v);
   rtm_push_translation *t = &ev->translation;
-  rtm_push__zero(t, sizeof *t); /* a second "msg" member starts afresh */
+  memset(t, 0, sizeof *t); /* a second "msg" member starts afresh */
   t->source.ptr = t->target.ptr = t->source_text.ptr = t->target_text.ptr = ""; /* absent members: empty */
   while (rc == 0 && (rc = rtm_push__rd_next(&sub, &k, &m)) == 1) {
     rtm_push_str *dst = rtm_push__key_is(&k, "source") ? &t->source
@@ -2283,27 +2262,6 @@ static int rtm_push__decode_file(rtm_push *s, rtm_push_event *ev) {
   ev->has_file = 1;
   return 0;
 }
-/* The usual attrs, {"excludedUids":["uid","uid",...]}, read in place: 1 our uid is there, 0 it is not, -1 any
-   other form (rtm_push__excluded's reader decides: the same answers, it only takes longer). */
-static int rtm_push__excluded_usual(const rtm_push *s, const char *a, size_t n) {
-  const char *p = a + 17, *end = a + n, *q;
-  int found = 0;
-  if (n < 19 || s->cfg.limits.max_depth < 2 || memcmp(a, "{\"excludedUids\":[", 17) != 0) return -1;
-  if (*p != ']')
-    for (;;) { /* a string of digits, then ',' or ']' */
-      int64_t x;
-      if (p == end || *p != '"') return -1;
-      for (q = ++p; q < end && (unsigned char)(*q - '0') < 10; q++) {}
-      if (q == end || *q != '"') return -1;
-      found |= rtm_push_parse_int64(p, (size_t)(q - p), &x) == 0 && x == s->cfg.uid;
-      p = q + 1;
-      if (p == end || (*p != ',' && *p != ']')) return -1;
-      if (*p++ == ']') break;
-    }
-  else p++;
-  if (found) return 1; /* as the reader: the first member's array, whole, names us */
-  return p + 1 == end && *p == '}' ? 0 : -1;
-}
 /* attrs JSON a (n bytes) {"excludedUids":[...]} naming our uid (string or number)? 1 yes, 0 no,
    RTM_PUSH_E_NOMEM: through the reader. */
 static int rtm_push__excluded_rd(rtm_push *s, const char *a, size_t n) {
@@ -2323,7 +2281,7 @@ static int rtm_push__excluded_rd(rtm_push *s, const char *a, size_t n) {
   while ((rc = rtm_push__rd_next(&r, &k, &v)) == 1) {
     if (!rtm_push__key_is(&k, "excludedUids") || v.t != RTM_PUSH__V_ARRAY) continue;
     /* walk the array's elements with a JSON reader positioned inside it */
-    rtm_push__zero(&arr, sizeof arr);
+    memset(&arr, 0, sizeof arr);
     arr.s = s;
     arr.start = arr.p = v.raw + 1;
     arr.end = v.raw_end - 1;
@@ -2347,9 +2305,7 @@ static int rtm_push__excluded_rd(rtm_push *s, const char *a, size_t n) {
 }
 /* Does the push's attrs exclude us? 1 yes, 0 no, RTM_PUSH_E_NOMEM. */
 static int rtm_push__excluded(rtm_push *s, const rtm_push_event *ev) {
-  int rc;
   if (!(ev->fields & RTM_PUSH_F_ATTRS) || ev->attrs.len < 14 || ev->attrs.binary) return 0;
-  if ((rc = rtm_push__excluded_usual(s, ev->attrs.ptr, ev->attrs.len)) >= 0) return rc;
   return rtm_push__excluded_rd(s, ev->attrs.ptr, ev->attrs.len);
 }
 
@@ -2928,7 +2884,7 @@ static int rtm_push__fpnn_input(rtm_push *s, const uint8_t *p, size_t n) {
 
 /* >>session: quests from the gate, answers to ours, login, close -------------------------------- */
 static void rtm_push__ev_init(rtm_push_event *ev, int type) {
-  rtm_push__zero(ev, sizeof *ev);
+  memset(ev, 0, sizeof *ev);
   ev->type = (rtm_push_event_type)type;
   ev->name = rtm_push__evdefs[type].name;
   ev->category = (rtm_push_category)rtm_push__evdefs[type].cat;

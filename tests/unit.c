@@ -908,44 +908,6 @@ static void simd_strings(int tier) {
   CHECK(m.errors == 0);
   rtm_push_free(s);
 }
-/* excludedUids: the in-place reading of the usual form gives the reader's answers (or leaves the attrs to it). */
-static void test_excluded_usual(void) {
-  static const char *const elems[] = {"\"4242\"", "\"1\"", "\"004242\"", "\"-4242\"", "\"\"", "4242", "\"4242x\"",
-                                      "\"42\\u00342\"", "\"9223372036854775808\"", "[\"4242\"]", "{}", " \"4242\"", "\"42 42\""};
-  static const char *const ends[] = {"]}", "]", "] }", "],\"a\":1}", "]}x", ",]}", "]],", "", "],\"excludedUids\":[\"4242\"]}"};
-  uint32_t depths[] = {32, 2, 1};
-  long i, fast = 0, named = 0;
-  size_t d;
-  for (d = 0; d < sizeof depths / sizeof depths[0]; d++) {
-    rec r;
-    rtm_push_config c;
-    rtm_push *s;
-    memset(&r, 0, sizeof r);
-    cfg_init(&c, &r, RTM_PUSH_START_WS);
-    c.limits.max_depth = depths[d];
-    s = mk_cfg(&r, &c);
-    for (i = 0; i < 20000; i++) {
-      char a[256];
-      size_t n = 0;
-      int k, ne = (int)(rnd32() % 4), got, want;
-      n += (size_t)snprintf(a + n, sizeof a - n, "%s", rnd32() % 8 ? "{\"excludedUids\":[" : "{\"excludedUids\": [");
-      for (k = 0; k < ne; k++) {
-        int e = rnd32() % 3 ? 0 : (int)(rnd32() % (sizeof elems / sizeof elems[0]));
-        if (e == 0 && rnd32() % 2) n += (size_t)snprintf(a + n, sizeof a - n, "%s\"%u\"", k ? "," : "", 1000000u + rnd32() % 9000000u);
-        else n += (size_t)snprintf(a + n, sizeof a - n, "%s%s", k ? "," : "", elems[e]);
-      }
-      n += (size_t)snprintf(a + n, sizeof a - n, "%s", rnd32() % 3 ? ends[0] : ends[rnd32() % (sizeof ends / sizeof ends[0])]);
-      if (rnd32() % 16 == 0 && n > 1) n -= 1 + rnd32() % (n - 1); /* cut short */
-      got = rtm_push__excluded_usual(s, a, n);
-      want = rtm_push__excluded_rd(s, a, n);
-      fast += got >= 0;
-      named += want == 1;
-      CHECKM(got < 0 || got == want, "depth %u: %.*s: in place %d, reader %d", (unsigned)depths[d], (int)n, a, got, want);
-    }
-    rtm_push_free(s);
-  }
-  CHECKM(fast > 15000 && named > 1000, "in place %ld, named %ld", fast, named); /* both answers, mostly in place */
-}
 static void test_simd_numbers(void) {
   last_msg m;
   rtm_push *s;
@@ -4568,7 +4530,6 @@ static const test_def g_tests[] = {
 #ifndef RTM_PUSH_NO_TLS
   T(test_ip_literal),
 #endif
-  T(test_excluded_usual),
   T(test_simd_numbers),
   T(test_json_string_errors),
   T(test_json_style),
