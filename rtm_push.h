@@ -1996,17 +1996,60 @@ static uint32_t rtm_push__kinds(uint32_t allowed) {
     if (allowed & (1u << f)) k |= (uint32_t)(rtm_push__fielddefs[f].type + 1) << (3 * (f + 1));
   return k;
 }
+/* The member key at *pp (its opening quote) and the colon after it: *bit is its field (-1: none). A key of up to 7
+   bytes is looked up from one word; others are scanned, and decoded when escaped. */
+RTM_PUSH__HOT int rtm_push__json_key(rtm_push__rd *r, const uint8_t **pp, int *bitp) {
+  const uint8_t *p = *pp, *end = r->end, *q;
+  rtm_push_str k;
+  unsigned high;
+  int bit = -2, rc; /* -2: not looked up yet */
+  if (end - p >= 9) { /* a key of up to 7 bytes and its quote in one word */
+    uint64_t w = rtm_push__load64(p + 1), qm = RTM_PUSH__HASZERO(w ^ (RTM_PUSH__ONES * '"'));
+    if (qm) {
+      unsigned kl = rtm_push__ctz64(qm) >> 3; /* the first quote (HASZERO's lowest flag is exact) */
+      bit = rtm_push__find_field_word((w & (((uint64_t)1 << (8 * kl)) - 1)) | ((uint64_t)kl << 56));
+      if (bit < 0) { /* not a field name: a plain key unless a backslash or a control byte comes first */
+        uint64_t bad = RTM_PUSH__HASZERO(w ^ (RTM_PUSH__ONES * '\\')) | ((w - RTM_PUSH__ONES * 0x20) & ~w & RTM_PUSH__HIGHS);
+        bit = bad & ((qm & (0 - qm)) - 1) ? -2 : -1;
+      }
+      if (bit != -2) p += kl + 2;
+    }
+  }
+  if (bit == -2) {
+    high = 0;
+    q = r->s->k->scan_str(p + 1, end, &high);
+    if (q < end && *q == '"') { /* a plain key */
+      k.ptr = (const char *)p + 1;
+      k.len = (size_t)(q - p - 1);
+      p = q + 1;
+    } else {
+      r->p = p;
+      if ((rc = rtm_push__json_str_at(r, &k, RTM_PUSH__STR_KEY, q, high)) != 0) return rc;
+      p = r->p;
+    }
+    bit = rtm_push__find_field(k.ptr, k.len);
+  }
+  if (p < end && *p == ':') {
+    p++;
+  } else {
+    RTM_PUSH__WS(p, end);
+    if (p == end || *p != ':') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected ':' after a key");
+    p++;
+  }
+  *pp = p;
+  *bitp = bit;
+  return 0;
+}
 /* JSON payload members into ev: rtm_push__rd_next's loop with the common members inline (a plain key; an
    integer or a string for its field) and everything else through rtm_push__json_value. The same results
    and the same errors (the tests and the fuzz targets check it against the general reader). */
 static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t allowed) {
-  const uint8_t *p = r->p, *end = r->end, *q;
+  const uint8_t *p = r->p, *end = r->end;
   rtm_push *s = r->s;
   uint32_t kinds = allowed == rtm_push__evdefs[ev->type].fields ? rtm_push__jkinds[ev->type] : rtm_push__kinds(allowed);
   const int wide = end - r->p >= 8; /* the integers may load 8 bytes before their end */
   int first = 1, rc, bit, prev = RTM_PUSH__FBIT_COUNT;
   int8_t *jnext = s->jnext[ev->type]; /* the order of the members differs with the method */
-  (void)prev; (void)jnext; /* the member prediction needs RTM_PUSH__LE */
   r->depth = 1;
   bit = jnext[prev]; /* the field that came first last time */
   if (bit >= 0 && end - p >= 8 && !((rtm_push__load64(p) ^ rtm_push__jpat[bit][4]) & rtm_push__jpat[bit][5])) {
@@ -2014,11 +2057,8 @@ static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t a
     goto value;
   }
   for (;; first = 0) {
-    rtm_push_str k;
     rtm_push__val v;
-    unsigned high;
-    int want;
-    want = first ? -1 : jnext[prev];
+    int want = first ? -1 : jnext[prev];
     if (want >= 0 && end - p >= 16 && /* `, "name":` of the field that came after the last one last time */
         !(((rtm_push__load64(p) ^ rtm_push__jpat[want][0]) & rtm_push__jpat[want][2]) |
           ((rtm_push__load64(p + 8) ^ rtm_push__jpat[want][1]) & rtm_push__jpat[want][3]))) {
@@ -2043,45 +2083,7 @@ static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t a
       }
       if (p == end || *p != '"') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected a string key");
     }
-    bit = -2; /* not looked up yet */
-    if (end - p >= 9) { /* a key of up to 7 bytes and its quote in one word */
-      uint64_t w = rtm_push__load64(p + 1), qm = RTM_PUSH__HASZERO(w ^ (RTM_PUSH__ONES * '"'));
-      if (qm) {
-        unsigned kl = rtm_push__ctz64(qm) >> 3; /* the first quote (HASZERO's lowest flag is exact) */
-        bit = rtm_push__find_field_word((w & (((uint64_t)1 << (8 * kl)) - 1)) | ((uint64_t)kl << 56));
-        if (bit < 0) { /* not a field name: a plain key unless a backslash or a control byte comes first */
-          uint64_t bad = RTM_PUSH__HASZERO(w ^ (RTM_PUSH__ONES * '\\')) | ((w - RTM_PUSH__ONES * 0x20) & ~w & RTM_PUSH__HIGHS);
-          bit = bad & ((qm & (0 - qm)) - 1) ? -2 : -1;
-        }
-        if (bit != -2) {
-          k.ptr = (const char *)p + 1;
-          k.len = kl;
-          p += kl + 2;
-        }
-      }
-    }
-    if (bit == -2)
-    {
-      high = 0;
-      q = s->k->scan_str(p + 1, end, &high);
-      if (q < end && *q == '"') { /* a plain key */
-        k.ptr = (const char *)p + 1;
-        k.len = (size_t)(q - p - 1);
-        p = q + 1;
-      } else {
-        r->p = p;
-        if ((rc = rtm_push__json_str_at(r, &k, RTM_PUSH__STR_KEY, q, high)) != 0) return rc;
-        p = r->p;
-      }
-      bit = rtm_push__find_field(k.ptr, k.len);
-    }
-    if (p < end && *p == ':') {
-      p++;
-    } else {
-      RTM_PUSH__WS(p, end);
-      if (p == end || *p != ':') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected ':' after a key");
-      p++;
-    }
+    if ((rc = rtm_push__json_key(r, &p, &bit)) != 0) return rc;
     if (bit >= 0) jnext[prev] = (int8_t)bit;
   value:
     prev = bit >= 0 ? bit : RTM_PUSH__FBIT_COUNT;
@@ -2143,7 +2145,6 @@ static int rtm_push__mp_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t all
   rtm_push *s = r->s;
   int prev = RTM_PUSH__FBIT_COUNT;
   int8_t *jnext = s->jnext[ev->type]; /* the order of the members differs with the method */
-  (void)s; (void)prev; (void)jnext; /* the member prediction needs RTM_PUSH__LE */
   r->depth = 1;
   while (r->left) {
     rtm_push_str k;
@@ -3725,16 +3726,9 @@ static void rtm_push__transport_reset(rtm_push *s) {
   s->err = 0;
   s->errmsg[0] = 0;
 }
-RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config) {
-  rtm_push_config c;
-  rtm_push *s;
-  size_t strbytes = 0, nattrs = 0, i;
-  char *sp;
-  static const char pers[] = "rtm_push";
-  int rc;
-  if (!out || !config) return RTM_PUSH_E_INVALID_ARG;
-  *out = NULL;
-  c = *config;
+/* Step 1 of rtm_push_new: the configuration checked, and its defaults filled in. */
+static int rtm_push__config_defaults(rtm_push_config *cp) {
+  rtm_push_config c = *cp;
   if (!c.allocator.alloc_fn != !c.allocator.free_fn) return RTM_PUSH_E_CONFIG;
   if (c.start == RTM_PUSH_START_HTTP && (!c.host || !*c.host)) return RTM_PUSH_E_CONFIG;
   if (c.tls && c.start != RTM_PUSH_START_HTTP) return RTM_PUSH_E_CONFIG;
@@ -3770,76 +3764,95 @@ RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config
   if (!c.reconnect.immediate) c.reconnect.immediate = 2;
   if (!c.reconnect.base_ms) c.reconnect.base_ms = 1000;
   if (!c.reconnect.max_ms) c.reconnect.max_ms = 30000;
-  /* own copies of every string */
-  {
-    const char *strs[6];
-    if (c.tls && !c.tls_server_name) c.tls_server_name = c.host;
-    strs[0] = c.host; strs[1] = c.path; strs[2] = c.token; strs[3] = c.lang; strs[4] = c.version;
-    strs[5] = c.tls ? c.tls_server_name : NULL;
-    for (i = 0; i < 6; i++) if (strs[i]) strbytes += strlen(strs[i]) + 1;
-    if (c.host && strlen(c.host) > 255) return RTM_PUSH_E_CONFIG;
-  }
-  if (c.attrs) {
-    while (c.attrs[nattrs]) {
-      if (!c.attrs[nattrs + 1]) return RTM_PUSH_E_CONFIG; /* a key without a value */
-      strbytes += strlen(c.attrs[nattrs]) + strlen(c.attrs[nattrs + 1]) + 2;
-      nattrs += 2;
+  if (c.tls && !c.tls_server_name) c.tls_server_name = c.host;
+  if (c.host && strlen(c.host) > 255) return RTM_PUSH_E_CONFIG;
+  *cp = c;
+  return 0;
+}
+/* Step 2: one allocation holds the session's own copies of every string of the configuration (the attrs pairs'
+   pointers first). *bytes: its size; *nattrs: the attrs strings. */
+static int rtm_push__config_size(const rtm_push_config *c, size_t *bytes, size_t *nattrs) {
+  const char *strs[6];
+  size_t i, n = 0, na = 0;
+  strs[0] = c->host; strs[1] = c->path; strs[2] = c->token; strs[3] = c->lang; strs[4] = c->version;
+  strs[5] = c->tls ? c->tls_server_name : NULL;
+  for (i = 0; i < 6; i++) if (strs[i]) n += strlen(strs[i]) + 1;
+  if (c->attrs) {
+    while (c->attrs[na]) {
+      if (!c->attrs[na + 1]) return RTM_PUSH_E_CONFIG; /* a key without a value */
+      n += strlen(c->attrs[na]) + strlen(c->attrs[na + 1]) + 2;
+      na += 2;
     }
   }
+  *bytes = n + (na + 2) * sizeof(char *);
+  *nattrs = na;
+  return 0;
+}
+static void rtm_push__config_copy(rtm_push *s, const rtm_push_config *c, size_t nattrs) {
+  const char **av = (const char **)(void *)s->strings;
+  char *sp = s->strings + (nattrs + 2) * sizeof(char *);
+  size_t i;
+  s->cfg.host = rtm_push__copy_str(&sp, c->host);
+  s->cfg.path = rtm_push__copy_str(&sp, c->path);
+  s->cfg.token = rtm_push__copy_str(&sp, c->token);
+  s->cfg.lang = rtm_push__copy_str(&sp, c->lang);
+  s->cfg.version = rtm_push__copy_str(&sp, c->version);
+  s->cfg.tls_server_name = c->tls ? rtm_push__copy_str(&sp, c->tls_server_name) : NULL;
+  s->cfg.tls_ca_file = s->cfg.tls_ca_path = s->cfg.tls_ca_pem = NULL; /* read once, in rtm_push__tls_setup */
+  s->cfg.tls_ca_pem_len = 0;
+  if (c->attrs) {
+    for (i = 0; i < nattrs; i++) av[i] = rtm_push__copy_str(&sp, c->attrs[i]);
+    av[nattrs] = NULL;
+    s->cfg.attrs = av;
+  }
+}
+/* Step 3: the DRBG, seeded once from the host's entropy callback, the OS, or mbedTLS's collector. */
+static int rtm_push__seed(rtm_push *s, const rtm_push_config *c) {
+  static const char pers[] = "rtm_push";
+  int (*fn)(void *, unsigned char *, size_t) = c->entropy;
+  void *arg = c->entropy_user_data;
+  unsigned char probe[1];
+  mbedtls_ctr_drbg_init(&s->drbg);
+  if (!fn && rtm_push__os_entropy(NULL, probe, 1) == 0) fn = rtm_push__os_entropy;
+  if (!fn) { /* no random device: mbedTLS's collector */
+    if (!(s->entropy = (mbedtls_entropy_context *)rtm_push__alloc(&c->allocator, sizeof *s->entropy))) return RTM_PUSH_E_NOMEM;
+    mbedtls_entropy_init(s->entropy);
+    fn = mbedtls_entropy_func;
+    arg = s->entropy;
+  }
+  if (mbedtls_ctr_drbg_seed(&s->drbg, fn, arg, (const unsigned char *)pers, sizeof pers - 1) != 0) return RTM_PUSH_E_RANDOM;
+  /* Seeded once, here: no reseed (and so no read of the entropy source) in the middle of a feed. 2^31 requests
+     of 256 bytes is far beyond a session's needs and within CTR-DRBG's bounds. */
+  mbedtls_ctr_drbg_set_reseed_interval(&s->drbg, 0x7fffffff);
+  return 0;
+}
+RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config) {
+  rtm_push_config c;
+  rtm_push *s;
+  size_t strbytes, nattrs;
+  int rc;
+  if (!out || !config) return RTM_PUSH_E_INVALID_ARG;
+  *out = NULL;
+  c = *config;
+  if ((rc = rtm_push__config_defaults(&c)) != 0 || (rc = rtm_push__config_size(&c, &strbytes, &nattrs)) != 0) return rc;
   s = (rtm_push *)rtm_push__alloc(&c.allocator, sizeof *s);
   if (!s) return RTM_PUSH_E_NOMEM;
   memset(s, 0, sizeof *s);
   s->cfg = c;
   memset(s->jnext, -1, sizeof s->jnext);
   s->k = rtm_push__kernels_pick();
-  s->strings = (char *)rtm_push__alloc(&c.allocator, strbytes + (nattrs + 2) * sizeof(char *));
+  s->strings = (char *)rtm_push__alloc(&c.allocator, strbytes);
   if (!s->strings) { rtm_push__dealloc(&c.allocator, s); return RTM_PUSH_E_NOMEM; }
-  {
-    const char **av = (const char **)(void *)s->strings;
-    sp = s->strings + (nattrs + 2) * sizeof(char *);
-    s->cfg.host = rtm_push__copy_str(&sp, c.host);
-    s->cfg.path = rtm_push__copy_str(&sp, c.path);
-    s->cfg.token = rtm_push__copy_str(&sp, c.token);
-    s->cfg.lang = rtm_push__copy_str(&sp, c.lang);
-    s->cfg.version = rtm_push__copy_str(&sp, c.version);
-    s->cfg.tls_server_name = c.tls ? rtm_push__copy_str(&sp, c.tls_server_name) : NULL;
-    s->cfg.tls_ca_file = s->cfg.tls_ca_path = s->cfg.tls_ca_pem = NULL; /* read once, below */
-    s->cfg.tls_ca_pem_len = 0;
-    if (c.attrs) {
-      for (i = 0; i < nattrs; i++) av[i] = rtm_push__copy_str(&sp, c.attrs[i]);
-      av[nattrs] = NULL;
-      s->cfg.attrs = av;
-    }
-  }
+  rtm_push__config_copy(s, &c, nattrs);
   s->state = RTM_PUSH_STATE_CONNECTING;
   s->next_seq = 1;
   s->login_deadline = s->ping_deadline = s->bye_deadline = s->close_deadline = RTM_PUSH__NO_DEADLINE;
   s->reconnect_at = RTM_PUSH__NO_DEADLINE;
   s->rnd_pos = sizeof s->rnd;
-  mbedtls_ctr_drbg_init(&s->drbg);
-  {
-    int (*fn)(void *, unsigned char *, size_t) = c.entropy;
-    void *arg = c.entropy_user_data;
-    unsigned char probe[1];
-    if (!fn && rtm_push__os_entropy(NULL, probe, 1) == 0) fn = rtm_push__os_entropy;
-    if (!fn) { /* no random device: mbedTLS's collector */
-      if (!(s->entropy = (mbedtls_entropy_context *)rtm_push__alloc(&c.allocator, sizeof *s->entropy))) {
-        rtm_push__really_free(s);
-        return RTM_PUSH_E_NOMEM;
-      }
-      mbedtls_entropy_init(s->entropy);
-      fn = mbedtls_entropy_func;
-      arg = s->entropy;
-    }
-    if (mbedtls_ctr_drbg_seed(&s->drbg, fn, arg, (const unsigned char *)pers, sizeof pers - 1) != 0) {
-      rtm_push__really_free(s);
-      return RTM_PUSH_E_RANDOM;
-    }
-    /* Seeded once, here: no reseed (and so no read of the entropy source) in the middle of a feed.
-       2^31 requests of 256 bytes is far beyond a session's needs and within CTR-DRBG's bounds. */
-    mbedtls_ctr_drbg_set_reseed_interval(&s->drbg, 0x7fffffff);
+  if ((rc = rtm_push__seed(s, &c)) != 0 || (c.tls && (rc = rtm_push__tls_setup(s, &c)) != 0)) {
+    rtm_push__really_free(s);
+    return rc;
   }
-  if (c.tls && (rc = rtm_push__tls_setup(s, &c)) != 0) { rtm_push__really_free(s); return rc; }
   s->cfg.on_event = NULL; /* rtm_push_new reports through its return code only */
   rc = rtm_push__transport_start(s);
   s->cfg.on_event = c.on_event;
