@@ -22,27 +22,30 @@
      RTM_PUSH_STATIC        private (static) copies of every function in this translation unit
      RTM_PUSH_DLL           __declspec(dllexport/dllimport) on Windows
      RTM_PUSH_API_DECL      override the declaration linkage (default extern)
-     RTM_PUSH_ASSERT(c)     assertion used for API misuse only (default assert()); network input never
-                            asserts
      RTM_PUSH_CJSON_HEADER  how to include cJSON (default <cjson/cJSON.h>)
      RTM_PUSH_NO_TLS        leave out TLS (no mbedTLS ssl/x509 parts are used or linked); a config
                             asking for TLS then gets RTM_PUSH_E_TLS_UNAVAILABLE
-     RTM_PUSH_NO_SIMD       portable C only. Otherwise, on x86 with GCC or clang, the hot loops use SSE2
-                            (part of x86-64), JSON escapes and UTF-8 validation SSSE3/AVX2/AVX-512 and
-                            the mask pool AES-NI, chosen per CPU at run time (rtm_push_new) unless the
-                            build targets them (-mssse3, -mavx2, -maes, -march=...; AVX-512 is always
-                            chosen at run time)
-     RTM_PUSH_NO_AVX512     leave out the AVX-512 code alone
+     RTM_PUSH_NO_SIMD       portable C only. Otherwise, on x86 with GCC or clang, the kernels (UTF-8
+                            validation, string scans, JSON unescaping) also come in SSSE3, AVX2 and AVX-512
+                            versions, one chosen per CPU at run time (rtm_push_new)
+     RTM_PUSH_NO_AVX512     leave out the AVX-512 kernels alone
 
    FEATURE OVERVIEW
    ================
-   - Layers, each usable alone (rtm_push_config.start): TLS (mbedTLS over memory buffers, verified by
-     default: CA chain, server name, SNI) -> the HTTP/1.1 upgrade (request written for you,
-     Sec-WebSocket-Accept verified with mbedTLS SHA-1 + base64) -> WebSocket client framing (wslay:
-     binary and continuation frames as one byte stream, ping -> pong, close handshake, masked sends;
-     the FPNN server's 126-byte framing bug tolerated) -> FPNN package stream (header checks, size
-     limit, seq numbers) -> payload decoding (JSON in FPNN's own style, or msgpack) -> the event schema
-     tables -> routing, duplicate suppression and the excludedUids filter -> one typed callback.
+   - Layers, in the order bytes travel, each usable alone (rtm_push_config.start):
+     TLS            mbedTLS over memory buffers, verified by default (CA chain, server name, SNI);
+     HTTP upgrade   the request written for you, Sec-WebSocket-Accept verified (mbedTLS SHA-1 + base64);
+     WebSocket      our own frame parser for every frame received (binary and continuation frames as one byte
+                    stream, ping -> pong, the close handshake, the FPNN server's 126-byte framing bug
+                    tolerated); every frame we send written and masked by wslay's frame writer
+                    (wslay_frame_send);
+     FPNN           the package stream: header checks, size limit, seq numbers;
+     payload        our own Int64-safe readers for JSON (FPNN's style) and msgpack; our quests' payloads
+                    built by a small writer, or from a cJSON object (rtm_push_quest_cjson);
+     events         the schema tables, routing, duplicate suppression, the excludedUids filter, one typed
+                    callback.
+   - The dependencies' jobs: wslay writes the WebSocket frames we send; cJSON prints the quest payloads a host
+     builds with it; mbedTLS does TLS, the DRBG (masks, keys), SHA-1 and base64.
    - Every Int64 field is exact over the whole int64 range, in JSON (bare integers of any length, or
      decimal strings) and in msgpack (every integer width). A double never stands in for one. A value
      out of range, a fraction or an exponent is an error that names the field.
@@ -62,9 +65,9 @@
      id ("fe80::1%eth0") or an IPv4 part with a leading zero makes it a DNS name.
    - FPNN compression/encryption flags are refused (the gates do not use them).
    - Certificate dates are checked by mbedTLS against the system's wall clock: the one clock read here.
-   - The library's allocator hook covers its own allocations only: wslay allocates with malloc (its
-     contexts, control frames), cJSON with its global hooks (rtm_push_quest_cjson only), mbedTLS with
-     its platform allocator. The library never calls their global setters.
+   - The library's allocator hook covers its own allocations only: wslay allocates its frame writer's context
+     (once per session) with malloc, cJSON uses its global hooks (rtm_push_quest_cjson only), mbedTLS its
+     platform allocator. The library never calls their global setters.
 
    TL;DR: THE HOST LOOP
    ====================
@@ -224,7 +227,7 @@
    config.allocator = {alloc_fn, free_fn, user_data}: both or neither (NULL: malloc/free). It serves
    every allocation of rtm_push.h itself; see LIMITATIONS for the dependencies. A session is about
    5.6 KB; it allocates its buffers as data needs them and keeps those up to 256 KiB (steady state: no
-   allocation per push; answers are framed by wslay straight into the output buffer); a buffer grown
+   allocation per push: wslay writes each answer's frame into room reserved in the output buffer); a buffer grown
    beyond that for one big package is freed after it. The duplicate table (about 57 bytes per entry, up
    to 74 when the capacity is not a power of two) is allocated at the first push with a mid.
 
@@ -295,7 +298,7 @@
 extern "C" {
 #endif
 
-/* >>results ------------------------------------------------------------------------------------ */
+/* >>api-results ------------------------------------------------------------------------------ */
 /* X(name, value, fatal, message). Bands: -1xx misuse, -2xx HTTP upgrade, -3xx WebSocket, -4xx FPNN,
    -5xx payload (never fatal: the push is dropped, the session goes on), -6xx session/RTM, -7xx TLS.
    The third column says whether the code ends the session. */
@@ -353,7 +356,7 @@ typedef enum rtm_push_result {
   RTM_PUSH__RESULT_FORCE_INT = -0x7fffffff
 } rtm_push_result;
 
-/* >>schema: fields and events ------------------------------------------------------------------ */
+/* >>api-events: fields and events ------------------------------------------------------------ */
 /* X(NAME, member, "wire name", type). Types: INT64 (exact signed 64-bit), INT32, STR, MSG (a string,
    bytes, or a chat translation object). This order is also the printing order. */
 #define RTM_PUSH_FIELDS(X)                 \
@@ -502,7 +505,8 @@ typedef struct rtm_push_event {
   rtm_push_translation translation;
   int has_file;            /* file events whose msg decoded: see file */
   rtm_push_file_info file;
-  /* LOGIN, ANSWER: status is the FPNN answer status; an error answer sets code and ex.
+  /* LOGIN, ANSWER: status is the FPNN answer status; an error answer sets code and ex. ERROR and CLOSED with
+     RTM_PUSH_E_HTTP_STATUS: status is the HTTP status the server answered the upgrade with.
      LOGIN: ok is 1 when logged in; a refused login may carry gate ("host:port"). */
   int ok;
   int status;
@@ -746,10 +750,6 @@ RTM_PUSH_API_DECL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
 #define RTM_PUSH__HOT static
 #endif
 
-#ifndef RTM_PUSH_ASSERT
-#include <assert.h>
-#define RTM_PUSH_ASSERT(c) assert(c)
-#endif
 
 /* >>mbedtls-versions: every mbedTLS 2.x / 3.x difference lives here. */
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
@@ -850,6 +850,7 @@ struct rtm_push {
   unsigned http_match;     /* how many bytes of CRLFCRLF matched */
   size_t http_body_need;   /* non-101: body bytes still expected */
   size_t http_head_len;
+  int http_status;         /* of the response's status line */
   char ws_key[32];
   /* WebSocket */
   wslay_frame_context_ptr wsf; /* the one frame writer (wslay's frame layer): every frame we send */
@@ -913,8 +914,13 @@ struct rtm_push {
 #endif
 };
 
+/* What a room quest does to the rooms remembered for reconnects (s->rooms) when it is answered. */
+typedef enum rtm_push__room_op {
+  RTM_PUSH__ROOM_NONE, RTM_PUSH__ROOM_ENTER, RTM_PUSH__ROOM_LEAVE,
+  RTM_PUSH__ROOM_REENTER /* after a reconnect: a failure is reported as a non-fatal ERROR */
+} rtm_push__room_op;
 typedef struct rtm_push__quest {
-  int room_op;             /* 1 enterroom, 2 leaveroom, 3 re-enter after a reconnect: track s->rooms */
+  int room_op;             /* rtm_push__room_op: how the answer moves s->rooms */
   int64_t rid;
   uint32_t seq;
   uint64_t deadline;
@@ -1135,6 +1141,7 @@ static void rtm_push__emit_error(rtm_push *s, int code, int fatal) {
   ev.type = RTM_PUSH_EV_ERROR;
   ev.name = "error";
   ev.error = code;
+  if (code == RTM_PUSH_E_HTTP_STATUS) ev.status = s->http_status;
   ev.message = s->errmsg;
   ev.fatal = fatal;
   rtm_push__emit(s, &ev);
@@ -1168,6 +1175,7 @@ static void rtm_push__emit_closed(rtm_push *s, int code) {
   ev.type = RTM_PUSH_EV_CLOSED;
   ev.name = "closed";
   ev.error = code;
+  if (code == RTM_PUSH_E_HTTP_STATUS) ev.status = s->http_status;
   ev.message = code ? s->errmsg : "closed";
   ev.fatal = code != 0 && code != RTM_PUSH_E_KICKED_OUT;
   rtm_push__emit(s, &ev);
@@ -2103,7 +2111,8 @@ static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t a
   }
   for (;; first = 0) {
     rtm_push__val v;
-    int want = first ? -1 : jnext[prev];
+    int want;
+    want = first ? -1 : jnext[prev];
     if (want >= 0 && end - p >= 16 && /* `, "name":` of the field that came after the last one last time */
         !(((rtm_push__load64(p) ^ rtm_push__jpat[want][0]) & rtm_push__jpat[want][2]) |
           ((rtm_push__load64(p + 8) ^ rtm_push__jpat[want][1]) & rtm_push__jpat[want][3]))) {
@@ -2396,13 +2405,8 @@ static int rtm_push__dd_same(const rtm_push__dent *a, const rtm_push__dent *b) {
    the ring. The entry keeps its slot's number (cs), so removing it needs no probing. An entry whose bucket is
    full goes to the next one, counted in the bucket it passed (dd_ovf), which lookups follow. */
 RTM_PUSH__HOT unsigned rtm_push__dd_match(const uint32_t *bucket, uint32_t want, uint32_t mask) { /* 4-bit lane mask */
-#ifdef RTM_PUSH__SSE2
-  __m128i v = _mm_and_si128(_mm_loadu_si128((const __m128i *)(const void *)bucket), _mm_set1_epi32((int)mask));
-  return (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v, _mm_set1_epi32((int)want))));
-#else
   return (unsigned)((bucket[0] & mask) == want) | (unsigned)((bucket[1] & mask) == want) << 1 |
          (unsigned)((bucket[2] & mask) == want) << 2 | (unsigned)((bucket[3] & mask) == want) << 3;
-#endif
 }
 RTM_PUSH__HOT unsigned rtm_push__dd_lane(unsigned m) { /* the lowest lane of a nonzero mask */
 #if defined(__GNUC__) || defined(__clang__)
@@ -2890,12 +2894,12 @@ static size_t rtm_push__fpnn_check(rtm_push *s, const uint8_t *h) {
     return 0;
   }
   if (h[4] > 1) { rtm_push__fail(s, RTM_PUSH_E_FPNN_HEADER, "FPNN package: unsupported version %u", h[4]); return 0; }
-  if (h[5] != 0x40 && h[5] != 0x80) {
+  if (h[5] != RTM_PUSH_ENC_JSON && h[5] != RTM_PUSH_ENC_MSGPACK) {
     rtm_push__fail(s, RTM_PUSH_E_FPNN_HEADER, "FPNN package: unsupported flag 0x%02x (compressed, encrypted or unknown encoding)", h[5]);
     return 0;
   }
-  if (h[6] > 2) { rtm_push__fail(s, RTM_PUSH_E_FPNN_HEADER, "FPNN package: unknown mtype %u", h[6]); return 0; }
-  if (h[6] != 2 && h[7] == 0) { rtm_push__fail(s, RTM_PUSH_E_FPNN_HEADER, "FPNN quest with an empty method name"); return 0; }
+  if (h[6] > RTM_PUSH__FPNN_ANSWER) { rtm_push__fail(s, RTM_PUSH_E_FPNN_HEADER, "FPNN package: unknown mtype %u", h[6]); return 0; }
+  if (h[6] != RTM_PUSH__FPNN_ANSWER && h[7] == 0) { rtm_push__fail(s, RTM_PUSH_E_FPNN_HEADER, "FPNN quest with an empty method name"); return 0; }
   total = rtm_push__fpnn_size(h);
   if (total > s->cfg.limits.max_package) {
     rtm_push__fail(s, RTM_PUSH_E_FPNN_TOO_LARGE, "FPNN package of %llu bytes exceeds limits.max_package (%llu)",
@@ -2907,11 +2911,11 @@ static size_t rtm_push__fpnn_check(rtm_push *s, const uint8_t *h) {
 static void rtm_push__fpnn_package(rtm_push *s, const uint8_t *p) {
   int mt = p[6], flag = p[5];
   uint32_t psize = rtm_push__le32(p + 8);
-  if (mt == 2) {
+  if (mt == RTM_PUSH__FPNN_ANSWER) {
     rtm_push__handle_answer(s, flag, p[7], rtm_push__le32(p + 12), p + 16, psize);
   } else {
-    size_t hl = mt == 1 ? 16 : 12;
-    rtm_push__handle_quest(s, mt == 1, flag, mt == 1 ? rtm_push__le32(p + 12) : 0, (const char *)p + hl, p[7],
+    size_t hl = mt == RTM_PUSH__FPNN_TWOWAY ? 16 : 12;
+    rtm_push__handle_quest(s, mt == RTM_PUSH__FPNN_TWOWAY, flag, mt == RTM_PUSH__FPNN_TWOWAY ? rtm_push__le32(p + 12) : 0, (const char *)p + hl, p[7],
                            p + hl + p[7], psize);
   }
   if (s->scratch2.cap > RTM_PUSH__RETAIN) rtm_push__buf_free(s, &s->scratch2);
@@ -2990,10 +2994,10 @@ static void rtm_push__handle_quest(rtm_push *s, int twoway, int flag, uint32_t s
   ev.encoding = (rtm_push_encoding)flag;
   ev.payload.ptr = (const char *)payload;
   ev.payload.len = plen;
-  ev.payload.binary = flag == 0x80;
+  ev.payload.binary = flag == RTM_PUSH_ENC_MSGPACK;
   if (type == RTM_PUSH_EV_UNKNOWN) { rtm_push__emit(s, &ev); return; }
   rtm_push__scratch_reset(s, plen);
-  rc = rtm_push__rd_open(&r, s, payload, plen, flag == 0x80);
+  rc = rtm_push__rd_open(&r, s, payload, plen, flag == RTM_PUSH_ENC_MSGPACK);
   if (!rc) rc = rtm_push__decode_fields(&r, &ev, rtm_push__evdefs[type].fields);
   if (rc == RTM_PUSH_E_NOMEM) { rtm_push__fail(s, rc, NULL); return; }
   if (rc < 0) {
@@ -3037,7 +3041,7 @@ static int rtm_push__decode_answer(rtm_push *s, rtm_push_event *ev, int flag, co
   rtm_push__val v;
   int rc;
   rtm_push__scratch_reset(s, plen);
-  if (rtm_push__rd_open(&r, s, payload, plen, flag == 0x80)) return 0; /* undecodable: no ok, code, ex */
+  if (rtm_push__rd_open(&r, s, payload, plen, flag == RTM_PUSH_ENC_MSGPACK)) return 0; /* undecodable: no ok, code, ex */
   while ((rc = rtm_push__rd_next(&r, &k, &v)) == 1) {
     if (rtm_push__key_is(&k, "ok") && v.t == RTM_PUSH__V_BOOL) ev->ok = v.b;
     else if (rtm_push__key_is(&k, "code") && v.t == RTM_PUSH__V_INT) ev->code = v.i;
@@ -3082,10 +3086,10 @@ static void rtm_push__quest_finish(rtm_push *s, uint32_t i, rtm_push_answer *a) 
   a->method = q.method;
   a->mid = q.mid;
   a->user_data = q.user;
-  if (a->result == RTM_PUSH_E_QUEST_TIMEOUT) a->code = 20003;
-  if (a->result == RTM_PUSH_E_QUEST_CLOSED) a->code = 20002;
-  if (q.room_op && a->result == RTM_PUSH_OK) rtm_push__room_track(s, q.rid, q.room_op != 2);
-  if (q.room_op == 3 && a->result != RTM_PUSH_OK && a->result != RTM_PUSH_E_QUEST_CLOSED)
+  if (a->result == RTM_PUSH_E_QUEST_TIMEOUT) a->code = RTM_PUSH__FPNN_CODE_TIMEOUT;
+  if (a->result == RTM_PUSH_E_QUEST_CLOSED) a->code = RTM_PUSH__FPNN_CODE_CLOSED;
+  if (q.room_op != RTM_PUSH__ROOM_NONE && a->result == RTM_PUSH_OK) rtm_push__room_track(s, q.rid, q.room_op != RTM_PUSH__ROOM_LEAVE);
+  if (q.room_op == RTM_PUSH__ROOM_REENTER && a->result != RTM_PUSH_OK && a->result != RTM_PUSH_E_QUEST_CLOSED)
     rtm_push__warn(s, a->result, "re-entering room %lld after the reconnect failed: %s (code %lld)", (long long)q.rid,
                    rtm_push_strerror(a->result), (long long)a->code);
   if (q.cb && !s->free_requested) {
@@ -3112,7 +3116,7 @@ static int rtm_push__quest_answered(rtm_push *s, const rtm_push_event *ev) {
         rtm_push__rd r;
         rtm_push_str k;
         rtm_push__val v;
-        if (rtm_push__rd_open(&r, s, (const uint8_t *)ev->payload.ptr, ev->payload.len, ev->encoding == 0x80) == 0) {
+        if (rtm_push__rd_open(&r, s, (const uint8_t *)ev->payload.ptr, ev->payload.len, ev->encoding == RTM_PUSH_ENC_MSGPACK) == 0) {
           r.second = 1; /* the payload's second reading */
           while ((rc = rtm_push__rd_next(&r, &k, &v)) == 1)
             if (rtm_push__key_is(&k, "mtime") && rtm_push__val_int64(&r, &v, "mtime", &a.mtime) == 0) a.has_mtime = 1;
@@ -3157,7 +3161,7 @@ static void rtm_push__handle_answer(rtm_push *s, int flag, int status, uint32_t 
   ev.encoding = (rtm_push_encoding)flag;
   ev.payload.ptr = (const char *)payload;
   ev.payload.len = plen;
-  ev.payload.binary = flag == 0x80;
+  ev.payload.binary = flag == RTM_PUSH_ENC_MSGPACK;
   if (rtm_push__decode_answer(s, &ev, flag, payload, plen)) return;
   if (is_auth) {
     s->auth_pending = 0;
@@ -3174,12 +3178,13 @@ static void rtm_push__handle_answer(rtm_push *s, int flag, int status, uint32_t 
     if (status == 0) {
       ev.ok = 0;
       ev.error = RTM_PUSH_E_LOGIN_REFUSED;
-      ev.code = 200027;
+      ev.code = RTM_PUSH__RTM_INVALID_TOKEN;
     } else {
       ev.ok = 0;
       ev.error = RTM_PUSH_E_LOGIN_ERROR;
       /* unauthorized, duplicated auth, auth denied, invalid token: retrying cannot help */
-      s->stop_code = ev.code == 200022 || ev.code == 200023 || ev.code == 200024 || ev.code == 200027;
+      s->stop_code = ev.code == RTM_PUSH__RTM_UNAUTHORIZED || ev.code == RTM_PUSH__RTM_DUPLICATED_AUTH ||
+                    ev.code == RTM_PUSH__RTM_AUTH_DENIED || ev.code == RTM_PUSH__RTM_INVALID_TOKEN;
     }
     ev.message = rtm_push_strerror(ev.error);
     ev.fatal = 1;
@@ -3235,9 +3240,14 @@ static int rtm_push__mp_map(rtm_push *s, rtm_push__buf *b, size_t n) {
   return n < 16 ? rtm_push__mp_put(s, b, (uint8_t)(0x80 | n), 0, 0) : rtm_push__mp_put(s, b, 0xde, n, 2);
 }
 /* Our quests' payloads: flat maps of Int64, string and string-map members, in JSON or msgpack. */
+typedef enum rtm_push__kvtype {
+  RTM_PUSH__KV_INT64, /* i */
+  RTM_PUSH__KV_STR,   /* str, n */
+  RTM_PUSH__KV_MAP    /* pairs: key, value, ..., NULL */
+} rtm_push__kvtype;
 typedef struct rtm_push__kv {
   const char *key;
-  int type; /* 0 Int64, 1 string (str, n), 2 map of strings (pairs: key, value, ..., NULL) */
+  rtm_push__kvtype type;
   int64_t i;
   const char *str;
   size_t n;
@@ -3251,14 +3261,14 @@ static int rtm_push__send_auth(rtm_push *s) {
   memset(kv, 0, sizeof kv);
   kv[n].key = "pid", kv[n++].i = s->cfg.pid;
   kv[n].key = "uid", kv[n++].i = s->cfg.uid;
-  kv[n].key = "token", kv[n].type = 1, kv[n].str = token, kv[n++].n = strlen(token);
-  kv[n].key = "version", kv[n].type = 1, kv[n].str = s->cfg.version, kv[n++].n = strlen(s->cfg.version);
-  if (s->cfg.lang) kv[n].key = "lang", kv[n].type = 1, kv[n].str = s->cfg.lang, kv[n++].n = strlen(s->cfg.lang);
-  if (s->cfg.attrs) kv[n].key = "attrs", kv[n].type = 2, kv[n++].pairs = s->cfg.attrs;
+  kv[n].key = "token", kv[n].type = RTM_PUSH__KV_STR, kv[n].str = token, kv[n++].n = strlen(token);
+  kv[n].key = "version", kv[n].type = RTM_PUSH__KV_STR, kv[n].str = s->cfg.version, kv[n++].n = strlen(s->cfg.version);
+  if (s->cfg.lang) kv[n].key = "lang", kv[n].type = RTM_PUSH__KV_STR, kv[n].str = s->cfg.lang, kv[n++].n = strlen(s->cfg.lang);
+  if (s->cfg.attrs) kv[n].key = "attrs", kv[n].type = RTM_PUSH__KV_MAP, kv[n++].pairs = s->cfg.attrs;
   s->auth_seq = s->next_seq++;
   s->auth_pending = 1;
   if ((rc = rtm_push__kv_build(s, flag, kv, n, &s->qbuf)) != 0) return rc;
-  return rtm_push__send_package(s, 1, flag, s->auth_seq, "auth", s->qbuf.p, s->qbuf.len);
+  return rtm_push__send_package(s, RTM_PUSH__FPNN_TWOWAY, flag, s->auth_seq, "auth", s->qbuf.p, s->qbuf.len);
 }
 /* The transport is open (101 received, or START_WS/START_FPNN): log in. */
 static void rtm_push__open(rtm_push *s) {
@@ -3276,6 +3286,8 @@ static void rtm_push__open(rtm_push *s) {
 }
 
 /* >>upgrade: the HTTP/1.1 101 response ---------------------------------------------------------- */
+#define RTM_PUSH__HTTP_REFUSED 1 /* rtm_push__http_parse: a status other than 101 (s->http_status) */
+/* The response header: 0 (101 and a valid upgrade), RTM_PUSH__HTTP_REFUSED, or the error that failed the session. */
 static int rtm_push__http_parse(rtm_push *s) {
   const char *h = (const char *)s->http.p, *end = h + s->http_head_len, *line, *eol;
   int status, got_upgrade = 0, got_conn = 0, got_accept = 0;
@@ -3291,7 +3303,8 @@ static int rtm_push__http_parse(rtm_push *s) {
     return rtm_push__fail(s, RTM_PUSH_E_HTTP_MALFORMED, "WebSocket upgrade: malformed status line: %.*s",
                           (int)RTM_PUSH__MIN((size_t)((eol ? eol : end) - h), 80), h);
   status = (h[9] - '0') * 100 + (h[10] - '0') * 10 + (h[11] - '0');
-  if (status != 101) return -status;
+  s->http_status = status;
+  if (status != 101) return RTM_PUSH__HTTP_REFUSED;
   snprintf(key, sizeof key, "%s" RTM_PUSH__GUID, s->ws_key);
   RTM_PUSH__SHA1((const unsigned char *)key, strlen(key), sha);
   mbedtls_base64_encode(want, sizeof want, &wn, sha, 20);
@@ -3366,8 +3379,8 @@ static long rtm_push__http_input(rtm_push *s, const uint8_t *p, size_t n) {
   s->http_head_len = s->http.len;
   {
     int rc = rtm_push__http_parse(s);
-    if (rc < 0 && rtm_push__ended(s)) return rc;
-    if (rc < 0) { /* not 101: collect the body (bounded) to report it */
+    if (rc < 0) return rc;
+    if (rc == RTM_PUSH__HTTP_REFUSED) { /* not 101: collect the body (bounded) to report it */
       size_t cl = rtm_push__content_length(s), room = s->cfg.limits.max_http_header;
       s->http_body_need = RTM_PUSH__MIN(cl, room);
       s->phase = RTM_PUSH__PH_HTTP_BODY;
@@ -3789,6 +3802,7 @@ static void rtm_push__transport_reset(rtm_push *s) {
   rtm_push__buf_free(s, &s->http);
   s->http_match = 0;
   s->http_body_need = s->http_head_len = 0;
+  s->http_status = 0;
   s->fx_hlen = s->ctl_len = 0;
   s->fx_left = 0;
   s->fx_in_payload = s->fx_op = s->fx_in_msg = s->ws_close_queued = s->ws_close_received = 0;
@@ -4085,8 +4099,8 @@ RTM_PUSH_API_IMPL int rtm_push_close(rtm_push *s, uint64_t now_ms) {
   s->bye_pending = 1;
   s->bye_deadline = now_ms + s->cfg.quest_timeout_ms;
   rc = s->cfg.quest_encoding == RTM_PUSH_ENC_MSGPACK
-           ? rtm_push__send_package(s, 1, RTM_PUSH_ENC_MSGPACK, s->bye_seq, "bye", "\x80", 1)
-           : rtm_push__send_package(s, 1, RTM_PUSH_ENC_JSON, s->bye_seq, "bye", "{}", 2);
+           ? rtm_push__send_package(s, RTM_PUSH__FPNN_TWOWAY, RTM_PUSH_ENC_MSGPACK, s->bye_seq, "bye", "\x80", 1)
+           : rtm_push__send_package(s, RTM_PUSH__FPNN_TWOWAY, RTM_PUSH_ENC_JSON, s->bye_seq, "bye", "{}", 2);
   if (rc) {
     if (rtm_push__send_or_fail(s, rc) && rtm_push__ended(s)) return rtm_push__leave(s, rc);
     rtm_push__send_close_now(s);
@@ -4490,9 +4504,7 @@ RTM_PUSH__TARGET_AVX2 static void rtm_push__unescape_avx2(const uint8_t **qp, co
 /* The same 64 bytes at a time (at least 65 before end): each block's kept bytes (all but the backslashes
    before its stop) packed by one compress and stored whole. The store stays in the scratch: the output is
    never longer than the input taken (o - o0 <= q - p), so q + 65 <= end puts o + 64 below o0 + (end - p),
-   and json_str_at reserves (end - p) + 16. The last 33..64 bytes go on 32 and 16 at a time. On the
-   benchmark's stream (base64 texts with a "\/" every few dozen bytes) it took 5-9% off decoding JSON in
-   alternated bench-decode runs. */
+   and json_str_at reserves (end - p) + 16. The last 33..64 bytes go on 32 and 16 at a time. */
 RTM_PUSH__TARGET_AVX512 static void rtm_push__unescape_avx512(const uint8_t **qp, const uint8_t *end, uint8_t **op) {
   const uint8_t *q = *qp;
   uint8_t *o = *op;
@@ -4778,7 +4790,7 @@ static int rtm_push__quest_send(rtm_push *s, const char *method, int flag, const
     q->mid = mid;
     q->method = m;
   }
-  rc = rtm_push__send_package(s, cb ? 1 : 0, flag, seq, method, payload, len);
+  rc = rtm_push__send_package(s, cb ? RTM_PUSH__FPNN_TWOWAY : RTM_PUSH__FPNN_ONEWAY, flag, seq, method, payload, len);
   if (rc) {
     if (cb) rtm_push__quest_free(s, &s->quests[s->nquests]);
     return rtm_push__send_or_fail(s, rc);
@@ -4826,8 +4838,8 @@ static int rtm_push__kv_build(rtm_push *s, int flag, const rtm_push__kv *kv, int
     for (i = 0; i < n && !rc; i++) {
       rc = rtm_push__mp_str(s, b, kv[i].key);
       if (rc) break;
-      if (kv[i].type == 0) rc = rtm_push__mp_int(s, b, kv[i].i);
-      else if (kv[i].type == 1) {
+      if (kv[i].type == RTM_PUSH__KV_INT64) rc = rtm_push__mp_int(s, b, kv[i].i);
+      else if (kv[i].type == RTM_PUSH__KV_STR) {
         rc = rtm_push__mp_strhdr(s, b, kv[i].n);
         if (!rc) rc = rtm_push__append(s, b, kv[i].str, kv[i].n);
       } else {
@@ -4848,8 +4860,8 @@ static int rtm_push__kv_build(rtm_push *s, int flag, const rtm_push__kv *kv, int
       rtm_push__wz(&w, i ? ",\"" : "\"");
       rtm_push__wz(&w, kv[i].key);
       rtm_push__wz(&w, "\":");
-      if (kv[i].type == 0) rtm_push__wi(&w, kv[i].i);
-      else if (kv[i].type == 1) rtm_push__wjstr(&w, kv[i].str, kv[i].n);
+      if (kv[i].type == RTM_PUSH__KV_INT64) rtm_push__wi(&w, kv[i].i);
+      else if (kv[i].type == RTM_PUSH__KV_STR) rtm_push__wjstr(&w, kv[i].str, kv[i].n);
       else {
         for (j = 0; kv[i].pairs[j]; j++) {
           rtm_push__wz(&w, j == 0 ? "{" : j % 2 ? ":" : ",");
@@ -4886,15 +4898,15 @@ static int rtm_push__room_quest(rtm_push *s, const char *method, int64_t rid, rt
 static void rtm_push__reenter_rooms(rtm_push *s) {
   uint32_t i, n = s->nrooms;
   for (i = 0; i < n && i < s->nrooms; i++) {
-    int rc = rtm_push__room_quest(s, "enterroom", s->rooms[i], NULL, NULL, 3);
+    int rc = rtm_push__room_quest(s, "enterroom", s->rooms[i], NULL, NULL, RTM_PUSH__ROOM_REENTER);
     if (rc) rtm_push__warn(s, rc, "re-entering room %lld after the reconnect: %s", (long long)s->rooms[i], rtm_push_strerror(rc));
   }
 }
 RTM_PUSH_API_IMPL int rtm_push_enterroom(rtm_push *s, int64_t rid, rtm_push_answer_fn on_answer, void *user_data) {
-  return rtm_push__quest_done(s, rtm_push__room_quest(s, "enterroom", rid, on_answer, user_data, 1));
+  return rtm_push__quest_done(s, rtm_push__room_quest(s, "enterroom", rid, on_answer, user_data, RTM_PUSH__ROOM_ENTER));
 }
 RTM_PUSH_API_IMPL int rtm_push_leaveroom(rtm_push *s, int64_t rid, rtm_push_answer_fn on_answer, void *user_data) {
-  return rtm_push__quest_done(s, rtm_push__room_quest(s, "leaveroom", rid, on_answer, user_data, 2));
+  return rtm_push__quest_done(s, rtm_push__room_quest(s, "leaveroom", rid, on_answer, user_data, RTM_PUSH__ROOM_LEAVE));
 }
 static int rtm_push__send_common(rtm_push *s, const char *method, const char *target, int64_t to, int64_t mid,
                                  int32_t mtype, const char *msg, size_t msg_len, const char *attrs,
@@ -4905,9 +4917,9 @@ static int rtm_push__send_common(rtm_push *s, const char *method, const char *ta
   kv[0].key = target, kv[0].i = to;
   kv[1].key = "mid", kv[1].i = mid;
   kv[2].key = "mtype", kv[2].i = mtype;
-  kv[3].key = "msg", kv[3].type = 1, kv[3].str = msg ? msg : "", kv[3].n = msg_len;
-  kv[4].key = "attrs", kv[4].type = 1, kv[4].str = attrs ? attrs : "", kv[4].n = attrs ? strlen(attrs) : 0;
-  return rtm_push__quest_done(s, rtm_push__kv_quest(s, method, kv, 5, mid, cb, user, 0));
+  kv[3].key = "msg", kv[3].type = RTM_PUSH__KV_STR, kv[3].str = msg ? msg : "", kv[3].n = msg_len;
+  kv[4].key = "attrs", kv[4].type = RTM_PUSH__KV_STR, kv[4].str = attrs ? attrs : "", kv[4].n = attrs ? strlen(attrs) : 0;
+  return rtm_push__quest_done(s, rtm_push__kv_quest(s, method, kv, 5, mid, cb, user, RTM_PUSH__ROOM_NONE));
 }
 RTM_PUSH_API_IMPL int rtm_push_sendmsg(rtm_push *s, int64_t to, int64_t mid, int32_t mtype, const char *msg,
                                        size_t msg_len, const char *attrs, rtm_push_answer_fn on_answer,
