@@ -33,7 +33,8 @@ function eventFor(method, payload) {
   return { event: 'unknown', message: false };
 }
 
-// minimal escaping of raw bytes; the bytes must be valid UTF-8
+// minimal escaping of raw bytes (C0, and DEL and C1 controls too, as the library does: nothing a terminal acts
+// on); the bytes must be valid UTF-8
 function jstr(bytes) {
   let s = '"';
   const text = utf8.decode(bytes);
@@ -46,7 +47,7 @@ function jstr(bytes) {
     else if (c === 10) s += '\\n';
     else if (c === 13) s += '\\r';
     else if (c === 9) s += '\\t';
-    else if (c < 0x20) s += '\\u00' + c.toString(16).padStart(2, '0');
+    else if (c < 0x20 || (c >= 0x7f && c < 0xa0)) s += '\\u00' + c.toString(16).padStart(2, '0');
     else s += ch;
   }
   return s + '"';

@@ -200,9 +200,12 @@ const ORDER = ['from', 'to', 'gid', 'rid', 'mtype', 'mid', 'msg', 'attrs', 'mtim
 const I64 = ['from', 'to', 'gid', 'rid', 'mid', 'mtime'];
 const utf8ok = (b) => { try { new TextDecoder('utf-8', { fatal: true }).decode(b); return true; } catch (e) { return false; } };
 
-function escBytes(b) {
+function escBytes(b) { // C0, DEL and C1 controls (0xC2 0x80..0x9F) escaped, as the library does
   const out = [0x22];
-  for (const c of b) {
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i];
+    if (c === 0xc2 && i + 1 < b.length && b[i + 1] < 0xa0) { out.push(...Buffer.from('\\u00' + b[++i].toString(16))); continue; }
+    if (c === 0x7f) { out.push(...Buffer.from('\\u007f')); continue; }
     if (c === 0x22 || c === 0x5c) out.push(0x5c, c);
     else if (c === 8) out.push(0x5c, 0x62); else if (c === 12) out.push(0x5c, 0x66);
     else if (c === 10) out.push(0x5c, 0x6e); else if (c === 13) out.push(0x5c, 0x72);
