@@ -2372,24 +2372,20 @@ static int rtm_push__excluded(rtm_push *s, const rtm_push_event *ev) {
    compute ones that share a bucket (the unkeyed hash before was invertible: ~1,024 crafted room messages made
    every lookup walk the table), so a lookup stays O(1) expected whatever the mids. */
 #define RTM_PUSH__ROTL64(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
-#define RTM_PUSH__SIPROUND(v0, v1, v2, v3)                                                              \
-  do {                                                                                                  \
-    v0 += v1; v1 = RTM_PUSH__ROTL64(v1, 13); v1 ^= v0; v0 = RTM_PUSH__ROTL64(v0, 32);                   \
-    v2 += v3; v3 = RTM_PUSH__ROTL64(v3, 16); v3 ^= v2;                                                  \
-    v0 += v3; v3 = RTM_PUSH__ROTL64(v3, 21); v3 ^= v0;                                                  \
-    v2 += v1; v1 = RTM_PUSH__ROTL64(v1, 17); v1 ^= v2; v2 = RTM_PUSH__ROTL64(v2, 32);                   \
-  } while (0)
+#define RTM_PUSH__SIPROUND(v0, v1, v2, v3)                                                               \
+  (v0 += v1, v1 = RTM_PUSH__ROTL64(v1, 13), v1 ^= v0, v0 = RTM_PUSH__ROTL64(v0, 32),                     \
+   v2 += v3, v3 = RTM_PUSH__ROTL64(v3, 16), v3 ^= v2, v0 += v3, v3 = RTM_PUSH__ROTL64(v3, 21), v3 ^= v0, \
+   v2 += v1, v1 = RTM_PUSH__ROTL64(v1, 17), v1 ^= v2, v2 = RTM_PUSH__ROTL64(v2, 32))
 static uint32_t rtm_push__dd_hash(const rtm_push *s, const rtm_push__dent *e) {
   uint64_t v0 = s->dd_key[0] ^ 0x736f6d6570736575ull, v1 = s->dd_key[1] ^ 0x646f72616e646f6dull;
-  uint64_t v2 = s->dd_key[0] ^ 0x6c7967656e657261ull, v3 = s->dd_key[1] ^ 0x7465646279746573ull, m[5], h;
-  int i;
-  m[0] = (uint64_t)e->mid, m[1] = (uint64_t)e->from, m[2] = (uint64_t)e->target, m[3] = e->cs & 15u;
-  m[4] = (uint64_t)32 << 56; /* the length block of 32 bytes */
-  for (i = 0; i < 5; i++) {
-    v3 ^= m[i];
-    RTM_PUSH__SIPROUND(v0, v1, v2, v3);
-    v0 ^= m[i];
-  }
+  uint64_t v2 = s->dd_key[0] ^ 0x6c7967656e657261ull, v3 = s->dd_key[1] ^ 0x7465646279746573ull, m, h;
+  /* the 28-byte message mid, from, target, category: three words, then the last one with the length on top */
+#define RTM_PUSH__SIPWORD(w) (m = (w), v3 ^= m, RTM_PUSH__SIPROUND(v0, v1, v2, v3), v0 ^= m)
+  RTM_PUSH__SIPWORD((uint64_t)e->mid);
+  RTM_PUSH__SIPWORD((uint64_t)e->from);
+  RTM_PUSH__SIPWORD((uint64_t)e->target);
+  RTM_PUSH__SIPWORD((uint64_t)28 << 56 | (e->cs & 15u));
+#undef RTM_PUSH__SIPWORD
   v2 ^= 0xff;
   RTM_PUSH__SIPROUND(v0, v1, v2, v3);
   RTM_PUSH__SIPROUND(v0, v1, v2, v3);
