@@ -9,9 +9,25 @@ TMP_NAME=rtm-push-test
 . tests/lib.sh
 check() { name=$1; shift; if "$@" >"$T/out" 2>&1; then ok "$name"; else bad "$name" "$T/out"; fi; }
 
-# 1. Unit tests (every layer, in memory).
-check "unit tests (vector code: $($W $B/unit --simd 2>/dev/null))" $W $B/unit
-check "unit tests on the portable code paths (-DRTM_PUSH_NO_SIMD)" $W $B/unit_nosimd
+# 1. Unit tests: one program per layer, in memory (tests/test_LAYER.c), each also on the portable code paths.
+# Each line names the program and ends with its own count: test cases passed, checks made.
+unit() { # layer, what it covers
+  for v in "" _nosimd; do
+    what="unit tests, $1: $2"; [ -n "$v" ] && what="unit tests, $1, on the portable code paths (-DRTM_PUSH_NO_SIMD)"
+    if $W $B/test_$1$v >"$T/out" 2>&1; then
+      ok "$what [test_$1$v: $(tail -n 1 "$T/out"); $(tail -n 2 "$T/out" | head -n 1)]"
+    else grep -v '^ok  ' "$T/out" >"$T/why"; bad "$what [test_$1$v]" "$T/why"; fi
+  done
+}
+unit upgrade "HTTP upgrade request and answer, auth quest, TLS name check of an IP address"
+unit websocket "126-byte framing bug, length forms, fragments, control frames, protocol errors and close codes"
+unit fpnn "package headers, split headers, versions and size limits, truncated packages"
+unit decode "Int64/int32 fields, JSON strings, escapes, UTF-8 and syntax, msgpack, nesting limits"
+unit schema "events from methods and mtypes, control methods, files, translations, the event printer"
+unit dedup "duplicate pushes (capacity, TTL, against a model) and excludedUids"
+unit session "answers, login, watchdog, close, kickout, EOF, callbacks, config, allocator, the recorded sessions"
+unit quests "our own quests: helpers, errors, order, timeouts, close, limits, payloads in JSON and msgpack"
+unit kernels "vector code and fast paths against their scalar references (vector code: $($W $B/test_kernels --simd 2>/dev/null))"
 
 check "regressions: every defect the code review found stays fixed" $W $B/regress
 for t in session fpnn upgrade json msgpack; do
