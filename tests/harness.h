@@ -364,6 +364,22 @@ static H_UNUSED void drain(rtm_push *s, bytes *out) {
     if (rtm_push_consume_output(s, n) != RTM_PUSH_OK) break;
   }
 }
+/* All pending output, thrown away (what a host that writes everything does). */
+static H_UNUSED void discard_output(rtm_push *s) {
+  size_t n;
+  while ((n = rtm_push_pending_output(s, NULL)) > 0)
+    if (rtm_push_consume_output(s, n) != RTM_PUSH_OK) break;
+}
+/* A bare START_FPNN session with the caller's own callback (no recorder): pid 5, uid 42, token "t". */
+static H_UNUSED rtm_push *mk_bare(rtm_push_event_fn cb, void *user, int login) {
+  rtm_push_config c;
+  rtm_push *s = NULL;
+  memset(&c, 0, sizeof c);
+  c.start = RTM_PUSH_START_FPNN, c.no_login = !login, c.pid = 5, c.uid = 42, c.token = "t";
+  c.entropy = test_entropy, c.on_event = cb, c.user_data = user;
+  CHECK(rtm_push_new(&s, &c) == RTM_PUSH_OK && s != NULL);
+  return s;
+}
 static H_UNUSED int feed_jpush_at(rtm_push *s, uint64_t now, uint32_t seq, const char *method, const char *json) {
   bytes b = {0, 0, 0};
   int rc;

@@ -451,6 +451,53 @@ static void test_bug_msgpack_fixint(void) {
 
 
 /* ================================================================================================ */
+/* >>regressions: defects a code review found, each pinned down (the finding's number in brackets)  */
+/* ================================================================================================ */
+static uint8_t g_sent[4096];
+static size_t g_sent_len;
+static void echo_cb(const rtm_push_event *ev, void *u) {
+  rtm_push *s = *(rtm_push **)u;
+  if (ev->type == RTM_PUSH_EV_PUSHMSG) {
+    const uint8_t *o;
+    rtm_push_sendmsg(s, ev->from, 1234, 1, ev->msg.ptr, ev->msg.len, NULL, NULL, NULL);
+    g_sent_len = 0;
+    while (rtm_push_pending_output(s, &o)) { /* the answer to the push, then our quest */
+      size_t n = rtm_push_pending_output(s, &o);
+      memcpy(g_sent, o, n < sizeof g_sent ? n : sizeof g_sent);
+      g_sent_len = n < sizeof g_sent ? n : sizeof g_sent;
+      rtm_push_consume_output(s, n);
+    }
+  }
+}
+/* Guards [1]: a send helper called from a callback overwrote the event's decoded strings (they shared a buffer
+   with the quest's payload). */
+static void test_fix_sendmsg_in_callback_keeps_strings(void) {
+  rtm_push *s;
+  bytes b = {0, 0, 0};
+  s = mk_bare(echo_cb, &s, 0);
+  pkg_jquest(&b, 1, 1, "pushmsg", "{\"from\":9, \"mtype\":1, \"mid\":7, \"msg\":\"see http:\\/\\/example.com\\/a\"}");
+  feed_exact(s, b.p, b.len, 0);
+  CHECKM(g_sent_len > 16 && h_find(g_sent, g_sent_len, "\"msg\":\"see http://example.com/a\"", 32) != NULL,
+         "sendmsg from a callback sends the event's escaped string intact (quest payloads have their own buffer)");
+  rtm_push_free(s);
+  b_free(&b);
+}
+static int g_retries;
+static void retry_answer(const rtm_push_answer *a) { /* retries on every failure */
+  g_retries++;
+  if (g_retries < 1000) rtm_push_quest(a->session, "again", RTM_PUSH_ENC_JSON, NULL, 0, 0, retry_answer, NULL, NULL);
+}
+/* Guards [11]: answer callbacks run by rtm_push_free could start new quests: a retry-on-failure host looped. */
+static void test_fix_free_answers_cannot_quest(void) {
+  rtm_push *s = mk_bare(NULL, NULL, 0);
+  g_retries = 0;
+  rtm_push_tick(s, 0);
+  rtm_push_quest(s, "m", RTM_PUSH_ENC_JSON, NULL, 0, 0, retry_answer, NULL, NULL);
+  rtm_push_free(s);
+  CHECKM(g_retries == 1, "rtm_push_free: each pending quest's callback once, no retry loop");
+}
+
+/* ================================================================================================ */
 /* >>runner                                                                                         */
 /* ================================================================================================ */
 static const test_def g_tests[] = {
@@ -458,8 +505,10 @@ static const test_def g_tests[] = {
   T(test_quest_errors_and_order),
   T(test_quest_timeout),
   T(test_quest_closed),
+  T(test_fix_free_answers_cannot_quest),
   T(test_quest_limit),
   T(test_quest_sendmsg),
+  T(test_fix_sendmsg_in_callback_keeps_strings),
   T(test_quest_cjson_and_mid),
   T(test_bug_msgpack_fixint),
 };

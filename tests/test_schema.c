@@ -397,6 +397,19 @@ static void test_json_other_events(void) {
 
 
 /* ================================================================================================ */
+/* >>regressions: defects a code review found, each pinned down (the finding's number in brackets)  */
+/* ================================================================================================ */
+/* Guards [7]: printing a translation object with its members absent did NULL + 0 arithmetic (UBSan). */
+static void test_fix_print_translation_without_members(void) {
+  char line[512];
+  rtm_push_event ev;
+  memset(&ev, 0, sizeof ev);
+  ev.type = RTM_PUSH_EV_PUSHCHAT, ev.name = "pushchat", ev.fields = RTM_PUSH_F_MSG, ev.msg_is_translation = 1;
+  CHECKM(rtm_push_event_to_json(&ev, line, sizeof line) > 0 && strstr(line, "\"msg\":{\"source\":\"\""),
+         "printing a translation object with absent members");
+}
+
+/* ================================================================================================ */
 /* >>runner                                                                                         */
 /* ================================================================================================ */
 static const test_def g_tests[] = {
@@ -407,6 +420,7 @@ static const test_def g_tests[] = {
   T(test_routing_file),
   T(test_routing_translation_json),
   T(test_bug_translation_missing_members),
+  T(test_fix_print_translation_without_members),
   T(test_json_snprintf),
   T(test_json_escaping_and_base64),
   T(test_json_other_events),

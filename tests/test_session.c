@@ -996,6 +996,190 @@ static void test_vectors_uid_and_compare(void) {
 
 
 /* ================================================================================================ */
+/* >>regressions: defects a code review found, each pinned down (the finding's number in brackets)  */
+/* ================================================================================================ */
+static int g_after_free;
+static void free_cb(const rtm_push_event *ev, void *u) {
+  rtm_push **sp = (rtm_push **)u;
+  if (*sp == NULL) { g_after_free++; return; }
+  if (ev->type == RTM_PUSH_EV_PUSHMSG) { rtm_push_free(*sp); *sp = NULL; }
+}
+/* Guards [2]: rtm_push_free inside a callback went on delivering the rest of the same read to a freed session. */
+static void test_fix_free_in_callback_ends_the_read(void) {
+  rtm_push *s;
+  bytes b = {0, 0, 0};
+  g_after_free = 0;
+  s = mk_bare(free_cb, &s, 0);
+  pkg_jquest(&b, 1, 1, "pushmsg", "{\"mid\":1}");
+  pkg_jquest(&b, 1, 2, "pushmsg", "{\"mid\":2}");
+  pkg_jquest(&b, 0, 0, "kickout", "{}");
+  CHECKM(feed_exact(s, b.p, b.len, 0) == RTM_PUSH_E_CLOSED && g_after_free == 0,
+         "rtm_push_free inside a callback: no event after it, even from the same read");
+  b_free(&b);
+}
+/* Guards [3]: a free requested in a callback while the rooms were being re-entered after a reconnect was a use
+   after free (ASan sees it). */
+static void test_fix_free_before_rooms_reentered(void) {
+  rtm_push *g;
+  bytes b = {0, 0, 0};
+  g_after_free = 0;
+  g = mk_bare(free_cb, &g, 1);
+  rtm_push_tick(g, 1);
+  discard_output(g);
+  pkg_answer(&b, 0x40, 1, 0, "{\"ok\":true}", 11);
+  feed_exact(g, b.p, b.len, 1);
+  rtm_push_enterroom(g, 77, NULL, NULL);
+  b_reset(&b);
+  pkg_answer(&b, 0x40, 2, 0, "{}", 2);
+  feed_exact(g, b.p, b.len, 1);
+  rtm_push_feed_eof(g, 2);
+  rtm_push_reconnect(g, 3);
+  discard_output(g);
+  b_reset(&b);
+  pkg_jquest(&b, 1, 1, "pushmsg", "{\"mid\":5}");      /* its callback frees */
+  pkg_answer(&b, 0x40, 4, 0, "{\"ok\":true}", 11); /* then the login answer: rooms re-entered */
+  CHECKM(feed_exact(g, b.p, b.len, 4) == RTM_PUSH_E_CLOSED && g == NULL,
+         "free requested before the rooms are re-entered: no use after free");
+  b_free(&b);
+}
+/* Guards [4]: the msgpack auth quest wrote small integers (pid 5, uid 42) in a wrong form; and that the auth quest
+   carries lang and attrs (a map of strings) in both encodings. */
+static void test_fix_auth_fixints_lang_attrs(void) {
+  static const char *const attrs[] = {"k1", "v1", "k2", "v\"2", NULL};
+  rtm_push_config c;
+  rtm_push *s = NULL;
+  const uint8_t *o;
+  size_t n;
+  memset(&c, 0, sizeof c);
+  c.start = RTM_PUSH_START_FPNN, c.pid = 5, c.uid = 42, c.token = "t", c.entropy = test_entropy;
+  c.quest_encoding = RTM_PUSH_ENC_MSGPACK;
+  CHECK(rtm_push_new(&s, &c) == RTM_PUSH_OK);
+  n = rtm_push_pending_output(s, &o);
+  CHECKM(n > 20 && o && h_find(o, n, "\xa3pid\x05", 5) && h_find(o, n, "\xa3uid\x2a", 5),
+         "msgpack auth carries pid 5 and uid 42 as fixints");
+  rtm_push_consume_output(s, n);
+  rtm_push_free(s);
+  memset(&c, 0, sizeof c);
+  c.start = RTM_PUSH_START_FPNN, c.pid = 1017, c.uid = 9223372036854775807LL, c.token = "t", c.entropy = test_entropy;
+  c.lang = "en", c.attrs = attrs;
+  CHECK(rtm_push_new(&s, &c) == RTM_PUSH_OK);
+  n = rtm_push_pending_output(s, &o);
+  CHECKM(n > 16 && o && h_find(o, n, "{\"pid\":1017,\"uid\":9223372036854775807,\"token\":\"t\",\"version\":\"C-rtm_push-", 62) &&
+         h_find(o, n, "\"lang\":\"en\",\"attrs\":{\"k1\":\"v1\",\"k2\":\"v\\\"2\"}}", 38),
+         "auth in JSON: pid, exact uid, token, version, lang, attrs");
+  rtm_push_free(s);
+  c.quest_encoding = RTM_PUSH_ENC_MSGPACK;
+  CHECK(rtm_push_new(&s, &c) == RTM_PUSH_OK);
+  n = rtm_push_pending_output(s, &o);
+  CHECKM(n > 16 && o && o[20] == 0x86 && h_find(o, n, "\xa3" "uid" "\xcf\x7f\xff\xff\xff\xff\xff\xff\xff", 13) &&
+         h_find(o, n, "\xa5" "attrs" "\x82\xa2" "k1" "\xa2" "v1" "\xa2" "k2" "\xa3" "v\"2", 20),
+         "auth in msgpack: a 6-member map, uid as uint64, attrs a map");
+  rtm_push_free(s);
+}
+/* Guards [5]: the login timer ran from time 0 when the first call of the host was not a tick. */
+static void test_fix_deadline_before_any_time(void) {
+  rtm_push_config c;
+  rtm_push *s = NULL;
+  memset(&c, 0, sizeof c);
+  c.host = "h", c.token = "t", c.entropy = test_entropy;
+  CHECK(rtm_push_new(&s, &c) == RTM_PUSH_OK);
+  CHECKM(rtm_push_next_deadline(s) == 0, "before any time is given the next deadline is 0 (tick now: the login timer starts)");
+  rtm_push_tick(s, 1000);
+  CHECKM(rtm_push_next_deadline(s) == 1000 + 30000, "the login timeout then runs from that tick");
+  rtm_push_free(s);
+}
+/* Guards [6]: EOF inside a frame after our own close frame was reported as an error, not a clean end. */
+static void test_fix_eof_mid_frame_after_our_close(void) {
+  rtm_push_config c;
+  rtm_push *s = NULL;
+  bytes pkg = {0, 0, 0}, in = {0, 0, 0};
+  memset(&c, 0, sizeof c);
+  c.start = RTM_PUSH_START_WS, c.no_login = 1, c.entropy = test_entropy;
+  CHECK(rtm_push_new(&s, &c) == RTM_PUSH_OK);
+  rtm_push_close(s, 0);
+  discard_output(s);
+  pkg_answer(&pkg, 0x40, 1, 0, "{}", 2); /* the bye answer */
+  ws_frame(&in, pkg.p, pkg.len);
+  b_put(&in, "\x82\x64" "F", 3); /* then half a frame (100 bytes announced), and the gate drops TCP */
+  feed_exact(s, in.p, in.len, 1);
+  rtm_push_feed_eof(s, 2);
+  CHECKM(rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSED && rtm_push_last_error(s, NULL) == RTM_PUSH_OK,
+         "the connection ending mid-frame after our close is a clean close");
+  rtm_push_free(s);
+  b_free(&pkg);
+  b_free(&in);
+}
+/* Guards [8]: a kickout before the login answer, then a late auth answer, revived the session. */
+static void test_fix_kickout_before_login_answer(void) {
+  rtm_push *s = mk_bare(NULL, NULL, 1);
+  bytes b = {0, 0, 0};
+  rtm_push_tick(s, 1);
+  discard_output(s);
+  pkg_jquest(&b, 0, 0, "kickout", "{}");
+  pkg_answer(&b, 0x40, 1, 0, "{\"ok\":true}", 11);
+  feed_exact(s, b.p, b.len, 2);
+  CHECKM(rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSING && rtm_push_next_deadline(s) != 1 + 30000,
+         "kicked out before the login answer: stays closing, login timer off");
+  rtm_push_free(s);
+  b_free(&b);
+}
+/* Guards [9]: a ping whose payload did not decode did not re-arm the watchdog, so the session timed out. */
+static void test_fix_bad_ping_rearms_watchdog(void) {
+  rtm_push *s = mk_bare(NULL, NULL, 0);
+  bytes b = {0, 0, 0};
+  rtm_push_tick(s, 0);
+  pkg_jquest(&b, 1, 1, "ping", "not json");
+  feed_exact(s, b.p, b.len, 50000);
+  rtm_push_tick(s, 100000);
+  CHECKM(rtm_push_get_state(s) == RTM_PUSH_STATE_READY, "a ping with an undecodable payload re-arms the watchdog");
+  rtm_push_free(s);
+  b_free(&b);
+}
+static int g_new_events;
+static void count_cb(const rtm_push_event *ev, void *u) { (void)ev; (void)u; g_new_events++; }
+/* Guards [10]: a failure inside rtm_push_new called the event callback on a session the host never got. */
+static void test_fix_no_callback_inside_new(void) {
+  rtm_push_config c;
+  rtm_push *s = NULL;
+  static char token[700];
+  memset(token, 'x', sizeof token - 1);
+  memset(&c, 0, sizeof c);
+  c.start = RTM_PUSH_START_FPNN, c.token = token, c.entropy = test_entropy, c.on_event = count_cb;
+  c.limits.max_output = 512;
+  g_new_events = 0;
+  CHECKM(rtm_push_new(&s, &c) == RTM_PUSH_E_OUTPUT_FULL && g_new_events == 0 && s == NULL,
+         "a failure inside rtm_push_new is its return code, with no callback");
+}
+/* Guards [12]: a kickout was classed fatal (it is the gate's orderly end). */
+static void test_fix_kickout_not_fatal(void) {
+  CHECKM(!rtm_push_is_fatal(RTM_PUSH_E_KICKED_OUT), "a kickout is not fatal");
+}
+/* Guards [13]: our close frame for a local condition (here the login timeout) carried 1002 instead of 1000. */
+static void test_fix_login_timeout_close_code(void) {
+  rtm_push_config c;
+  rtm_push *s = NULL;
+  const uint8_t *o;
+  size_t m;
+  memset(&c, 0, sizeof c);
+  c.start = RTM_PUSH_START_WS, c.token = "t", c.entropy = test_entropy;
+  CHECK(rtm_push_new(&s, &c) == RTM_PUSH_OK);
+  rtm_push_tick(s, 0);
+  discard_output(s);
+  rtm_push_tick(s, 40000);
+  m = rtm_push_pending_output(s, &o);
+  CHECKM(m >= 8 && o[0] == 0x88 && ((o[6] ^ o[2]) << 8 | (o[7] ^ o[3])) == 1000, "a login timeout closes with 1000, not 1002");
+  rtm_push_free(s);
+}
+/* Guards [15]: limits whose sums overflow size_t were accepted. */
+static void test_fix_overflowing_limits_refused(void) {
+  rtm_push_config c;
+  rtm_push *s = NULL;
+  memset(&c, 0, sizeof c);
+  c.host = "h", c.entropy = test_entropy, c.limits.max_http_header = SIZE_MAX / 2;
+  CHECKM(rtm_push_new(&s, &c) == RTM_PUSH_E_CONFIG, "limits that would overflow are refused");
+}
+
+/* ================================================================================================ */
 /* >>runner                                                                                         */
 /* ================================================================================================ */
 static const test_def g_tests[] = {
@@ -1003,20 +1187,31 @@ static const test_def g_tests[] = {
   T(test_answers_own_encoding),
   T(test_answers_ws),
   T(test_session_login),
+  T(test_fix_auth_fixints_lang_attrs),
   T(test_session_login_timeout),
+  T(test_fix_deadline_before_any_time),
+  T(test_fix_login_timeout_close_code),
   T(test_session_ping_watchdog),
+  T(test_fix_bad_ping_rearms_watchdog),
   T(test_session_close),
   T(test_session_close_during_login),
   T(test_session_kickout),
+  T(test_fix_kickout_before_login_answer),
   T(test_session_eof),
+  T(test_fix_eof_mid_frame_after_our_close),
   T(test_session_consume_bytewise),
   T(test_session_callbacks),
+  T(test_fix_free_in_callback_ends_the_read),
+  T(test_fix_free_before_rooms_reentered),
   T(test_session_null_args),
   T(test_session_config),
+  T(test_fix_no_callback_inside_new),
+  T(test_fix_overflowing_limits_refused),
   T(test_session_allocator),
   T(test_bug_nested_nomem),
   T(test_session_output_full),
   T(test_session_strerror),
+  T(test_fix_kickout_not_fatal),
   T(test_vectors_public_json),
   T(test_vectors_public_msgpack),
   T(test_vectors_auth),

@@ -419,6 +419,31 @@ static void test_http_header_limit_exact(void) {
 
 
 /* ================================================================================================ */
+/* >>regressions: defects a code review found, each pinned down (the finding's number in brackets)  */
+/* ================================================================================================ */
+/* Guards [14]: rtm_push_close before the upgrade left the HTTP request pending to be written. */
+static void test_fix_close_before_upgrade(void) {
+  rtm_push_config c;
+  rtm_push *s = NULL;
+  memset(&c, 0, sizeof c);
+  c.host = "h", c.token = "t", c.entropy = test_entropy;
+  CHECK(rtm_push_new(&s, &c) == RTM_PUSH_OK);
+  rtm_push_close(s, 0);
+  CHECKM(rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSED && !rtm_push_want_write(s), "closed before the upgrade: no request left to send");
+  rtm_push_free(s);
+}
+/* Guards [15]: header injection through config.host or config.path (CR/LF, spaces) into the upgrade request. */
+static void test_fix_header_injection_refused(void) {
+  rtm_push_config c;
+  rtm_push *s = NULL;
+  memset(&c, 0, sizeof c);
+  c.host = "h\r\nX-Evil: 1", c.entropy = test_entropy;
+  CHECKM(rtm_push_new(&s, &c) == RTM_PUSH_E_CONFIG, "a host with CR/LF is refused");
+  c.host = "h", c.path = "/service/websocket HTTP/1.0\r\n";
+  CHECKM(rtm_push_new(&s, &c) == RTM_PUSH_E_CONFIG, "a path with spaces or CR/LF is refused");
+}
+
+/* ================================================================================================ */
 /* >>runner                                                                                         */
 /* ================================================================================================ */
 static const test_def g_tests[] = {
@@ -426,6 +451,8 @@ static const test_def g_tests[] = {
   T(test_ip_literal),
 #endif
   T(test_http_request),
+  T(test_fix_close_before_upgrade),
+  T(test_fix_header_injection_refused),
   T(test_http_upgrade_ok),
   T(test_http_auth_msgpack),
   T(test_http_failures),
