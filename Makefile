@@ -22,7 +22,7 @@ REPLAYS := $(patsubst %,$(BUILD)/replay_%,$(FUZZ_TARGETS))
 # code alone (-DRTM_PUSH_NO_SIMD: no SSE2 scans, no SSSE3/AVX2/AVX-512 UTF-8 validators)
 LAYERS := upgrade websocket fpnn decode schema dedup session quests kernels
 UNIT_TESTS := $(patsubst %,$(BUILD)/test_%,$(LAYERS)) $(patsubst %,$(BUILD)/test_%_nosimd,$(LAYERS))
-TESTS := $(UNIT_TESTS) $(BUILD)/schema_table $(BUILD)/quests $(BUILD)/reconnect $(BUILD)/hostile \
+TESTS := $(UNIT_TESTS) $(BUILD)/schema_table $(BUILD)/live_quests $(BUILD)/hostile \
          $(REPLAYS)
 
 PREFIX  ?= /usr/local
@@ -66,6 +66,8 @@ $(BUILD)/test_%: tests/test_%.c tests/harness.h rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS)
 $(BUILD)/test_%_nosimd: tests/test_%.c tests/harness.h rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) $(CFLAGS) -DRTM_PUSH_NO_SIMD -o $@ $< $(LIBS)
+# the other C test programs on the harness (built by the tests/NAME.c rule above)
+$(BUILD)/hostile $(BUILD)/live_quests: tests/harness.h
 # the fuzz targets without libFuzzer: make test replays their corpora and crash reproducers
 $(BUILD)/replay_%: fuzz/fuzz_%.c fuzz/fuzz_common.h fuzz/replay_main.c rtm_push.h $(BUILD)/.deps
 	$(CC) -std=c99 -Wall -Wextra -Wno-unused-function $(CFLAGS) -o $@ $< fuzz/replay_main.c $(LIBS)
@@ -84,7 +86,7 @@ test: $(TOOLS) $(TESTS) $(NODE_MODULES) compile-checks
 
 # The same tests with the tools and unit tests built under ASan+UBSan, then under valgrind.
 test-sanitize: $(BUILD)/.deps $(NODE_MODULES)
-	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san CFLAGS="-O1 -g $(SAN)" $(BUILD)/san/.deps $(BUILD)/san/rtm-dump $(BUILD)/san/rtm-listen $(patsubst $(BUILD)/%,$(BUILD)/san/%,$(UNIT_TESTS)) $(BUILD)/san/schema_table $(BUILD)/san/quests $(BUILD)/san/reconnect $(BUILD)/san/hostile $(patsubst %,$(BUILD)/san/replay_%,$(FUZZ_TARGETS)) $(BUILD)/san/minimal \
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san CFLAGS="-O1 -g $(SAN)" $(BUILD)/san/.deps $(BUILD)/san/rtm-dump $(BUILD)/san/rtm-listen $(patsubst $(BUILD)/%,$(BUILD)/san/%,$(UNIT_TESTS)) $(BUILD)/san/schema_table $(BUILD)/san/live_quests $(BUILD)/san/hostile $(patsubst %,$(BUILD)/san/replay_%,$(FUZZ_TARGETS)) $(BUILD)/san/minimal \
 	  $(BUILD)/san/uv_listen $(BUILD)/san/epoll_listen $(BUILD)/san/game_loop $(BUILD)/san/cpp_listen
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 sh tests/run.sh $(BUILD)/san
 test-valgrind: $(TOOLS) $(TESTS) $(NODE_MODULES)

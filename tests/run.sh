@@ -10,14 +10,15 @@ TMP_NAME=rtm-push-test
 check() { name=$1; shift; if "$@" >"$T/out" 2>&1; then ok "$name"; else bad "$name" "$T/out"; fi; }
 
 # 1. Unit tests: one program per layer, in memory (tests/test_LAYER.c), each also on the portable code paths.
-# Each line names the program and ends with its own count: test cases passed, checks made.
+# A C test program on tests/harness.h: its line names it and ends with its own counts (test cases, checks);
+# on failure only its failing cases and their checks are shown.
+prog() { # program, what it covers
+  if $W $B/$1 >"$T/out" 2>&1; then ok "$2 [$1: $(tail -n 1 "$T/out"); $(tail -n 2 "$T/out" | head -n 1)]"
+  else grep -v '^ok  ' "$T/out" >"$T/why"; bad "$2 [$1]" "$T/why"; fi
+}
 unit() { # layer, what it covers
-  for v in "" _nosimd; do
-    what="unit tests, $1: $2"; [ -n "$v" ] && what="unit tests, $1, on the portable code paths (-DRTM_PUSH_NO_SIMD)"
-    if $W $B/test_$1$v >"$T/out" 2>&1; then
-      ok "$what [test_$1$v: $(tail -n 1 "$T/out"); $(tail -n 2 "$T/out" | head -n 1)]"
-    else grep -v '^ok  ' "$T/out" >"$T/why"; bad "$what [test_$1$v]" "$T/why"; fi
-  done
+  prog test_$1 "unit tests, $1: $2"
+  prog test_$1_nosimd "unit tests, $1, on the portable code paths (-DRTM_PUSH_NO_SIMD)"
 }
 unit upgrade "HTTP upgrade request and answer, auth quest, TLS name check of an IP address"
 unit websocket "126-byte framing bug, length forms, fragments, control frames, protocol errors and close codes"
@@ -25,7 +26,7 @@ unit fpnn "package headers, split headers, versions and size limits, truncated p
 unit decode "Int64/int32 fields, JSON strings, escapes, UTF-8 and syntax, msgpack, nesting limits"
 unit schema "events from methods and mtypes, control methods, files, translations, the event printer"
 unit dedup "duplicate pushes (capacity, TTL, against a model) and excludedUids"
-unit session "answers, login, watchdog, close, kickout, EOF, callbacks, config, allocator, the recorded sessions"
+unit session "answers, login, watchdog, close, kickout, EOF, callbacks, config, allocator, reconnect advice, the recorded sessions"
 unit quests "our own quests: helpers, errors, order, timeouts, close, limits, payloads in JSON and msgpack"
 unit kernels "vector code and fast paths against their scalar references (vector code: $($W $B/test_kernels --simd 2>/dev/null))"
 
@@ -33,8 +34,7 @@ for t in session fpnn upgrade json msgpack; do
   check "fuzz target $t: its corpus and crash reproducers replay clean" sh -c \
     "$W $B/replay_$t fuzz/corpus/fuzz_$t/* \$(ls fuzz/regressions/fuzz_$t-* 2>/dev/null)"
 done
-check "hostile input: failmalloc sweep, floods against every limit, guard page, API misuse" $W $B/hostile
-check "reconnect advice on a simulated clock (back-off schedule, stop codes, kickout, close, rooms re-entered)" $W $B/reconnect
+prog hostile "hostile input: failmalloc sweep, floods against every limit, guard page, API misuse"
 
 # 1b. README: the events table comes from the schema tables; the integration snippet compiles as shown.
 check "README's events table is the one the schema tables print" sh -c \
@@ -134,7 +134,7 @@ check "simulator self-test (its codecs against the recorded vectors, its checks 
 for qe in json msgpack; do
   for rs in 65536 1; do
     start_sim --script quests
-    $W $B/quests $PORT $rs $qe >"$T/q.out" 2>&1; rc=$?
+    $W $B/live_quests $PORT $rs $qe >"$T/q.out" 2>&1; rc=$?
     stop_sim
     if [ $rc = 0 ] && [ $SIM_RC = 0 ] && node -e "
         const r = require('$T/report.json'), q = r.client_quests.filter((x) => x.method.startsWith('send'));
@@ -142,7 +142,7 @@ for qe in json msgpack; do
         const mids = ['1712345678000000','1712345678000001','9223372036854775807','-9223372036854775808'];
         process.exit(q.length === 4 && q.every((x, i) => x.payload[want[i][0]] === want[i][1] && x.payload.mid === mids[i]
           && x.encoding === (i === 3 ? 'json' : '$qe')) ? 0 : 1)"; then
-      ok "quests ($qe, read size $rs): helpers, error answer, timeout, out-of-order answers, close with one pending; Int64 exact both ways"
+      ok "quests ($qe, read size $rs): helpers, error answer, timeout, out-of-order answers, close with one pending; Int64 exact both ways [live_quests: $(tail -n 1 "$T/q.out"); $(tail -n 2 "$T/q.out" | head -n 1)]"
     else { echo "rc=$rc sim=$SIM_RC"; cat "$T/q.out" "$T/report.json"; } >"$T/why"; bad "quests ($qe, read size $rs)" "$T/why"; fi
   done
 done

@@ -996,6 +996,120 @@ static void test_vectors_uid_and_compare(void) {
 
 
 /* ================================================================================================ */
+/* >>reconnect advice                                                                               */
+/* ================================================================================================ */
+/* Reconnect advice on a simulated clock (START_FPNN: we play the gate's FPNN side): the back-off schedule,
+   the CLOSED event's advice, rooms re-entered after the new login, and every condition that stops it. */
+static uint64_t g_closed_at_advice;
+static void advice_cb(const rtm_push_event *ev, void *u) {
+  (void)u;
+  if (ev->type == RTM_PUSH_EV_CLOSED) g_closed_at_advice = ev->reconnect_at;
+}
+static uint32_t pending_seq(rtm_push *s) { /* the seq of the quest at the head of the output, consumed */
+  const uint8_t *o;
+  size_t n = rtm_push_pending_output(s, &o);
+  uint32_t seq = n >= 16 ? (uint32_t)o[12] | (uint32_t)o[13] << 8 : 0;
+  rtm_push_consume_output(s, n);
+  return seq;
+}
+static void test_session_reconnect_advice(void) {
+  static const uint64_t want[] = {0, 0, 1000, 2000, 4000, 8000, 8000, 8000};
+  rtm_push_config c;
+  rtm_push *s = NULL;
+  uint64_t now = 1000;
+  unsigned i;
+  uint32_t seq;
+  memset(&c, 0, sizeof c);
+  c.start = RTM_PUSH_START_FPNN, c.pid = 1, c.uid = 2, c.token = "t";
+  c.on_event = advice_cb, c.entropy = test_entropy;
+  c.reconnect.max_ms = 8000; /* immediate 2, base 1000 by default */
+  CHECK(rtm_push_new(&s, &c) == RTM_PUSH_OK);
+  if (!s) return;
+  rtm_push_tick(s, now);
+  seq = pending_seq(s); /* auth */
+  feed_answer(s, seq, 0, "{\"ok\":true}", now);
+  CHECKM(rtm_push_get_state(s) == RTM_PUSH_STATE_READY, "logged in");
+  CHECKM(rtm_push_reconnect_at(s) == UINT64_MAX, "no advice while connected");
+  for (i = 0; i < sizeof want / sizeof want[0]; i++) { /* connections that end before login */
+    now += 5;
+    rtm_push_feed_eof(s, now);
+    CHECKM(rtm_push_reconnect_at(s) == now + want[i] && rtm_push_next_deadline(s) == UINT64_MAX &&
+           g_closed_at_advice == now + want[i],
+           "attempt %u: reconnect advised at +%llu ms (the CLOSED event agrees; no timer runs)", i + 1,
+           (unsigned long long)want[i]);
+    now += want[i];
+    CHECKM(rtm_push_reconnect(s, now) == RTM_PUSH_OK && rtm_push_get_state(s) != RTM_PUSH_STATE_FAILED,
+           "attempt %u: reconnect starts a new connection", i + 1);
+    seq = pending_seq(s); /* the new auth quest */
+  }
+  CHECKM(rtm_push_enterroom(s, 5, NULL, NULL) == RTM_PUSH_E_STATE, "enterroom before the login: refused");
+  feed_answer(s, seq, 0, "{\"ok\":true}", now); /* this login works: the schedule starts over */
+  CHECKM(rtm_push_enterroom(s, 9223372036854775807LL, NULL, NULL) == RTM_PUSH_OK, "enterroom once logged in");
+  feed_answer(s, pending_seq(s), 0, "{}", now);
+  now += 5;
+  rtm_push_feed_eof(s, now);
+  CHECKM(rtm_push_reconnect_at(s) == now, "after a successful login the next advice is immediate again");
+  rtm_push_reconnect(s, now);
+  seq = pending_seq(s);
+  feed_answer(s, seq, 0, "{\"ok\":true}", now);
+  {
+    const uint8_t *o;
+    size_t n = rtm_push_pending_output(s, &o);
+    CHECKM(n > 16 && memcmp(o + 16, "enterroom", 9) == 0 && h_find(o, n, "9223372036854775807", 19) != NULL,
+           "the room entered is re-entered after the new login, its rid exact");
+    if (n > 16) feed_answer(s, (uint32_t)o[12] | (uint32_t)o[13] << 8, 0, "{}", now);
+    discard_output(s);
+  }
+  /* a quest pending when the connection drops gets its callback once; then the session can reconnect */
+  rtm_push_close(s, now);
+  discard_output(s);
+  now += 6000; /* bye unanswered: quest_timeout_ms */
+  rtm_push_tick(s, now);
+  now += 3000;
+  rtm_push_tick(s, now);
+  CHECKM(rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSED && rtm_push_reconnect_at(s) == UINT64_MAX,
+         "after rtm_push_close: closed, no advice");
+  /* kickout: no advice */
+  rtm_push_reconnect(s, now);
+  feed_answer(s, pending_seq(s), 0, "{\"ok\":true}", now);
+  discard_output(s);
+  {
+    bytes kick = {0, 0, 0};
+    pkg_jquest(&kick, 0, 0, "kickout", "{}");
+    feed_exact(s, kick.p, kick.len, now);
+    rtm_push_feed_eof(s, now);
+    b_free(&kick);
+  }
+  CHECKM(rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSED && rtm_push_last_error(s, NULL) == RTM_PUSH_E_KICKED_OUT &&
+         rtm_push_reconnect_at(s) == UINT64_MAX, "after a kickout: no advice");
+  { /* refused logins */
+    static const struct { const char *json; int status; int advise; const char *what; } cases[] = {
+      {"{\"ok\":false}", 0, 0, "token rejected (ok:false): no advice"},
+      {"{\"code\":200027,\"ex\":\"invalid token\"}", 1, 0, "error 200027: no advice"},
+      {"{\"code\":200024,\"ex\":\"auth denied\"}", 1, 0, "error 200024: no advice"},
+      {"{\"code\":200023,\"ex\":\"duplicated auth\"}", 1, 0, "error 200023: no advice"},
+      {"{\"code\":200022,\"ex\":\"unauthorized\"}", 1, 0, "error 200022: no advice"},
+      {"{\"code\":20003,\"ex\":\"timeout\"}", 1, 1, "error 20003 (a server timeout): reconnect advised"},
+    };
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+      rtm_push_reconnect(s, now);
+      feed_answer(s, pending_seq(s), cases[i].status, cases[i].json, now);
+      CHECKM(rtm_push_get_state(s) == RTM_PUSH_STATE_FAILED && (rtm_push_reconnect_at(s) != UINT64_MAX) == cases[i].advise,
+             "%s", cases[i].what);
+    }
+  }
+  CHECKM(rtm_push_reconnect(s, now) == RTM_PUSH_OK && rtm_push_reconnect(s, now) == RTM_PUSH_E_STATE,
+         "rtm_push_reconnect is refused while a connection is live");
+  rtm_push_free(s);
+  c.reconnect.disabled = 1;
+  s = NULL;
+  CHECK(rtm_push_new(&s, &c) == RTM_PUSH_OK);
+  rtm_push_feed_eof(s, now);
+  CHECKM(rtm_push_reconnect_at(s) == UINT64_MAX, "reconnect.disabled: no advice");
+  rtm_push_free(s);
+}
+
+/* ================================================================================================ */
 /* >>regressions: defects a code review found, each pinned down (the finding's number in brackets)  */
 /* ================================================================================================ */
 static int g_after_free;
@@ -1212,6 +1326,7 @@ static const test_def g_tests[] = {
   T(test_session_output_full),
   T(test_session_strerror),
   T(test_fix_kickout_not_fatal),
+  T(test_session_reconnect_advice),
   T(test_vectors_public_json),
   T(test_vectors_public_msgpack),
   T(test_vectors_auth),
