@@ -109,7 +109,7 @@ static H_UNUSED void b_free(bytes *b) {
 }
 static H_UNUSED void b_reset(bytes *b) { b->len = 0; if (b->p) b->p[0] = 0; }
 
-/* >>fpnn and websocket builders ------------------------------------------------------------------ */
+/* >>fpnn and websocket builders ----------------------------------------------------------------- */
 /* mtype 0 one-way, 1 two-way quest, 2 answer (ss = status). */
 static H_UNUSED void pkg_raw(bytes *b, int mtype, int flag, uint32_t seq, int ss, const char *method, const void *payload,
                     size_t plen) {
@@ -180,10 +180,10 @@ static H_UNUSED void mp_str_form(bytes *b, const void *p, size_t n, int tag) { /
 }
 static H_UNUSED void mp_s(bytes *b, const char *z) { mp_str_form(b, z, strlen(z), 0); }
 
+/* >>entropy ------------------------------------------------------------------------------------- */
 /* a deterministic xorshift: the same inputs every run (each program starts from the same state) */
 static H_UNUSED uint32_t g_rng = 0x9E3779B9u;
 static H_UNUSED uint32_t rnd32(void) { g_rng ^= g_rng << 13; g_rng ^= g_rng >> 17; g_rng ^= g_rng << 5; return g_rng; }
-/* >>entropy ------------------------------------------------------------------------------------- */
 /* Deterministic: the state is *(uint32_t *)u when given (two sessions with equal seeds draw the same
    WebSocket keys and masks), else a shared counter. */
 static H_UNUSED int test_entropy(void *u, unsigned char *buf, size_t len) {
@@ -420,7 +420,7 @@ static H_UNUSED void pkg_sized(bytes *b, size_t total, int mid, uint32_t seq) {
   b_free(&j);
 }
 
-/* >>upgrade and login ----------------------------------------------------------------------------- */
+/* >>upgrade and login --------------------------------------------------------------------------- */
 /* The Sec-WebSocket-Key of the pending request (copied into key[32]); returns the request length. */
 static H_UNUSED size_t request_key(rtm_push *s, char key[32], bytes *req) {
   const uint8_t *p;
@@ -528,7 +528,7 @@ static H_UNUSED int load_file(const char *name, bytes *out) {
   return 0;
 }
 
-/* >>vector code ------------------------------------------------------------------------------ */
+/* >>vector code --------------------------------------------------------------------------------- */
 #ifdef RTM_PUSH__SSE2
 /* The vector code a session runs on this CPU: the library's own choice, read from a session. */
 typedef struct simd_tiers {
