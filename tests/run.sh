@@ -265,10 +265,11 @@ kill $SS 2>/dev/null; wait $SS 2>/dev/null
 if [ $rc = 1 ] && grep -q 'fatal alert' "$T/l.err"; then ok "openssl s_server demanding a client certificate -> TLS fatal alert reported"
 else bad "openssl s_server with -Verify (rc=$rc)" "$T/l.err"; fi
 start_sim --tls-cert "$P/server.pem" --tls-key "$P/server.key"
+rm -f "$T/cut.out" # a fresh file: the previous proxy's port is never read (the redirection happens in the child)
 node tests/tls/cutproxy.js $PORT 3 >"$T/cut.out" 2>&1 &
 CUT=$!
 i=0; CPORT=
-while [ $i -lt 400 ] && [ -z "$CPORT" ]; do CPORT=$([ "$(wc -l <"$T/cut.out")" -ge 1 ] && sed -n '1s/^LISTENING \([0-9]*\)$/\1/p' "$T/cut.out"); [ -z "$CPORT" ] && sleep 0.05; i=$((i+1)); done
+while [ $i -lt 400 ] && [ -z "$CPORT" ]; do CPORT=$([ -f "$T/cut.out" ] && [ "$(wc -l <"$T/cut.out")" -ge 1 ] && sed -n '1s/^LISTENING \([0-9]*\)$/\1/p' "$T/cut.out"); [ -z "$CPORT" ] && sleep 0.05; i=$((i+1)); done
 $W $B/rtm-listen wss://localhost:$CPORT $LISTEN --cafile "$P/ca.pem" >"$T/l.out" 2>"$T/l.err"; rc=$?
 kill $CUT $SIM_PID 2>/dev/null; wait $CUT 2>/dev/null; stop_sim
 if [ $rc = 1 ] && grep -q 'inside a TLS record' "$T/l.err" && [ -s "$T/l.out" ]; then
@@ -280,10 +281,11 @@ else bad "wss:// mid-record close (rc=$rc)" "$T/l.err"; fi
 close_notify() { # name host [simulator options...] -- [rtm-listen options...]
   name=$1 host=$2; shift 2; so=; while [ "$1" != "--" ]; do so="$so $1"; shift; done; shift
   start_sim $so --tls-cert "$P/server.pem" --tls-key "$P/server.key"
+  rm -f "$T/cut.out"
   node tests/tls/cutproxy.js $PORT watch >"$T/cut.out" 2>&1 &
   CUT=$!
   i=0; CPORT=
-  while [ $i -lt 400 ] && [ -z "$CPORT" ]; do CPORT=$([ "$(wc -l <"$T/cut.out")" -ge 1 ] && sed -n '1s/^LISTENING \([0-9]*\)$/\1/p' "$T/cut.out"); [ -z "$CPORT" ] && sleep 0.05; i=$((i+1)); done
+  while [ $i -lt 400 ] && [ -z "$CPORT" ]; do CPORT=$([ -f "$T/cut.out" ] && [ "$(wc -l <"$T/cut.out")" -ge 1 ] && sed -n '1s/^LISTENING \([0-9]*\)$/\1/p' "$T/cut.out"); [ -z "$CPORT" ] && sleep 0.05; i=$((i+1)); done
   $W $B/rtm-listen wss://$host:$CPORT --pid 1017 --uid 4242 --token demo-token --cafile "$P/ca.pem" "$@" >"$T/l.out" 2>"$T/l.err"; rc=$?
   wait $CUT 2>/dev/null; kill $SIM_PID 2>/dev/null; stop_sim
   case $host in localhost) sni=localhost;; *) sni=none;; esac
