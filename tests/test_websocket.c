@@ -432,6 +432,96 @@ static void test_ws_output_full_whole_frames(void) {
   rec_free(&r);
 }
 
+/* The server's close frame, handled by our own parser (wslay's event API is gone): a code the peer may send
+   ends the session as a server close (E_WS_CLOSED) and is echoed; 1012-1014 (service restart, try again later,
+   bad gateway: IANA's registry) are such codes and advise a reconnect, not a protocol error (issue #20: they
+   were refused as invalid); a code nobody may send, a 1-byte payload or a reason that is not UTF-8 is a
+   protocol error, answered with close 1002. */
+static void close_case(const char *payload, size_t n, int want, unsigned want_echo, int advise) {
+  rec r;
+  rtm_push_config c;
+  rtm_push *s;
+  bytes in = {0, 0, 0}, out = {0, 0, 0}, pl = {0, 0, 0};
+  int b0 = 0;
+  size_t k;
+  unsigned code;
+  memset(&c, 0, sizeof c);
+  s = mk_login(&r, &c); /* logged in: the reconnect advice is the session's to give */
+  CHECK(feed_answer(s, 1, 0, "{\"ok\":true}", 2) == RTM_PUSH_OK && rtm_push_get_state(s) == RTM_PUSH_STATE_READY);
+  ws_frame_form(&in, 0x88, payload, n, 0);
+  CHECKM(feed_exact(s, in.p, in.len, 5) == want, "close payload of %lu bytes", (unsigned long)n);
+  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_FAILED);
+  drain(s, &out);
+  k = ws_client_frame(out.p, out.len, &b0, &pl);
+  code = pl.len >= 2 ? (unsigned)pl.p[0] << 8 | pl.p[1] : 0;
+  CHECKM(k == out.len && b0 == 0x88 && (out.p[1] & 0x80) && code == want_echo && pl.len == (want_echo ? 2u : 0u),
+         "one masked close frame back: %lu of %lu bytes, code %u (want %u)", (unsigned long)k, (unsigned long)out.len,
+         code, want_echo);
+  CHECKM((rtm_push_reconnect_at(s) != UINT64_MAX) == advise, "reconnect advice %llu",
+         (unsigned long long)rtm_push_reconnect_at(s));
+  rtm_push_free(s);
+  rec_free(&r);
+  b_free(&in);
+  b_free(&out);
+  b_free(&pl);
+}
+static void test_ws_close_codes(void) {
+  static const unsigned ok_codes[] = {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 4999};
+  static const unsigned bad_codes[] = {0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535};
+  size_t i;
+  char p[8];
+  for (i = 0; i < sizeof ok_codes / sizeof ok_codes[0]; i++) { /* echoed, a server close, reconnect advised */
+    p[0] = (char)(ok_codes[i] >> 8);
+    p[1] = (char)ok_codes[i];
+    memcpy(p + 2, "bye", 3);
+    close_case(p, 5, RTM_PUSH_E_WS_CLOSED, ok_codes[i], 1);
+  }
+  close_case("", 0, RTM_PUSH_E_WS_CLOSED, 0, 1); /* no code: an empty close back */
+  for (i = 0; i < sizeof bad_codes / sizeof bad_codes[0]; i++) {
+    p[0] = (char)(bad_codes[i] >> 8);
+    p[1] = (char)bad_codes[i];
+    close_case(p, 2, RTM_PUSH_E_WS_PROTOCOL, 1002, 1);
+  }
+  close_case("\x03", 1, RTM_PUSH_E_WS_PROTOCOL, 1002, 1);              /* a 1-byte payload */
+  close_case("\x03\xe8" "\xff\xfe", 4, RTM_PUSH_E_WS_PROTOCOL, 1002, 1); /* a reason that is not UTF-8 */
+  { /* the reason reaches the message, escaped */
+    rec r;
+    rtm_push *s = mk_ws(&r, 0, 0);
+    bytes in = {0, 0, 0};
+    const char *m = NULL;
+    ws_frame_form(&in, 0x88, "\x03\xf4" "restarting", 12, 0);
+    CHECK(feed_exact(s, in.p, in.len, 5) == RTM_PUSH_E_WS_CLOSED);
+    CHECK(rtm_push_last_error(s, &m) == RTM_PUSH_E_WS_CLOSED && m && strstr(m, "1012") && strstr(m, "restarting"));
+    rtm_push_free(s);
+    rec_free(&r);
+    b_free(&in);
+  }
+}
+/* After our close frame (a kickout here), a ping is no longer answered: nothing may follow our close. */
+static void test_ws_nothing_after_our_close(void) {
+  rec r;
+  rtm_push *s = mk_ws(&r, 0, 0);
+  bytes in = {0, 0, 0}, out = {0, 0, 0}, pl = {0, 0, 0};
+  size_t k, off = 0;
+  int b0 = 0, closes = 0, pongs = 0;
+  CHECK(feed_jpush(s, 0, 0, "kickout", "{}") == RTM_PUSH_OK);
+  ws_frame_form(&in, 0x89, "late", 4, 0);
+  CHECK(feed_exact(s, in.p, in.len, 2) == RTM_PUSH_OK);
+  drain(s, &out);
+  while (off < out.len && (k = ws_client_frame(out.p + off, out.len - off, &b0, &pl)) > 0) {
+    closes += b0 == 0x88;
+    pongs += b0 == 0x8a;
+    CHECK(closes == 1 || b0 != 0x8a); /* nothing after the close */
+    off += k;
+  }
+  CHECKM(off == out.len && closes == 1 && pongs == 0, "%d closes, %d pongs", closes, pongs);
+  rtm_push_free(s);
+  rec_free(&r);
+  b_free(&in);
+  b_free(&out);
+  b_free(&pl);
+}
+
 /* ================================================================================================ */
 /* >>runner                                                                                         */
 /* ================================================================================================ */
@@ -445,5 +535,7 @@ static const test_def g_tests[] = {
   T(test_ws_error_after_good_frames),
   T(test_ws_control_split),
   T(test_ws_output_full_whole_frames),
+  T(test_ws_close_codes),
+  T(test_ws_nothing_after_our_close),
 };
 TEST_MAIN(g_tests)
