@@ -20,7 +20,11 @@ TOOLS := $(BUILD)/rtm-dump $(BUILD)/rtm-listen $(BUILD)/minimal \
          $(BUILD)/uv_listen $(BUILD)/epoll_listen $(BUILD)/game_loop $(BUILD)/cpp_listen
 FUZZ_TARGETS := session fpnn upgrade json msgpack
 REPLAYS := $(patsubst %,$(BUILD)/replay_%,$(FUZZ_TARGETS))
-TESTS := $(BUILD)/unit $(BUILD)/unit_nosimd $(BUILD)/schema_table $(BUILD)/quests $(BUILD)/reconnect $(BUILD)/hostile $(BUILD)/regress \
+# the unit tests: one program per layer (tests/test_LAYER.c over tests/harness.h), each also built on the portable
+# code alone (-DRTM_PUSH_NO_SIMD: no SSE2 scans, no SSSE3/AVX2/AVX-512 UTF-8 validators)
+LAYERS := upgrade websocket fpnn decode schema dedup session quests kernels
+UNIT_TESTS := $(patsubst %,$(BUILD)/test_%,$(LAYERS)) $(patsubst %,$(BUILD)/test_%_nosimd,$(LAYERS))
+TESTS := $(UNIT_TESTS) $(BUILD)/schema_table $(BUILD)/live_quests $(BUILD)/hostile \
          $(REPLAYS)
 
 PREFIX  ?= /usr/local
@@ -59,9 +63,13 @@ $(BUILD)/rtm-listen: examples/rtm_listen.c rtm_push.h $(BUILD)/.deps
 # the C test programs: tests/NAME.c -> $(BUILD)/NAME
 $(BUILD)/%: tests/%.c rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS)
-# the unit tests again on the portable code (no SSE2 scans, no SSSE3 UTF-8 validator)
-$(BUILD)/unit_nosimd: tests/unit.c rtm_push.h $(BUILD)/.deps
+# the unit tests, and again on the portable code
+$(BUILD)/test_%: tests/test_%.c tests/harness.h rtm_push.h $(BUILD)/.deps
+	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS)
+$(BUILD)/test_%_nosimd: tests/test_%.c tests/harness.h rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) $(CFLAGS) -DRTM_PUSH_NO_SIMD -o $@ $< $(LIBS)
+# the other C test programs on the harness (built by the tests/NAME.c rule above)
+$(BUILD)/hostile $(BUILD)/live_quests: tests/harness.h
 # the fuzz targets without libFuzzer: make test replays their corpora and crash reproducers
 $(BUILD)/replay_%: fuzz/fuzz_%.c fuzz/fuzz_common.h fuzz/replay_main.c rtm_push.h $(BUILD)/.deps
 	$(CC) -std=c99 -Wall -Wextra -Wno-unused-function $(CFLAGS) -o $@ $< fuzz/replay_main.c $(LIBS)
@@ -78,8 +86,8 @@ demo: $(TOOLS) $(NODE_MODULES)
 test: $(TOOLS) $(TESTS) $(NODE_MODULES) compile-checks
 	@sh tests/run.sh $(BUILD)
 
-# The unit test programs, tests/NAME.c each (one list: make test-cross builds the same ones for other CPUs).
-UNIT_PROGS := $(patsubst tests/%.c,%,$(wildcard tests/unit.c tests/test_*.c))
+# The unit test programs by name (tests/NAME.c): make test-cross builds the same LAYERS for other CPUs.
+UNIT_PROGS := $(patsubst %,test_%,$(LAYERS))
 
 # i386 (gcc -m32) and s390x (cross gcc, qemu-user) builds of UNIT_PROGS and rtm-dump, against Debian's
 # multiarch libraries, which it installs when missing (root; tests/cross.sh says how, and why so).
@@ -96,7 +104,7 @@ test-stress: $(TOOLS) $(TESTS) $(NODE_MODULES)
 
 # The same tests with the tools and unit tests built under ASan+UBSan, then under valgrind.
 test-sanitize: $(BUILD)/.deps $(NODE_MODULES)
-	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san CFLAGS="-O1 -g $(SAN)" $(BUILD)/san/.deps $(BUILD)/san/rtm-dump $(BUILD)/san/rtm-listen $(BUILD)/san/unit $(BUILD)/san/unit_nosimd $(BUILD)/san/schema_table $(BUILD)/san/quests $(BUILD)/san/reconnect $(BUILD)/san/hostile $(BUILD)/san/regress $(patsubst %,$(BUILD)/san/replay_%,$(FUZZ_TARGETS)) $(BUILD)/san/minimal \
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san CFLAGS="-O1 -g $(SAN)" $(BUILD)/san/.deps $(BUILD)/san/rtm-dump $(BUILD)/san/rtm-listen $(patsubst $(BUILD)/%,$(BUILD)/san/%,$(UNIT_TESTS)) $(BUILD)/san/schema_table $(BUILD)/san/live_quests $(BUILD)/san/hostile $(patsubst %,$(BUILD)/san/replay_%,$(FUZZ_TARGETS)) $(BUILD)/san/minimal \
 	  $(BUILD)/san/uv_listen $(BUILD)/san/epoll_listen $(BUILD)/san/game_loop $(BUILD)/san/cpp_listen
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 sh tests/run.sh $(BUILD)/san
 test-valgrind: $(TOOLS) $(TESTS) $(NODE_MODULES)
@@ -129,7 +137,7 @@ lint: $(BUILD)/.deps
 	  $$cc $(WARN) -Werror -Wconversion -Wsign-conversion -Wshadow -Wstrict-prototypes -c tests/compile/impl.c -o $(BUILD)/cc/lint-$$cc.o || exit 1; \
 	done
 	@clang --analyze -Xanalyzer -analyzer-werror tests/compile/impl.c -o $(BUILD)/cc/analyze.plist
-	@cppcheck --std=c99 --enable=warning,portability,performance --error-exitcode=1 -q \
+	@cppcheck --std=c99 --enable=warning,portability,performance --error-exitcode=1 -q --inline-suppr \
 	  -DRTM_PUSH_IMPLEMENTATION --suppress=missingIncludeSystem tests/compile/impl.c
 	@echo "lint: -Wconversion -Wsign-conversion -Wshadow -Wstrict-prototypes (gcc, clang), clang --analyze, cppcheck: clean"
 

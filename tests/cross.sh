@@ -13,7 +13,7 @@
 #     through the cross toolchain's own loader (ld64.so.1 from libc6-s390x-cross), called explicitly with
 #     --library-path naming the cross and the multiarch s390x library directories.
 B=${1:-build/cross}
-PROGS=${2:-unit}
+PROGS=${2:-test_upgrade}
 V=tests/vectors
 WARN="-std=c99 -Wall -Wextra -Wpedantic -Werror"
 CFLAGS=${CROSS_CFLAGS:--O2}

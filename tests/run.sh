@@ -9,17 +9,32 @@ TMP_NAME=rtm-push-test
 . tests/lib.sh
 check() { name=$1; shift; if "$@" >"$T/out" 2>&1; then ok "$name"; else bad "$name" "$T/out"; fi; }
 
-# 1. Unit tests (every layer, in memory).
-check "unit tests (vector code: $($W $B/unit --simd 2>/dev/null))" $W $B/unit
-check "unit tests on the portable code paths (-DRTM_PUSH_NO_SIMD)" $W $B/unit_nosimd
+# 1. Unit tests: one program per layer, in memory (tests/test_LAYER.c), each also on the portable code paths.
+# A C test program on tests/harness.h: its line names it and ends with its own counts (test cases, checks);
+# on failure only its failing cases and their checks are shown.
+prog() { # program, what it covers
+  if $W $B/$1 >"$T/out" 2>&1; then ok "$2 [$1: $(tail -n 1 "$T/out"); $(tail -n 2 "$T/out" | head -n 1)]"
+  else grep -v '^ok  ' "$T/out" >"$T/why"; bad "$2 [$1]" "$T/why"; fi
+}
+unit() { # layer, what it covers
+  prog test_$1 "unit tests, $1: $2"
+  prog test_$1_nosimd "unit tests, $1, on the portable code paths (-DRTM_PUSH_NO_SIMD)"
+}
+unit upgrade "HTTP upgrade request and answer, auth quest, TLS name check of an IP address"
+unit websocket "126-byte framing bug, length forms, fragments, control frames, protocol errors and close codes"
+unit fpnn "package headers, split headers, versions and size limits, truncated packages"
+unit decode "Int64/int32 fields, JSON strings, escapes, UTF-8 and syntax, msgpack, nesting limits"
+unit schema "events from methods and mtypes, control methods, files, translations, the event printer"
+unit dedup "duplicate pushes (capacity, TTL, against a model) and excludedUids"
+unit session "answers, login, watchdog, close, kickout, EOF, callbacks, config, allocator, reconnect advice, the recorded sessions"
+unit quests "our own quests: helpers, errors, order, timeouts, close, limits, payloads in JSON and msgpack"
+unit kernels "vector code and fast paths against their scalar references (vector code: $($W $B/test_kernels --simd 2>/dev/null))"
 
-check "regressions: every defect the code review found stays fixed" $W $B/regress
 for t in session fpnn upgrade json msgpack; do
   check "fuzz target $t: its corpus and crash reproducers replay clean" sh -c \
     "$W $B/replay_$t fuzz/corpus/fuzz_$t/* \$(ls fuzz/regressions/fuzz_$t-* 2>/dev/null)"
 done
-check "hostile input: failmalloc sweep, floods against every limit, guard page, API misuse" $W $B/hostile
-check "reconnect advice on a simulated clock (back-off schedule, stop codes, kickout, close, rooms re-entered)" $W $B/reconnect
+prog hostile "hostile input: failmalloc sweep, floods against every limit, guard page, API misuse"
 
 check "the header's constant lookup tables equal what their builders make from the schema" $W $B/schema_table --check
 # 1b. README: the events table comes from the schema tables; the integration snippet compiles as shown.
@@ -131,7 +146,7 @@ check "simulator self-test (its codecs against the recorded vectors, its checks 
 for qe in json msgpack; do
   for rs in 65536 1; do
     start_sim --script quests
-    $W $B/quests $PORT $rs $qe >"$T/q.out" 2>&1; rc=$?
+    $W $B/live_quests $PORT $rs $qe >"$T/q.out" 2>&1; rc=$?
     stop_sim
     if [ $rc = 0 ] && [ $SIM_RC = 0 ] && node -e "
         const r = require('$T/report.json'), q = r.client_quests.filter((x) => x.method.startsWith('send'));
@@ -139,7 +154,7 @@ for qe in json msgpack; do
         const mids = ['1712345678000000','1712345678000001','9223372036854775807','-9223372036854775808'];
         process.exit(q.length === 4 && q.every((x, i) => x.payload[want[i][0]] === want[i][1] && x.payload.mid === mids[i]
           && x.encoding === (i === 3 ? 'json' : '$qe')) ? 0 : 1)"; then
-      ok "quests ($qe, read size $rs): helpers, error answer, timeout, out-of-order answers, close with one pending; Int64 exact both ways"
+      ok "quests ($qe, read size $rs): helpers, error answer, timeout, out-of-order answers, close with one pending; Int64 exact both ways [live_quests: $(tail -n 1 "$T/q.out"); $(tail -n 2 "$T/q.out" | head -n 1)]"
     else { echo "rc=$rc sim=$SIM_RC"; cat "$T/q.out" "$T/report.json"; } >"$T/why"; bad "quests ($qe, read size $rs)" "$T/why"; fi
   done
 done
