@@ -45,6 +45,13 @@ printf '#define RTM_PUSH_IMPLEMENTATION\n#include "rtm_push.h"\n#include <time.h
 check "README's snippet compiles as shown (-std=c99 -Wall -Wextra -Wpedantic -Werror) and links" sh -c \
   "cc -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -Werror -I. -o '$T/snippet' '$T/snippet.c' '$T/snippet_main.c' -lwslay -lcjson -lmbedtls -lmbedx509 -lmbedcrypto"
 
+# 1c. The Makefile: a plain make never runs the package manager; make deps, not root, names what to install.
+check "a plain 'make' (make -n -B) runs no apt-get" sh -c "! make -n -B all 2>&1 | grep -q apt-get"
+if id nobody >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && su nobody -s /bin/sh -c 'test -r Makefile' 2>/dev/null; then
+  check "make deps, not root, prints the apt-get line for a missing package and stops" sh -c \
+    "! su nobody -s /bin/sh -c 'make -s deps LIB_PKGS=no-such-pkg=/no/such/file' >'$T/deps.out' 2>&1 && grep -q 'as root: apt-get install -y no-such-pkg' '$T/deps.out'"
+fi
+
 # 2. Golden vectors recorded from a live FPNN server: exact, whole and in every chunk size.
 for n in public-json public-msgpack authfail autherror; do
   check "$n: golden output" sh -c "$W $B/rtm-dump $V/$n.bin | cmp - $V/$n.dump.jsonl"
