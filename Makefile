@@ -6,8 +6,11 @@
 CC      ?= cc
 CXX     ?= c++
 CFLAGS  ?= -O2 -g
-WARN    := -std=c99 -Wall -Wextra -Wpedantic
-LIBS    := -lwslay -lcjson -lmbedtls -lmbedx509 -lmbedcrypto
+# Another mbedTLS than the system's: MBEDTLS_CFLAGS=-I<dir> MBEDTLS_LIBS="-L<dir> -Wl,-rpath,<dir>" (make test-mbedtls3)
+MBEDTLS_CFLAGS ?=
+MBEDTLS_LIBS ?=
+WARN    := -std=c99 -Wall -Wextra -Wpedantic $(MBEDTLS_CFLAGS)
+LIBS    := -lwslay -lcjson $(MBEDTLS_LIBS) -lmbedtls -lmbedx509 -lmbedcrypto
 BUILD   := build
 SIM     := tests/sim
 NODE_MODULES := $(SIM)/node_modules/ws/package.json
@@ -24,7 +27,7 @@ TESTS := $(BUILD)/unit $(BUILD)/unit_nosimd $(BUILD)/schema_table $(BUILD)/quest
 PREFIX  ?= /usr/local
 VERSION := $(shell sed -n 's/^\#define RTM_PUSH_VERSION_STRING "\(.*\)"/\1/p' rtm_push.h)
 
-.PHONY: all deps npm demo test test-sanitize test-valgrind compile-checks lint install clean
+.PHONY: all deps npm demo test test-sanitize test-valgrind test-mbedtls3 compile-checks lint install clean
 all: $(TOOLS)
 
 # Missing Debian packages are installed once (root, as on CI); the stamp records that they are there.
@@ -49,7 +52,7 @@ $(BUILD)/%: examples/%.c rtm_push.h $(BUILD)/.deps
 $(BUILD)/uv_listen: examples/uv_listen.c rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS) -luv
 $(BUILD)/cpp_listen: examples/cpp_listen.cpp rtm_push.h $(BUILD)/.deps
-	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic $(CFLAGS) -o $@ $< $(LIBS)
+	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic $(MBEDTLS_CFLAGS) $(CFLAGS) -o $@ $< $(LIBS)
 $(BUILD)/rtm-dump: examples/rtm_dump.c rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS)
 $(BUILD)/rtm-listen: examples/rtm_listen.c rtm_push.h $(BUILD)/.deps
@@ -62,7 +65,7 @@ $(BUILD)/unit_nosimd: tests/unit.c rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) $(CFLAGS) -DRTM_PUSH_NO_SIMD -o $@ $< $(LIBS)
 # the fuzz targets without libFuzzer: make test replays their corpora and crash reproducers
 $(BUILD)/replay_%: fuzz/fuzz_%.c fuzz/fuzz_common.h fuzz/replay_main.c rtm_push.h $(BUILD)/.deps
-	$(CC) -std=c99 -Wall -Wextra -Wno-unused-function $(CFLAGS) -o $@ $< fuzz/replay_main.c $(LIBS)
+	$(CC) -std=c99 -Wall -Wextra -Wno-unused-function $(MBEDTLS_CFLAGS) $(CFLAGS) -o $@ $< fuzz/replay_main.c $(LIBS)
 
 # libFuzzer runs (clang): make fuzz FUZZ_SECONDS=600 for a longer campaign; fuzz/README.md for more.
 FUZZ_SECONDS ?= 10
@@ -84,6 +87,18 @@ test-sanitize: $(BUILD)/.deps $(NODE_MODULES)
 test-valgrind: $(TOOLS) $(TESTS) $(NODE_MODULES)
 	@UNIT_QUICK=1 RTM_TEST_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect" sh tests/run.sh $(BUILD)
 
+# The whole of `make test` again against Debian 13's mbedTLS 3.6 (TLS 1.3 on), fetched with apt-get download and
+# unpacked into $(BUILD)/mbedtls3/pkgs, not installed (it would replace the system's 2.28): tests/tls/fetch_mbedtls3.sh.
+# The tests check with ldd and mbedtls_version_get_string that the programs run that copy.
+MBEDTLS3 := $(BUILD)/mbedtls3
+test-mbedtls3: $(BUILD)/.deps $(NODE_MODULES)
+	@mkdir -p $(MBEDTLS3)
+	@sh tests/tls/fetch_mbedtls3.sh $(MBEDTLS3)/pkgs >$(MBEDTLS3)/fetch.log 2>&1 || { cat $(MBEDTLS3)/fetch.log; exit 1; }
+	@inc=$$(sed -n 's/^INC //p' $(MBEDTLS3)/fetch.log); lib=$$(sed -n 's/^LIB //p' $(MBEDTLS3)/fetch.log); \
+	  echo "mbedTLS 3: $$(ls $(MBEDTLS3)/pkgs/debs)"; \
+	  $(MAKE) --no-print-directory BUILD=$(MBEDTLS3) MBEDTLS_CFLAGS="-I$$inc" MBEDTLS_LIBS="-L$$lib -Wl,-rpath,$$lib" \
+	    RTM_TEST_MBEDTLS_LIB="$$lib" test
+
 # The header compiles warning-free as C99 (gcc, clang) and as C++, with and without the implementation,
 # and the declarations alone need none of the dependencies' headers.
 compile-checks: $(BUILD)/.deps
@@ -95,11 +110,11 @@ compile-checks: $(BUILD)/.deps
 	  if grep -E 'wslay|cjson|cJSON|mbedtls' $(BUILD)/cc/decl-$$cc.h; then echo "declarations pull in a dependency header"; exit 1; fi; \
 	done
 	@for cxx in g++ clang++; do \
-	  $$cxx -std=c++11 -Wall -Wextra -Wpedantic -Werror -x c++ -c tests/compile/impl.c -o $(BUILD)/cc/impl-$$cxx.o || exit 1; \
-	  $$cxx -std=c++11 -O2 -Wall -Wextra -Wpedantic -Werror -x c++ -c tests/compile/impl.c -o $(BUILD)/cc/impl-O2-$$cxx.o || exit 1; \
-	  $$cxx -std=c++11 -Wall -Wextra -Wpedantic -Werror -x c++ -c tests/compile/decl_only.c -o $(BUILD)/cc/decl-$$cxx.o || exit 1; \
+	  $$cxx -std=c++11 $(MBEDTLS_CFLAGS) -Wall -Wextra -Wpedantic -Werror -x c++ -c tests/compile/impl.c -o $(BUILD)/cc/impl-$$cxx.o || exit 1; \
+	  $$cxx -std=c++11 $(MBEDTLS_CFLAGS) -O2 -Wall -Wextra -Wpedantic -Werror -x c++ -c tests/compile/impl.c -o $(BUILD)/cc/impl-O2-$$cxx.o || exit 1; \
+	  $$cxx -std=c++11 $(MBEDTLS_CFLAGS) -Wall -Wextra -Wpedantic -Werror -x c++ -c tests/compile/decl_only.c -o $(BUILD)/cc/decl-$$cxx.o || exit 1; \
 	done
-	@$(CC) $(WARN) -Werror -DRTM_PUSH_NO_TLS -O1 -o $(BUILD)/cc/rtm-dump-notls examples/rtm_dump.c -lwslay -lcjson -lmbedcrypto
+	@$(CC) $(WARN) -Werror -DRTM_PUSH_NO_TLS -O1 -o $(BUILD)/cc/rtm-dump-notls examples/rtm_dump.c -lwslay -lcjson $(MBEDTLS_LIBS) -lmbedcrypto
 	@$(BUILD)/cc/rtm-dump-notls tests/vectors/public-json.bin | cmp - tests/vectors/public-json.dump.jsonl
 	@$(CC) $(WARN) -Werror -o $(BUILD)/cc/static tests/compile/static_a.c tests/compile/static_b.c $(LIBS) && $(BUILD)/cc/static
 	@echo "compile checks: C99 gcc/clang (also -O2 -DRTM_PUSH_NO_AVX512), C++11 g++/clang++ (-O0, -O2), declarations alone, RTM_PUSH_NO_TLS linked without mbedtls/mbedx509, RTM_PUSH_STATIC twice in one program: ok"
@@ -110,7 +125,7 @@ lint: $(BUILD)/.deps
 	@for cc in gcc clang; do \
 	  $$cc $(WARN) -Werror -Wconversion -Wsign-conversion -Wshadow -Wstrict-prototypes -c tests/compile/impl.c -o $(BUILD)/cc/lint-$$cc.o || exit 1; \
 	done
-	@clang --analyze -Xanalyzer -analyzer-werror tests/compile/impl.c -o $(BUILD)/cc/analyze.plist
+	@clang --analyze $(MBEDTLS_CFLAGS) -Xanalyzer -analyzer-werror tests/compile/impl.c -o $(BUILD)/cc/analyze.plist
 	@cppcheck --std=c99 --enable=warning,portability,performance --error-exitcode=1 -q \
 	  -DRTM_PUSH_IMPLEMENTATION --suppress=missingIncludeSystem tests/compile/impl.c
 	@echo "lint: -Wconversion -Wsign-conversion -Wshadow -Wstrict-prototypes (gcc, clang), clang --analyze, cppcheck: clean"

@@ -249,37 +249,63 @@ $W $B/rtm-listen wss://localhost:$SPORT $LISTEN --cafile "$P/ca.pem" >"$T/l.out"
 kill $SS 2>/dev/null; wait $SS 2>/dev/null
 if [ $rc = 1 ] && grep -q 'fatal alert' "$T/l.err"; then ok "openssl s_server demanding a client certificate -> TLS fatal alert reported"
 else bad "openssl s_server with -Verify (rc=$rc)" "$T/l.err"; fi
-start_sim --tls-cert "$P/server.pem" --tls-key "$P/server.key"
-node tests/tls/cutproxy.js $PORT 3 >"$T/cut.out" 2>&1 &
-CUT=$!
-i=0; CPORT=
-while [ $i -lt 400 ] && [ -z "$CPORT" ]; do CPORT=$([ "$(wc -l <"$T/cut.out")" -ge 1 ] && sed -n '1s/^LISTENING \([0-9]*\)$/\1/p' "$T/cut.out"); [ -z "$CPORT" ] && sleep 0.05; i=$((i+1)); done
+# (The proxy counts application-data records after the handshake: TLS 1.3 hides the record types, so it decrypts
+# them with the simulator's key log.)
+# The TLS proxy (tests/tls/cutproxy.js ARGS) on a free port: sets CPORT and CUT (its pid), its output in $T/cut.out.
+start_proxy() {
+  rm -f "$T/cut.out"
+  node tests/tls/cutproxy.js "$@" >"$T/cut.out" 2>&1 &
+  CUT=$!
+  i=0; CPORT=
+  while [ $i -lt 400 ] && [ -z "$CPORT" ]; do CPORT=$([ -f "$T/cut.out" ] && [ "$(wc -l <"$T/cut.out")" -ge 1 ] && sed -n '1s/^LISTENING \([0-9]*\)$/\1/p' "$T/cut.out"); [ -z "$CPORT" ] && sleep 0.05; i=$((i+1)); done
+}
+rm -f "$T/keylog"
+start_sim --tls-cert "$P/server.pem" --tls-key "$P/server.key" --keylog "$T/keylog"
+start_proxy $PORT 3 "$T/keylog"
 $W $B/rtm-listen wss://localhost:$CPORT $LISTEN --cafile "$P/ca.pem" >"$T/l.out" 2>"$T/l.err"; rc=$?
 kill $CUT $SIM_PID 2>/dev/null; wait $CUT 2>/dev/null; stop_sim
 if [ $rc = 1 ] && grep -q 'inside a TLS record' "$T/l.err" && [ -s "$T/l.out" ]; then
   ok "wss:// peer closes mid-record -> 'inside a TLS record', events before it printed"
 else bad "wss:// mid-record close (rc=$rc)" "$T/l.err"; fi
 # The orderly end of a wss:// connection: the client's last TLS record is an alert (close_notify), then its FIN.
-# Seen by a proxy on the wire, whoever ends the session: the gate (kickout) or the host (rtm_push_close).
+# Seen by a proxy on the wire, whoever ends the session: the gate (kickout) or the host (rtm_push_close). TLS 1.2
+# shows the alert's record type (21) in clear; TLS 1.3 encrypts it as type 23, so the proxy decrypts the client's
+# records with the simulator's key log and sees the close_notify itself.
 # The ClientHello's server name is seen there too: the host name, none for an IP address (RFC 6066 3).
 close_notify() { # name host [simulator options...] -- [rtm-listen options...]
   name=$1 host=$2; shift 2; so=; while [ "$1" != "--" ]; do so="$so $1"; shift; done; shift
-  start_sim $so --tls-cert "$P/server.pem" --tls-key "$P/server.key"
-  node tests/tls/cutproxy.js $PORT watch >"$T/cut.out" 2>&1 &
-  CUT=$!
-  i=0; CPORT=
-  while [ $i -lt 400 ] && [ -z "$CPORT" ]; do CPORT=$([ "$(wc -l <"$T/cut.out")" -ge 1 ] && sed -n '1s/^LISTENING \([0-9]*\)$/\1/p' "$T/cut.out"); [ -z "$CPORT" ] && sleep 0.05; i=$((i+1)); done
+  rm -f "$T/keylog"
+  start_sim $so --tls-cert "$P/server.pem" --tls-key "$P/server.key" --keylog "$T/keylog"
+  start_proxy $PORT watch "$T/keylog"
   $W $B/rtm-listen wss://$host:$CPORT --pid 1017 --uid 4242 --token demo-token --cafile "$P/ca.pem" "$@" >"$T/l.out" 2>"$T/l.err"; rc=$?
   wait $CUT 2>/dev/null; kill $SIM_PID 2>/dev/null; stop_sim
   case $host in localhost) sni=localhost;; *) sni=none;; esac
-  if [ $rc = 0 ] && grep -q '^CLIENT_RECORDS 22,.*,23,21$' "$T/cut.out" && grep -q '^CLIENT_FIN$' "$T/cut.out" &&
+  ver=$(sed -n 's/^CLIENT_VERSION //p' "$T/cut.out")
+  if [ $rc = 0 ] && grep -Eq '^CLIENT_LAST_RECORD alert (close_notify \(decrypted, TLSv1.3\)|\(TLSv1.2: type 21 in clear)' "$T/cut.out" &&
+     grep -q '^CLIENT_RECORDS 22,.*,23,2[13]$' "$T/cut.out" && grep -q '^CLIENT_FIN$' "$T/cut.out" &&
      grep -q "^CLIENT_SNI $sni\$" "$T/cut.out" && ! grep -q WITHOUT "$T/l.err"; then
-    ok "wss://$host $name: SNI $sni, verified; the client's last TLS record is an alert (close_notify), then a clean FIN"
+    ok "wss://$host $name ($ver): SNI $sni, verified; the client's last TLS record is an alert (close_notify), then a clean FIN"
   else { echo "rc=$rc"; cat "$T/cut.out" "$T/l.err"; } >"$T/why"; bad "wss:// close_notify, $name" "$T/why"; fi
 }
 close_notify "kicked out by the gate" localhost -- --duration 20
 close_notify "closed by the host (rtm_push_close at --duration)" localhost --delay 300 -- --duration 1
 close_notify "(the certificate's iPAddress SAN), kicked out by the gate" 127.0.0.1 -- --duration 20
+# When the gate's close_notify crosses rtm-listen's (kicked out, the gate echoes the close frame and ends TLS at
+# once), rtm-listen half-closes and reads to the gate's FIN before close(): closing with the gate's bytes unread, or
+# before they come, would answer them with a TCP reset (the proxy's late write sees it).
+runs=${RTM_TEST_CROSSING_RUNS:-20}; resets=0; crossed=0; k=0
+while [ $k -lt $runs ]; do
+  k=$((k+1))
+  start_sim --script small --echo-close --tls-cert "$P/server.pem" --tls-key "$P/server.key"
+  start_proxy $PORT watch
+  $W $B/rtm-listen wss://localhost:$CPORT $LISTEN --cafile "$P/ca.pem" >"$T/l.out" 2>"$T/l.err"; rc=$?
+  wait $CUT 2>/dev/null; kill $SIM_PID 2>/dev/null; stop_sim
+  if [ $rc != 0 ] || ! grep -q '^CLIENT_FIN$' "$T/cut.out"; then resets=$((resets+1)); cp "$T/cut.out" "$T/cross.bad"; cat "$T/l.err" >>"$T/cross.bad"; fi
+  [ "$(sed -n 's/^SERVER_BYTES_AFTER_CLIENT_FIN //p' "$T/cut.out")" -gt 0 ] 2>/dev/null && crossed=$((crossed+1))
+done
+if [ $resets = 0 ] && [ $crossed -gt 0 ]; then
+  ok "wss:// close_notify crossing the gate's: $runs runs, the gate's close_notify came after rtm-listen's FIN in $crossed, no TCP reset"
+else bad "wss:// crossing close_notify: $resets of $runs runs ended with a reset or an error (crossed in $crossed)" "$T/cross.bad"; fi
 if node -e "require('net').createServer().listen(0,'::1',function(){this.close()}).on('error',()=>process.exit(1))" 2>/dev/null; then
   start_sim --host ::1 --script small --tls-cert "$P/ip6.pem" --tls-key "$P/ip6.key"
   $W $B/rtm-listen "wss://[::1]:$PORT" $LISTEN --cafile "$P/ca.pem" >"$T/l.out" 2>"$T/l.err"; rc=$?
