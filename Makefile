@@ -3,6 +3,7 @@
 #   make demo     start the local gate simulator and listen to it with build/rtm-listen
 #   make test     every test (unit, golden vectors, simulator over loopback, compile checks)
 #   make test-sanitize  the tests again under ASan+UBSan;  make test-valgrind  under valgrind
+#   make test-mbedtls3  make test against Debian 13's mbedTLS 3.6 (fetched into build/mbedtls3, not installed)
 CC      ?= cc
 CXX     ?= c++
 CFLAGS  ?= -O2 -g
@@ -21,7 +22,7 @@ TOOLS := $(BUILD)/rtm-dump $(BUILD)/rtm-listen $(BUILD)/minimal \
          $(BUILD)/uv_listen $(BUILD)/epoll_listen $(BUILD)/game_loop $(BUILD)/cpp_listen
 FUZZ_TARGETS := session fpnn upgrade json msgpack
 REPLAYS := $(patsubst %,$(BUILD)/replay_%,$(FUZZ_TARGETS))
-TESTS := $(BUILD)/unit $(BUILD)/unit_nosimd $(BUILD)/schema_table $(BUILD)/quests $(BUILD)/reconnect $(BUILD)/hostile $(BUILD)/regress \
+TESTS := $(BUILD)/unit $(BUILD)/unit_nosimd $(BUILD)/tls_events $(BUILD)/schema_table $(BUILD)/quests $(BUILD)/reconnect $(BUILD)/hostile $(BUILD)/regress \
          $(REPLAYS)
 
 PREFIX  ?= /usr/local

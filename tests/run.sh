@@ -185,6 +185,14 @@ stop_sim
 if [ $rc = 0 ] && grep -q '"event":"pushchat"' "$T/m.out"; then ok "examples/minimal.c receives a push"
 else bad "examples/minimal.c (rc=$rc)" "$T/m.out"; fi
 
+# 6a. Which mbedTLS runs: the one built against (mbedtls_version_get_string), loaded from where ldd says
+#     (RTM_TEST_MBEDTLS_LIB: the directory make test-mbedtls3 links with; else the system's).
+ver=$($W $B/tls_events version 2>&1); vrc=$?
+lib=$(ldd $B/rtm-listen | sed -n 's/^[[:space:]]*\(libmbedtls\.so[^ ]*\) => \([^ ]*\).*/\1 => \2/p')
+case "${lib#* => }" in "${RTM_TEST_MBEDTLS_LIB:-/usr/lib}"/*|"${RTM_TEST_MBEDTLS_LIB:-/lib}"/*) where=1;; *) where=0;; esac
+if [ $vrc = 0 ] && [ $where = 1 ] && [ -n "$lib" ]; then ok "$ver runs (ldd: $lib)"
+else echo "$ver; ldd: $lib; expected under ${RTM_TEST_MBEDTLS_LIB:-/usr/lib or /lib}" >"$T/why"; bad "the mbedTLS that runs" "$T/why"; fi
+
 # 6. wss:// against independent TLS servers (Node's tls via the simulator, openssl s_server), with a PKI
 #    made here and now by the openssl command line.
 P=$T/pki
@@ -267,6 +275,48 @@ kill $CUT $SIM_PID 2>/dev/null; wait $CUT 2>/dev/null; stop_sim
 if [ $rc = 1 ] && grep -q 'inside a TLS record' "$T/l.err" && [ -s "$T/l.out" ]; then
   ok "wss:// peer closes mid-record -> 'inside a TLS record', events before it printed"
 else bad "wss:// mid-record close (rc=$rc)" "$T/l.err"; fi
+# A TLS server limited to TLS 1.1 (openssl s_server, SECLEVEL 0 to allow it): refused. mbedTLS 2.x says so
+# itself; 3.x has no TLS 1.1 at all, and the server refuses its ClientHello with a protocol_version alert.
+openssl s_server -accept 127.0.0.1:$SPORT -cert "$P/server.pem" -key "$P/server.key" -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' \
+  -www -quiet >"$T/ss.out" 2>&1 &
+SS=$!
+wait_port $SPORT
+$W $B/rtm-listen wss://localhost:$SPORT $LISTEN --cafile "$P/ca.pem" >"$T/l.out" 2>"$T/l.err"; rc=$?
+kill $SS 2>/dev/null; wait $SS 2>/dev/null
+if [ $rc = 1 ] && grep -Eq 'does not speak TLS 1.2 or later|fatal alert during the handshake' "$T/l.err" && ! grep -q upgrade "$T/l.err"; then
+  ok "openssl s_server limited to TLS 1.1 -> refused in the handshake: $(sed 's/^rtm-listen: //; s/ (TLS[^(]*)$//' "$T/l.err" | cut -c1-90)"
+else bad "TLS 1.1 server (rc=$rc)" "$T/l.err"; fi
+# A NewSessionTicket (TLS 1.3: after the handshake) and application data fed in one call: every event of the
+# recorded session, as from its frames alone; also when mbedtls_ssl_read returns early (as 3.6.0 does after a
+# ticket) and, with PSA, when only rtm_push.h initialises PSA (as with 3.6.0, whose handshake does not).
+$W $B/tls_events plain $V/public-json.bin >"$T/plain.out" 2>"$T/plain.err"
+ticket_run() { # name tls_events-options... ; sets TS_OUT
+  rm -f "$T/ts.out"
+  node tests/tls/ticket_server.js "$P/server.pem" "$P/server.key" $V/public-json.bin >"$T/ts.out" 2>&1 &
+  TS=$!
+  i=0; TP=
+  while [ $i -lt 400 ] && [ -z "$TP" ]; do TP=$([ -f "$T/ts.out" ] && sed -n 's/^LISTENING //p' "$T/ts.out"); [ -z "$TP" ] && sleep 0.05; i=$((i+1)); done
+  $W $B/tls_events ticket $TP "$P/ca.pem" "$@" >"$T/t.out" 2>"$T/t.err"; rc=$?
+  kill $TS 2>/dev/null; wait $TS 2>/dev/null
+  TS_OUT=$(sed -n 's/^PROTOCOL //p' "$T/ts.out")
+}
+for how in "" --early-return; do
+  ticket_run $how
+  tickets=${TS_OUT##* }
+  if [ $rc = 0 ] && [ -s "$T/plain.out" ] && cmp -s "$T/t.out" "$T/plain.out" && { [ "${TS_OUT%% *}" != TLSv1.3 ] || [ "$tickets" -ge 1 ]; }; then
+    ok "all the server sent after the handshake in one feed, NewSessionTickets then data ($TS_OUT${how:+, $how}; records $(sed -n 's/^records //p' "$T/t.err")): all $(wc -l <"$T/plain.out") events"
+  else { echo "rc=$rc $TS_OUT"; cat "$T/t.err"; diff "$T/plain.out" "$T/t.out" | head; } >"$T/why"; bad "ticket + data in one feed $how" "$T/why"; fi
+done
+if $B/tls_events version | grep -q PSA; then
+  ticket_run --psa-ours-only; rc1=$rc
+  cp "$T/t.err" "$T/psa1.err"
+  ticket_run --psa-none
+  if [ $rc1 = 0 ] && grep -q 'psa_crypto_init calls from rtm_push.h: [1-9]' "$T/psa1.err" && [ $rc = 1 ] && grep -q 'rtm_push_new: -701' "$T/t.err"; then
+    ok "PSA: rtm_push.h calls psa_crypto_init(); the handshake passes with only that call (without any: the ClientHello fails, as on 3.6.0)"
+  else cat "$T/psa1.err" "$T/t.err" >"$T/why"; bad "psa_crypto_init" "$T/why"; fi
+else
+  echo "skip psa_crypto_init: this mbedTLS has no PSA ($($B/tls_events version))"
+fi
 # The orderly end of a wss:// connection: the client's last TLS record is an alert (close_notify), then its FIN.
 # Seen by a proxy on the wire, whoever ends the session: the gate (kickout) or the host (rtm_push_close). TLS 1.2
 # shows the alert's record type (21) in clear; TLS 1.3 encrypts it as type 23, so the proxy decrypts the client's
