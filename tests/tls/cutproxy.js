@@ -234,7 +234,7 @@ const srv = net.createServer({ allowHalfOpen: watch }, (c) => {
   }
   const end = () => { if (!done) { done = true; c.destroy(); u.destroy(); srv.close(); } };
   if (!watch) { c.on('error', end); u.on('error', end); c.on('close', end); u.on('close', end); }
-  else { u.on('error', () => { serverReset = true; if (!clientFin) c.destroy(); else c.end(); }); }
+  else { u.on('error', () => { serverReset = true; c.end(); }); } // the server's reset: an end to the client, said apart
 });
 srv.listen(0, '127.0.0.1', () => console.log(`LISTENING ${srv.address().port}`));
 if (watch) { // the test waits for this process: never longer than a minute, whatever the client did
