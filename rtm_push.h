@@ -22,27 +22,30 @@
      RTM_PUSH_STATIC        private (static) copies of every function in this translation unit
      RTM_PUSH_DLL           __declspec(dllexport/dllimport) on Windows
      RTM_PUSH_API_DECL      override the declaration linkage (default extern)
-     RTM_PUSH_ASSERT(c)     assertion used for API misuse only (default assert()); network input never
-                            asserts
      RTM_PUSH_CJSON_HEADER  how to include cJSON (default <cjson/cJSON.h>)
      RTM_PUSH_NO_TLS        leave out TLS (no mbedTLS ssl/x509 parts are used or linked); a config
                             asking for TLS then gets RTM_PUSH_E_TLS_UNAVAILABLE
-     RTM_PUSH_NO_SIMD       portable C only. Otherwise, on x86 with GCC or clang, the hot loops use SSE2
-                            (part of x86-64), JSON escapes and UTF-8 validation SSSE3/AVX2/AVX-512 and
-                            the mask pool AES-NI, chosen per CPU at run time (rtm_push_new) unless the
-                            build targets them (-mssse3, -mavx2, -maes, -march=...; AVX-512 is always
-                            chosen at run time)
-     RTM_PUSH_NO_AVX512     leave out the AVX-512 code alone
+     RTM_PUSH_NO_SIMD       portable C only. Otherwise, on x86 with GCC or clang, the kernels (UTF-8
+                            validation, string scans, JSON unescaping) also come in SSSE3, AVX2 and AVX-512
+                            versions, one chosen per CPU at run time (rtm_push_new)
+     RTM_PUSH_NO_AVX512     leave out the AVX-512 kernels alone
 
    FEATURE OVERVIEW
    ================
-   - Layers, each usable alone (rtm_push_config.start): TLS (mbedTLS over memory buffers, verified by
-     default: CA chain, server name, SNI) -> the HTTP/1.1 upgrade (request written for you,
-     Sec-WebSocket-Accept verified with mbedTLS SHA-1 + base64) -> WebSocket client framing (wslay:
-     binary and continuation frames as one byte stream, ping -> pong, close handshake, masked sends;
-     the FPNN server's 126-byte framing bug tolerated) -> FPNN package stream (header checks, size
-     limit, seq numbers) -> payload decoding (JSON in FPNN's own style, or msgpack) -> the event schema
-     tables -> routing, duplicate suppression and the excludedUids filter -> one typed callback.
+   - Layers, in the order bytes travel, each usable alone (rtm_push_config.start):
+     TLS            mbedTLS over memory buffers, verified by default (CA chain, server name, SNI);
+     HTTP upgrade   the request written for you, Sec-WebSocket-Accept verified (mbedTLS SHA-1 + base64);
+     WebSocket      our own frame parser for every frame received (binary and continuation frames as one byte
+                    stream, ping -> pong, the close handshake, the FPNN server's 126-byte framing bug
+                    tolerated); every frame we send written and masked by wslay's frame writer
+                    (wslay_frame_send);
+     FPNN           the package stream: header checks, size limit, seq numbers;
+     payload        our own Int64-safe readers for JSON (FPNN's style) and msgpack; our quests' payloads
+                    built by a small writer, or from a cJSON object (rtm_push_quest_cjson);
+     events         the schema tables, routing, duplicate suppression, the excludedUids filter, one typed
+                    callback.
+   - The dependencies' jobs: wslay writes the WebSocket frames we send; cJSON prints the quest payloads a host
+     builds with it; mbedTLS does TLS, the DRBG (masks, keys), SHA-1 and base64.
    - Every Int64 field is exact over the whole int64 range, in JSON (bare integers of any length, or
      decimal strings) and in msgpack (every integer width). A double never stands in for one. A value
      out of range, a fraction or an exponent is an error that names the field.
@@ -62,9 +65,9 @@
      id ("fe80::1%eth0") or an IPv4 part with a leading zero makes it a DNS name.
    - FPNN compression/encryption flags are refused (the gates do not use them).
    - Certificate dates are checked by mbedTLS against the system's wall clock: the one clock read here.
-   - The library's allocator hook covers its own allocations only: wslay allocates with malloc (its
-     contexts, control frames), cJSON with its global hooks (rtm_push_quest_cjson only), mbedTLS with
-     its platform allocator. The library never calls their global setters.
+   - The library's allocator hook covers its own allocations only: wslay allocates its frame writer's context
+     (once per session) with malloc, cJSON uses its global hooks (rtm_push_quest_cjson only), mbedTLS its
+     platform allocator. The library never calls their global setters.
 
    TL;DR: THE HOST LOOP
    ====================
@@ -223,7 +226,7 @@
    config.allocator = {alloc_fn, free_fn, user_data}: both or neither (NULL: malloc/free). It serves
    every allocation of rtm_push.h itself; see LIMITATIONS for the dependencies. A session is about
    5.6 KB; it allocates its buffers as data needs them and keeps those up to 256 KiB (steady state: no
-   allocation per push; answers are framed by wslay straight into the output buffer); a buffer grown
+   allocation per push: wslay writes each answer's frame into room reserved in the output buffer); a buffer grown
    beyond that for one big package is freed after it. The duplicate table (about 57 bytes per entry, up
    to 74 when the capacity is not a power of two) is allocated at the first push with a mid.
 
@@ -293,7 +296,7 @@
 extern "C" {
 #endif
 
-/* >>results ------------------------------------------------------------------------------------ */
+/* >>api-results ------------------------------------------------------------------------------ */
 /* X(name, value, fatal, message). Bands: -1xx misuse, -2xx HTTP upgrade, -3xx WebSocket, -4xx FPNN,
    -5xx payload (never fatal: the push is dropped, the session goes on), -6xx session/RTM, -7xx TLS.
    The third column says whether the code ends the session. */
@@ -351,7 +354,7 @@ typedef enum rtm_push_result {
   RTM_PUSH__RESULT_FORCE_INT = -0x7fffffff
 } rtm_push_result;
 
-/* >>schema: fields and events ------------------------------------------------------------------ */
+/* >>api-events: fields and events ------------------------------------------------------------ */
 /* X(NAME, member, "wire name", type). Types: INT64 (exact signed 64-bit), INT32, STR, MSG (a string,
    bytes, or a chat translation object). This order is also the printing order. */
 #define RTM_PUSH_FIELDS(X)                 \
@@ -500,7 +503,8 @@ typedef struct rtm_push_event {
   rtm_push_translation translation;
   int has_file;            /* file events whose msg decoded: see file */
   rtm_push_file_info file;
-  /* LOGIN, ANSWER: status is the FPNN answer status; an error answer sets code and ex.
+  /* LOGIN, ANSWER: status is the FPNN answer status; an error answer sets code and ex. ERROR and CLOSED with
+     RTM_PUSH_E_HTTP_STATUS: status is the HTTP status the server answered the upgrade with.
      LOGIN: ok is 1 when logged in; a refused login may carry gate ("host:port"). */
   int ok;
   int status;
@@ -732,15 +736,6 @@ RTM_PUSH_API_DECL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
 #define RTM_PUSH__AVX512 1
 #define RTM_PUSH__TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt")))
 #endif
-/* AES-NI: the pool of random bytes for masks is AES-128 in counter mode (rtm_push__rnd_refill) */
-#include <wmmintrin.h>
-#if defined(__AES__)
-#define RTM_PUSH__AESNI 2
-#define RTM_PUSH__TARGET_AES
-#else
-#define RTM_PUSH__AESNI 1
-#define RTM_PUSH__TARGET_AES __attribute__((target("aes")))
-#endif
 #endif
 
 /* The few helpers of the per-push loops, inlined whatever the optimizer's size heuristics say. */
@@ -750,10 +745,6 @@ RTM_PUSH_API_DECL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
 #define RTM_PUSH__HOT static
 #endif
 
-#ifndef RTM_PUSH_ASSERT
-#include <assert.h>
-#define RTM_PUSH_ASSERT(c) assert(c)
-#endif
 
 /* >>mbedtls-versions: every mbedTLS 2.x / 3.x difference lives here. */
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
@@ -803,11 +794,40 @@ RTM_PUSH_API_DECL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
 #define RTM_PUSH__RND_POOL 1024
 #endif
 
+/* Protocol constants: FPNN package types (PROTOCOL.md 1), and the codes of FPNN and of the RTM gate that
+   this library acts on or reports. */
+enum { RTM_PUSH__FPNN_ONEWAY = 0, RTM_PUSH__FPNN_TWOWAY = 1, RTM_PUSH__FPNN_ANSWER = 2 };
+#define RTM_PUSH__FPNN_CODE_CLOSED 20002       /* the connection ended before the answer */
+#define RTM_PUSH__FPNN_CODE_TIMEOUT 20003      /* no answer in time */
+#define RTM_PUSH__RTM_UNAUTHORIZED 200022      /* login errors that retrying cannot help: */
+#define RTM_PUSH__RTM_DUPLICATED_AUTH 200023
+#define RTM_PUSH__RTM_AUTH_DENIED 200024
+#define RTM_PUSH__RTM_INVALID_TOKEN 200027     /* also what an {"ok":false} answer to auth means */
+/* WebSocket opcodes (RFC 6455 5.2) and close codes (7.4.1) */
+enum {
+  RTM_PUSH__WS_CONT = 0x0, RTM_PUSH__WS_BINARY = 0x2, RTM_PUSH__WS_CLOSE = 0x8, RTM_PUSH__WS_PING = 0x9,
+  RTM_PUSH__WS_PONG = 0xA
+};
+/* Close codes (RFC 6455 7.4.1) */
+enum {
+  RTM_PUSH__CLOSE_NORMAL = 1000, RTM_PUSH__CLOSE_PROTOCOL = 1002, RTM_PUSH__CLOSE_NO_STATUS = 1005,
+  RTM_PUSH__CLOSE_TOO_BIG = 1009
+};
+
 /* >>structs ------------------------------------------------------------------------------------ */
 typedef struct rtm_push__buf {
   uint8_t *p;
   size_t len, cap;
 } rtm_push__buf;
+
+/* The kernels (>>kernels): the byte loops that have vector versions, one tier chosen per session. */
+typedef struct rtm_push__kernels {
+  const char *name; /* "scalar", "ssse3", "avx2", "avx512" */
+  int (*utf8_valid)(const uint8_t *p, size_t n); /* strict UTF-8? */
+  const uint8_t *(*scan_str)(const uint8_t *q, const uint8_t *end, unsigned *high);
+  void (*unescape)(const uint8_t **qp, const uint8_t *end, uint8_t **op);
+} rtm_push__kernels;
+static const rtm_push__kernels *rtm_push__kernels_pick(void);
 
 typedef struct rtm_push__dent { /* one remembered push key */
   uint64_t t;
@@ -837,7 +857,6 @@ struct rtm_push {
   unsigned char rnd[RTM_PUSH__RND_POOL]; /* 256 masks per refill (rtm_push__rnd_refill) */
   size_t rnd_pos;
   int rnd_failed;
-  int aesni;               /* the CPU has AES-NI: the pool's AES-CTR runs 8 blocks at a time */
   /* output: `out` is what the host drains; with TLS, plaintext waits in `pout` until encrypted */
   rtm_push__buf out, pout;
   size_t out_off, pout_off;
@@ -847,20 +866,17 @@ struct rtm_push {
   unsigned http_match;     /* how many bytes of CRLFCRLF matched */
   size_t http_body_need;   /* non-101: body bytes still expected */
   size_t http_head_len;
+  int http_status;         /* of the response's status line */
   char ws_key[32];
   /* WebSocket */
-  wslay_event_context_ptr ws;  /* receiving, pongs, the close handshake */
-  int ws_frame_open;           /* wslay is writing a frame in pieces (a header, then its payload) ... */
-  size_t ws_frame_pending;     /* ... which began after this many pending output bytes */
-  const uint8_t *ws_in;
-  size_t ws_in_len;
-  uint8_t fx_hdr[16];
+  wslay_frame_context_ptr wsf; /* the one frame writer (wslay's frame layer): every frame we send */
+  uint8_t fx_hdr[16];      /* the frame parser (ours): a header split across feeds, */
   unsigned fx_hlen;
   uint64_t fx_left;        /* payload bytes left of the current frame */
   int fx_in_payload;
-  int fx_ctl;              /* the current frame is a control frame: collected for wslay */
+  int fx_op;               /* the current frame's opcode */
   int fx_in_msg;           /* inside a fragmented data message */
-  uint8_t ctl[2 + 125];    /* a control frame, whole (header without extension + payload) */
+  uint8_t ctl[125];        /* a control frame's payload, collected whole */
   unsigned ctl_len;
   int ws_close_queued, ws_close_received;
   /* FPNN */
@@ -874,14 +890,7 @@ struct rtm_push {
   /* decoding: the current event's decoded strings */
   rtm_push__buf scratch;   /* reserved (scratch_need) at the first escape of a package, never moved after */
   size_t scratch_need;
-  uint8_t evtab[64];       /* method name hash -> event type (RTM_PUSH_EV_*), 0 = empty */
-  int ssse3, avx2, avx512; /* the CPU has SSSE3 / AVX2 / AVX-512 VBMI2: the vector validators and escape decoders run */
-  uint64_t fkeys[RTM_PUSH__FBIT_COUNT]; /* field names as key words (rtm_push__key_word) */
-  uint8_t ftab[32];        /* key word hash -> field index + 1, 0 = empty */
-  uint64_t jpat[RTM_PUSH__FBIT_COUNT][6]; /* `, "name":` as two words and their masks; `"name":` (the first member) */
-  uint8_t jlen[RTM_PUSH__FBIT_COUNT];     /* its length */
-  uint64_t mpat[RTM_PUSH__FBIT_COUNT][2]; /* msgpack: fixstr byte and name as one word, and its mask */
-  uint32_t jkinds[RTM_PUSH_EV__COUNT]; /* by event type: 3 bits a field (bit + 1), the type + 1 of those it takes */
+  const rtm_push__kernels *k; /* the kernels this CPU runs best */
   int8_t jnext[RTM_PUSH_EV__COUNT][RTM_PUSH__FBIT_COUNT + 1]; /* by event type: the field that came after
                                                                  this one last time (-1: none yet) */
   rtm_push__buf qbuf;      /* our own quests' payloads: never the same memory as an event's */
@@ -916,8 +925,13 @@ struct rtm_push {
 #endif
 };
 
+/* What a room quest does to the rooms remembered for reconnects (s->rooms) when it is answered. */
+typedef enum rtm_push__room_op {
+  RTM_PUSH__ROOM_NONE, RTM_PUSH__ROOM_ENTER, RTM_PUSH__ROOM_LEAVE,
+  RTM_PUSH__ROOM_REENTER /* after a reconnect: a failure is reported as a non-fatal ERROR */
+} rtm_push__room_op;
 typedef struct rtm_push__quest {
-  int room_op;             /* 1 enterroom, 2 leaveroom, 3 re-enter after a reconnect: track s->rooms */
+  int room_op;             /* rtm_push__room_op: how the answer moves s->rooms */
   int64_t rid;
   uint32_t seq;
   uint64_t deadline;
@@ -1005,43 +1019,29 @@ static size_t rtm_push__i64_to_str(int64_t v, char *out) { /* out >= 21 bytes; n
   while (n) out[i++] = tmp[--n];
   return i;
 }
-/* Eight bytes at a time (unaligned loads through memcpy; any byte order). */
+/* Eight bytes at a time. A word holds byte i of the text at bits 8i..8i+7 whatever the host's byte order (compilers
+   turn this into one load, and a byte swap on big-endian hosts): the word tricks below count on it. */
 #define RTM_PUSH__ONES ((uint64_t)0x0101010101010101ull)
 #define RTM_PUSH__HIGHS ((uint64_t)0x8080808080808080ull)
 RTM_PUSH__HOT uint64_t rtm_push__load64(const uint8_t *p) {
-  uint64_t w;
-  memcpy(&w, p, 8);
-  return w;
+  return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 |
+         (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
 }
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define RTM_PUSH__LE 1
-/* The value of 8 decimal digits (bytes 0..9, the first byte the most significant, as loaded
-   little-endian): three multiplications instead of eight. */
+/* The value of 8 decimal digits (t: the digits' bytes minus '0', the first the most significant): three
+   multiplications instead of eight. */
 RTM_PUSH__HOT uint64_t rtm_push__digits8(uint64_t t) {
   t = t * 10 + (t >> 8);
   return (((t & 0x000000FF000000FFull) * (100 + (1000000ull << 32))) +
           (((t >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32)))) >> 32;
 }
-#endif
-/* memset(p, 0, n) for the per-push structures: compilers turn a constant-size memset of a few hundred
-   bytes into `rep stos`, which costs ~60 cycles to start on current x86 cores; 16-byte stores take ~15. */
-RTM_PUSH__HOT void rtm_push__zero(void *p, size_t n) {
-#ifdef RTM_PUSH__SSE2
-  uint8_t *b = (uint8_t *)p;
-  size_t i;
-  const __m128i z = _mm_setzero_si128();
-  RTM_PUSH__UNROLL8 /* the per-push sizes: straight-line stores, no loop (-23 instructions a push) */
-  for (i = 0; i + 64 <= n; i += 64) {
-    _mm_storeu_si128((__m128i *)(void *)(b + i), z);
-    _mm_storeu_si128((__m128i *)(void *)(b + i + 16), z);
-    _mm_storeu_si128((__m128i *)(void *)(b + i + 32), z);
-    _mm_storeu_si128((__m128i *)(void *)(b + i + 48), z);
-    __asm__("" : "+r"(b)); /* opaque: the loop must not be recognised as a memset */
-  }
-  for (; i + 16 <= n; i += 16) _mm_storeu_si128((__m128i *)(void *)(b + i), z);
-  if (i < n) memset(b + i, 0, n - i);
+/* The index of the lowest set bit of a nonzero word: with rtm_push__load64, the first flagged byte is bit 8i. */
+RTM_PUSH__HOT unsigned rtm_push__ctz64(uint64_t m) {
+#if defined(__GNUC__) || defined(__clang__)
+  return (unsigned)__builtin_ctzll(m);
 #else
-  memset(p, 0, n);
+  unsigned n = 0;
+  while (!(m & 1)) m >>= 1, n++;
+  return n;
 #endif
 }
 /* The high bit of each byte of t = w ^ '0'*ONES that is not a decimal digit (no carries between bytes). */
@@ -1084,203 +1084,8 @@ static int rtm_push__utf8_valid(const uint8_t *p, size_t n) {
   return 1;
 }
 
-#ifdef RTM_PUSH__SSSE3
-/* Strict UTF-8, 16 bytes at a time: Keiser & Lemire, "Validating UTF-8 in less than one instruction per
-   byte" (2021), the lookup algorithm. Three table lookups on nibbles of each byte and the one before
-   classify every 2-byte window; 3- and 4-byte sequences are checked with the bytes 2 and 3 before. The same
-   answers as rtm_push__utf8_valid (the tests compare them on every prefix of every test string). */
-#define RTM_PUSH__U8_TOO_SHORT (1 << 0)
-#define RTM_PUSH__U8_TOO_LONG (1 << 1)
-#define RTM_PUSH__U8_OVERLONG_3 (1 << 2)
-#define RTM_PUSH__U8_TOO_LARGE (1 << 3)
-#define RTM_PUSH__U8_SURROGATE (1 << 4)
-#define RTM_PUSH__U8_OVERLONG_2 (1 << 5)
-#define RTM_PUSH__U8_TOO_LARGE_1000 (1 << 6)
-#define RTM_PUSH__U8_OVERLONG_4 (1 << 6)
-#define RTM_PUSH__U8_TWO_CONTS (1 << 7)
-#define RTM_PUSH__U8_CARRY (RTM_PUSH__U8_TOO_SHORT | RTM_PUSH__U8_TOO_LONG | RTM_PUSH__U8_TWO_CONTS)
-static const uint8_t rtm_push__u8_t1[16] = { /* by the high nibble of the byte before */
-  RTM_PUSH__U8_TOO_LONG, RTM_PUSH__U8_TOO_LONG, RTM_PUSH__U8_TOO_LONG, RTM_PUSH__U8_TOO_LONG,
-  RTM_PUSH__U8_TOO_LONG, RTM_PUSH__U8_TOO_LONG, RTM_PUSH__U8_TOO_LONG, RTM_PUSH__U8_TOO_LONG,
-  RTM_PUSH__U8_TWO_CONTS, RTM_PUSH__U8_TWO_CONTS, RTM_PUSH__U8_TWO_CONTS, RTM_PUSH__U8_TWO_CONTS,
-  RTM_PUSH__U8_TOO_SHORT | RTM_PUSH__U8_OVERLONG_2, RTM_PUSH__U8_TOO_SHORT,
-  RTM_PUSH__U8_TOO_SHORT | RTM_PUSH__U8_OVERLONG_3 | RTM_PUSH__U8_SURROGATE,
-  RTM_PUSH__U8_TOO_SHORT | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000 | RTM_PUSH__U8_OVERLONG_4};
-static const uint8_t rtm_push__u8_t2[16] = { /* by the low nibble of the byte before */
-  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_OVERLONG_3 | RTM_PUSH__U8_OVERLONG_2 | RTM_PUSH__U8_OVERLONG_4,
-  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_OVERLONG_2, RTM_PUSH__U8_CARRY, RTM_PUSH__U8_CARRY,
-  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE, RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000,
-  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000,
-  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000,
-  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000,
-  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000,
-  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000,
-  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000,
-  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000,
-  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000 | RTM_PUSH__U8_SURROGATE,
-  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000,
-  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000};
-static const uint8_t rtm_push__u8_t3[16] = { /* by the high nibble of the byte itself */
-  RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT,
-  RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT,
-  RTM_PUSH__U8_TOO_LONG | RTM_PUSH__U8_OVERLONG_2 | RTM_PUSH__U8_TWO_CONTS | RTM_PUSH__U8_OVERLONG_3 |
-    RTM_PUSH__U8_TOO_LARGE_1000 | RTM_PUSH__U8_OVERLONG_4,
-  RTM_PUSH__U8_TOO_LONG | RTM_PUSH__U8_OVERLONG_2 | RTM_PUSH__U8_TWO_CONTS | RTM_PUSH__U8_OVERLONG_3 | RTM_PUSH__U8_TOO_LARGE,
-  RTM_PUSH__U8_TOO_LONG | RTM_PUSH__U8_OVERLONG_2 | RTM_PUSH__U8_TWO_CONTS | RTM_PUSH__U8_SURROGATE | RTM_PUSH__U8_TOO_LARGE,
-  RTM_PUSH__U8_TOO_LONG | RTM_PUSH__U8_OVERLONG_2 | RTM_PUSH__U8_TWO_CONTS | RTM_PUSH__U8_SURROGATE | RTM_PUSH__U8_TOO_LARGE,
-  RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT};
-/* The last 3 bytes: a lead byte there needs bytes of the next block. */
-static const uint8_t rtm_push__u8_max[32] = {
-  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
-  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 0xF0 - 1, 0xE0 - 1, 0xC0 - 1};
-#define RTM_PUSH__LD128(a) _mm_loadu_si128((const __m128i *)(const void *)(a))
-/* The error bits of the 16 bytes v, prev the 16 before them; *incomplete: v ends inside a sequence. */
-RTM_PUSH__TARGET_SSSE3 static __m128i rtm_push__u8_block(__m128i v, __m128i prev, __m128i *incomplete) {
-  const __m128i lo4 = _mm_set1_epi8(0x0F);
-  __m128i prev1 = _mm_alignr_epi8(v, prev, 15), prev2 = _mm_alignr_epi8(v, prev, 14);
-  __m128i prev3 = _mm_alignr_epi8(v, prev, 13);
-  __m128i sc = _mm_and_si128(
-    _mm_and_si128(_mm_shuffle_epi8(RTM_PUSH__LD128(rtm_push__u8_t1), _mm_and_si128(_mm_srli_epi16(prev1, 4), lo4)),
-                  _mm_shuffle_epi8(RTM_PUSH__LD128(rtm_push__u8_t2), _mm_and_si128(prev1, lo4))),
-    _mm_shuffle_epi8(RTM_PUSH__LD128(rtm_push__u8_t3), _mm_and_si128(_mm_srli_epi16(v, 4), lo4)));
-  __m128i must23 = _mm_or_si128(_mm_subs_epu8(prev2, _mm_set1_epi8((char)(0xE0 - 0x80))),
-                                _mm_subs_epu8(prev3, _mm_set1_epi8((char)(0xF0 - 0x80))));
-  *incomplete = _mm_subs_epu8(v, RTM_PUSH__LD128(rtm_push__u8_max + 16));
-  return _mm_xor_si128(_mm_and_si128(must23, _mm_set1_epi8((char)0x80)), sc);
-}
-/* From byte i on, 16 at a time, the last ones shifted down with zeros after them; returns 1 when valid. */
-RTM_PUSH__TARGET_SSSE3 static int rtm_push__u8_rest(const uint8_t *p, size_t n, size_t i, __m128i prev,
-                                                  __m128i incomplete, __m128i err) {
-  static const uint8_t tail_shift[32] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
-                                         0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
-                                         0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80};
-  __m128i v;
-  for (;; i += 16) {
-    if (i + 16 <= n) {
-      v = RTM_PUSH__LD128(p + i);
-    } else if (i < n) { /* the last bytes, then zeros: the 16 bytes ending at p + n, shifted down */
-      v = _mm_shuffle_epi8(RTM_PUSH__LD128(p + n - 16), RTM_PUSH__LD128(tail_shift + 16 - (n - i)));
-    } else {
-      err = _mm_or_si128(err, incomplete); /* ends inside a sequence */
-      break;
-    }
-    if (_mm_movemask_epi8(v) == 0) { /* ASCII: fine unless a sequence was cut */
-      err = _mm_or_si128(err, incomplete);
-      incomplete = _mm_setzero_si128();
-    } else {
-      err = _mm_or_si128(err, rtm_push__u8_block(v, prev, &incomplete));
-    }
-    prev = v;
-    if (i + 16 > n) break; /* the zero padding after the tail has checked its end */
-  }
-  return _mm_movemask_epi8(_mm_cmpeq_epi8(err, _mm_setzero_si128())) == 0xFFFF;
-}
-RTM_PUSH__TARGET_SSSE3 static int rtm_push__utf8_valid_ssse3(const uint8_t *p, size_t n) {
-  if (n < 16) return rtm_push__utf8_valid(p, n);
-  return rtm_push__u8_rest(p, n, 0, _mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128());
-}
-/* rtm_push__u8_block, 32 bytes at a time (the tables in both 128-bit lanes): `before` holds the 16 bytes
-   before v and v's first 16 (the bytes before cross the lanes). */
-RTM_PUSH__TARGET_AVX2 RTM_PUSH__HOT __m256i rtm_push__u8_block32(__m256i v, __m256i before) {
-  const __m256i lo4 = _mm256_set1_epi8(0x0F);
-  const __m256i t1 = _mm256_broadcastsi128_si256(RTM_PUSH__LD128(rtm_push__u8_t1));
-  const __m256i t2 = _mm256_broadcastsi128_si256(RTM_PUSH__LD128(rtm_push__u8_t2));
-  const __m256i t3 = _mm256_broadcastsi128_si256(RTM_PUSH__LD128(rtm_push__u8_t3));
-  __m256i prev1 = _mm256_alignr_epi8(v, before, 15), prev2 = _mm256_alignr_epi8(v, before, 14);
-  __m256i prev3 = _mm256_alignr_epi8(v, before, 13);
-  __m256i sc = _mm256_and_si256(
-    _mm256_and_si256(_mm256_shuffle_epi8(t1, _mm256_and_si256(_mm256_srli_epi16(prev1, 4), lo4)),
-                     _mm256_shuffle_epi8(t2, _mm256_and_si256(prev1, lo4))),
-    _mm256_shuffle_epi8(t3, _mm256_and_si256(_mm256_srli_epi16(v, 4), lo4)));
-  __m256i must23 = _mm256_or_si256(_mm256_subs_epu8(prev2, _mm256_set1_epi8((char)(0xE0 - 0x80))),
-                                   _mm256_subs_epu8(prev3, _mm256_set1_epi8((char)(0xF0 - 0x80))));
-  return _mm256_xor_si256(_mm256_and_si256(must23, _mm256_set1_epi8((char)0x80)), sc);
-}
-/* The last 3 bytes of v: a lead byte there needs bytes after v. */
-#define RTM_PUSH__U8_INCOMPLETE32(v) _mm256_subs_epu8(v, _mm256_loadu_si256((const __m256i *)(const void *)rtm_push__u8_max))
-/* The same, 32 bytes at a time. */
-RTM_PUSH__TARGET_AVX2 static int rtm_push__utf8_valid_avx2(const uint8_t *p, size_t n) {
-  __m256i prev = _mm256_setzero_si256(), incomplete = prev, err = prev;
-  size_t i;
-  if (n < 32) return rtm_push__utf8_valid_ssse3(p, n);
-  for (i = 0; i + 32 <= n; i += 32) {
-    __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
-    if (_mm256_movemask_epi8(v) == 0) {
-      err = _mm256_or_si256(err, incomplete);
-      incomplete = _mm256_setzero_si256();
-    } else {
-      err = _mm256_or_si256(err, rtm_push__u8_block32(v, _mm256_permute2x128_si256(prev, v, 0x21))); /* prev's high lane, v's low */
-      incomplete = RTM_PUSH__U8_INCOMPLETE32(v);
-    }
-    prev = v;
-  }
-  if (i < n && n >= 48) { /* the last 32 bytes again, with the 16 before them (bytes checked twice stay checked):
-                             no loop over the rest, whose length varies from string to string */
-    __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + n - 32));
-    err = _mm256_or_si256(err, rtm_push__u8_block32(v, _mm256_loadu_si256((const __m256i *)(const void *)(p + n - 48))));
-    err = _mm256_or_si256(err, RTM_PUSH__U8_INCOMPLETE32(v));
-    return _mm256_testz_si256(err, err);
-  }
-  /* the rest (< 32 bytes), 16 at a time, from the state of the last 16 */
-  return rtm_push__u8_rest(p, n, i, _mm256_extracti128_si256(prev, 1), _mm256_extracti128_si256(incomplete, 1),
-                           _mm_or_si128(_mm256_castsi256_si128(err), _mm256_extracti128_si256(err, 1)));
-}
-#ifdef RTM_PUSH__AVX512
-/* The same, 64 bytes at a time (AVX-512 BW): the bytes before each byte come from the block before through
-   one cross-lane permute and the in-lane byte shifts. The last block (0..63 bytes) is loaded under a mask,
-   zeros after it; zeros end no sequence, so a sequence cut by the end is an error like any other (a string
-   of a multiple of 64 bytes ends with such a block of zeros alone). */
-RTM_PUSH__TARGET_AVX512 static int rtm_push__utf8_valid_avx512(const uint8_t *p, size_t n) {
-  const __m512i lo4 = _mm512_set1_epi8(0x0F), up16 = _mm512_set_epi64(13, 12, 11, 10, 9, 8, 7, 6);
-  const __m512i ones = _mm512_set1_epi8((char)0xFF); /* and rtm_push__u8_max in the top 32 bytes (the masked */
-  const __m512i max = _mm512_mask_inserti64x4(ones, 0xFF, ones, /* form: g++ 12 warns in the plain one) */
-                                              _mm256_loadu_si256((const __m256i *)(const void *)rtm_push__u8_max), 1);
-  /* the masked form: g++ 12 warns of an uninitialized variable inside the plain _mm512_broadcast_i32x4 */
-  const __m512i t1 = _mm512_maskz_broadcast_i32x4(0xFFFF, RTM_PUSH__LD128(rtm_push__u8_t1));
-  const __m512i t2 = _mm512_maskz_broadcast_i32x4(0xFFFF, RTM_PUSH__LD128(rtm_push__u8_t2));
-  const __m512i t3 = _mm512_maskz_broadcast_i32x4(0xFFFF, RTM_PUSH__LD128(rtm_push__u8_t3));
-  __m512i prev = _mm512_setzero_si512(), incomplete = prev, err = prev;
-  size_t i = 0;
-  for (;;) {
-    size_t rem = n - i;
-    __m512i v = rem >= 64 ? _mm512_loadu_si512((const void *)(p + i))
-                          : _mm512_maskz_loadu_epi8(((uint64_t)1 << rem) - 1, (const void *)(p + i));
-    if (!_mm512_movepi8_mask(v)) { /* ASCII: fine unless a sequence was cut */
-      err = _mm512_or_si512(err, incomplete);
-      incomplete = _mm512_setzero_si512();
-    } else {
-      __m512i before = _mm512_permutex2var_epi64(prev, up16, v); /* prev's last 16 bytes, v's first 48 */
-      __m512i prev1 = _mm512_alignr_epi8(v, before, 15), prev2 = _mm512_alignr_epi8(v, before, 14);
-      __m512i prev3 = _mm512_alignr_epi8(v, before, 13);
-      __m512i sc = _mm512_and_si512(
-        _mm512_and_si512(_mm512_shuffle_epi8(t1, _mm512_and_si512(_mm512_srli_epi16(prev1, 4), lo4)),
-                         _mm512_shuffle_epi8(t2, _mm512_and_si512(prev1, lo4))),
-        _mm512_shuffle_epi8(t3, _mm512_and_si512(_mm512_srli_epi16(v, 4), lo4)));
-      __m512i must23 = _mm512_or_si512(_mm512_subs_epu8(prev2, _mm512_set1_epi8((char)(0xE0 - 0x80))),
-                                       _mm512_subs_epu8(prev3, _mm512_set1_epi8((char)(0xF0 - 0x80))));
-      err = _mm512_or_si512(err, _mm512_xor_si512(_mm512_and_si512(must23, _mm512_set1_epi8((char)0x80)), sc));
-      incomplete = _mm512_subs_epu8(v, max);
-    }
-    if (rem < 64) break;
-    prev = v;
-    i += 64;
-  }
-  return _mm512_test_epi8_mask(err, err) == 0;
-}
-#endif
-#endif
-/* Strict UTF-8 through the fastest validator this CPU has. */
-static int rtm_push__utf8_ok(const rtm_push *s, const uint8_t *p, size_t n) {
-#ifdef RTM_PUSH__AVX512
-  if (s->avx512 && n >= 16) return rtm_push__utf8_valid_avx512(p, n); /* shorter: the scalar loop is quicker */
-#endif
-#ifdef RTM_PUSH__SSSE3
-  if (s->avx2) return rtm_push__utf8_valid_avx2(p, n);
-  if (s->ssse3) return rtm_push__utf8_valid_ssse3(p, n);
-#endif
-  (void)s;
-  return rtm_push__utf8_valid(p, n);
-}
+/* Strict UTF-8, through the session's kernel. */
+static int rtm_push__utf8_ok(const rtm_push *s, const uint8_t *p, size_t n) { return s->k->utf8_valid(p, n); }
 
 /* >>errors ------------------------------------------------------------------------------------- */
 RTM_PUSH_API_IMPL const char *rtm_push_strerror(int result) {
@@ -1327,6 +1132,7 @@ static void rtm_push__emit_error(rtm_push *s, int code, int fatal) {
   ev.type = RTM_PUSH_EV_ERROR;
   ev.name = "error";
   ev.error = code;
+  if (code == RTM_PUSH_E_HTTP_STATUS) ev.status = s->http_status;
   ev.message = s->errmsg;
   ev.fatal = fatal;
   rtm_push__emit(s, &ev);
@@ -1357,6 +1163,7 @@ static void rtm_push__emit_closed(rtm_push *s, int code) {
   ev.type = RTM_PUSH_EV_CLOSED;
   ev.name = "closed";
   ev.error = code;
+  if (code == RTM_PUSH_E_HTTP_STATUS) ev.status = s->http_status;
   ev.message = code ? s->errmsg : "closed";
   ev.fatal = code != 0 && code != RTM_PUSH_E_KICKED_OUT;
   rtm_push__emit(s, &ev);
@@ -1377,9 +1184,10 @@ static int rtm_push__fail(rtm_push *s, int code, const char *fmt, ...) {
   s->state = RTM_PUSH_STATE_FAILED;
   if (code != RTM_PUSH_E_NOMEM && code != RTM_PUSH_E_OUTPUT_FULL && code != RTM_PUSH_E_EOF &&
       code != RTM_PUSH_E_TRUNCATED && code != RTM_PUSH_E_WS_CLOSED)
-    rtm_push__queue_ws_close(s, (uint16_t)(code == RTM_PUSH_E_WS_FRAME_TOO_LARGE || code == RTM_PUSH_E_FPNN_TOO_LARGE ? 1009
-                                           : code <= -300 && code > -500 ? 1002 /* the peer broke the protocol */
-                                           : 1000));
+    rtm_push__queue_ws_close(s, (uint16_t)(code == RTM_PUSH_E_WS_FRAME_TOO_LARGE || code == RTM_PUSH_E_FPNN_TOO_LARGE
+                                               ? RTM_PUSH__CLOSE_TOO_BIG
+                                           : code <= -300 && code > -500 ? RTM_PUSH__CLOSE_PROTOCOL /* the peer broke the protocol */
+                                           : RTM_PUSH__CLOSE_NORMAL));
   rtm_push__emit_error(s, code, 1);
   rtm_push__emit_closed(s, code);
   return code;
@@ -1438,89 +1246,86 @@ static const rtm_push__fielddef rtm_push__fielddefs[RTM_PUSH__FBIT_COUNT] = {
 static unsigned rtm_push__method_hash(const char *m, size_t n) { /* n >= 1 */
   return (unsigned)(n * 37 + (uint8_t)m[n - 1] * 5u + (uint8_t)m[n / 2] * 3u) & 63u;
 }
-static void rtm_push__evtab_build(uint8_t tab[64]) {
-  int i;
-  memset(tab, 0, 64);
-  for (i = RTM_PUSH_EV_PING; i <= RTM_PUSH_EV_PUSHBROADCASTFILE; i++) {
-    unsigned h = rtm_push__method_hash(rtm_push__evdefs[i].name, rtm_push__evdefs[i].len);
-    while (tab[h]) h = (h + 1) & 63u; /* 23 names in 64 slots: short probes */
-    tab[h] = (uint8_t)i;
-  }
-}
-static int rtm_push__find_event(const rtm_push *s, const char *m, size_t n) {
+/* The lookup tables of the schema, derived from RTM_PUSH_EVENTS and RTM_PUSH_FIELDS by the builders in
+   tests/schema_table.c, which check them (`schema_table --tables` prints them anew after a schema change).
+   evtab: method hash (rtm_push__method_hash) -> event type, 0 empty; ftab: key word hash (rtm_push__key_hash)
+   -> field + 1, 0 empty; fkeys: each field name as a key word (rtm_push__key_word); jpat: `, "name":` as two
+   words and their masks, then `"name":` (a first member) and its mask; jlen: the length of `, "name":`; mpat:
+   the msgpack fixstr of the name as a word and its mask; jkinds: by event type, rtm_push__kinds of its fields. */
+static const uint8_t rtm_push__evtab[64] = {
+  0, 0, 18, 0, 0, 0, 0, 0, 2, 0, 0, 0, 9, 15, 0, 0,
+  11, 0, 0, 8, 0, 5, 0, 3, 17, 16, 23, 6, 0, 0, 0, 0,
+  0, 1, 0, 0, 0, 20, 0, 13, 14, 0, 0, 0, 0, 0, 21, 7,
+  22, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 4, 19};
+static const uint8_t rtm_push__ftab[32] = {
+  4, 9, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 8, 0,
+  7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 5, 0, 2, 6, 0};
+static const uint64_t rtm_push__fkeys[RTM_PUSH__FBIT_COUNT] = {
+  0x040000006d6f7266ull, 0x0200000000006f74ull, 0x0300000000646967ull,
+  0x0300000000646972ull, 0x050000657079746dull, 0x030000000064696dull,
+  0x030000000067736dull, 0x0500007372747461ull, 0x050000656d69746dull};
+static const uint64_t rtm_push__jpat[RTM_PUSH__FBIT_COUNT][6] = {
+  {0x226d6f726622202cull, 0x000000000000003aull, 0xffffffffffffffffull, 0x00000000000000ffull, 0x003a226d6f726622ull, 0x00ffffffffffffffull}, /* from */
+  {0x003a226f7422202cull, 0x0000000000000000ull, 0x00ffffffffffffffull, 0x0000000000000000ull, 0x0000003a226f7422ull, 0x000000ffffffffffull}, /* to */
+  {0x3a2264696722202cull, 0x0000000000000000ull, 0xffffffffffffffffull, 0x0000000000000000ull, 0x00003a2264696722ull, 0x0000ffffffffffffull}, /* gid */
+  {0x3a2264697222202cull, 0x0000000000000000ull, 0xffffffffffffffffull, 0x0000000000000000ull, 0x00003a2264697222ull, 0x0000ffffffffffffull}, /* rid */
+  {0x657079746d22202cull, 0x0000000000003a22ull, 0xffffffffffffffffull, 0x000000000000ffffull, 0x3a22657079746d22ull, 0xffffffffffffffffull}, /* mtype */
+  {0x3a2264696d22202cull, 0x0000000000000000ull, 0xffffffffffffffffull, 0x0000000000000000ull, 0x00003a2264696d22ull, 0x0000ffffffffffffull}, /* mid */
+  {0x3a2267736d22202cull, 0x0000000000000000ull, 0xffffffffffffffffull, 0x0000000000000000ull, 0x00003a2267736d22ull, 0x0000ffffffffffffull}, /* msg */
+  {0x737274746122202cull, 0x0000000000003a22ull, 0xffffffffffffffffull, 0x000000000000ffffull, 0x3a22737274746122ull, 0xffffffffffffffffull}, /* attrs */
+  {0x656d69746d22202cull, 0x0000000000003a22ull, 0xffffffffffffffffull, 0x000000000000ffffull, 0x3a22656d69746d22ull, 0xffffffffffffffffull} /* mtime */
+};
+static const uint8_t rtm_push__jlen[RTM_PUSH__FBIT_COUNT] = {9, 7, 8, 8, 10, 8, 8, 10, 10};
+static const uint64_t rtm_push__mpat[RTM_PUSH__FBIT_COUNT][2] = {
+  {0x0000006d6f7266a4ull, 0x000000ffffffffffull}, /* from */
+  {0x00000000006f74a2ull, 0x0000000000ffffffull}, /* to */
+  {0x00000000646967a3ull, 0x00000000ffffffffull}, /* gid */
+  {0x00000000646972a3ull, 0x00000000ffffffffull}, /* rid */
+  {0x0000657079746da5ull, 0x0000ffffffffffffull}, /* mtype */
+  {0x0000000064696da3ull, 0x00000000ffffffffull}, /* mid */
+  {0x0000000067736da3ull, 0x00000000ffffffffull}, /* msg */
+  {0x00007372747461a5ull, 0x0000ffffffffffffull}, /* attrs */
+  {0x0000656d69746da5ull, 0x0000ffffffffffffull} /* mtime */
+};
+static const uint32_t rtm_push__jkinds[RTM_PUSH_EV__COUNT] = {
+  0x00000000, 0x00000000, 0x00000000, 0x00001000, 0x0b850048, 0x0b850048,
+  0x0b850048, 0x0b850048, 0x0b850048, 0x0b850208, 0x0b850208, 0x0b850208,
+  0x0b850208, 0x0b850208, 0x0b851008, 0x0b851008, 0x0b851008, 0x0b851008,
+  0x0b851008, 0x0b850008, 0x0b850008, 0x0b850008, 0x0b850008, 0x0b850008,
+  0x00000000, 0x00000000, 0x00000000, 0x00000000, 0x00000000};
+static int rtm_push__find_event(const char *m, size_t n) {
   unsigned h;
   if (n == 0) return RTM_PUSH_EV_UNKNOWN;
-  for (h = rtm_push__method_hash(m, n); s->evtab[h]; h = (h + 1) & 63u) {
-    const rtm_push__evdef *d = &rtm_push__evdefs[s->evtab[h]];
+  for (h = rtm_push__method_hash(m, n); rtm_push__evtab[h]; h = (h + 1) & 63u) {
+    const rtm_push__evdef *d = &rtm_push__evdefs[rtm_push__evtab[h]];
     if (d->len != n) continue;
     if (n >= 8 && n <= 16 ? rtm_push__load64((const uint8_t *)d->name) == rtm_push__load64((const uint8_t *)m) &&
                                 rtm_push__load64((const uint8_t *)d->name + n - 8) == rtm_push__load64((const uint8_t *)m + n - 8)
                           : memcmp(d->name, m, n) == 0) /* 8..16 bytes: two overlapping words */
-      return s->evtab[h];
+      return rtm_push__evtab[h];
   }
   return RTM_PUSH_EV_UNKNOWN;
 }
-static int rtm_push__find_field(const char *k, size_t n) { /* constant-size compares: inlined loads */
-#define RTM_PUSH__X(N, m, w, t) \
-  if (n == sizeof(w) - 1 && memcmp(k, w, sizeof(w) - 1) == 0) return RTM_PUSH__FBIT_##N;
-  RTM_PUSH_FIELDS(RTM_PUSH__X)
-#undef RTM_PUSH__X
-  return -1;
-}
-#ifdef RTM_PUSH__LE
 /* A key of at most 7 bytes as one word (its bytes, its length in the top byte): a field name is found with
    one multiplication, a table probe and one comparison. */
-static uint64_t rtm_push__key_word(const char *k, size_t n) {
-  uint64_t w = 0;
-  memcpy(&w, k, n);
-  return w | ((uint64_t)n << 56);
+static uint64_t rtm_push__key_word(const char *k, size_t n) { /* n <= 7 */
+  uint64_t w = (uint64_t)n << 56;
+  while (n--) w |= (uint64_t)(uint8_t)k[n] << (8 * n);
+  return w;
 }
 RTM_PUSH__HOT unsigned rtm_push__key_hash(uint64_t w) { return (unsigned)((w * 0x9E3779B97F4A7C15ull) >> 59); }
-static void rtm_push__ftab_build(rtm_push *s) {
-  int i;
-  for (i = 0; i < RTM_PUSH__FBIT_COUNT; i++) {
-    uint64_t w = rtm_push__key_word(rtm_push__fielddefs[i].name, rtm_push__fielddefs[i].len);
-    unsigned h = rtm_push__key_hash(w);
-    while (s->ftab[h]) h = (h + 1) & 31u;
-    s->ftab[h] = (uint8_t)(i + 1);
-    s->fkeys[i] = w;
-  }
-}
-/* The JSON member patterns: FPNN writes the fields of a push in the same order every time, so the next
-   member is predicted and checked with two word compares (rtm_push__json_fields). */
-static void rtm_push__jpat_build(rtm_push *s) {
-  int i;
-  for (i = 0; i < RTM_PUSH__FBIT_COUNT; i++) {
-    uint8_t b[16];
-    size_t l = rtm_push__fielddefs[i].len, n = 5 + l;
-    memset(b, 0, sizeof b);
-    memcpy(b, ", \"", 3);
-    memcpy(b + 3, rtm_push__fielddefs[i].name, l);
-    memcpy(b + 3 + l, "\":", 2);
-    memcpy(&s->jpat[i][0], b, 8);
-    memcpy(&s->jpat[i][1], b + 8, 8);
-    s->jpat[i][2] = n >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * n)) - 1;
-    s->jpat[i][3] = n > 8 ? (((uint64_t)1 << (8 * (n - 8))) - 1) : 0; /* names are <= 7 bytes: n <= 12 */
-    s->jlen[i] = (uint8_t)n;
-    s->jpat[i][4] = s->jpat[i][0] >> 16 | s->jpat[i][1] << 48; /* names are <= 7 bytes: `"name":` in one word */
-    s->jpat[i][5] = s->jpat[i][2] >> 16 | s->jpat[i][3] << 48;
-    memset(b, 0, sizeof b);
-    b[0] = (uint8_t)(0xa0 | l);
-    memcpy(b + 1, rtm_push__fielddefs[i].name, l);
-    memcpy(&s->mpat[i][0], b, 8);
-    s->mpat[i][1] = l + 1 >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * (l + 1))) - 1;
-  }
-  memset(s->jnext, -1, sizeof s->jnext);
-}
-RTM_PUSH__HOT int rtm_push__find_field_word(const rtm_push *s, uint64_t w) {
+RTM_PUSH__HOT int rtm_push__find_field_word(uint64_t w) {
   unsigned h = rtm_push__key_hash(w), e;
-  while ((e = s->ftab[h]) != 0) {
-    if (s->fkeys[e - 1] == w) return (int)e - 1;
+  while ((e = rtm_push__ftab[h]) != 0) {
+    if (rtm_push__fkeys[e - 1] == w) return (int)e - 1;
     h = (h + 1) & 31u;
   }
   return -1;
 }
-#endif
+/* The field named by the key k (n bytes), or -1. */
+static int rtm_push__find_field(const char *k, size_t n) {
+  return n <= 7 ? rtm_push__find_field_word(rtm_push__key_word(k, n)) : -1;
+}
 static int64_t *rtm_push__i64_slot(rtm_push_event *ev, int bit) { /* a table: no indirect jump per member */
 #define RTM_PUSH__X(N, m, w, t) \
   (uint16_t)(RTM_PUSH__T_##t == RTM_PUSH__T_INT64 ? offsetof(rtm_push_event, m) : offsetof(rtm_push_event, mtime)),
@@ -1632,39 +1437,6 @@ static size_t rtm_push__put_utf8(char *o, unsigned cp) {
   o[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); o[3] = (char)(0x80 | (cp & 0x3F));
   return 4;
 }
-/* At the opening quote. decode=0 only validates. */
-/* The first byte at or after q that is '"', '\\' or a control character (or end). */
-#ifdef RTM_PUSH__SSE2
-/* One bit per byte of v that is '"', '\\' or a control character. */
-RTM_PUSH__HOT unsigned rtm_push__special16(__m128i v) {
-  __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-                           _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v)); /* v <= 0x1F */
-  return (unsigned)_mm_movemask_epi8(m);
-}
-#endif
-static const uint8_t *rtm_push__str_special(const uint8_t *q, const uint8_t *end) {
-#ifdef RTM_PUSH__SSE2
-  while (end - q >= 16) { /* 16 bytes at a time */
-    unsigned bits = rtm_push__special16(_mm_loadu_si128((const __m128i *)(const void *)q));
-    if (bits) return q + __builtin_ctz(bits);
-    q += 16;
-  }
-#endif
-  while (end - q >= 8) { /* 8 bytes at a time */
-    uint64_t w = rtm_push__load64(q), quote = w ^ (RTM_PUSH__ONES * '"'), bs = w ^ (RTM_PUSH__ONES * '\\');
-    uint64_t m = RTM_PUSH__HASZERO(quote) | RTM_PUSH__HASZERO(bs) | ((w - RTM_PUSH__ONES * 0x20) & ~w & RTM_PUSH__HIGHS);
-    if (m) {
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-      return q + (__builtin_ctzll(m) >> 3); /* the lowest flagged byte is exact (borrows only go up) */
-#else
-      break;
-#endif
-    }
-    q += 8;
-  }
-  while (q < end && *q != '"' && *q != '\\' && *q >= 0x20) q++;
-  return q;
-}
 /* What a two-byte escape \\c stands for; 0 for \\u and for invalid ones (a table: no indirect jump). */
 RTM_PUSH__HOT uint8_t rtm_push__unescape1(uint8_t c) {
   static const uint8_t t[128] = {
@@ -1708,221 +1480,43 @@ static int rtm_push__escape(const uint8_t *q, const uint8_t *end, uint8_t *o, si
   if (o) *o = c;
   return 2;
 }
-#ifdef RTM_PUSH__SSSE3
-/* Escaped strings 16 bytes at a time: the backslashes of \" and \/ (JSON text inside attrs, URLs) are
-   dropped from the block with one byte shuffle, for every escape of the block at once. The shuffle that
-   drops the bytes of 8-bit mask m keeps the other bytes in order: byte i goes to i - popcount(m below i). */
-#define RTM_PUSH__POP8(m) (((m) & 1) + ((m) >> 1 & 1) + ((m) >> 2 & 1) + ((m) >> 3 & 1) + ((m) >> 4 & 1) + \
-                           ((m) >> 5 & 1) + ((m) >> 6 & 1) + ((m) >> 7 & 1))
-#define RTM_PUSH__SHB(m, i) ((m) >> (i) & 1 ? 0 : (uint64_t)(i) << (8 * ((i) - RTM_PUSH__POP8((m) & ((1u << (i)) - 1)))))
-#define RTM_PUSH__SH(m) (RTM_PUSH__SHB(m, 0) | RTM_PUSH__SHB(m, 1) | RTM_PUSH__SHB(m, 2) | RTM_PUSH__SHB(m, 3) | \
-                         RTM_PUSH__SHB(m, 4) | RTM_PUSH__SHB(m, 5) | RTM_PUSH__SHB(m, 6) | RTM_PUSH__SHB(m, 7))
-#define RTM_PUSH__T4(F, m) F(m), F((m) + 1), F((m) + 2), F((m) + 3)
-#define RTM_PUSH__T16(F, m) RTM_PUSH__T4(F, m), RTM_PUSH__T4(F, (m) + 4), RTM_PUSH__T4(F, (m) + 8), RTM_PUSH__T4(F, (m) + 12)
-#define RTM_PUSH__T64(F, m) RTM_PUSH__T16(F, m), RTM_PUSH__T16(F, (m) + 16), RTM_PUSH__T16(F, (m) + 32), RTM_PUSH__T16(F, (m) + 48)
-#define RTM_PUSH__T256(F) RTM_PUSH__T64(F, 0u), RTM_PUSH__T64(F, 64u), RTM_PUSH__T64(F, 128u), RTM_PUSH__T64(F, 192u)
-#define RTM_PUSH__KEEP(m) (uint8_t)(8 - RTM_PUSH__POP8(m))
-static const uint64_t rtm_push__drop_shuf[256] = {RTM_PUSH__T256(RTM_PUSH__SH)};
-static const uint8_t rtm_push__drop_keep[256] = {RTM_PUSH__T256(RTM_PUSH__KEEP)};
-/* Where a block of w (16 or 32) bytes at q stops being decodable by the shuffle, from its masks of '"', '\\',
-   control characters and '/' (bit i: q[i]) and carry (q[0] escaped by the block before): at an unescaped
-   quote or control character, a backslash before a backslash, a backslash before anything but '"' or '/'
-   (q[w] is read for the last byte's). Returns the stop mask (0: the whole block decodes). */
-RTM_PUSH__HOT uint32_t rtm_push__esc_stop(const uint8_t *q, unsigned w, uint32_t quo, uint32_t bs, uint32_t ctl,
-                                          uint32_t sl, uint32_t carry) {
-  uint32_t top = (uint32_t)1 << (w - 1), esc = (bs << 1) & (top | (top - 1)); /* what the backslashes escape here */
-  uint32_t stop = ((quo | ctl) & ~(esc | carry)) | (bs & (bs >> 1)) | ((esc & ~(quo | sl)) >> 1);
-  if ((bs & top) && q[w] != '"' && q[w] != '/') stop |= top; /* the last byte escapes the next block's first */
-  return stop;
+/* What rtm_push__json_str does with a string: */
+typedef enum rtm_push__strmode {
+  RTM_PUSH__STR_CHECK,  /* checks it only */
+  RTM_PUSH__STR_VALUE,  /* decodes it (zero copy without escapes, else into scratch), invalid UTF-8 flagged binary */
+  RTM_PUSH__STR_KEY     /* decodes it without the UTF-8 check (keys: compared, never handed out) */
+} rtm_push__strmode;
+static int rtm_push__json_str_at(rtm_push__rd *r, rtm_push_str *out, rtm_push__strmode mode, const uint8_t *q,
+                                 unsigned high);
+/* The string at the opening quote r->p. */
+static int rtm_push__json_str(rtm_push__rd *r, rtm_push_str *out, rtm_push__strmode mode) {
+  unsigned high = 0;
+  const uint8_t *q = r->s->k->scan_str(r->p + 1, r->end, &high);
+  return rtm_push__json_str_at(r, out, mode, q, high);
 }
-/* From *qp (at least 17 bytes before end: a block and the byte after it) decodes blocks into *op while they hold only plain bytes and \" or
-   \/ escapes; stops at the string's end quote, a control character, a backslash it leaves to the caller
-   (other escapes, a backslash before a backslash), or fewer than 17 bytes left. The blocks are 16 bytes
-   apart whatever they hold (an escape across two blocks is carried), so the next load never waits for
-   this block's work; a block without escapes takes the same path (an identity shuffle), as a branch on it
-   mispredicts on text where escapes come and go. */
-RTM_PUSH__TARGET_SSSE3 static void rtm_push__unescape_ssse3(const uint8_t **qp, const uint8_t *end, uint8_t **op) {
-  const uint8_t *q = *qp;
-  uint8_t *o = *op;
-  unsigned carry = 0; /* q[0] is escaped by the last byte of the block before (a '"' or a '/') */
-  while (end - q >= 17) {
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q), r;
-    unsigned bs, stop, lim, m, lo, hi;
-    bs = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
-    stop = rtm_push__esc_stop(q, 16, (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"'))), bs,
-                              (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v)),
-                              (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('/'))), carry);
-    lim = (unsigned)__builtin_ctz(stop | 0x10000);
-    m = bs & ((1u << lim) - 1);
-    lo = m & 0xFF;
-    hi = m >> 8;
-    r = _mm_shuffle_epi8(v, _mm_set_epi64x((long long)(rtm_push__drop_shuf[hi] + 0x0808080808080808ull),
-                                           (long long)rtm_push__drop_shuf[lo]));
-    _mm_storeu_si128((__m128i *)(void *)o, r);
-    _mm_storel_epi64((__m128i *)(void *)(o + rtm_push__drop_keep[lo]), _mm_unpackhi_epi64(r, r));
-    o += lim + rtm_push__drop_keep[lo] + rtm_push__drop_keep[hi] - 16;
-    if (stop) { /* at the end quote, a control character or an escape left to the caller */
-      q += lim;
-      carry = 0;
-      break;
-    }
-    q += 16;
-    carry = bs >> 15;
-  }
-  if (carry) *o++ = *q++; /* the '"' or '/' a backslash before this block escaped */
-  if (end - q < 17)
-    while (q < end && *q != '"' && *q != '\\' && *q >= 0x20) *o++ = *q++;
-  *qp = q;
-  *op = o;
-}
-/* The same 32 bytes at a time (at least 33 before end): one set of masks and one shuffle for four 8-byte
-   pieces, each compacted by the table and stored after the ones before it. */
-RTM_PUSH__TARGET_AVX2 static void rtm_push__unescape_avx2(const uint8_t **qp, const uint8_t *end, uint8_t **op) {
-  const uint8_t *q = *qp;
-  uint8_t *o = *op;
-  uint32_t carry = 0; /* q[0] is escaped by the last byte of the block before (a '"' or a '/') */
-  const __m256i half = _mm256_set_epi64x(0x0808080808080808ll, 0, 0x0808080808080808ll, 0);
-  while (end - q >= 33) {
-    __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)q), r;
-    __m128i r0, r1;
-    uint32_t bs, stop, m;
-    unsigned lim, b0, b1, b2, b3, k0, k01, k012;
-    bs = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\')));
-    stop = rtm_push__esc_stop(q, 32, (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('"'))), bs,
-                              (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1F)), v)),
-                              (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('/'))), carry);
-    lim = (unsigned)__builtin_ctzll((uint64_t)stop | (uint64_t)1 << 32);
-    m = (uint32_t)(bs & (((uint64_t)1 << lim) - 1));
-    b0 = m & 0xFF;
-    b1 = (m >> 8) & 0xFF;
-    b2 = (m >> 16) & 0xFF;
-    b3 = m >> 24;
-    r = _mm256_shuffle_epi8(v, _mm256_add_epi8(_mm256_set_epi64x((long long)rtm_push__drop_shuf[b3], (long long)rtm_push__drop_shuf[b2],
-                                                                 (long long)rtm_push__drop_shuf[b1], (long long)rtm_push__drop_shuf[b0]),
-                                               half));
-    k0 = rtm_push__drop_keep[b0];
-    k01 = k0 + rtm_push__drop_keep[b1];
-    k012 = k01 + rtm_push__drop_keep[b2];
-    r0 = _mm256_castsi256_si128(r);
-    r1 = _mm256_extracti128_si256(r, 1);
-    _mm_storeu_si128((__m128i *)(void *)o, r0);
-    _mm_storel_epi64((__m128i *)(void *)(o + k0), _mm_unpackhi_epi64(r0, r0));
-    _mm_storeu_si128((__m128i *)(void *)(o + k01), r1);
-    _mm_storel_epi64((__m128i *)(void *)(o + k012), _mm_unpackhi_epi64(r1, r1));
-    o += lim + k012 + rtm_push__drop_keep[b3] - 32;
-    if (stop) { /* at the end quote, a control character or an escape left to the caller */
-      *qp = q + lim;
-      *op = o;
-      return;
-    }
-    q += 32;
-    carry = bs >> 31;
-  }
-  _mm256_zeroupper(); /* before the SSE code (GCC's interprocedural register allocation can drop its own) */
-  if (carry) *o++ = *q++; /* the '"' or '/' a backslash before this block escaped */
-  rtm_push__unescape_ssse3(&q, end, &o); /* fewer than 33 bytes left: the rest 16 at a time */
-  *qp = q;
-  *op = o;
-}
-#ifdef RTM_PUSH__AVX512
-/* The same 64 bytes at a time (at least 65 before end): each block's kept bytes (all but the backslashes
-   before its stop) packed by one compress and stored whole. The store stays in the scratch: the output is
-   never longer than the input taken (o - o0 <= q - p), so q + 65 <= end puts o + 64 below o0 + (end - p),
-   and json_str_at reserves (end - p) + 16. The last 33..64 bytes go on 32 and 16 at a time. On the
-   benchmark's stream (base64 texts with a "\/" every few dozen bytes) it took 5-9% off decoding JSON in
-   alternated bench-decode runs. */
-RTM_PUSH__TARGET_AVX512 static void rtm_push__unescape_avx512(const uint8_t **qp, const uint8_t *end, uint8_t **op) {
-  const uint8_t *q = *qp;
-  uint8_t *o = *op;
-  uint64_t carry = 0; /* q[0] is escaped by the last byte of the block before (a '"' or a '/') */
-  while (end - q >= 65) {
-    __m512i v = _mm512_loadu_si512((const void *)q);
-    uint64_t bs = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\\'));
-    uint64_t quo = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('"'));
-    uint64_t ctl = _mm512_cmplt_epu8_mask(v, _mm512_set1_epi8(0x20));
-    uint64_t sl = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('/'));
-    uint64_t esc = bs << 1, stop, keep;
-    /* rtm_push__esc_stop for 64 bits (a backslash before a backslash is among those before anything but
-       '"' or '/') */
-    stop = ((quo | ctl) & ~(esc | carry)) | ((esc & ~(quo | sl)) >> 1);
-    if ((bs >> 63) && q[64] != '"' && q[64] != '/') stop |= (uint64_t)1 << 63;
-    keep = (stop ? (stop & (0 - stop)) - 1 : ~(uint64_t)0) & ~bs; /* before the first stop, no backslash */
-    _mm512_storeu_si512((void *)o, _mm512_maskz_compress_epi8(keep, v));
-    o += __builtin_popcountll(keep);
-    if (stop) { /* at the end quote, a control character or an escape left to the caller */
-      *qp = q + __builtin_ctzll(stop);
-      *op = o;
-      return;
-    }
-    q += 64;
-    carry = bs >> 63;
-  }
-  _mm256_zeroupper(); /* as in rtm_push__unescape_avx2 */
-  if (carry) *o++ = *q++;
-  if (end - q >= 33) rtm_push__unescape_avx2(&q, end, &o);
-  else rtm_push__unescape_ssse3(&q, end, &o);
-  *qp = q;
-  *op = o;
-}
-#endif
-#endif
-/* At the opening quote. mode: 0 checks only, 1 decodes (zero copy without escapes, else into scratch) and
-   flags invalid UTF-8 as binary, 2 decodes without the UTF-8 check (keys: compared, never handed out). */
-static int rtm_push__json_str_at(rtm_push__rd *r, rtm_push_str *out, int mode, const uint8_t *q);
-static int rtm_push__json_str(rtm_push__rd *r, rtm_push_str *out, int mode) {
-  return rtm_push__json_str_at(r, out, mode, rtm_push__str_special(r->p + 1, r->end));
-}
-/* The same, with q the string's first special byte (its end quote, a backslash, a control character) or end. */
-static int rtm_push__json_str_at(rtm_push__rd *r, rtm_push_str *out, int mode, const uint8_t *q) {
-  static const char *const errs[] = {"unterminated string", "bad \\u escape", "invalid escape in string"};
+/* An escaped string into scratch, from its first special byte q (the bytes before it are plain). Room for the
+   rest of the payload and a 16-byte overhang (the kernels store whole vectors) is reserved, then trimmed to what
+   was used. */
+/* rtm_push__escape's results 0, -1, -2 in words */
+static const char *const rtm_push__esc_errs[] = {"unterminated string", "bad \\u escape", "invalid escape in string"};
+static int rtm_push__json_unescape(rtm_push__rd *r, rtm_push_str *out, const uint8_t *q) {
+  const char *const *errs = rtm_push__esc_errs;
   const uint8_t *p = r->p + 1, *end = r->end;
-  uint8_t *o0, *o;
+  uint8_t *o0, *o, d;
   size_t ol;
   int k;
-  if (q == end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, errs[0]);
-  if (*q == '"') { /* no escapes: zero copy */
-    if (mode) {
-      out->ptr = (const char *)p;
-      out->len = (size_t)(q - p);
-      out->binary = mode == 1 && !rtm_push__utf8_ok(r->s, p, out->len);
-    }
-    r->p = q + 1;
-    return 0;
-  }
-  if (!mode) { /* only checked */
-    while (*q != '"') {
-      if (*q < 0x20) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "unescaped control character in string");
-      if ((k = rtm_push__escape(q, end, NULL, &ol)) <= 0) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, errs[-k]);
-      if ((q = rtm_push__str_special(q + k, end)) == end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, errs[0]);
-    }
-    r->p = q + 1;
-    return 0;
-  }
-  /* decoded into scratch: room for the rest of the payload and a 16-byte overhang, trimmed to what was used */
-  {
-    char *c0;
-    if ((k = rtm_push__scratch_take(r, (size_t)(end - p) + 16, &c0)) != 0) return k;
-    o0 = (uint8_t *)c0;
-  }
+  char *c0;
+  if ((k = rtm_push__scratch_take(r, (size_t)(end - p) + 16, &c0)) != 0) return k;
+  o0 = (uint8_t *)c0;
   r->s->scratch.len -= (size_t)(end - p) + 16;
   memcpy(o0, p, (size_t)(q - p));
   o = o0 + (q - p);
-  for (;;) { /* q < end, at a special byte */
-    uint8_t d;
-#ifdef RTM_PUSH__SSSE3
-    if (r->s->ssse3 && *q == '\\' && end - q >= 17) {
-#ifdef RTM_PUSH__AVX512
-      if (r->s->avx512 && end - q >= 65) rtm_push__unescape_avx512(&q, end, &o);
-      else
-#endif
-      if (r->s->avx2 && end - q >= 33) rtm_push__unescape_avx2(&q, end, &o);
-      else rtm_push__unescape_ssse3(&q, end, &o);
-      if (q == end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, errs[0]);
-    }
-#endif
+  for (;;) {
+    r->s->k->unescape(&q, end, &o); /* plain bytes and the escapes \" and \/ */
+    if (q == end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, errs[0]);
     if (*q == '"') break;
     if (*q != '\\') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "unescaped control character in string");
-    if (end - q >= 2 && (d = rtm_push__unescape1(q[1])) != 0) { /* the two-byte escapes, inline */
+    if (end - q >= 2 && (d = rtm_push__unescape1(q[1])) != 0) { /* the other two-byte escapes */
       *o++ = d;
       q += 2;
     } else if ((k = rtm_push__escape(q, end, o, &ol)) > 0) {
@@ -1931,52 +1525,56 @@ static int rtm_push__json_str_at(rtm_push__rd *r, rtm_push_str *out, int mode, c
     } else {
       return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, errs[-k]);
     }
-    /* the plain bytes up to the next special one */
-#ifdef RTM_PUSH__SSE2
-    for (;;) { /* 16 at a time (the overhang takes what is past it) */
-      __m128i v;
-      unsigned bits;
-      if (end - q < 16) break;
-      v = _mm_loadu_si128((const __m128i *)(const void *)q);
-      bits = rtm_push__special16(v);
-      _mm_storeu_si128((__m128i *)(void *)o, v);
-      if (bits) {
-        k = __builtin_ctz(bits);
-        q += k;
-        o += k;
-        goto special;
-      }
-      q += 16;
-      o += 16;
-    }
-#endif
-    while (q < end && *q != '"' && *q != '\\' && *q >= 0x20) *o++ = *q++;
-    if (q == end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, errs[0]);
-#ifdef RTM_PUSH__SSE2
-  special:;
-#endif
   }
   r->s->scratch.len += (size_t)(o - o0);
   out->ptr = (const char *)o0;
   out->len = (size_t)(o - o0);
-  out->binary = mode == 1 && !rtm_push__utf8_ok(r->s, o0, out->len);
   r->p = q + 1;
+  return 0;
+}
+/* The string at r->p, with q its first special byte (its end quote, a backslash, a control character) or end, and
+   high nonzero when a byte before q is not ASCII. */
+static int rtm_push__json_str_at(rtm_push__rd *r, rtm_push_str *out, rtm_push__strmode mode, const uint8_t *q,
+                                 unsigned high) {
+  const uint8_t *p = r->p + 1, *end = r->end;
+  size_t ol;
+  int k, rc;
+  if (q == end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "unterminated string");
+  if (*q == '"') { /* no escapes: zero copy */
+    if (mode != RTM_PUSH__STR_CHECK) {
+      out->ptr = (const char *)p;
+      out->len = (size_t)(q - p);
+      out->binary = mode == RTM_PUSH__STR_VALUE && high && !rtm_push__utf8_ok(r->s, p, out->len);
+    }
+    r->p = q + 1;
+    return 0;
+  }
+  if (mode == RTM_PUSH__STR_CHECK) {
+    while (*q != '"') {
+      if (*q < 0x20) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "unescaped control character in string");
+      if ((k = rtm_push__escape(q, end, NULL, &ol)) <= 0)
+        return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, rtm_push__esc_errs[-k]);
+      if ((q = r->s->k->scan_str(q + k, end, &high)) == end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "unterminated string");
+    }
+    r->p = q + 1;
+    return 0;
+  }
+  if ((rc = rtm_push__json_unescape(r, out, q)) != 0) return rc;
+  out->binary = mode == RTM_PUSH__STR_VALUE && !rtm_push__utf8_ok(r->s, (const uint8_t *)out->ptr, out->len);
   return 0;
 }
 /* The run of decimal digits at p: returns its end, *u its value modulo 2^64 (exact up to 19 digits). */
 static const uint8_t *rtm_push__digits(const uint8_t *p, const uint8_t *end, uint64_t *u) {
   uint64_t x = 0;
-#ifdef RTM_PUSH__LE
   static const uint64_t pow10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
   while (end - p >= 8) { /* 8 digits at a time */
     uint64_t t = rtm_push__load64(p) ^ (RTM_PUSH__ONES * '0'); /* digits become 0..9 */
     uint64_t nd = RTM_PUSH__NONDIGITS(t);
-    unsigned k = nd ? (unsigned)__builtin_ctzll(nd) >> 3 : 8; /* digits before the first non-digit */
+    unsigned k = nd ? rtm_push__ctz64(nd) >> 3 : 8; /* digits before the first non-digit */
     if (k) x = x * pow10[k] + rtm_push__digits8(t << (8 * (8 - k)));
     p += k;
     if (k < 8) { *u = x; return p; }
   }
-#endif
   while (p < end && (unsigned)(*p - '0') < 10) x = x * 10 + (unsigned)(*p++ - '0'); /* the last few bytes */
   *u = x;
   return p;
@@ -2031,7 +1629,7 @@ static int rtm_push__json_lit(rtm_push__rd *r, const char *lit, size_t n) {
   r->p += n;
   return 0;
 }
-static int rtm_push__json_value(rtm_push__rd *r, rtm_push__val *v, int decode);
+static int rtm_push__json_value(rtm_push__rd *r, rtm_push__val *v, rtm_push__strmode mode);
 static int rtm_push__json_container(rtm_push__rd *r, rtm_push__val *v) {
   int is_map = *r->p == '{', first = 1, rc;
   uint8_t close = is_map ? '}' : ']';
@@ -2051,24 +1649,24 @@ static int rtm_push__json_container(rtm_push__rd *r, rtm_push__val *v) {
     first = 0;
     if (is_map) {
       if (r->p == r->end || *r->p != '"') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected a string key");
-      if ((rc = rtm_push__json_str(r, NULL, 0)) != 0) return rc;
+      if ((rc = rtm_push__json_str(r, NULL, RTM_PUSH__STR_CHECK)) != 0) return rc;
       rtm_push__json_ws(r);
       if (r->p == r->end || *r->p != ':') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected ':'");
       r->p++;
     }
-    if ((rc = rtm_push__json_value(r, &tmp, 0)) != 0) return rc;
+    if ((rc = rtm_push__json_value(r, &tmp, RTM_PUSH__STR_CHECK)) != 0) return rc;
   }
   r->depth--;
   v->t = is_map ? RTM_PUSH__V_MAP : RTM_PUSH__V_ARRAY;
   return 0;
 }
-static int rtm_push__json_value(rtm_push__rd *r, rtm_push__val *v, int decode) {
+static int rtm_push__json_value(rtm_push__rd *r, rtm_push__val *v, rtm_push__strmode mode) {
   int rc;
   rtm_push__json_ws(r);
   if (r->p == r->end) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "missing value");
   v->raw = r->p;
   switch (*r->p) {
-    case '"': v->t = RTM_PUSH__V_STR; rc = rtm_push__json_str(r, &v->str, decode); break;
+    case '"': v->t = RTM_PUSH__V_STR; rc = rtm_push__json_str(r, &v->str, mode); break;
     case '{': case '[': rc = rtm_push__json_container(r, v); break;
     case 't': v->t = RTM_PUSH__V_BOOL; v->b = 1; rc = rtm_push__json_lit(r, "true", 4); break;
     case 'f': v->t = RTM_PUSH__V_BOOL; v->b = 0; rc = rtm_push__json_lit(r, "false", 5); break;
@@ -2084,16 +1682,16 @@ static int rtm_push__mp_need(rtm_push__rd *r, uint64_t n) {
   if ((uint64_t)(r->end - r->p) < n) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "truncated msgpack value");
   return 0;
 }
+/* n (1, 2, 4 or 8) bytes as a big-endian number. */
 RTM_PUSH__HOT uint64_t rtm_push__be(const uint8_t *p, int n) {
-  uint64_t v = 0;
-  int i;
-#ifdef RTM_PUSH__LE
-  if (n == 8) { memcpy(&v, p, 8); return __builtin_bswap64(v); }
-  if (n == 4) { uint32_t x; memcpy(&x, p, 4); return __builtin_bswap32(x); }
-  if (n == 2) return (uint64_t)p[0] << 8 | p[1];
-#endif
-  for (i = 0; i < n; i++) v = (v << 8) | p[i];
-  return v;
+  switch (n) {
+    case 1: return p[0];
+    case 2: return (uint64_t)p[0] << 8 | p[1];
+    case 4: return (uint64_t)p[0] << 24 | (uint64_t)p[1] << 16 | (uint64_t)p[2] << 8 | p[3];
+    default:
+      return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 |
+             (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 | (uint64_t)p[6] << 8 | p[7];
+  }
 }
 static int rtm_push__mp_value(rtm_push__rd *r, rtm_push__val *v, int decode);
 static int rtm_push__mp_skip_items(rtm_push__rd *r, uint64_t items) {
@@ -2255,11 +1853,11 @@ static int rtm_push__rd_next(rtm_push__rd *r, rtm_push_str *key, rtm_push__val *
   r->first = 0;
   r->p = p;
   if (p == end || *p != '"') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected a string key");
-  if ((rc = rtm_push__json_str(r, key, 2)) != 0) return rc;
+  if ((rc = rtm_push__json_str(r, key, RTM_PUSH__STR_KEY)) != 0) return rc;
   p = rtm_push__ws_skip(r->p, end);
   if (p == end || *p != ':') { r->p = p; return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected ':' after a key"); }
   r->p = rtm_push__ws_skip(p + 1, end);
-  return (rc = rtm_push__json_value(r, v, 1)) != 0 ? rc : 1;
+  return (rc = rtm_push__json_value(r, v, RTM_PUSH__STR_VALUE)) != 0 ? rc : 1;
 }
 /* Open a reader on a nested map value (its raw span). */
 static int rtm_push__rd_sub(rtm_push__rd *sub, const rtm_push__rd *r, const rtm_push__val *v) {
@@ -2306,7 +1904,7 @@ static int rtm_push__decode_translation(rtm_push__rd *r, const rtm_push__val *v,
   rtm_push__val m;
   int rc = rtm_push__rd_sub(&sub, r, v);
   rtm_push_translation *t = &ev->translation;
-  rtm_push__zero(t, sizeof *t); /* a second "msg" member starts afresh */
+  memset(t, 0, sizeof *t); /* a second "msg" member starts afresh */
   t->source.ptr = t->target.ptr = t->source_text.ptr = t->target_text.ptr = ""; /* absent members: empty */
   while (rc == 0 && (rc = rtm_push__rd_next(&sub, &k, &m)) == 1) {
     rtm_push_str *dst = rtm_push__key_is(&k, "source") ? &t->source
@@ -2363,7 +1961,6 @@ RTM_PUSH__HOT int rtm_push__json_int_fast(const uint8_t **pp, int wide, const ui
     neg = 1;
     if (++p == end) return 0;
   }
-#ifdef RTM_PUSH__LE
   if (wide) { /* two words of digits (near the end: the last bytes, shifted down), then up to three */
     static const uint64_t pow10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
     size_t len = (size_t)(end - p);
@@ -2377,19 +1974,19 @@ RTM_PUSH__HOT int rtm_push__json_int_fast(const uint8_t **pp, int wide, const ui
     n0 = RTM_PUSH__NONDIGITS(t0);
     n1 = RTM_PUSH__NONDIGITS(t1);
     if (n0) {
-      n = (unsigned)__builtin_ctzll(n0) >> 3;
+      n = rtm_push__ctz64(n0) >> 3;
       if (n == 0) return 0;
       u = rtm_push__digits8(t0 << (64 - 8 * n));
     } else {
       u = rtm_push__digits8(t0);
       if (n1) {
-        n = 8 + ((unsigned)__builtin_ctzll(n1) >> 3);
+        n = 8 + (rtm_push__ctz64(n1) >> 3);
         if (n > 8) u = u * pow10[n - 8] + rtm_push__digits8(t1 << (128 - 8 * n));
       } else { /* 16 digits, up to 3 more; only these can leave the int64 range */
         u = u * 100000000u + rtm_push__digits8(t1);
         if (len >= 24) { /* a third word: up to 3 more digits (u stays below 10^19 < 2^64) */
           uint64_t t2 = rtm_push__load64(p + 16) ^ (RTM_PUSH__ONES * '0'), n2 = RTM_PUSH__NONDIGITS(t2);
-          n = (unsigned)__builtin_ctzll(n2 | RTM_PUSH__HIGHS << 56) >> 3; /* 7: no non-digit in bytes 0..6 */
+          n = rtm_push__ctz64(n2 | RTM_PUSH__HIGHS << 56) >> 3; /* 7: no non-digit in bytes 0..6 */
           if (n > 3) return 0; /* 20 digits or more: the general parser's */
           if (n) u = u * pow10[n] + rtm_push__digits8(t2 << (64 - 8 * n));
           n += 16;
@@ -2410,9 +2007,6 @@ RTM_PUSH__HOT int rtm_push__json_int_fast(const uint8_t **pp, int wide, const ui
     *pp = d;
     return 1;
   }
-#else
-  (void)wide;
-#endif
   if (p == end) return 0;
   if (*p == '0') d = p + 1;
   else if (*p >= '1' && *p <= '9' && (d = rtm_push__digits(p, end, &u)) - p <= 18) {}
@@ -2421,47 +2015,6 @@ RTM_PUSH__HOT int rtm_push__json_int_fast(const uint8_t **pp, int wide, const ui
   *out = neg ? -(int64_t)u : (int64_t)u;
   *pp = d;
   return 1;
-}
-/* A string value at the quote p without escapes, scanned 16 bytes at a time (at least 16 left): 1 and *out,
-   or 0 (escapes, control characters, the payload's last bytes) and rtm_push__json_str decides. It is
-   rtm_push__json_str's zero-copy case again, but noting high bits on the way: an ASCII string skips the UTF-8
-   validator. Only ~25 instructions a push, but dropping it cost ~6% of the JSON path in three interleaved A/B
-   runs (a loaded machine: an indication, not a measurement to quote). */
-RTM_PUSH__HOT int rtm_push__json_str_fast(const rtm_push *s, const uint8_t **pp, const uint8_t *end, rtm_push_str *out,
-                                          const uint8_t **special) {
-#ifdef RTM_PUSH__SSE2
-  const uint8_t *p = *pp + 1, *q = p;
-  unsigned high = 0;
-  *special = NULL;
-  for (;;) {
-    __m128i v;
-    unsigned bits;
-    if (end - q < 16) return 0;
-    v = _mm_loadu_si128((const __m128i *)(const void *)q);
-    bits = rtm_push__special16(v);
-    if (bits) {
-      unsigned k = (unsigned)__builtin_ctz(bits);
-      if (!(((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"'))) >> k) & 1)) { /* not q[k]: no load */
-        *special = q + k; /* an escape or a control character: rtm_push__json_str_at takes it from there */
-        return 0;
-      }
-      high |= (unsigned)_mm_movemask_epi8(v) & ((1u << k) - 1);
-      q += k;
-      break;
-    }
-    high |= (unsigned)_mm_movemask_epi8(v);
-    q += 16;
-  }
-  out->ptr = (const char *)p;
-  out->len = (size_t)(q - p);
-  out->binary = high && !rtm_push__utf8_ok(s, p, out->len);
-  *pp = q + 1;
-  return 1;
-#else
-  (void)s; (void)pp; (void)end; (void)out;
-  *special = NULL;
-  return 0;
-#endif
 }
 /* The fields of `allowed` and their types, 3 bits a field (at 3 * (bit + 1): bit -1 reads 0): the type + 1, 0 for
    a field not taken. */
@@ -2473,39 +2026,77 @@ static uint32_t rtm_push__kinds(uint32_t allowed) {
     if (allowed & (1u << f)) k |= (uint32_t)(rtm_push__fielddefs[f].type + 1) << (3 * (f + 1));
   return k;
 }
+/* The member key at *pp (its opening quote) and the colon after it: *bit is its field (-1: none). A key of up to 7
+   bytes is looked up from one word; others are scanned, and decoded when escaped. */
+RTM_PUSH__HOT int rtm_push__json_key(rtm_push__rd *r, const uint8_t **pp, int *bitp) {
+  const uint8_t *p = *pp, *end = r->end, *q;
+  rtm_push_str k;
+  unsigned high;
+  int bit = -2, rc; /* -2: not looked up yet */
+  if (end - p >= 9) { /* a key of up to 7 bytes and its quote in one word */
+    uint64_t w = rtm_push__load64(p + 1), qm = RTM_PUSH__HASZERO(w ^ (RTM_PUSH__ONES * '"'));
+    if (qm) {
+      unsigned kl = rtm_push__ctz64(qm) >> 3; /* the first quote (HASZERO's lowest flag is exact) */
+      bit = rtm_push__find_field_word((w & (((uint64_t)1 << (8 * kl)) - 1)) | ((uint64_t)kl << 56));
+      if (bit < 0) { /* not a field name: a plain key unless a backslash or a control byte comes first */
+        uint64_t bad = RTM_PUSH__HASZERO(w ^ (RTM_PUSH__ONES * '\\')) | ((w - RTM_PUSH__ONES * 0x20) & ~w & RTM_PUSH__HIGHS);
+        bit = bad & ((qm & (0 - qm)) - 1) ? -2 : -1;
+      }
+      if (bit != -2) p += kl + 2;
+    }
+  }
+  if (bit == -2) {
+    high = 0;
+    q = r->s->k->scan_str(p + 1, end, &high);
+    if (q < end && *q == '"') { /* a plain key */
+      k.ptr = (const char *)p + 1;
+      k.len = (size_t)(q - p - 1);
+      p = q + 1;
+    } else {
+      r->p = p;
+      if ((rc = rtm_push__json_str_at(r, &k, RTM_PUSH__STR_KEY, q, high)) != 0) return rc;
+      p = r->p;
+    }
+    bit = rtm_push__find_field(k.ptr, k.len);
+  }
+  if (p < end && *p == ':') {
+    p++;
+  } else {
+    RTM_PUSH__WS(p, end);
+    if (p == end || *p != ':') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected ':' after a key");
+    p++;
+  }
+  *pp = p;
+  *bitp = bit;
+  return 0;
+}
 /* JSON payload members into ev: rtm_push__rd_next's loop with the common members inline (a plain key; an
    integer or a string for its field) and everything else through rtm_push__json_value. The same results
    and the same errors (the tests and the fuzz targets check it against the general reader). */
 static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t allowed) {
-  const uint8_t *p = r->p, *end = r->end, *q;
+  const uint8_t *p = r->p, *end = r->end;
   rtm_push *s = r->s;
-  uint32_t kinds = allowed == rtm_push__evdefs[ev->type].fields ? s->jkinds[ev->type] : rtm_push__kinds(allowed);
+  uint32_t kinds = allowed == rtm_push__evdefs[ev->type].fields ? rtm_push__jkinds[ev->type] : rtm_push__kinds(allowed);
   const int wide = end - r->p >= 8; /* the integers may load 8 bytes before their end */
   int first = 1, rc, bit, prev = RTM_PUSH__FBIT_COUNT;
   int8_t *jnext = s->jnext[ev->type]; /* the order of the members differs with the method */
-  (void)prev; (void)jnext; /* the member prediction needs RTM_PUSH__LE */
   r->depth = 1;
-#ifdef RTM_PUSH__LE
   bit = jnext[prev]; /* the field that came first last time */
-  if (bit >= 0 && end - p >= 8 && !((rtm_push__load64(p) ^ s->jpat[bit][4]) & s->jpat[bit][5])) {
-    p += s->jlen[bit] - 2;
+  if (bit >= 0 && end - p >= 8 && !((rtm_push__load64(p) ^ rtm_push__jpat[bit][4]) & rtm_push__jpat[bit][5])) {
+    p += rtm_push__jlen[bit] - 2;
     goto value;
   }
-#endif
   for (;; first = 0) {
-    rtm_push_str k;
     rtm_push__val v;
-#ifdef RTM_PUSH__LE
     int want;
     want = first ? -1 : jnext[prev];
     if (want >= 0 && end - p >= 16 && /* `, "name":` of the field that came after the last one last time */
-        !(((rtm_push__load64(p) ^ s->jpat[want][0]) & s->jpat[want][2]) |
-          ((rtm_push__load64(p + 8) ^ s->jpat[want][1]) & s->jpat[want][3]))) {
-      p += s->jlen[want];
+        !(((rtm_push__load64(p) ^ rtm_push__jpat[want][0]) & rtm_push__jpat[want][2]) |
+          ((rtm_push__load64(p + 8) ^ rtm_push__jpat[want][1]) & rtm_push__jpat[want][3]))) {
+      p += rtm_push__jlen[want];
       bit = want;
       goto value;
     }
-#endif
     if (!first && end - p >= 3 && p[0] == ',' && p[1] == ' ' && p[2] == '"') { /* FPNN's ", " */
       p += 2;
     } else {
@@ -2523,51 +2114,10 @@ static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t a
       }
       if (p == end || *p != '"') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected a string key");
     }
-    bit = -2; /* not looked up yet */
-#ifdef RTM_PUSH__LE
-    if (end - p >= 9) { /* a key of up to 7 bytes and its quote in one word */
-      uint64_t w = rtm_push__load64(p + 1), qm = RTM_PUSH__HASZERO(w ^ (RTM_PUSH__ONES * '"'));
-      if (qm) {
-        unsigned kl = (unsigned)__builtin_ctzll(qm) >> 3; /* the first quote (HASZERO's lowest flag is exact) */
-        bit = rtm_push__find_field_word(s, (w & (((uint64_t)1 << (8 * kl)) - 1)) | ((uint64_t)kl << 56));
-        if (bit < 0) { /* not a field name: a plain key unless a backslash or a control byte comes first */
-          uint64_t bad = RTM_PUSH__HASZERO(w ^ (RTM_PUSH__ONES * '\\')) | ((w - RTM_PUSH__ONES * 0x20) & ~w & RTM_PUSH__HIGHS);
-          bit = bad & ((qm & (0 - qm)) - 1) ? -2 : -1;
-        }
-        if (bit != -2) {
-          k.ptr = (const char *)p + 1;
-          k.len = kl;
-          p += kl + 2;
-        }
-      }
-    }
-    if (bit == -2)
-#endif
-    {
-      q = rtm_push__str_special(p + 1, end);
-      if (q < end && *q == '"') { /* a plain key */
-        k.ptr = (const char *)p + 1;
-        k.len = (size_t)(q - p - 1);
-        p = q + 1;
-      } else {
-        r->p = p;
-        if ((rc = rtm_push__json_str(r, &k, 2)) != 0) return rc;
-        p = r->p;
-      }
-      bit = rtm_push__find_field(k.ptr, k.len);
-    }
-    if (p < end && *p == ':') {
-      p++;
-    } else {
-      RTM_PUSH__WS(p, end);
-      if (p == end || *p != ':') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected ':' after a key");
-      p++;
-    }
-#ifdef RTM_PUSH__LE
+    if ((rc = rtm_push__json_key(r, &p, &bit)) != 0) return rc;
     if (bit >= 0) jnext[prev] = (int8_t)bit;
   value:
     prev = bit >= 0 ? bit : RTM_PUSH__FBIT_COUNT;
-#endif
     RTM_PUSH__WS(p, end);
     switch (p < end ? (kinds >> (3 * (bit + 1))) & 7 : 0) { /* 0: not a field of this event (or bit -1) */
       case 0: bit = -1; break;
@@ -2591,19 +2141,16 @@ static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t a
       default: /* msg, attrs */
         if (*p == '"') {
           rtm_push_str *dst = bit == RTM_PUSH__FBIT_ATTRS ? &ev->attrs : &ev->msg;
-          const uint8_t *sp;
-          if (!rtm_push__json_str_fast(s, &p, end, dst, &sp)) {
-            r->p = p;
-            if ((rc = sp ? rtm_push__json_str_at(r, dst, 1, sp) : rtm_push__json_str(r, dst, 1)) != 0) return rc;
-            p = r->p;
-          }
+          r->p = p;
+          if ((rc = rtm_push__json_str(r, dst, RTM_PUSH__STR_VALUE)) != 0) return rc;
+          p = r->p;
           if (bit == RTM_PUSH__FBIT_MSG) ev->msg_is_translation = 0;
           ev->fields |= 1u << bit;
           continue;
         }
     }
     r->p = p;
-    if ((rc = rtm_push__json_value(r, &v, bit >= 0)) != 0) return rc;
+    if ((rc = rtm_push__json_value(r, &v, bit >= 0 ? RTM_PUSH__STR_VALUE : RTM_PUSH__STR_CHECK)) != 0) return rc;
     p = r->p;
     if (bit >= 0 && (rc = rtm_push__field_set(r, ev, bit, &v)) != 0) return rc;
   }
@@ -2629,7 +2176,6 @@ static int rtm_push__mp_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t all
   rtm_push *s = r->s;
   int prev = RTM_PUSH__FBIT_COUNT;
   int8_t *jnext = s->jnext[ev->type]; /* the order of the members differs with the method */
-  (void)s; (void)prev; (void)jnext; /* the member prediction needs RTM_PUSH__LE */
   r->depth = 1;
   while (r->left) {
     rtm_push_str k;
@@ -2637,15 +2183,13 @@ static int rtm_push__mp_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t all
     int bit = -1, rc, type;
     size_t kl;
     uint8_t b;
-#ifdef RTM_PUSH__LE
     int want = jnext[prev];
-    if (want >= 0 && end - p >= 9 && !((rtm_push__load64(p) ^ s->mpat[want][0]) & s->mpat[want][1])) {
+    if (want >= 0 && end - p >= 9 && !((rtm_push__load64(p) ^ rtm_push__mpat[want][0]) & rtm_push__mpat[want][1])) {
       bit = want; /* the field that came after the last one last time */
       r->left--;
       p += 1 + rtm_push__fielddefs[bit].len;
       goto value;
     }
-#endif
     b = p < end ? *p : 0;
     if (b < 0xa0 || b > 0xbf || (kl = b & 0x1fu) >= (size_t)(end - p)) { /* not a plain fixstr key: in general */
       r->p = p;
@@ -2656,18 +2200,14 @@ static int rtm_push__mp_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t all
       continue;
     }
     r->left--;
-#ifdef RTM_PUSH__LE
     if (kl <= 7 && end - p >= 9)
-      bit = rtm_push__find_field_word(r->s, (kl ? rtm_push__load64(p + 1) & (~(uint64_t)0 >> (64 - 8 * kl)) : 0) | ((uint64_t)kl << 56));
+      bit = rtm_push__find_field_word((kl ? rtm_push__load64(p + 1) & (~(uint64_t)0 >> (64 - 8 * kl)) : 0) | ((uint64_t)kl << 56));
     else
-#endif
       bit = rtm_push__find_field((const char *)p + 1, kl);
     p += 1 + kl;
-#ifdef RTM_PUSH__LE
     if (bit >= 0) jnext[prev] = (int8_t)bit;
   value:
     prev = bit >= 0 ? bit : RTM_PUSH__FBIT_COUNT;
-#endif
     if (bit >= 0 && !(allowed & (1u << bit))) bit = -1;
     if (bit >= 0 && p < end) {
       b = *p;
@@ -2754,27 +2294,6 @@ static int rtm_push__decode_file(rtm_push *s, rtm_push_event *ev) {
   ev->has_file = 1;
   return 0;
 }
-/* The usual attrs, {"excludedUids":["uid","uid",...]}, read in place: 1 our uid is there, 0 it is not, -1 any
-   other form (rtm_push__excluded's reader decides: the same answers, it only takes longer). */
-static int rtm_push__excluded_usual(const rtm_push *s, const char *a, size_t n) {
-  const char *p = a + 17, *end = a + n, *q;
-  int found = 0;
-  if (n < 19 || s->cfg.limits.max_depth < 2 || memcmp(a, "{\"excludedUids\":[", 17) != 0) return -1;
-  if (*p != ']')
-    for (;;) { /* a string of digits, then ',' or ']' */
-      int64_t x;
-      if (p == end || *p != '"') return -1;
-      for (q = ++p; q < end && (unsigned char)(*q - '0') < 10; q++) {}
-      if (q == end || *q != '"') return -1;
-      found |= rtm_push_parse_int64(p, (size_t)(q - p), &x) == 0 && x == s->cfg.uid;
-      p = q + 1;
-      if (p == end || (*p != ',' && *p != ']')) return -1;
-      if (*p++ == ']') break;
-    }
-  else p++;
-  if (found) return 1; /* as the reader: the first member's array, whole, names us */
-  return p + 1 == end && *p == '}' ? 0 : -1;
-}
 /* attrs JSON a (n bytes) {"excludedUids":[...]} naming our uid (string or number)? 1 yes, 0 no,
    RTM_PUSH_E_NOMEM: through the reader. */
 static int rtm_push__excluded_rd(rtm_push *s, const char *a, size_t n) {
@@ -2794,7 +2313,7 @@ static int rtm_push__excluded_rd(rtm_push *s, const char *a, size_t n) {
   while ((rc = rtm_push__rd_next(&r, &k, &v)) == 1) {
     if (!rtm_push__key_is(&k, "excludedUids") || v.t != RTM_PUSH__V_ARRAY) continue;
     /* walk the array's elements with a JSON reader positioned inside it */
-    rtm_push__zero(&arr, sizeof arr);
+    memset(&arr, 0, sizeof arr);
     arr.s = s;
     arr.start = arr.p = v.raw + 1;
     arr.end = v.raw_end - 1;
@@ -2804,7 +2323,7 @@ static int rtm_push__excluded_rd(rtm_push *s, const char *a, size_t n) {
       rtm_push__json_ws(&arr);
       if (arr.p >= arr.end) break;
       if (*arr.p == ',') { arr.p++; continue; }
-      if ((rc = rtm_push__json_value(&arr, &e, 2)) != 0) { /* 2: strings unchecked as UTF-8 (parsed below) */
+      if ((rc = rtm_push__json_value(&arr, &e, RTM_PUSH__STR_KEY)) != 0) { /* strings unchecked as UTF-8 (parsed below) */
         if (rc == RTM_PUSH_E_NOMEM) return rc;
         break;
       }
@@ -2818,9 +2337,7 @@ static int rtm_push__excluded_rd(rtm_push *s, const char *a, size_t n) {
 }
 /* Does the push's attrs exclude us? 1 yes, 0 no, RTM_PUSH_E_NOMEM. */
 static int rtm_push__excluded(rtm_push *s, const rtm_push_event *ev) {
-  int rc;
   if (!(ev->fields & RTM_PUSH_F_ATTRS) || ev->attrs.len < 14 || ev->attrs.binary) return 0;
-  if ((rc = rtm_push__excluded_usual(s, ev->attrs.ptr, ev->attrs.len)) >= 0) return rc;
   return rtm_push__excluded_rd(s, ev->attrs.ptr, ev->attrs.len);
 }
 
@@ -2842,13 +2359,8 @@ static int rtm_push__dd_same(const rtm_push__dent *a, const rtm_push__dent *b) {
    the ring. The entry keeps its slot's number (cs), so removing it needs no probing. An entry whose bucket is
    full goes to the next one, counted in the bucket it passed (dd_ovf), which lookups follow. */
 RTM_PUSH__HOT unsigned rtm_push__dd_match(const uint32_t *bucket, uint32_t want, uint32_t mask) { /* 4-bit lane mask */
-#ifdef RTM_PUSH__SSE2
-  __m128i v = _mm_and_si128(_mm_loadu_si128((const __m128i *)(const void *)bucket), _mm_set1_epi32((int)mask));
-  return (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v, _mm_set1_epi32((int)want))));
-#else
   return (unsigned)((bucket[0] & mask) == want) | (unsigned)((bucket[1] & mask) == want) << 1 |
          (unsigned)((bucket[2] & mask) == want) << 2 | (unsigned)((bucket[3] & mask) == want) << 3;
-#endif
 }
 RTM_PUSH__HOT unsigned rtm_push__dd_lane(unsigned m) { /* the lowest lane of a nonzero mask */
 #if defined(__GNUC__) || defined(__clang__)
@@ -2954,6 +2466,11 @@ static int rtm_push__queue_append(rtm_push *s, rtm_push__buf *b, size_t *off, co
   b->len += n;
   return 0;
 }
+/* Where plaintext for the peer goes: straight to `out`, or to `pout` for TLS to encrypt. */
+static rtm_push__buf *rtm_push__plain_queue(rtm_push *s, size_t **off) {
+  if (off) *off = s->tls_on ? &s->pout_off : &s->out_off;
+  return s->tls_on ? &s->pout : &s->out;
+}
 /* Plaintext for the peer: straight to `out`, or to `pout` for TLS to encrypt. */
 static int rtm_push__out_append(rtm_push *s, const void *p, size_t n) {
   size_t pending = rtm_push__pending(s);
@@ -2974,47 +2491,9 @@ static int rtm_push__os_entropy(void *u, unsigned char *buf, size_t n) {
   }
   return got == n ? 0 : MBEDTLS_ERR_ENTROPY_SOURCE_FAILED;
 }
-#ifdef RTM_PUSH__AESNI
-/* n bytes of AES-128 in counter mode: the key is seed[0..15], the first counter block seed[16..31] (its low
-   64 bits counting up, little-endian), 8 blocks in flight. The unit tests compare it with mbedTLS's AES. */
-RTM_PUSH__TARGET_AES static void rtm_push__aes_ctr(const unsigned char seed[32], unsigned char *out, size_t n) {
-  __m128i k[11], t, ctr = _mm_loadu_si128((const __m128i *)(const void *)(seed + 16));
-  const __m128i one = _mm_set_epi64x(0, 1);
-  size_t i;
-  int j, r;
-  k[0] = _mm_loadu_si128((const __m128i *)(const void *)seed);
-#define RTM_PUSH__AES_KEY(i, rcon)                                                                  \
-  t = _mm_shuffle_epi32(_mm_aeskeygenassist_si128(k[(i) - 1], rcon), 0xFF);                       \
-  k[i] = _mm_xor_si128(k[(i) - 1], _mm_slli_si128(k[(i) - 1], 4));                                \
-  k[i] = _mm_xor_si128(k[i], _mm_slli_si128(k[i], 4));                                             \
-  k[i] = _mm_xor_si128(_mm_xor_si128(k[i], _mm_slli_si128(k[i], 4)), t);
-  RTM_PUSH__AES_KEY(1, 0x01) RTM_PUSH__AES_KEY(2, 0x02) RTM_PUSH__AES_KEY(3, 0x04) RTM_PUSH__AES_KEY(4, 0x08)
-  RTM_PUSH__AES_KEY(5, 0x10) RTM_PUSH__AES_KEY(6, 0x20) RTM_PUSH__AES_KEY(7, 0x40) RTM_PUSH__AES_KEY(8, 0x80)
-  RTM_PUSH__AES_KEY(9, 0x1B) RTM_PUSH__AES_KEY(10, 0x36)
-#undef RTM_PUSH__AES_KEY
-  for (i = 0; i < n; i += 128) {
-    __m128i x[8];
-    unsigned char last[128];
-    for (j = 0; j < 8; j++) {
-      x[j] = _mm_xor_si128(ctr, k[0]);
-      ctr = _mm_add_epi64(ctr, one);
-    }
-    for (r = 1; r < 10; r++) {
-      RTM_PUSH__UNROLL8 /* the 8 blocks in registers, not in memory between rounds */
-      for (j = 0; j < 8; j++) x[j] = _mm_aesenc_si128(x[j], k[r]);
-    }
-    for (j = 0; j < 8; j++) x[j] = _mm_aesenclast_si128(x[j], k[10]);
-    if (n - i >= 128) {
-      for (j = 0; j < 8; j++) _mm_storeu_si128((__m128i *)(void *)(out + i + 16 * (size_t)j), x[j]);
-    } else { /* the last bytes */
-      for (j = 0; j < 8; j++) _mm_storeu_si128((__m128i *)(void *)(last + 16 * j), x[j]);
-      memcpy(out + i, last, n - i);
-    }
-  }
-}
-#endif
-/* The same keystream through mbedTLS's AES (its own AES-NI code, or its tables): the pool's bytes do not
-   depend on the CPU. 0, or mbedTLS's error. */
+/* n bytes of AES-128 in counter mode: the key is seed[0..15], the first counter block seed[16..31] (its low 64
+   bits counting up, little-endian). mbedTLS's AES uses AES-NI itself where the CPU has it. 0, or mbedTLS's
+   error. */
 static int rtm_push__aes_ctr_mbedtls(const unsigned char seed[32], unsigned char *out, size_t n) {
   mbedtls_aes_context aes;
   unsigned char blk[16], ks[16];
@@ -3034,24 +2513,24 @@ static int rtm_push__aes_ctr_mbedtls(const unsigned char seed[32], unsigned char
   mbedtls_platform_zeroize(ks, sizeof ks);
   return rc;
 }
-/* A new pool: AES-128-CTR under a key and counter drawn from the DRBG for each refill (CTR-DRBG's own
-   construction, minus its per-block overhead: the 1 KiB DRBG request took ~7 ns a mask, ~27 ns a block in
-   mbedTLS 2.28, about as much as the rest of an answer), with AES-NI 8 blocks at a time. */
+/* A new pool: AES-128-CTR under a key and counter drawn from the DRBG for each refill: CTR-DRBG's own
+   construction without its per-request work (one DRBG request of 32 bytes per 256 masks). */
 static int rtm_push__rnd_refill(rtm_push *s) {
   unsigned char seed[32];
-  int rc = 0;
+  int rc;
   if (mbedtls_ctr_drbg_random(&s->drbg, seed, sizeof seed)) return -1;
-#ifdef RTM_PUSH__AESNI
-  if (s->aesni) rtm_push__aes_ctr(seed, s->rnd, sizeof s->rnd);
-  else
-#endif
-    rc = rtm_push__aes_ctr_mbedtls(seed, s->rnd, sizeof s->rnd);
+  rc = rtm_push__aes_ctr_mbedtls(seed, s->rnd, sizeof s->rnd);
   mbedtls_platform_zeroize(seed, sizeof seed);
   return rc ? -1 : 0;
 }
 /* Random bytes for keys and masks, from the pool (one refill per 256 masks). */
 static int rtm_push__random(rtm_push *s, unsigned char *buf, size_t n) {
-  if (n <= sizeof s->rnd - s->rnd_pos) { /* a mask: straight from the pool */
+  if (n == 4 && s->rnd_pos + 4 <= sizeof s->rnd) { /* a mask */
+    memcpy(buf, s->rnd + s->rnd_pos, 4);
+    s->rnd_pos += 4;
+    return 0;
+  }
+  if (n <= sizeof s->rnd - s->rnd_pos) { /* straight from the pool */
     memcpy(buf, s->rnd + s->rnd_pos, n);
     s->rnd_pos += n;
     return 0;
@@ -3072,11 +2551,84 @@ static int rtm_push__random(rtm_push *s, unsigned char *buf, size_t n) {
 }
 
 /* >>ws: WebSocket frames ----------------------------------------------------------------------- */
-/* Data frames are parsed here and their payload goes to the FPNN stream straight from the host's
-   buffer (no copy, no reassembly: FPNN packages are cut out of the byte stream anyway). Control frames
-   (ping, pong, close) are handed to wslay whole, which answers pings and runs the close handshake.
-   The parser enforces limits.max_frame from the header alone, and repairs the FPNN server's 126-byte
-   framing bug (`82 7E` and the payload, no 16-bit length). */
+/* Receiving: every frame goes through this parser (RFC 6455 5.2). Data frames pass their payload to the FPNN
+   stream straight from the host's buffer (no copy, no reassembly: FPNN packages are cut out of the byte
+   stream anyway); control frames are collected (at most 125 bytes) and handled here: a ping is answered with
+   a pong, a close is echoed. The parser enforces limits.max_frame from the header alone, and repairs the FPNN
+   server's 126-byte framing bug (`82 7E` and the payload, no 16-bit length).
+   Sending: every frame we write (FPNN packages, pong, close) goes through rtm_push__ws_send, which reserves
+   room for the whole frame and has wslay's frame writer (wslay_frame_send) write and mask it there. */
+/* May a peer send this code in a close frame? (RFC 6455 7.4, and IANA's 1012-1014: service restart, try
+   again later, bad gateway.) */
+static int rtm_push__close_code_ok(unsigned c) {
+  return (c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1014) || (c >= 3000 && c <= 4999);
+}
+typedef struct rtm_push__piece {
+  const void *p;
+  size_t n;
+} rtm_push__piece;
+static size_t rtm_push__pending(const rtm_push *s);
+static int rtm_push__random(rtm_push *s, unsigned char *buf, size_t n);
+static rtm_push__buf *rtm_push__plain_queue(rtm_push *s, size_t **off);
+static uint8_t *rtm_push__queue_room(rtm_push *s, rtm_push__buf *b, size_t *off, size_t n);
+/* wslay writes a frame through these: the room was reserved first, so the writes cannot fail. */
+static ssize_t rtm_push__wsf_write_cb(const uint8_t *data, size_t len, int flags, void *u) {
+  rtm_push__buf *q = rtm_push__plain_queue((rtm_push *)u, NULL);
+  (void)flags;
+  memcpy(q->p + q->len, data, len);
+  q->len += len;
+  return (ssize_t)len;
+}
+static ssize_t rtm_push__wsf_read_cb(uint8_t *buf, size_t len, int flags, void *u) {
+  (void)buf; (void)len; (void)flags; (void)u;
+  return WSLAY_ERR_WOULDBLOCK; /* frames are read by our own parser */
+}
+static int rtm_push__wsf_mask_cb(uint8_t *buf, size_t len, void *u) {
+  return rtm_push__random((rtm_push *)u, buf, len) ? -1 : 0;
+}
+static int rtm_push__ws_writer_new(rtm_push *s) {
+  struct wslay_frame_callbacks cb;
+  cb.send_callback = rtm_push__wsf_write_cb;
+  cb.recv_callback = rtm_push__wsf_read_cb;
+  cb.genmask_callback = rtm_push__wsf_mask_cb;
+  if (wslay_frame_context_init(&s->wsf, &cb, s) != 0) {
+    s->wsf = NULL;
+    return RTM_PUSH_E_NOMEM;
+  }
+  return 0;
+}
+/* One masked frame of the given opcode whose payload is the pieces in order, all of it or nothing (within
+   limits.max_output). No frame may follow our close frame. Returns 0 or an RTM_PUSH_E_* code. */
+static int rtm_push__ws_send(rtm_push *s, int opcode, const rtm_push__piece *pc, int npieces) {
+  struct wslay_frame_iocb io;
+  size_t total = 0, frame, *off, len0, max = s->cfg.limits.max_output;
+  rtm_push__buf *q = rtm_push__plain_queue(s, &off);
+  int i, sent = 0;
+  if (s->ws_close_queued) return RTM_PUSH_E_STATE;
+  for (i = 0; i < npieces; i++) total += pc[i].n;
+  frame = total + (total < 126 ? 6 : total <= 0xffff ? 8 : 14);
+  if (frame > max || rtm_push__pending(s) > max - frame) return RTM_PUSH_E_OUTPUT_FULL;
+  if (!rtm_push__queue_room(s, q, off, frame)) return RTM_PUSH_E_NOMEM;
+  len0 = q->len;
+  io.fin = 1;
+  io.rsv = 0;
+  io.opcode = (uint8_t)opcode;
+  io.mask = 1;
+  io.payload_length = total;
+  for (i = 0; i < npieces || !sent; i++) { /* an empty payload: the header alone */
+    if (i < npieces && !pc[i].n && (total || i + 1 < npieces)) continue;
+    io.data = i < npieces ? (const uint8_t *)pc[i].p : NULL;
+    io.data_length = i < npieces ? pc[i].n : 0;
+    if (wslay_frame_send(s->wsf, &io) < 0) { /* the mask key could not be drawn: nothing was written */
+      q->len = len0;
+      return RTM_PUSH_E_RANDOM;
+    }
+    sent = 1;
+  }
+  return 0;
+}
+/* A fatal error for the errors of sending (the rest, such as "no frame after our close", are the caller's). */
+static int rtm_push__send_or_fail(rtm_push *s, int rc);
 static int rtm_push__ws_header(rtm_push *s, const uint8_t *h, size_t n, size_t *hlen) {
   unsigned l7, op, need;
   uint64_t len;
@@ -3085,13 +2637,13 @@ static int rtm_push__ws_header(rtm_push *s, const uint8_t *h, size_t n, size_t *
   l7 = h[1] & 0x7f;
   if (h[0] & 0x70) return rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "WebSocket frame with reserved bits set (0x%02x)", h[0]);
   if (h[1] & 0x80) return rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "masked WebSocket frame from the server");
-  if (op >= 8) {
-    if (op > 10) return rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "unknown WebSocket opcode %u", op);
+  if (op >= RTM_PUSH__WS_CLOSE) {
+    if (op > RTM_PUSH__WS_PONG) return rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "unknown WebSocket opcode %u", op);
     if (!(h[0] & 0x80) || l7 > 125)
       return rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "fragmented or oversized WebSocket control frame");
-  } else if (op > 2) {
+  } else if (op > RTM_PUSH__WS_BINARY) {
     return rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "unknown WebSocket opcode %u", op);
-  } else if ((op == 0) != (s->fx_in_msg != 0)) {
+  } else if ((op == RTM_PUSH__WS_CONT) != (s->fx_in_msg != 0)) {
     return rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, op ? "new WebSocket message inside a fragmented one"
                                                         : "WebSocket continuation frame outside a message");
   }
@@ -3112,273 +2664,171 @@ static int rtm_push__ws_header(rtm_push *s, const uint8_t *h, size_t n, size_t *
     return rtm_push__fail(s, RTM_PUSH_E_WS_FRAME_TOO_LARGE, "WebSocket frame of %llu bytes exceeds limits.max_frame (%llu)",
                           (unsigned long long)len, (unsigned long long)s->cfg.limits.max_frame);
 done:
-  if (op < 8) s->fx_in_msg = !(h[0] & 0x80);
-  s->fx_ctl = op >= 8;
-  if (s->fx_ctl) { /* kept whole for wslay, with a plain 7-bit length */
-    s->ctl[0] = h[0];
-    s->ctl[1] = (uint8_t)len;
-    s->ctl_len = 2;
-  }
+  if (op < RTM_PUSH__WS_CLOSE) s->fx_in_msg = !(h[0] & 0x80);
+  s->fx_op = (int)op;
+  s->ctl_len = 0;
   s->fx_left = len;
   s->fx_in_payload = len > 0;
   *hlen = need;
   return 1;
 }
-static void rtm_push__ws_control(rtm_push *s);
-static void rtm_push__ws_flush(rtm_push *s);
-static int rtm_push__fpnn_input(rtm_push *s, const uint8_t *p, size_t n);
-static void rtm_push__fpnn_package(rtm_push *s, const uint8_t *p);
-static int rtm_push__ws_input(rtm_push *s, const uint8_t *p, size_t n) {
-  while (n && !rtm_push__stopped(s) && !s->ws_close_received) {
-    /* The usual frame, whole in this read: FIN + binary, one FPNN package exactly, no partial state.
-       Anything else (and the FPNN 126-byte bug's "FP" where the length goes) takes the general path. */
-    if (n >= 2 + 12 && p[0] == 0x82 && !s->fx_hlen && !s->fx_in_payload && !s->fx_in_msg && !s->pkg.len) {
-      size_t hl = 2, len = p[1];
-      if (len == 126 && p[2] != 'F') {
-        hl = 4;
-        len = (size_t)p[2] << 8 | p[3];
-      }
-      const uint8_t *h = p + hl;
-      if (len >= 12 && len < 65536 && len <= s->cfg.limits.max_frame && n - hl >= len && (len >= 126) == (hl == 4) &&
-          memcmp(h, "FPNN", 4) == 0 && h[4] <= 1 && (h[5] == 0x40 || h[5] == 0x80) && h[6] <= 2 && (h[6] == 2 || h[7]) &&
-          (uint64_t)(h[6] == 0 ? 12 : 16) + (h[6] == 2 ? 0 : h[7]) + rtm_push__le32(h + 8) == len &&
-          len <= s->cfg.limits.max_package) {
-        rtm_push__fpnn_package(s, p + hl);
-        if (s->scratch.cap > RTM_PUSH__RETAIN) rtm_push__buf_free(s, &s->scratch);
-        p += hl + len;
-        n -= hl + len;
-        continue;
-      }
+static void rtm_push__on_peer_close(rtm_push *s, unsigned code, const uint8_t *reason, size_t n);
+/* A whole control frame: a ping is answered, a close echoed (RFC 6455 5.5). */
+static void rtm_push__ws_control(rtm_push *s) {
+  const uint8_t *pl = s->ctl;
+  size_t n = s->ctl_len;
+  unsigned code = RTM_PUSH__CLOSE_NO_STATUS;
+  if (s->fx_op == RTM_PUSH__WS_PING) {
+    rtm_push__piece pc;
+    pc.p = pl;
+    pc.n = n;
+    if (!s->ws_close_queued) rtm_push__send_or_fail(s, rtm_push__ws_send(s, RTM_PUSH__WS_PONG, &pc, 1));
+    return;
+  }
+  if (s->fx_op != RTM_PUSH__WS_CLOSE) return; /* a pong: nothing to do */
+  if (n == 1) { rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "WebSocket close frame with a 1-byte payload"); return; }
+  if (n >= 2) {
+    code = (unsigned)pl[0] << 8 | pl[1];
+    if (!rtm_push__close_code_ok(code)) {
+      rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "WebSocket close frame with the invalid code %u", code);
+      return;
     }
-    if (s->fx_in_payload) {
-      size_t k = (uint64_t)n < s->fx_left ? n : (size_t)s->fx_left;
-      if (s->fx_ctl) {
-        memcpy(s->ctl + s->ctl_len, p, k);
-        s->ctl_len += (unsigned)k;
-      } else {
-        rtm_push__fpnn_input(s, p, k);
-      }
-      p += k;
-      n -= k;
-      s->fx_left -= k;
-      if (s->fx_left) continue;
-      s->fx_in_payload = 0;
-      if (s->fx_ctl) rtm_push__ws_control(s);
-      continue;
-    }
-    {
-      size_t hl = 0;
-      int r;
-      if (s->fx_hlen == 0 && n >= 14) { /* the whole header is here: parse it in place */
-        r = rtm_push__ws_header(s, p, n, &hl);
-        if (r < 0) break;
-        p += hl;
-        n -= hl;
-      } else { /* a header split across reads: collect it */
-        size_t k = 0;
-        do {
-          s->fx_hdr[s->fx_hlen++] = p[k++];
-          r = rtm_push__ws_header(s, s->fx_hdr, s->fx_hlen, &hl);
-        } while (r == 0 && k < n && s->fx_hlen < sizeof s->fx_hdr);
-        if (r < 0) break;
-        if (r > 0) { /* look-ahead bytes beyond the header (the 126 check) are payload */
-          size_t extra = s->fx_hlen - hl;
-          if (extra > k) { /* some came in an earlier feed: they are only in fx_hdr now */
-            size_t old = extra - k;
-            s->fx_left -= old;
-            rtm_push__fpnn_input(s, s->fx_hdr + hl, old);
-            extra = k;
-          }
-          k -= extra;
-          s->fx_hlen = 0;
-        }
-        p += k;
-        n -= k;
-        if (r == 0) continue;
-      }
-      if (!s->fx_in_payload && s->fx_ctl) rtm_push__ws_control(s);
+    if (!rtm_push__utf8_valid(pl + 2, n - 2)) {
+      rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "WebSocket close reason is not UTF-8");
+      return;
     }
   }
-  rtm_push__ws_flush(s);
-  return rtm_push__ended(s) && s->state == RTM_PUSH_STATE_FAILED ? s->err : 0;
-}
-/* wslay reads the collected control frame through this callback. */
-static ssize_t rtm_push__ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags, void *u) {
-  rtm_push *s = (rtm_push *)u;
-  size_t k = RTM_PUSH__MIN(len, s->ws_in_len);
-  (void)flags;
-  if (!k) {
-    wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
-    return -1;
+  s->ws_close_received = 1;
+  if (!s->ws_close_queued) { /* the echo: the same code, no reason */
+    rtm_push__piece pc;
+    pc.p = pl;
+    pc.n = n >= 2 ? 2 : 0;
+    rtm_push__send_or_fail(s, rtm_push__ws_send(s, RTM_PUSH__WS_CLOSE, &pc, 1));
+    s->ws_close_queued = 1;
   }
-  memcpy(buf, s->ws_in, k);
-  s->ws_in += k;
-  s->ws_in_len -= k;
-  return (ssize_t)k;
-}
-static ssize_t rtm_push__ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int flags, void *u) {
-  rtm_push *s = (rtm_push *)u;
-  rtm_push__buf *q = s->tls_on ? &s->pout : &s->out;
-  size_t *off = s->tls_on ? &s->pout_off : &s->out_off;
-  int rc;
-  if (!s->ws_frame_open) s->ws_frame_pending = q->len - *off; /* a frame begins (compaction keeps this count) */
-  rc = rtm_push__out_append(s, data, len);
-  s->ws_frame_open = !rc && (flags & WSLAY_MSG_MORE);
-  if (rc) {
-    q->len = *off + s->ws_frame_pending; /* the first pieces of this frame go too: never a partial frame out */
-    rtm_push__fail(s, rc, rc == RTM_PUSH_E_NOMEM ? NULL
-                          : "pending output exceeds limits.max_output (%llu bytes): drain it",
-                   (unsigned long long)s->cfg.limits.max_output);
-    wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
-    return -1;
-  }
-  return (ssize_t)len;
-}
-static int rtm_push__ws_genmask_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, void *u) {
-  (void)ctx;
-  return rtm_push__random((rtm_push *)u, buf, len) ? -1 : 0;
-}
-static void rtm_push__on_peer_close(rtm_push *s, uint16_t code, const uint8_t *reason, size_t n);
-static void rtm_push__ws_msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *a, void *u) {
-  (void)ctx;
-  if (a->opcode == WSLAY_CONNECTION_CLOSE) {
-    const uint8_t *reason = a->msg_length > 2 ? a->msg + 2 : NULL;
-    rtm_push__on_peer_close((rtm_push *)u, a->status_code, reason, reason ? a->msg_length - 2 : 0);
-  }
-}
-static void rtm_push__ws_flush(rtm_push *s) {
-  if (s->ws && wslay_event_want_write(s->ws) && wslay_event_send(s->ws) != 0 && !rtm_push__ended(s))
-    rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "WebSocket send failed");
+  if (!rtm_push__ended(s)) rtm_push__on_peer_close(s, code, n > 2 ? pl + 2 : NULL, n > 2 ? n - 2 : 0);
 }
 static void rtm_push__queue_ws_close(rtm_push *s, uint16_t code) {
-  if (!s->ws || s->ws_close_queued || s->phase != RTM_PUSH__PH_WS) return;
-  s->ws_close_queued = 1;
-  if (wslay_event_queue_close(s->ws, code, NULL, 0) == 0) rtm_push__ws_flush(s);
+  uint8_t c[2];
+  rtm_push__piece pc;
+  if (!s->wsf || s->ws_close_queued || s->phase != RTM_PUSH__PH_WS) return;
+  c[0] = (uint8_t)(code >> 8);
+  c[1] = (uint8_t)code;
+  pc.p = c;
+  pc.n = 2;
+  if (rtm_push__ws_send(s, RTM_PUSH__WS_CLOSE, &pc, 1) == 0) s->ws_close_queued = 1;
 }
-/* Hand a whole control frame to wslay (ping -> pong, close -> close handshake). */
-static void rtm_push__ws_control(rtm_push *s) {
-  int rc;
-  s->ws_in = s->ctl;
-  s->ws_in_len = s->ctl_len;
-  rc = wslay_event_recv(s->ws);
-  s->ws_in = NULL;
-  s->ws_in_len = 0;
-  if (wslay_event_get_close_received(s->ws)) s->ws_close_received = 1;
-  rtm_push__ws_flush(s); /* the pong or close reply into the output now, not at the end of the feed */
-  if (!rtm_push__ended(s)) {
-    if (rc == WSLAY_ERR_NOMEM) rtm_push__fail(s, RTM_PUSH_E_NOMEM, NULL);
-    else if (rc != 0 || (!wslay_event_get_read_enabled(s->ws) && !s->ws_close_received))
-      rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "invalid WebSocket control frame (opcode %u)", s->ctl[0] & 0x0f);
+static int rtm_push__fpnn_input(rtm_push *s, const uint8_t *p, size_t n);
+/* The payload bytes of the current frame (k of them at p). */
+static void rtm_push__ws_payload(rtm_push *s, const uint8_t *p, size_t k) {
+  if (s->fx_op >= RTM_PUSH__WS_CLOSE) {
+    memcpy(s->ctl + s->ctl_len, p, k);
+    s->ctl_len += (unsigned)k;
+  } else {
+    rtm_push__fpnn_input(s, p, k);
   }
+  s->fx_left -= k;
+  if (!s->fx_left) {
+    s->fx_in_payload = 0;
+    if (s->fx_op >= RTM_PUSH__WS_CLOSE && !rtm_push__stopped(s)) rtm_push__ws_control(s);
+  }
+}
+/* A frame header from the bytes at p (n of them), whole in this feed or collected across feeds. Returns the
+   bytes it took, or -1 when the session failed. */
+static long rtm_push__ws_take_header(rtm_push *s, const uint8_t *p, size_t n) {
+  size_t hl = 0, k = 0, extra;
+  int r;
+  if (s->fx_hlen == 0 && n >= 14) { /* the whole header is here: parse it in place */
+    r = rtm_push__ws_header(s, p, n, &hl);
+    if (r < 0) return -1;
+  } else {
+    do {
+      s->fx_hdr[s->fx_hlen++] = p[k++];
+      r = rtm_push__ws_header(s, s->fx_hdr, s->fx_hlen, &hl);
+    } while (r == 0 && k < n && s->fx_hlen < sizeof s->fx_hdr);
+    if (r < 0) return -1;
+    if (r == 0) return (long)k;
+    extra = s->fx_hlen - hl; /* look-ahead bytes beyond the header (the 126 check) are payload */
+    s->fx_hlen = 0;
+    if (extra > k) { /* some came in an earlier feed: they are only in fx_hdr now */
+      rtm_push__ws_payload(s, s->fx_hdr + hl, extra - k);
+      extra = k;
+    }
+    hl = k - extra;
+  }
+  if (!s->fx_in_payload && s->fx_op >= RTM_PUSH__WS_CLOSE) rtm_push__ws_control(s); /* an empty control frame */
+  return (long)hl;
+}
+static int rtm_push__ws_input(rtm_push *s, const uint8_t *p, size_t n) {
+  while (n && !rtm_push__stopped(s) && !s->ws_close_received) {
+    size_t k;
+    if (s->fx_in_payload) {
+      k = (uint64_t)n < s->fx_left ? n : (size_t)s->fx_left;
+      rtm_push__ws_payload(s, p, k);
+    } else {
+      long h = rtm_push__ws_take_header(s, p, n);
+      if (h < 0) break;
+      k = (size_t)h;
+    }
+    p += k;
+    n -= k;
+  }
+  return rtm_push__ended(s) && s->state == RTM_PUSH_STATE_FAILED ? s->err : 0;
 }
 
 /* >>fpnn: package stream -> quests and answers -------------------------------------------------- */
-/* XOR with the 4-byte masking key, 8 bytes at a time (RFC 6455 5.3). */
-static void rtm_push__mask(uint8_t *p, size_t n, const uint8_t key[4]) {
-  uint8_t k8[8];
-  uint64_t k;
-  size_t i = 0;
-  memcpy(k8, key, 4);
-  memcpy(k8 + 4, key, 4);
-  memcpy(&k, k8, 8);
-  for (; i + 8 <= n; i += 8) {
-    uint64_t w;
-    memcpy(&w, p + i, 8);
-    w ^= k;
-    memcpy(p + i, &w, 8);
-  }
-  for (; i < n; i++) p[i] ^= key[i & 3];
+/* The size of the FPNN package whose 12-byte header is at h (PROTOCOL.md 1): the header (16 bytes with a seq),
+   the method name of a quest, the payload. */
+static uint64_t rtm_push__fpnn_size(const uint8_t *h) {
+  return (uint64_t)(h[6] == RTM_PUSH__FPNN_ONEWAY ? 12 : 16) + (h[6] == RTM_PUSH__FPNN_ANSWER ? 0 : h[7]) +
+         rtm_push__le32(h + 8);
 }
 /* The FPNN header of our package: version 1, the answer status 0 (mtype 2), the seq unless one-way. */
-RTM_PUSH__HOT void rtm_push__put_fpnn_header(uint8_t *h, int mtype, int flag, size_t ml, size_t plen, uint32_t seq) {
+static size_t rtm_push__put_fpnn_header(uint8_t *h, int mtype, int flag, size_t ml, size_t plen, uint32_t seq) {
   memcpy(h, "FPNN", 4);
   h[4] = 1;
   h[5] = (uint8_t)flag;
   h[6] = (uint8_t)mtype;
-  h[7] = (uint8_t)(mtype == 2 ? 0 : ml);
+  h[7] = (uint8_t)(mtype == RTM_PUSH__FPNN_ANSWER ? 0 : ml);
   rtm_push__put_le32(h + 8, (uint32_t)plen);
-  if (mtype) rtm_push__put_le32(h + 12, seq);
+  if (mtype == RTM_PUSH__FPNN_ONEWAY) return 12;
+  rtm_push__put_le32(h + 12, seq);
+  return 16;
 }
-/* One FPNN package from us, built in place at the end of the output queue (`out`, or `pout` when TLS
-   encrypts it), inside one masked binary WebSocket frame unless the host runs WebSocket itself. Nothing is
-   written unless all of it fits (limits.max_output): the stream stays valid on every error. */
+/* One FPNN package from us: one binary WebSocket frame, or (START_FPNN) the bare package for the host's
+   WebSocket. Nothing is written unless all of it fits (limits.max_output): the stream stays valid on every
+   error. */
 static int rtm_push__send_package(rtm_push *s, int mtype, int flag, uint32_t seq, const char *method,
                                   const void *payload, size_t plen) {
-  size_t ml = method ? strlen(method) : 0, hl = mtype == 0 ? 12 : 16, n, wh = 0, total, max = s->cfg.limits.max_output;
-  rtm_push__buf *q = s->tls_on ? &s->pout : &s->out;
-  size_t *qoff = s->tls_on ? &s->pout_off : &s->out_off;
-  uint8_t *o, *h;
+  uint8_t h[16];
+  rtm_push__piece pc[3];
+  size_t ml = method ? strlen(method) : 0, i, total, *off, max = s->cfg.limits.max_output;
+  rtm_push__buf *q;
   if (plen > UINT32_MAX || ml > 255) return RTM_PUSH_E_INVALID_ARG;
-  n = hl + ml + plen;
-  if (s->phase != RTM_PUSH__PH_FPNN) {
-    if (s->ws_close_queued) return RTM_PUSH_E_STATE; /* nothing may follow our close frame */
-    wh = n < 126 ? 6 : n <= 0xffff ? 8 : 14;
-  }
-  total = n + wh;
+  pc[0].p = h;
+  pc[0].n = rtm_push__put_fpnn_header(h, mtype, flag, ml, plen, seq);
+  pc[1].p = method;
+  pc[1].n = ml;
+  pc[2].p = payload;
+  pc[2].n = plen;
+  if (s->phase != RTM_PUSH__PH_FPNN) return rtm_push__ws_send(s, RTM_PUSH__WS_BINARY, pc, 3);
+  total = pc[0].n + ml + plen;
   if (total > max || rtm_push__pending(s) > max - total) return RTM_PUSH_E_OUTPUT_FULL;
-  if (!(o = rtm_push__queue_room(s, q, qoff, total))) return RTM_PUSH_E_NOMEM;
-  h = o + wh;
-  rtm_push__put_fpnn_header(h, mtype, flag, ml, plen, seq);
-  if (ml) memcpy(h + hl, method, ml);
-  if (plen) memcpy(h + hl + ml, payload, plen);
-  if (wh) {
-    uint8_t *key = o + wh - 4;
-    if (rtm_push__random(s, key, 4)) return RTM_PUSH_E_RANDOM;
-    o[0] = 0x82; /* FIN, binary */
-    if (wh == 6) {
-      o[1] = (uint8_t)(0x80 | n);
-    } else if (wh == 8) {
-      o[1] = 0x80 | 126;
-      o[2] = (uint8_t)(n >> 8);
-      o[3] = (uint8_t)n;
-    } else {
-      uint64_t l = n;
-      int i;
-      o[1] = 0x80 | 127;
-      for (i = 9; i >= 2; i--, l >>= 8) o[i] = (uint8_t)l;
-    }
-    rtm_push__mask(h, n, key);
-  }
-  q->len += total;
+  q = rtm_push__plain_queue(s, &off);
+  for (i = 0; i < 3; i++)
+    if (rtm_push__queue_append(s, q, off, pc[i].p, pc[i].n)) return RTM_PUSH_E_NOMEM;
   return 0;
 }
-/* The answer to a push: an empty map, the same bytes every time but the seq; framed and masked in place (the
-   usual case: WebSocket and room in the queue), else through rtm_push__send_package. */
+/* The answer to a push: an empty map in the quest's own encoding, one piece. */
 static int rtm_push__send_empty_answer(rtm_push *s, int flag, uint32_t seq) {
-  static const uint8_t empty_json[2] = {'{', '}'}, empty_mp[1] = {0x80};
-  rtm_push__buf *q = s->tls_on ? &s->pout : &s->out;
-  size_t n = flag == 0x80 ? 17 : 18, max = s->cfg.limits.max_output;
-  if (s->phase == RTM_PUSH__PH_WS && !s->ws_close_queued && q->cap - q->len >= 6 + n &&
-      rtm_push__pending(s) <= max - (6 + n) && s->rnd_pos + 4 <= sizeof s->rnd) {
-    uint8_t *o = q->p + q->len, *h = o + 6;
-    o[0] = 0x82;
-    o[1] = (uint8_t)(0x80 | n);
-    memcpy(o + 2, s->rnd + s->rnd_pos, 4);
-#ifdef RTM_PUSH__LE
-    { /* the package masked in registers and stored once: reading back bytes just stored one by one would
-         stall the loads (store-to-load forwarding fails on them) */
-      uint32_t k32;
-      uint64_t k64, w0, w1;
-      memcpy(&k32, s->rnd + s->rnd_pos, 4);
-      k64 = k32 | (uint64_t)k32 << 32;
-      w0 = (0x4E4E5046ull | 1ull << 32 | (uint64_t)flag << 40 | 2ull << 48) ^ k64; /* "FPNN", v1, flag, answer */
-      w1 = ((uint64_t)(n - 16) | (uint64_t)seq << 32) ^ k64;                      /* payload size, seq */
-      memcpy(h, &w0, 8);
-      memcpy(h + 8, &w1, 8);
-      h[16] = (uint8_t)((flag == 0x80 ? 0x80 : '{') ^ k32); /* {} */
-      if (flag != 0x80) h[17] = (uint8_t)('}' ^ (k32 >> 8));
-    }
-#else
-    rtm_push__put_fpnn_header(h, 2, flag, 0, n - 16, seq);
-    if (flag == 0x80) h[16] = 0x80; /* {} */
-    else h[16] = '{', h[17] = '}';
-    rtm_push__mask(h, n, o + 2);
-#endif
-    s->rnd_pos += 4;
-    q->len += 6 + n;
-    return 0;
-  }
-  return rtm_push__send_package(s, 2, flag, seq, NULL, flag == 0x80 ? empty_mp : empty_json, n - 16);
+  uint8_t a[18];
+  rtm_push__piece pc;
+  pc.p = a;
+  pc.n = rtm_push__put_fpnn_header(a, RTM_PUSH__FPNN_ANSWER, flag, 0, flag == RTM_PUSH_ENC_MSGPACK ? 1 : 2, seq);
+  if (flag == RTM_PUSH_ENC_MSGPACK) a[pc.n++] = 0x80;
+  else a[pc.n++] = '{', a[pc.n++] = '}';
+  if (s->phase != RTM_PUSH__PH_FPNN) return rtm_push__ws_send(s, RTM_PUSH__WS_BINARY, &pc, 1);
+  return rtm_push__send_package(s, RTM_PUSH__FPNN_ANSWER, flag, seq, NULL, a + 16, pc.n - 16);
 }
 static int rtm_push__send_or_fail(rtm_push *s, int rc) {
   if (rc == RTM_PUSH_E_NOMEM || rc == RTM_PUSH_E_OUTPUT_FULL || rc == RTM_PUSH_E_RANDOM) return rtm_push__fail(s, rc, NULL);
@@ -3391,20 +2841,19 @@ static void rtm_push__handle_answer(rtm_push *s, int flag, int status, uint32_t 
 
 /* Validates a 12-byte header; returns the package size or 0 after failing the session. */
 static size_t rtm_push__fpnn_check(rtm_push *s, const uint8_t *h) {
-  uint32_t psize = rtm_push__le32(h + 8);
   uint64_t total;
   if (memcmp(h, "FPNN", 4) != 0) {
     rtm_push__fail(s, RTM_PUSH_E_FPNN_HEADER, "FPNN package: bad magic %02x %02x %02x %02x", h[0], h[1], h[2], h[3]);
     return 0;
   }
   if (h[4] > 1) { rtm_push__fail(s, RTM_PUSH_E_FPNN_HEADER, "FPNN package: unsupported version %u", h[4]); return 0; }
-  if (h[5] != 0x40 && h[5] != 0x80) {
+  if (h[5] != RTM_PUSH_ENC_JSON && h[5] != RTM_PUSH_ENC_MSGPACK) {
     rtm_push__fail(s, RTM_PUSH_E_FPNN_HEADER, "FPNN package: unsupported flag 0x%02x (compressed, encrypted or unknown encoding)", h[5]);
     return 0;
   }
-  if (h[6] > 2) { rtm_push__fail(s, RTM_PUSH_E_FPNN_HEADER, "FPNN package: unknown mtype %u", h[6]); return 0; }
-  if (h[6] != 2 && h[7] == 0) { rtm_push__fail(s, RTM_PUSH_E_FPNN_HEADER, "FPNN quest with an empty method name"); return 0; }
-  total = (uint64_t)(h[6] == 0 ? 12 : 16) + (h[6] == 2 ? 0 : h[7]) + psize;
+  if (h[6] > RTM_PUSH__FPNN_ANSWER) { rtm_push__fail(s, RTM_PUSH_E_FPNN_HEADER, "FPNN package: unknown mtype %u", h[6]); return 0; }
+  if (h[6] != RTM_PUSH__FPNN_ANSWER && h[7] == 0) { rtm_push__fail(s, RTM_PUSH_E_FPNN_HEADER, "FPNN quest with an empty method name"); return 0; }
+  total = rtm_push__fpnn_size(h);
   if (total > s->cfg.limits.max_package) {
     rtm_push__fail(s, RTM_PUSH_E_FPNN_TOO_LARGE, "FPNN package of %llu bytes exceeds limits.max_package (%llu)",
                    (unsigned long long)total, (unsigned long long)s->cfg.limits.max_package);
@@ -3415,11 +2864,11 @@ static size_t rtm_push__fpnn_check(rtm_push *s, const uint8_t *h) {
 static void rtm_push__fpnn_package(rtm_push *s, const uint8_t *p) {
   int mt = p[6], flag = p[5];
   uint32_t psize = rtm_push__le32(p + 8);
-  if (mt == 2) {
+  if (mt == RTM_PUSH__FPNN_ANSWER) {
     rtm_push__handle_answer(s, flag, p[7], rtm_push__le32(p + 12), p + 16, psize);
   } else {
-    size_t hl = mt == 1 ? 16 : 12;
-    rtm_push__handle_quest(s, mt == 1, flag, mt == 1 ? rtm_push__le32(p + 12) : 0, (const char *)p + hl, p[7],
+    size_t hl = mt == RTM_PUSH__FPNN_TWOWAY ? 16 : 12;
+    rtm_push__handle_quest(s, mt == RTM_PUSH__FPNN_TWOWAY, flag, mt == RTM_PUSH__FPNN_TWOWAY ? rtm_push__le32(p + 12) : 0, (const char *)p + hl, p[7],
                            p + hl + p[7], psize);
   }
 }
@@ -3462,7 +2911,7 @@ static int rtm_push__fpnn_input(rtm_push *s, const uint8_t *p, size_t n) {
 
 /* >>session: quests from the gate, answers to ours, login, close -------------------------------- */
 static void rtm_push__ev_init(rtm_push_event *ev, int type) {
-  rtm_push__zero(ev, sizeof *ev);
+  memset(ev, 0, sizeof *ev);
   ev->type = (rtm_push_event_type)type;
   ev->name = rtm_push__evdefs[type].name;
   ev->category = (rtm_push_category)rtm_push__evdefs[type].cat;
@@ -3482,7 +2931,7 @@ static void rtm_push__handle_quest(rtm_push *s, int twoway, int flag, uint32_t s
     rc = rtm_push__send_empty_answer(s, flag, seq);
     if (rtm_push__send_or_fail(s, rc) && rtm_push__ended(s)) return;
   }
-  type = rtm_push__find_event(s, method, mlen);
+  type = rtm_push__find_event(method, mlen);
   if (type == RTM_PUSH_EV_PING && s->state == RTM_PUSH_STATE_READY && s->cfg.ping_timeout_ms != UINT32_MAX)
     s->ping_deadline = s->now + s->cfg.ping_timeout_ms; /* a ping is a ping, whatever its payload */
   rtm_push__ev_init(&ev, type);
@@ -3494,10 +2943,10 @@ static void rtm_push__handle_quest(rtm_push *s, int twoway, int flag, uint32_t s
   ev.encoding = (rtm_push_encoding)flag;
   ev.payload.ptr = (const char *)payload;
   ev.payload.len = plen;
-  ev.payload.binary = flag == 0x80;
+  ev.payload.binary = flag == RTM_PUSH_ENC_MSGPACK;
   if (type == RTM_PUSH_EV_UNKNOWN) { rtm_push__emit(s, &ev); return; }
   rtm_push__scratch_reset(s, plen);
-  rc = rtm_push__rd_open(&r, s, payload, plen, flag == 0x80);
+  rc = rtm_push__rd_open(&r, s, payload, plen, flag == RTM_PUSH_ENC_MSGPACK);
   if (!rc) rc = rtm_push__decode_fields(&r, &ev, rtm_push__evdefs[type].fields);
   if (rc == RTM_PUSH_E_NOMEM) { rtm_push__fail(s, rc, NULL); return; }
   if (rc < 0) {
@@ -3531,7 +2980,7 @@ static void rtm_push__handle_quest(rtm_push *s, int twoway, int flag, uint32_t s
     s->state = RTM_PUSH_STATE_CLOSING;
     s->ping_deadline = s->login_deadline = RTM_PUSH__NO_DEADLINE;
     s->close_deadline = s->now + s->cfg.close_timeout_ms;
-    rtm_push__queue_ws_close(s, 1000);
+    rtm_push__queue_ws_close(s, RTM_PUSH__CLOSE_NORMAL);
   }
 }
 /* ok / code / ex / gate of an answer payload */
@@ -3541,7 +2990,7 @@ static int rtm_push__decode_answer(rtm_push *s, rtm_push_event *ev, int flag, co
   rtm_push__val v;
   int rc;
   rtm_push__scratch_reset(s, plen);
-  if (rtm_push__rd_open(&r, s, payload, plen, flag == 0x80)) return 0; /* undecodable: no ok, code, ex */
+  if (rtm_push__rd_open(&r, s, payload, plen, flag == RTM_PUSH_ENC_MSGPACK)) return 0; /* undecodable: no ok, code, ex */
   while ((rc = rtm_push__rd_next(&r, &k, &v)) == 1) {
     if (rtm_push__key_is(&k, "ok") && v.t == RTM_PUSH__V_BOOL) ev->ok = v.b;
     else if (rtm_push__key_is(&k, "code") && v.t == RTM_PUSH__V_INT) ev->code = v.i;
@@ -3554,7 +3003,7 @@ static void rtm_push__send_close_now(rtm_push *s) {
   s->bye_deadline = RTM_PUSH__NO_DEADLINE;
   s->close_deadline = s->now + s->cfg.close_timeout_ms;
   if (s->phase == RTM_PUSH__PH_FPNN) { rtm_push__finish(s, 0); return; } /* the host closes its WebSocket */
-  rtm_push__queue_ws_close(s, 1000);
+  rtm_push__queue_ws_close(s, RTM_PUSH__CLOSE_NORMAL);
 }
 /* >>quests: ours, matched to their answers by seq ------------------------------------------------ */
 static void rtm_push__room_track(rtm_push *s, int64_t rid, int in) {
@@ -3586,10 +3035,10 @@ static void rtm_push__quest_finish(rtm_push *s, uint32_t i, rtm_push_answer *a) 
   a->method = q.method;
   a->mid = q.mid;
   a->user_data = q.user;
-  if (a->result == RTM_PUSH_E_QUEST_TIMEOUT) a->code = 20003;
-  if (a->result == RTM_PUSH_E_QUEST_CLOSED) a->code = 20002;
-  if (q.room_op && a->result == RTM_PUSH_OK) rtm_push__room_track(s, q.rid, q.room_op != 2);
-  if (q.room_op == 3 && a->result != RTM_PUSH_OK && a->result != RTM_PUSH_E_QUEST_CLOSED)
+  if (a->result == RTM_PUSH_E_QUEST_TIMEOUT) a->code = RTM_PUSH__FPNN_CODE_TIMEOUT;
+  if (a->result == RTM_PUSH_E_QUEST_CLOSED) a->code = RTM_PUSH__FPNN_CODE_CLOSED;
+  if (q.room_op != RTM_PUSH__ROOM_NONE && a->result == RTM_PUSH_OK) rtm_push__room_track(s, q.rid, q.room_op != RTM_PUSH__ROOM_LEAVE);
+  if (q.room_op == RTM_PUSH__ROOM_REENTER && a->result != RTM_PUSH_OK && a->result != RTM_PUSH_E_QUEST_CLOSED)
     rtm_push__warn(s, a->result, "re-entering room %lld after the reconnect failed: %s (code %lld)", (long long)q.rid,
                    rtm_push_strerror(a->result), (long long)a->code);
   if (q.cb && !s->free_requested) {
@@ -3616,7 +3065,7 @@ static int rtm_push__quest_answered(rtm_push *s, const rtm_push_event *ev) {
         rtm_push__rd r;
         rtm_push_str k;
         rtm_push__val v;
-        if (rtm_push__rd_open(&r, s, (const uint8_t *)ev->payload.ptr, ev->payload.len, ev->encoding == 0x80) == 0)
+        if (rtm_push__rd_open(&r, s, (const uint8_t *)ev->payload.ptr, ev->payload.len, ev->encoding == RTM_PUSH_ENC_MSGPACK) == 0)
           while ((rc = rtm_push__rd_next(&r, &k, &v)) == 1)
             if (rtm_push__key_is(&k, "mtime") && rtm_push__val_int64(&r, &v, "mtime", &a.mtime) == 0) a.has_mtime = 1;
       }
@@ -3659,7 +3108,7 @@ static void rtm_push__handle_answer(rtm_push *s, int flag, int status, uint32_t 
   ev.encoding = (rtm_push_encoding)flag;
   ev.payload.ptr = (const char *)payload;
   ev.payload.len = plen;
-  ev.payload.binary = flag == 0x80;
+  ev.payload.binary = flag == RTM_PUSH_ENC_MSGPACK;
   if (rtm_push__decode_answer(s, &ev, flag, payload, plen)) return;
   if (is_auth) {
     s->auth_pending = 0;
@@ -3676,12 +3125,13 @@ static void rtm_push__handle_answer(rtm_push *s, int flag, int status, uint32_t 
     if (status == 0) {
       ev.ok = 0;
       ev.error = RTM_PUSH_E_LOGIN_REFUSED;
-      ev.code = 200027;
+      ev.code = RTM_PUSH__RTM_INVALID_TOKEN;
     } else {
       ev.ok = 0;
       ev.error = RTM_PUSH_E_LOGIN_ERROR;
       /* unauthorized, duplicated auth, auth denied, invalid token: retrying cannot help */
-      s->stop_code = ev.code == 200022 || ev.code == 200023 || ev.code == 200024 || ev.code == 200027;
+      s->stop_code = ev.code == RTM_PUSH__RTM_UNAUTHORIZED || ev.code == RTM_PUSH__RTM_DUPLICATED_AUTH ||
+                    ev.code == RTM_PUSH__RTM_AUTH_DENIED || ev.code == RTM_PUSH__RTM_INVALID_TOKEN;
     }
     ev.message = rtm_push_strerror(ev.error);
     ev.fatal = 1;
@@ -3737,9 +3187,14 @@ static int rtm_push__mp_map(rtm_push *s, rtm_push__buf *b, size_t n) {
   return n < 16 ? rtm_push__mp_put(s, b, (uint8_t)(0x80 | n), 0, 0) : rtm_push__mp_put(s, b, 0xde, n, 2);
 }
 /* Our quests' payloads: flat maps of Int64, string and string-map members, in JSON or msgpack. */
+typedef enum rtm_push__kvtype {
+  RTM_PUSH__KV_INT64, /* i */
+  RTM_PUSH__KV_STR,   /* str, n */
+  RTM_PUSH__KV_MAP    /* pairs: key, value, ..., NULL */
+} rtm_push__kvtype;
 typedef struct rtm_push__kv {
   const char *key;
-  int type; /* 0 Int64, 1 string (str, n), 2 map of strings (pairs: key, value, ..., NULL) */
+  rtm_push__kvtype type;
   int64_t i;
   const char *str;
   size_t n;
@@ -3753,14 +3208,14 @@ static int rtm_push__send_auth(rtm_push *s) {
   memset(kv, 0, sizeof kv);
   kv[n].key = "pid", kv[n++].i = s->cfg.pid;
   kv[n].key = "uid", kv[n++].i = s->cfg.uid;
-  kv[n].key = "token", kv[n].type = 1, kv[n].str = token, kv[n++].n = strlen(token);
-  kv[n].key = "version", kv[n].type = 1, kv[n].str = s->cfg.version, kv[n++].n = strlen(s->cfg.version);
-  if (s->cfg.lang) kv[n].key = "lang", kv[n].type = 1, kv[n].str = s->cfg.lang, kv[n++].n = strlen(s->cfg.lang);
-  if (s->cfg.attrs) kv[n].key = "attrs", kv[n].type = 2, kv[n++].pairs = s->cfg.attrs;
+  kv[n].key = "token", kv[n].type = RTM_PUSH__KV_STR, kv[n].str = token, kv[n++].n = strlen(token);
+  kv[n].key = "version", kv[n].type = RTM_PUSH__KV_STR, kv[n].str = s->cfg.version, kv[n++].n = strlen(s->cfg.version);
+  if (s->cfg.lang) kv[n].key = "lang", kv[n].type = RTM_PUSH__KV_STR, kv[n].str = s->cfg.lang, kv[n++].n = strlen(s->cfg.lang);
+  if (s->cfg.attrs) kv[n].key = "attrs", kv[n].type = RTM_PUSH__KV_MAP, kv[n++].pairs = s->cfg.attrs;
   s->auth_seq = s->next_seq++;
   s->auth_pending = 1;
   if ((rc = rtm_push__kv_build(s, flag, kv, n, &s->qbuf)) != 0) return rc;
-  return rtm_push__send_package(s, 1, flag, s->auth_seq, "auth", s->qbuf.p, s->qbuf.len);
+  return rtm_push__send_package(s, RTM_PUSH__FPNN_TWOWAY, flag, s->auth_seq, "auth", s->qbuf.p, s->qbuf.len);
 }
 /* The transport is open (101 received, or START_WS/START_FPNN): log in. */
 static void rtm_push__open(rtm_push *s) {
@@ -3778,6 +3233,8 @@ static void rtm_push__open(rtm_push *s) {
 }
 
 /* >>upgrade: the HTTP/1.1 101 response ---------------------------------------------------------- */
+#define RTM_PUSH__HTTP_REFUSED 1 /* rtm_push__http_parse: a status other than 101 (s->http_status) */
+/* The response header: 0 (101 and a valid upgrade), RTM_PUSH__HTTP_REFUSED, or the error that failed the session. */
 static int rtm_push__http_parse(rtm_push *s) {
   const char *h = (const char *)s->http.p, *end = h + s->http_head_len, *line, *eol;
   int status, got_upgrade = 0, got_conn = 0, got_accept = 0;
@@ -3790,7 +3247,8 @@ static int rtm_push__http_parse(rtm_push *s) {
     return rtm_push__fail(s, RTM_PUSH_E_HTTP_MALFORMED, "WebSocket upgrade: malformed status line: %.*s",
                           (int)RTM_PUSH__MIN((size_t)((eol ? eol : end) - h), 80), h);
   status = (h[9] - '0') * 100 + (h[10] - '0') * 10 + (h[11] - '0');
-  if (status != 101) return -status;
+  s->http_status = status;
+  if (status != 101) return RTM_PUSH__HTTP_REFUSED;
   snprintf(key, sizeof key, "%s" RTM_PUSH__GUID, s->ws_key);
   RTM_PUSH__SHA1((const unsigned char *)key, strlen(key), sha);
   mbedtls_base64_encode(want, sizeof want, &wn, sha, 20);
@@ -3865,8 +3323,8 @@ static long rtm_push__http_input(rtm_push *s, const uint8_t *p, size_t n) {
   s->http_head_len = s->http.len;
   {
     int rc = rtm_push__http_parse(s);
-    if (rc < 0 && rtm_push__ended(s)) return rc;
-    if (rc < 0) { /* not 101: collect the body (bounded) to report it */
+    if (rc < 0) return rc;
+    if (rc == RTM_PUSH__HTTP_REFUSED) { /* not 101: collect the body (bounded) to report it */
       size_t cl = rtm_push__content_length(s), room = s->cfg.limits.max_http_header;
       s->http_body_need = RTM_PUSH__MIN(cl, room);
       s->phase = RTM_PUSH__PH_HTTP_BODY;
@@ -4204,7 +3662,7 @@ static const char *rtm_push__copy_str(char **dst, const char *src) {
   *dst = d + n;
   return d;
 }
-static void rtm_push__on_peer_close(rtm_push *s, uint16_t code, const uint8_t *reason, size_t n) {
+static void rtm_push__on_peer_close(rtm_push *s, unsigned code, const uint8_t *reason, size_t n) {
   if (s->state == RTM_PUSH_STATE_CLOSING) {
     rtm_push__finish(s, s->kicked ? RTM_PUSH_E_KICKED_OUT : 0);
     return;
@@ -4227,7 +3685,7 @@ static void rtm_push__really_free(rtm_push *s) {
   rtm_push__quests_expire(s, 1);
   rtm_push__dealloc(&a, s->quests);
   rtm_push__dealloc(&a, s->rooms);
-  if (s->ws) wslay_event_context_free(s->ws);
+  if (s->wsf) wslay_frame_context_free(s->wsf);
   mbedtls_ctr_drbg_free(&s->drbg);
   if (s->entropy) {
     mbedtls_entropy_free(s->entropy);
@@ -4265,17 +3723,7 @@ static int rtm_push__leave(rtm_push *s, int rc) {
 
 /* A connection's transport: WebSocket contexts, TLS context, the upgrade request or the login. */
 static int rtm_push__transport_start(rtm_push *s) {
-  if (s->cfg.start != RTM_PUSH_START_FPNN) {
-    struct wslay_event_callbacks cb;
-    memset(&cb, 0, sizeof cb);
-    cb.recv_callback = rtm_push__ws_recv_cb;
-    cb.send_callback = rtm_push__ws_send_cb;
-    cb.genmask_callback = rtm_push__ws_genmask_cb;
-    cb.on_msg_recv_callback = rtm_push__ws_msg_cb;
-    if (wslay_event_context_client_init(&s->ws, &cb, s) != 0) { s->ws = NULL; return RTM_PUSH_E_NOMEM; }
-    wslay_event_config_set_no_buffering(s->ws, 1);
-    wslay_event_config_set_max_recv_msg_length(s->ws, s->cfg.limits.max_frame);
-  }
+  if (s->cfg.start != RTM_PUSH_START_FPNN && !s->wsf && rtm_push__ws_writer_new(s)) return RTM_PUSH_E_NOMEM;
   if (s->tls_on) {
     int rc = rtm_push__tls_connect(s);
     if (rc) return rc;
@@ -4309,17 +3757,14 @@ static int rtm_push__transport_start(rtm_push *s) {
 /* Back to "no connection": everything of the old connection goes; configuration, the duplicate table,
    the rooms entered and the sequence counters stay. */
 static void rtm_push__transport_reset(rtm_push *s) {
-  if (s->ws) wslay_event_context_free(s->ws);
-  s->ws = NULL;
   s->out.len = s->out_off = s->pout.len = s->pout_off = s->out_pkg_left = 0;
   rtm_push__buf_free(s, &s->http);
   s->http_match = 0;
   s->http_body_need = s->http_head_len = 0;
-  s->ws_in = NULL;
-  s->ws_in_len = 0;
+  s->http_status = 0;
   s->fx_hlen = s->ctl_len = 0;
   s->fx_left = 0;
-  s->fx_in_payload = s->fx_ctl = s->fx_in_msg = s->ws_close_queued = s->ws_close_received = 0;
+  s->fx_in_payload = s->fx_op = s->fx_in_msg = s->ws_close_queued = s->ws_close_received = 0;
   s->pkg.len = s->pkg_total = 0;
   s->auth_pending = s->bye_pending = 0;
   s->kicked = s->eof = 0;
@@ -4333,16 +3778,9 @@ static void rtm_push__transport_reset(rtm_push *s) {
   s->err = 0;
   s->errmsg[0] = 0;
 }
-RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config) {
-  rtm_push_config c;
-  rtm_push *s;
-  size_t strbytes = 0, nattrs = 0, i;
-  char *sp;
-  static const char pers[] = "rtm_push";
-  int rc;
-  if (!out || !config) return RTM_PUSH_E_INVALID_ARG;
-  *out = NULL;
-  c = *config;
+/* Step 1 of rtm_push_new: the configuration checked, and its defaults filled in. */
+static int rtm_push__config_defaults(rtm_push_config *cp) {
+  rtm_push_config c = *cp;
   if (!c.allocator.alloc_fn != !c.allocator.free_fn) return RTM_PUSH_E_CONFIG;
   if (c.start == RTM_PUSH_START_HTTP && (!c.host || !*c.host)) return RTM_PUSH_E_CONFIG;
   if (c.tls && c.start != RTM_PUSH_START_HTTP) return RTM_PUSH_E_CONFIG;
@@ -4378,101 +3816,95 @@ RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config
   if (!c.reconnect.immediate) c.reconnect.immediate = 2;
   if (!c.reconnect.base_ms) c.reconnect.base_ms = 1000;
   if (!c.reconnect.max_ms) c.reconnect.max_ms = 30000;
-  /* own copies of every string */
-  {
-    const char *strs[6];
-    if (c.tls && !c.tls_server_name) c.tls_server_name = c.host;
-    strs[0] = c.host; strs[1] = c.path; strs[2] = c.token; strs[3] = c.lang; strs[4] = c.version;
-    strs[5] = c.tls ? c.tls_server_name : NULL;
-    for (i = 0; i < 6; i++) if (strs[i]) strbytes += strlen(strs[i]) + 1;
-    if (c.host && strlen(c.host) > 255) return RTM_PUSH_E_CONFIG;
-  }
-  if (c.attrs) {
-    while (c.attrs[nattrs]) {
-      if (!c.attrs[nattrs + 1]) return RTM_PUSH_E_CONFIG; /* a key without a value */
-      strbytes += strlen(c.attrs[nattrs]) + strlen(c.attrs[nattrs + 1]) + 2;
-      nattrs += 2;
+  if (c.tls && !c.tls_server_name) c.tls_server_name = c.host;
+  if (c.host && strlen(c.host) > 255) return RTM_PUSH_E_CONFIG;
+  *cp = c;
+  return 0;
+}
+/* Step 2: one allocation holds the session's own copies of every string of the configuration (the attrs pairs'
+   pointers first). *bytes: its size; *nattrs: the attrs strings. */
+static int rtm_push__config_size(const rtm_push_config *c, size_t *bytes, size_t *nattrs) {
+  const char *strs[6];
+  size_t i, n = 0, na = 0;
+  strs[0] = c->host; strs[1] = c->path; strs[2] = c->token; strs[3] = c->lang; strs[4] = c->version;
+  strs[5] = c->tls ? c->tls_server_name : NULL;
+  for (i = 0; i < 6; i++) if (strs[i]) n += strlen(strs[i]) + 1;
+  if (c->attrs) {
+    while (c->attrs[na]) {
+      if (!c->attrs[na + 1]) return RTM_PUSH_E_CONFIG; /* a key without a value */
+      n += strlen(c->attrs[na]) + strlen(c->attrs[na + 1]) + 2;
+      na += 2;
     }
   }
+  *bytes = n + (na + 2) * sizeof(char *);
+  *nattrs = na;
+  return 0;
+}
+static void rtm_push__config_copy(rtm_push *s, const rtm_push_config *c, size_t nattrs) {
+  const char **av = (const char **)(void *)s->strings;
+  char *sp = s->strings + (nattrs + 2) * sizeof(char *);
+  size_t i;
+  s->cfg.host = rtm_push__copy_str(&sp, c->host);
+  s->cfg.path = rtm_push__copy_str(&sp, c->path);
+  s->cfg.token = rtm_push__copy_str(&sp, c->token);
+  s->cfg.lang = rtm_push__copy_str(&sp, c->lang);
+  s->cfg.version = rtm_push__copy_str(&sp, c->version);
+  s->cfg.tls_server_name = c->tls ? rtm_push__copy_str(&sp, c->tls_server_name) : NULL;
+  s->cfg.tls_ca_file = s->cfg.tls_ca_path = s->cfg.tls_ca_pem = NULL; /* read once, in rtm_push__tls_setup */
+  s->cfg.tls_ca_pem_len = 0;
+  if (c->attrs) {
+    for (i = 0; i < nattrs; i++) av[i] = rtm_push__copy_str(&sp, c->attrs[i]);
+    av[nattrs] = NULL;
+    s->cfg.attrs = av;
+  }
+}
+/* Step 3: the DRBG, seeded once from the host's entropy callback, the OS, or mbedTLS's collector. */
+static int rtm_push__seed(rtm_push *s, const rtm_push_config *c) {
+  static const char pers[] = "rtm_push";
+  int (*fn)(void *, unsigned char *, size_t) = c->entropy;
+  void *arg = c->entropy_user_data;
+  unsigned char probe[1];
+  mbedtls_ctr_drbg_init(&s->drbg);
+  if (!fn && rtm_push__os_entropy(NULL, probe, 1) == 0) fn = rtm_push__os_entropy;
+  if (!fn) { /* no random device: mbedTLS's collector */
+    if (!(s->entropy = (mbedtls_entropy_context *)rtm_push__alloc(&c->allocator, sizeof *s->entropy))) return RTM_PUSH_E_NOMEM;
+    mbedtls_entropy_init(s->entropy);
+    fn = mbedtls_entropy_func;
+    arg = s->entropy;
+  }
+  if (mbedtls_ctr_drbg_seed(&s->drbg, fn, arg, (const unsigned char *)pers, sizeof pers - 1) != 0) return RTM_PUSH_E_RANDOM;
+  /* Seeded once, here: no reseed (and so no read of the entropy source) in the middle of a feed. 2^31 requests
+     of 256 bytes is far beyond a session's needs and within CTR-DRBG's bounds. */
+  mbedtls_ctr_drbg_set_reseed_interval(&s->drbg, 0x7fffffff);
+  return 0;
+}
+RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config) {
+  rtm_push_config c;
+  rtm_push *s;
+  size_t strbytes, nattrs;
+  int rc;
+  if (!out || !config) return RTM_PUSH_E_INVALID_ARG;
+  *out = NULL;
+  c = *config;
+  if ((rc = rtm_push__config_defaults(&c)) != 0 || (rc = rtm_push__config_size(&c, &strbytes, &nattrs)) != 0) return rc;
   s = (rtm_push *)rtm_push__alloc(&c.allocator, sizeof *s);
   if (!s) return RTM_PUSH_E_NOMEM;
   memset(s, 0, sizeof *s);
   s->cfg = c;
-  rtm_push__evtab_build(s->evtab);
-  {
-    int t;
-    for (t = 0; t < RTM_PUSH_EV__COUNT; t++) s->jkinds[t] = rtm_push__kinds(rtm_push__evdefs[t].fields);
-  }
-#ifdef RTM_PUSH__LE
-  rtm_push__ftab_build(s);
-  rtm_push__jpat_build(s);
-#endif
-#if RTM_PUSH__SSSE3 == 2
-  s->ssse3 = 1;
-#elif defined(RTM_PUSH__SSSE3)
-  s->ssse3 = __builtin_cpu_supports("ssse3") != 0;
-#endif
-#if RTM_PUSH__AVX2 == 2
-  s->avx2 = 1;
-#elif defined(RTM_PUSH__AVX2)
-  s->avx2 = __builtin_cpu_supports("avx2") != 0;
-#endif
-#ifdef RTM_PUSH__AVX512
-  s->avx512 = __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("avx512bw");
-#endif
-#if RTM_PUSH__AESNI == 2
-  s->aesni = 1;
-#elif defined(RTM_PUSH__AESNI)
-  s->aesni = __builtin_cpu_supports("aes") != 0;
-#endif
-  s->strings = (char *)rtm_push__alloc(&c.allocator, strbytes + (nattrs + 2) * sizeof(char *));
+  memset(s->jnext, -1, sizeof s->jnext);
+  s->k = rtm_push__kernels_pick();
+  s->strings = (char *)rtm_push__alloc(&c.allocator, strbytes);
   if (!s->strings) { rtm_push__dealloc(&c.allocator, s); return RTM_PUSH_E_NOMEM; }
-  {
-    const char **av = (const char **)(void *)s->strings;
-    sp = s->strings + (nattrs + 2) * sizeof(char *);
-    s->cfg.host = rtm_push__copy_str(&sp, c.host);
-    s->cfg.path = rtm_push__copy_str(&sp, c.path);
-    s->cfg.token = rtm_push__copy_str(&sp, c.token);
-    s->cfg.lang = rtm_push__copy_str(&sp, c.lang);
-    s->cfg.version = rtm_push__copy_str(&sp, c.version);
-    s->cfg.tls_server_name = c.tls ? rtm_push__copy_str(&sp, c.tls_server_name) : NULL;
-    s->cfg.tls_ca_file = s->cfg.tls_ca_path = s->cfg.tls_ca_pem = NULL; /* read once, below */
-    s->cfg.tls_ca_pem_len = 0;
-    if (c.attrs) {
-      for (i = 0; i < nattrs; i++) av[i] = rtm_push__copy_str(&sp, c.attrs[i]);
-      av[nattrs] = NULL;
-      s->cfg.attrs = av;
-    }
-  }
+  rtm_push__config_copy(s, &c, nattrs);
   s->state = RTM_PUSH_STATE_CONNECTING;
   s->next_seq = 1;
   s->login_deadline = s->ping_deadline = s->bye_deadline = s->close_deadline = RTM_PUSH__NO_DEADLINE;
   s->reconnect_at = RTM_PUSH__NO_DEADLINE;
   s->rnd_pos = sizeof s->rnd;
-  mbedtls_ctr_drbg_init(&s->drbg);
-  {
-    int (*fn)(void *, unsigned char *, size_t) = c.entropy;
-    void *arg = c.entropy_user_data;
-    unsigned char probe[1];
-    if (!fn && rtm_push__os_entropy(NULL, probe, 1) == 0) fn = rtm_push__os_entropy;
-    if (!fn) { /* no random device: mbedTLS's collector */
-      if (!(s->entropy = (mbedtls_entropy_context *)rtm_push__alloc(&c.allocator, sizeof *s->entropy))) {
-        rtm_push__really_free(s);
-        return RTM_PUSH_E_NOMEM;
-      }
-      mbedtls_entropy_init(s->entropy);
-      fn = mbedtls_entropy_func;
-      arg = s->entropy;
-    }
-    if (mbedtls_ctr_drbg_seed(&s->drbg, fn, arg, (const unsigned char *)pers, sizeof pers - 1) != 0) {
-      rtm_push__really_free(s);
-      return RTM_PUSH_E_RANDOM;
-    }
-    /* Seeded once, here: no reseed (and so no read of the entropy source) in the middle of a feed.
-       2^31 requests of 256 bytes is far beyond a session's needs and within CTR-DRBG's bounds. */
-    mbedtls_ctr_drbg_set_reseed_interval(&s->drbg, 0x7fffffff);
+  if ((rc = rtm_push__seed(s, &c)) != 0 || (c.tls && (rc = rtm_push__tls_setup(s, &c)) != 0)) {
+    rtm_push__really_free(s);
+    return rc;
   }
-  if (c.tls && (rc = rtm_push__tls_setup(s, &c)) != 0) { rtm_push__really_free(s); return rc; }
   s->cfg.on_event = NULL; /* rtm_push_new reports through its return code only */
   rc = rtm_push__transport_start(s);
   s->cfg.on_event = c.on_event;
@@ -4551,7 +3983,7 @@ RTM_PUSH_API_IMPL size_t rtm_push_pending_output(rtm_push *s, const uint8_t **da
   if (n && s->phase == RTM_PUSH__PH_FPNN) { /* one package at a time: each is one WebSocket message */
     if (!s->out_pkg_left) {
       const uint8_t *h = s->out.p + s->out_off;
-      s->out_pkg_left = (size_t)(h[6] == 0 ? 12 : 16) + (h[6] == 2 ? 0 : h[7]) + rtm_push__le32(h + 8);
+      s->out_pkg_left = (size_t)rtm_push__fpnn_size(h);
     }
     n = RTM_PUSH__MIN(n, s->out_pkg_left);
   }
@@ -4616,8 +4048,8 @@ RTM_PUSH_API_IMPL int rtm_push_close(rtm_push *s, uint64_t now_ms) {
   s->bye_pending = 1;
   s->bye_deadline = now_ms + s->cfg.quest_timeout_ms;
   rc = s->cfg.quest_encoding == RTM_PUSH_ENC_MSGPACK
-           ? rtm_push__send_package(s, 1, RTM_PUSH_ENC_MSGPACK, s->bye_seq, "bye", "\x80", 1)
-           : rtm_push__send_package(s, 1, RTM_PUSH_ENC_JSON, s->bye_seq, "bye", "{}", 2);
+           ? rtm_push__send_package(s, RTM_PUSH__FPNN_TWOWAY, RTM_PUSH_ENC_MSGPACK, s->bye_seq, "bye", "\x80", 1)
+           : rtm_push__send_package(s, RTM_PUSH__FPNN_TWOWAY, RTM_PUSH_ENC_JSON, s->bye_seq, "bye", "{}", 2);
   if (rc) {
     if (rtm_push__send_or_fail(s, rc) && rtm_push__ended(s)) return rtm_push__leave(s, rc);
     rtm_push__send_close_now(s);
@@ -4650,6 +4082,450 @@ RTM_PUSH_API_IMPL const char *rtm_push_state_name(rtm_push_state st) {
     case RTM_PUSH_STATE_FAILED: return "failed";
     default: return "invalid";
   }
+}
+
+/* >>kernels: the byte loops that vector instructions speed up ---------------------------------- */
+/* Every kernel has a scalar reference, always compiled; the tiers of vector kernels are compiled for their
+   instruction set alone (GCC and clang's target attribute) and one tier is chosen per session from the CPU
+   (rtm_push__kernels_pick), the way stb_image picks its IDCT. The protocol code calls s->k->... and never
+   tests the CPU. The tests run every tier the CPU has against the scalar one. */
+
+/* Scalar references. */
+/* The first byte at or after q that is '"', '\\' or a control character (or end); *high becomes nonzero when a
+   byte before it is not ASCII (a string of ASCII needs no UTF-8 check). Eight bytes at a time, any byte
+   order: a flagged word is finished byte by byte. */
+static const uint8_t *rtm_push__scan_str_scalar(const uint8_t *q, const uint8_t *end, unsigned *high) {
+  uint64_t hi = 0;
+  while (end - q >= 8) {
+    uint64_t w = rtm_push__load64(q);
+    if (RTM_PUSH__HASZERO(w ^ (RTM_PUSH__ONES * '"')) | RTM_PUSH__HASZERO(w ^ (RTM_PUSH__ONES * '\\')) |
+        ((w - RTM_PUSH__ONES * 0x20) & ~w & RTM_PUSH__HIGHS))
+      break;
+    hi |= w;
+    q += 8;
+  }
+  for (; q < end && *q != '"' && *q != '\\' && *q >= 0x20; q++) hi |= *q;
+  *high |= (hi & RTM_PUSH__HIGHS) != 0;
+  return q;
+}
+/* From *qp, plain bytes and the escapes \" and \/ decoded into *op; stops at the string's end quote, a control
+   character, any other escape, or end. The vector tiers may stop earlier (before their last block), never
+   later: the caller decodes what is left. */
+static void rtm_push__unescape_scalar(const uint8_t **qp, const uint8_t *end, uint8_t **op) {
+  const uint8_t *q = *qp;
+  uint8_t *o = *op;
+  while (q < end) {
+    if (*q == '\\') {
+      if (end - q < 2 || (q[1] != '"' && q[1] != '/')) break;
+      *o++ = q[1];
+      q += 2;
+    } else if (*q == '"' || *q < 0x20) {
+      break;
+    } else {
+      *o++ = *q++;
+    }
+  }
+  *qp = q;
+  *op = o;
+}
+static const rtm_push__kernels rtm_push__k_scalar = {"scalar", rtm_push__utf8_valid, rtm_push__scan_str_scalar,
+                                                     rtm_push__unescape_scalar};
+
+#ifdef RTM_PUSH__SSSE3
+/* rtm_push__scan_str_scalar, 16 bytes at a time (SSE2). */
+static const uint8_t *rtm_push__scan_str_sse2(const uint8_t *q, const uint8_t *end, unsigned *high) {
+  const __m128i quo = _mm_set1_epi8('"'), bsl = _mm_set1_epi8('\\'), c1f = _mm_set1_epi8(0x1F);
+  unsigned hi = 0;
+  while (end - q >= 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
+    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quo), _mm_cmpeq_epi8(v, bsl)),
+                             _mm_cmpeq_epi8(_mm_min_epu8(v, c1f), v)); /* v <= 0x1F */
+    unsigned bits = (unsigned)_mm_movemask_epi8(m), h = (unsigned)_mm_movemask_epi8(v);
+    if (bits) {
+      *high |= hi | (h & ((bits & (0u - bits)) - 1));
+      return q + __builtin_ctz(bits);
+    }
+    hi |= h;
+    q += 16;
+  }
+  *high |= hi;
+  return rtm_push__scan_str_scalar(q, end, high);
+}
+/* Strict UTF-8, 16 bytes at a time: Keiser & Lemire, "Validating UTF-8 in less than one instruction per
+   byte" (2021), the lookup algorithm. Three table lookups on nibbles of each byte and the one before
+   classify every 2-byte window; 3- and 4-byte sequences are checked with the bytes 2 and 3 before. The same
+   answers as rtm_push__utf8_valid (the tests compare them on every prefix of every test string). */
+#define RTM_PUSH__U8_TOO_SHORT (1 << 0)
+#define RTM_PUSH__U8_TOO_LONG (1 << 1)
+#define RTM_PUSH__U8_OVERLONG_3 (1 << 2)
+#define RTM_PUSH__U8_TOO_LARGE (1 << 3)
+#define RTM_PUSH__U8_SURROGATE (1 << 4)
+#define RTM_PUSH__U8_OVERLONG_2 (1 << 5)
+#define RTM_PUSH__U8_TOO_LARGE_1000 (1 << 6)
+#define RTM_PUSH__U8_OVERLONG_4 (1 << 6)
+#define RTM_PUSH__U8_TWO_CONTS (1 << 7)
+#define RTM_PUSH__U8_CARRY (RTM_PUSH__U8_TOO_SHORT | RTM_PUSH__U8_TOO_LONG | RTM_PUSH__U8_TWO_CONTS)
+static const uint8_t rtm_push__u8_t1[16] = { /* by the high nibble of the byte before */
+  RTM_PUSH__U8_TOO_LONG, RTM_PUSH__U8_TOO_LONG, RTM_PUSH__U8_TOO_LONG, RTM_PUSH__U8_TOO_LONG,
+  RTM_PUSH__U8_TOO_LONG, RTM_PUSH__U8_TOO_LONG, RTM_PUSH__U8_TOO_LONG, RTM_PUSH__U8_TOO_LONG,
+  RTM_PUSH__U8_TWO_CONTS, RTM_PUSH__U8_TWO_CONTS, RTM_PUSH__U8_TWO_CONTS, RTM_PUSH__U8_TWO_CONTS,
+  RTM_PUSH__U8_TOO_SHORT | RTM_PUSH__U8_OVERLONG_2, RTM_PUSH__U8_TOO_SHORT,
+  RTM_PUSH__U8_TOO_SHORT | RTM_PUSH__U8_OVERLONG_3 | RTM_PUSH__U8_SURROGATE,
+  RTM_PUSH__U8_TOO_SHORT | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000 | RTM_PUSH__U8_OVERLONG_4};
+static const uint8_t rtm_push__u8_t2[16] = { /* by the low nibble of the byte before */
+  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_OVERLONG_3 | RTM_PUSH__U8_OVERLONG_2 | RTM_PUSH__U8_OVERLONG_4,
+  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_OVERLONG_2, RTM_PUSH__U8_CARRY, RTM_PUSH__U8_CARRY,
+  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE, RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000,
+  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000,
+  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000,
+  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000,
+  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000,
+  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000,
+  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000,
+  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000,
+  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000 | RTM_PUSH__U8_SURROGATE,
+  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000,
+  RTM_PUSH__U8_CARRY | RTM_PUSH__U8_TOO_LARGE | RTM_PUSH__U8_TOO_LARGE_1000};
+static const uint8_t rtm_push__u8_t3[16] = { /* by the high nibble of the byte itself */
+  RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT,
+  RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT,
+  RTM_PUSH__U8_TOO_LONG | RTM_PUSH__U8_OVERLONG_2 | RTM_PUSH__U8_TWO_CONTS | RTM_PUSH__U8_OVERLONG_3 |
+    RTM_PUSH__U8_TOO_LARGE_1000 | RTM_PUSH__U8_OVERLONG_4,
+  RTM_PUSH__U8_TOO_LONG | RTM_PUSH__U8_OVERLONG_2 | RTM_PUSH__U8_TWO_CONTS | RTM_PUSH__U8_OVERLONG_3 | RTM_PUSH__U8_TOO_LARGE,
+  RTM_PUSH__U8_TOO_LONG | RTM_PUSH__U8_OVERLONG_2 | RTM_PUSH__U8_TWO_CONTS | RTM_PUSH__U8_SURROGATE | RTM_PUSH__U8_TOO_LARGE,
+  RTM_PUSH__U8_TOO_LONG | RTM_PUSH__U8_OVERLONG_2 | RTM_PUSH__U8_TWO_CONTS | RTM_PUSH__U8_SURROGATE | RTM_PUSH__U8_TOO_LARGE,
+  RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT, RTM_PUSH__U8_TOO_SHORT};
+/* The last 3 bytes: a lead byte there needs bytes of the next block. */
+static const uint8_t rtm_push__u8_max[32] = {
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 0xF0 - 1, 0xE0 - 1, 0xC0 - 1};
+#define RTM_PUSH__LD128(a) _mm_loadu_si128((const __m128i *)(const void *)(a))
+/* The error bits of the 16 bytes v, prev the 16 before them; *incomplete: v ends inside a sequence. */
+RTM_PUSH__TARGET_SSSE3 static __m128i rtm_push__u8_block(__m128i v, __m128i prev, __m128i *incomplete) {
+  const __m128i lo4 = _mm_set1_epi8(0x0F);
+  __m128i prev1 = _mm_alignr_epi8(v, prev, 15), prev2 = _mm_alignr_epi8(v, prev, 14);
+  __m128i prev3 = _mm_alignr_epi8(v, prev, 13);
+  __m128i sc = _mm_and_si128(
+    _mm_and_si128(_mm_shuffle_epi8(RTM_PUSH__LD128(rtm_push__u8_t1), _mm_and_si128(_mm_srli_epi16(prev1, 4), lo4)),
+                  _mm_shuffle_epi8(RTM_PUSH__LD128(rtm_push__u8_t2), _mm_and_si128(prev1, lo4))),
+    _mm_shuffle_epi8(RTM_PUSH__LD128(rtm_push__u8_t3), _mm_and_si128(_mm_srli_epi16(v, 4), lo4)));
+  __m128i must23 = _mm_or_si128(_mm_subs_epu8(prev2, _mm_set1_epi8((char)(0xE0 - 0x80))),
+                                _mm_subs_epu8(prev3, _mm_set1_epi8((char)(0xF0 - 0x80))));
+  *incomplete = _mm_subs_epu8(v, RTM_PUSH__LD128(rtm_push__u8_max + 16));
+  return _mm_xor_si128(_mm_and_si128(must23, _mm_set1_epi8((char)0x80)), sc);
+}
+/* From byte i on, 16 at a time, the last ones shifted down with zeros after them; returns 1 when valid. */
+RTM_PUSH__TARGET_SSSE3 static int rtm_push__u8_rest(const uint8_t *p, size_t n, size_t i, __m128i prev,
+                                                  __m128i incomplete, __m128i err) {
+  static const uint8_t tail_shift[32] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+                                         0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+                                         0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80};
+  __m128i v;
+  for (;; i += 16) {
+    if (i + 16 <= n) {
+      v = RTM_PUSH__LD128(p + i);
+    } else if (i < n) { /* the last bytes, then zeros: the 16 bytes ending at p + n, shifted down */
+      v = _mm_shuffle_epi8(RTM_PUSH__LD128(p + n - 16), RTM_PUSH__LD128(tail_shift + 16 - (n - i)));
+    } else {
+      err = _mm_or_si128(err, incomplete); /* ends inside a sequence */
+      break;
+    }
+    if (_mm_movemask_epi8(v) == 0) { /* ASCII: fine unless a sequence was cut */
+      err = _mm_or_si128(err, incomplete);
+      incomplete = _mm_setzero_si128();
+    } else {
+      err = _mm_or_si128(err, rtm_push__u8_block(v, prev, &incomplete));
+    }
+    prev = v;
+    if (i + 16 > n) break; /* the zero padding after the tail has checked its end */
+  }
+  return _mm_movemask_epi8(_mm_cmpeq_epi8(err, _mm_setzero_si128())) == 0xFFFF;
+}
+RTM_PUSH__TARGET_SSSE3 static int rtm_push__utf8_valid_ssse3(const uint8_t *p, size_t n) {
+  if (n < 16) return rtm_push__utf8_valid(p, n);
+  return rtm_push__u8_rest(p, n, 0, _mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128());
+}
+/* rtm_push__u8_block, 32 bytes at a time (the tables in both 128-bit lanes): `before` holds the 16 bytes
+   before v and v's first 16 (the bytes before cross the lanes). */
+RTM_PUSH__TARGET_AVX2 RTM_PUSH__HOT __m256i rtm_push__u8_block32(__m256i v, __m256i before) {
+  const __m256i lo4 = _mm256_set1_epi8(0x0F);
+  const __m256i t1 = _mm256_broadcastsi128_si256(RTM_PUSH__LD128(rtm_push__u8_t1));
+  const __m256i t2 = _mm256_broadcastsi128_si256(RTM_PUSH__LD128(rtm_push__u8_t2));
+  const __m256i t3 = _mm256_broadcastsi128_si256(RTM_PUSH__LD128(rtm_push__u8_t3));
+  __m256i prev1 = _mm256_alignr_epi8(v, before, 15), prev2 = _mm256_alignr_epi8(v, before, 14);
+  __m256i prev3 = _mm256_alignr_epi8(v, before, 13);
+  __m256i sc = _mm256_and_si256(
+    _mm256_and_si256(_mm256_shuffle_epi8(t1, _mm256_and_si256(_mm256_srli_epi16(prev1, 4), lo4)),
+                     _mm256_shuffle_epi8(t2, _mm256_and_si256(prev1, lo4))),
+    _mm256_shuffle_epi8(t3, _mm256_and_si256(_mm256_srli_epi16(v, 4), lo4)));
+  __m256i must23 = _mm256_or_si256(_mm256_subs_epu8(prev2, _mm256_set1_epi8((char)(0xE0 - 0x80))),
+                                   _mm256_subs_epu8(prev3, _mm256_set1_epi8((char)(0xF0 - 0x80))));
+  return _mm256_xor_si256(_mm256_and_si256(must23, _mm256_set1_epi8((char)0x80)), sc);
+}
+/* The last 3 bytes of v: a lead byte there needs bytes after v. */
+#define RTM_PUSH__U8_INCOMPLETE32(v) _mm256_subs_epu8(v, _mm256_loadu_si256((const __m256i *)(const void *)rtm_push__u8_max))
+/* The same, 32 bytes at a time. */
+RTM_PUSH__TARGET_AVX2 static int rtm_push__utf8_valid_avx2(const uint8_t *p, size_t n) {
+  __m256i prev = _mm256_setzero_si256(), incomplete = prev, err = prev;
+  size_t i;
+  if (n < 32) return rtm_push__utf8_valid_ssse3(p, n);
+  for (i = 0; i + 32 <= n; i += 32) {
+    __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
+    if (_mm256_movemask_epi8(v) == 0) {
+      err = _mm256_or_si256(err, incomplete);
+      incomplete = _mm256_setzero_si256();
+    } else {
+      err = _mm256_or_si256(err, rtm_push__u8_block32(v, _mm256_permute2x128_si256(prev, v, 0x21))); /* prev's high lane, v's low */
+      incomplete = RTM_PUSH__U8_INCOMPLETE32(v);
+    }
+    prev = v;
+  }
+  if (i < n && n >= 48) { /* the last 32 bytes again, with the 16 before them (bytes checked twice stay checked):
+                             no loop over the rest, whose length varies from string to string */
+    __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + n - 32));
+    err = _mm256_or_si256(err, rtm_push__u8_block32(v, _mm256_loadu_si256((const __m256i *)(const void *)(p + n - 48))));
+    err = _mm256_or_si256(err, RTM_PUSH__U8_INCOMPLETE32(v));
+    return _mm256_testz_si256(err, err);
+  }
+  /* the rest (< 32 bytes), 16 at a time, from the state of the last 16 */
+  return rtm_push__u8_rest(p, n, i, _mm256_extracti128_si256(prev, 1), _mm256_extracti128_si256(incomplete, 1),
+                           _mm_or_si128(_mm256_castsi256_si128(err), _mm256_extracti128_si256(err, 1)));
+}
+#ifdef RTM_PUSH__AVX512
+/* The same, 64 bytes at a time (AVX-512 BW): the bytes before each byte come from the block before through
+   one cross-lane permute and the in-lane byte shifts. The last block (0..63 bytes) is loaded under a mask,
+   zeros after it; zeros end no sequence, so a sequence cut by the end is an error like any other (a string
+   of a multiple of 64 bytes ends with such a block of zeros alone). */
+RTM_PUSH__TARGET_AVX512 static int rtm_push__utf8_valid_avx512(const uint8_t *p, size_t n) {
+  const __m512i lo4 = _mm512_set1_epi8(0x0F), up16 = _mm512_set_epi64(13, 12, 11, 10, 9, 8, 7, 6);
+  const __m512i ones = _mm512_set1_epi8((char)0xFF); /* and rtm_push__u8_max in the top 32 bytes (the masked */
+  const __m512i max = _mm512_mask_inserti64x4(ones, 0xFF, ones, /* form: g++ 12 warns in the plain one) */
+                                              _mm256_loadu_si256((const __m256i *)(const void *)rtm_push__u8_max), 1);
+  /* the masked form: g++ 12 warns of an uninitialized variable inside the plain _mm512_broadcast_i32x4 */
+  const __m512i t1 = _mm512_maskz_broadcast_i32x4(0xFFFF, RTM_PUSH__LD128(rtm_push__u8_t1));
+  const __m512i t2 = _mm512_maskz_broadcast_i32x4(0xFFFF, RTM_PUSH__LD128(rtm_push__u8_t2));
+  const __m512i t3 = _mm512_maskz_broadcast_i32x4(0xFFFF, RTM_PUSH__LD128(rtm_push__u8_t3));
+  __m512i prev = _mm512_setzero_si512(), incomplete = prev, err = prev;
+  size_t i = 0;
+  for (;;) {
+    size_t rem = n - i;
+    __m512i v = rem >= 64 ? _mm512_loadu_si512((const void *)(p + i))
+                          : _mm512_maskz_loadu_epi8(((uint64_t)1 << rem) - 1, (const void *)(p + i));
+    if (!_mm512_movepi8_mask(v)) { /* ASCII: fine unless a sequence was cut */
+      err = _mm512_or_si512(err, incomplete);
+      incomplete = _mm512_setzero_si512();
+    } else {
+      __m512i before = _mm512_permutex2var_epi64(prev, up16, v); /* prev's last 16 bytes, v's first 48 */
+      __m512i prev1 = _mm512_alignr_epi8(v, before, 15), prev2 = _mm512_alignr_epi8(v, before, 14);
+      __m512i prev3 = _mm512_alignr_epi8(v, before, 13);
+      __m512i sc = _mm512_and_si512(
+        _mm512_and_si512(_mm512_shuffle_epi8(t1, _mm512_and_si512(_mm512_srli_epi16(prev1, 4), lo4)),
+                         _mm512_shuffle_epi8(t2, _mm512_and_si512(prev1, lo4))),
+        _mm512_shuffle_epi8(t3, _mm512_and_si512(_mm512_srli_epi16(v, 4), lo4)));
+      __m512i must23 = _mm512_or_si512(_mm512_subs_epu8(prev2, _mm512_set1_epi8((char)(0xE0 - 0x80))),
+                                       _mm512_subs_epu8(prev3, _mm512_set1_epi8((char)(0xF0 - 0x80))));
+      err = _mm512_or_si512(err, _mm512_xor_si512(_mm512_and_si512(must23, _mm512_set1_epi8((char)0x80)), sc));
+      incomplete = _mm512_subs_epu8(v, max);
+    }
+    if (rem < 64) break;
+    prev = v;
+    i += 64;
+  }
+  return _mm512_test_epi8_mask(err, err) == 0;
+}
+#endif
+/* Escaped strings 16 bytes at a time: the backslashes of \" and \/ (JSON text inside attrs, URLs) are
+   dropped from the block with one byte shuffle, for every escape of the block at once. The shuffle that
+   drops the bytes of 8-bit mask m keeps the other bytes in order: byte i goes to i - popcount(m below i). */
+#define RTM_PUSH__POP8(m) (((m) & 1) + ((m) >> 1 & 1) + ((m) >> 2 & 1) + ((m) >> 3 & 1) + ((m) >> 4 & 1) + \
+                           ((m) >> 5 & 1) + ((m) >> 6 & 1) + ((m) >> 7 & 1))
+#define RTM_PUSH__SHB(m, i) ((m) >> (i) & 1 ? 0 : (uint64_t)(i) << (8 * ((i) - RTM_PUSH__POP8((m) & ((1u << (i)) - 1)))))
+#define RTM_PUSH__SH(m) (RTM_PUSH__SHB(m, 0) | RTM_PUSH__SHB(m, 1) | RTM_PUSH__SHB(m, 2) | RTM_PUSH__SHB(m, 3) | \
+                         RTM_PUSH__SHB(m, 4) | RTM_PUSH__SHB(m, 5) | RTM_PUSH__SHB(m, 6) | RTM_PUSH__SHB(m, 7))
+#define RTM_PUSH__T4(F, m) F(m), F((m) + 1), F((m) + 2), F((m) + 3)
+#define RTM_PUSH__T16(F, m) RTM_PUSH__T4(F, m), RTM_PUSH__T4(F, (m) + 4), RTM_PUSH__T4(F, (m) + 8), RTM_PUSH__T4(F, (m) + 12)
+#define RTM_PUSH__T64(F, m) RTM_PUSH__T16(F, m), RTM_PUSH__T16(F, (m) + 16), RTM_PUSH__T16(F, (m) + 32), RTM_PUSH__T16(F, (m) + 48)
+#define RTM_PUSH__T256(F) RTM_PUSH__T64(F, 0u), RTM_PUSH__T64(F, 64u), RTM_PUSH__T64(F, 128u), RTM_PUSH__T64(F, 192u)
+#define RTM_PUSH__KEEP(m) (uint8_t)(8 - RTM_PUSH__POP8(m))
+static const uint64_t rtm_push__drop_shuf[256] = {RTM_PUSH__T256(RTM_PUSH__SH)};
+static const uint8_t rtm_push__drop_keep[256] = {RTM_PUSH__T256(RTM_PUSH__KEEP)};
+/* Where a block of w (16 or 32) bytes at q stops being decodable by the shuffle, from its masks of '"', '\\',
+   control characters and '/' (bit i: q[i]) and carry (q[0] escaped by the block before): at an unescaped
+   quote or control character, a backslash before a backslash, a backslash before anything but '"' or '/'
+   (q[w] is read for the last byte's). Returns the stop mask (0: the whole block decodes). */
+RTM_PUSH__HOT uint32_t rtm_push__esc_stop(const uint8_t *q, unsigned w, uint32_t quo, uint32_t bs, uint32_t ctl,
+                                          uint32_t sl, uint32_t carry) {
+  uint32_t top = (uint32_t)1 << (w - 1), esc = (bs << 1) & (top | (top - 1)); /* what the backslashes escape here */
+  uint32_t stop = ((quo | ctl) & ~(esc | carry)) | (bs & (bs >> 1)) | ((esc & ~(quo | sl)) >> 1);
+  if ((bs & top) && q[w] != '"' && q[w] != '/') stop |= top; /* the last byte escapes the next block's first */
+  return stop;
+}
+/* From *qp (at least 17 bytes before end: a block and the byte after it) decodes blocks into *op while they hold only plain bytes and \" or
+   \/ escapes; stops at the string's end quote, a control character, a backslash it leaves to the caller
+   (other escapes, a backslash before a backslash), or fewer than 17 bytes left. The blocks are 16 bytes
+   apart whatever they hold (an escape across two blocks is carried), so the next load never waits for
+   this block's work; a block without escapes takes the same path (an identity shuffle), as a branch on it
+   mispredicts on text where escapes come and go. */
+RTM_PUSH__TARGET_SSSE3 static void rtm_push__unescape_ssse3(const uint8_t **qp, const uint8_t *end, uint8_t **op) {
+  const uint8_t *q = *qp;
+  uint8_t *o = *op;
+  unsigned carry = 0; /* q[0] is escaped by the last byte of the block before (a '"' or a '/') */
+  while (end - q >= 17) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q), r;
+    unsigned bs, stop, lim, m, lo, hi;
+    bs = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+    stop = rtm_push__esc_stop(q, 16, (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"'))), bs,
+                              (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v)),
+                              (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('/'))), carry);
+    lim = (unsigned)__builtin_ctz(stop | 0x10000);
+    m = bs & ((1u << lim) - 1);
+    lo = m & 0xFF;
+    hi = m >> 8;
+    r = _mm_shuffle_epi8(v, _mm_set_epi64x((long long)(rtm_push__drop_shuf[hi] + 0x0808080808080808ull),
+                                           (long long)rtm_push__drop_shuf[lo]));
+    _mm_storeu_si128((__m128i *)(void *)o, r);
+    _mm_storel_epi64((__m128i *)(void *)(o + rtm_push__drop_keep[lo]), _mm_unpackhi_epi64(r, r));
+    o += lim + rtm_push__drop_keep[lo] + rtm_push__drop_keep[hi] - 16;
+    if (stop) { /* at the end quote, a control character or an escape left to the caller */
+      q += lim;
+      carry = 0;
+      break;
+    }
+    q += 16;
+    carry = bs >> 15;
+  }
+  if (carry) *o++ = *q++; /* the '"' or '/' a backslash before this block escaped */
+  if (end - q < 17)
+    while (q < end && *q != '"' && *q != '\\' && *q >= 0x20) *o++ = *q++;
+  *qp = q;
+  *op = o;
+}
+/* The same 32 bytes at a time (at least 33 before end): one set of masks and one shuffle for four 8-byte
+   pieces, each compacted by the table and stored after the ones before it. */
+RTM_PUSH__TARGET_AVX2 static void rtm_push__unescape_avx2(const uint8_t **qp, const uint8_t *end, uint8_t **op) {
+  const uint8_t *q = *qp;
+  uint8_t *o = *op;
+  uint32_t carry = 0; /* q[0] is escaped by the last byte of the block before (a '"' or a '/') */
+  const __m256i half = _mm256_set_epi64x(0x0808080808080808ll, 0, 0x0808080808080808ll, 0);
+  while (end - q >= 33) {
+    __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)q), r;
+    __m128i r0, r1;
+    uint32_t bs, stop, m;
+    unsigned lim, b0, b1, b2, b3, k0, k01, k012;
+    bs = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\')));
+    stop = rtm_push__esc_stop(q, 32, (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('"'))), bs,
+                              (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1F)), v)),
+                              (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('/'))), carry);
+    lim = (unsigned)__builtin_ctzll((uint64_t)stop | (uint64_t)1 << 32);
+    m = (uint32_t)(bs & (((uint64_t)1 << lim) - 1));
+    b0 = m & 0xFF;
+    b1 = (m >> 8) & 0xFF;
+    b2 = (m >> 16) & 0xFF;
+    b3 = m >> 24;
+    r = _mm256_shuffle_epi8(v, _mm256_add_epi8(_mm256_set_epi64x((long long)rtm_push__drop_shuf[b3], (long long)rtm_push__drop_shuf[b2],
+                                                                 (long long)rtm_push__drop_shuf[b1], (long long)rtm_push__drop_shuf[b0]),
+                                               half));
+    k0 = rtm_push__drop_keep[b0];
+    k01 = k0 + rtm_push__drop_keep[b1];
+    k012 = k01 + rtm_push__drop_keep[b2];
+    r0 = _mm256_castsi256_si128(r);
+    r1 = _mm256_extracti128_si256(r, 1);
+    _mm_storeu_si128((__m128i *)(void *)o, r0);
+    _mm_storel_epi64((__m128i *)(void *)(o + k0), _mm_unpackhi_epi64(r0, r0));
+    _mm_storeu_si128((__m128i *)(void *)(o + k01), r1);
+    _mm_storel_epi64((__m128i *)(void *)(o + k012), _mm_unpackhi_epi64(r1, r1));
+    o += lim + k012 + rtm_push__drop_keep[b3] - 32;
+    if (stop) { /* at the end quote, a control character or an escape left to the caller */
+      *qp = q + lim;
+      *op = o;
+      return;
+    }
+    q += 32;
+    carry = bs >> 31;
+  }
+  _mm256_zeroupper(); /* before the SSE code (GCC's interprocedural register allocation can drop its own) */
+  if (carry) *o++ = *q++; /* the '"' or '/' a backslash before this block escaped */
+  rtm_push__unescape_ssse3(&q, end, &o); /* fewer than 33 bytes left: the rest 16 at a time */
+  *qp = q;
+  *op = o;
+}
+#ifdef RTM_PUSH__AVX512
+/* The same 64 bytes at a time (at least 65 before end): each block's kept bytes (all but the backslashes
+   before its stop) packed by one compress and stored whole. The store stays in the scratch: the output is
+   never longer than the input taken (o - o0 <= q - p), so q + 65 <= end puts o + 64 below o0 + (end - p),
+   and json_str_at reserves (end - p) + 16. The last 33..64 bytes go on 32 and 16 at a time. */
+RTM_PUSH__TARGET_AVX512 static void rtm_push__unescape_avx512(const uint8_t **qp, const uint8_t *end, uint8_t **op) {
+  const uint8_t *q = *qp;
+  uint8_t *o = *op;
+  uint64_t carry = 0; /* q[0] is escaped by the last byte of the block before (a '"' or a '/') */
+  while (end - q >= 65) {
+    __m512i v = _mm512_loadu_si512((const void *)q);
+    uint64_t bs = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\\'));
+    uint64_t quo = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('"'));
+    uint64_t ctl = _mm512_cmplt_epu8_mask(v, _mm512_set1_epi8(0x20));
+    uint64_t sl = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('/'));
+    uint64_t esc = bs << 1, stop, keep;
+    /* rtm_push__esc_stop for 64 bits (a backslash before a backslash is among those before anything but
+       '"' or '/') */
+    stop = ((quo | ctl) & ~(esc | carry)) | ((esc & ~(quo | sl)) >> 1);
+    if ((bs >> 63) && q[64] != '"' && q[64] != '/') stop |= (uint64_t)1 << 63;
+    keep = (stop ? (stop & (0 - stop)) - 1 : ~(uint64_t)0) & ~bs; /* before the first stop, no backslash */
+    _mm512_storeu_si512((void *)o, _mm512_maskz_compress_epi8(keep, v));
+    o += __builtin_popcountll(keep);
+    if (stop) { /* at the end quote, a control character or an escape left to the caller */
+      *qp = q + __builtin_ctzll(stop);
+      *op = o;
+      return;
+    }
+    q += 64;
+    carry = bs >> 63;
+  }
+  _mm256_zeroupper(); /* as in rtm_push__unescape_avx2 */
+  if (carry) *o++ = *q++;
+  if (end - q >= 33) rtm_push__unescape_avx2(&q, end, &o);
+  else rtm_push__unescape_ssse3(&q, end, &o);
+  *qp = q;
+  *op = o;
+}
+#endif
+static const rtm_push__kernels rtm_push__k_ssse3 = {"ssse3", rtm_push__utf8_valid_ssse3, rtm_push__scan_str_sse2,
+                                                    rtm_push__unescape_ssse3};
+static const rtm_push__kernels rtm_push__k_avx2 = {"avx2", rtm_push__utf8_valid_avx2, rtm_push__scan_str_sse2,
+                                                   rtm_push__unescape_avx2};
+#ifdef RTM_PUSH__AVX512
+/* Strings under 16 bytes: the scalar loop is quicker than setting up the 64-byte registers. */
+RTM_PUSH__TARGET_AVX512 static int rtm_push__utf8_valid_avx512_any(const uint8_t *p, size_t n) {
+  return n < 16 ? rtm_push__utf8_valid(p, n) : rtm_push__utf8_valid_avx512(p, n);
+}
+static const rtm_push__kernels rtm_push__k_avx512 = {"avx512", rtm_push__utf8_valid_avx512_any,
+                                                     rtm_push__scan_str_sse2, rtm_push__unescape_avx512};
+#endif
+#endif /* RTM_PUSH__SSSE3 */
+/* Every tier compiled in, the best first; NULL ends it. */
+static const rtm_push__kernels *const rtm_push__k_tiers[] = {
+#ifdef RTM_PUSH__AVX512
+  &rtm_push__k_avx512,
+#endif
+#ifdef RTM_PUSH__SSSE3
+  &rtm_push__k_avx2, &rtm_push__k_ssse3,
+#endif
+  &rtm_push__k_scalar, NULL};
+/* Can this CPU run the tier? */
+static int rtm_push__kernels_usable(const rtm_push__kernels *k) {
+#ifdef RTM_PUSH__AVX512
+  if (k == &rtm_push__k_avx512) return __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("avx512bw");
+#endif
+#ifdef RTM_PUSH__SSSE3
+  if (k == &rtm_push__k_avx2) return RTM_PUSH__AVX2 == 2 || __builtin_cpu_supports("avx2");
+  if (k == &rtm_push__k_ssse3) return RTM_PUSH__SSSE3 == 2 || __builtin_cpu_supports("ssse3");
+#endif
+  return k == &rtm_push__k_scalar;
+}
+/* The best tier this CPU can run. */
+static const rtm_push__kernels *rtm_push__kernels_pick(void) {
+  int i;
+  for (i = 0; !rtm_push__kernels_usable(rtm_push__k_tiers[i]); i++) {}
+  return rtm_push__k_tiers[i];
 }
 
 /* >>print: one JSON line per event (the rtm-dump / rtm-listen format) --------------------------- */
@@ -4859,7 +4735,7 @@ static int rtm_push__quest_send(rtm_push *s, const char *method, int flag, const
     q->mid = mid;
     q->method = m;
   }
-  rc = rtm_push__send_package(s, cb ? 1 : 0, flag, seq, method, payload, len);
+  rc = rtm_push__send_package(s, cb ? RTM_PUSH__FPNN_TWOWAY : RTM_PUSH__FPNN_ONEWAY, flag, seq, method, payload, len);
   if (rc) {
     if (cb) rtm_push__quest_free(s, &s->quests[s->nquests]);
     return rtm_push__send_or_fail(s, rc);
@@ -4907,8 +4783,8 @@ static int rtm_push__kv_build(rtm_push *s, int flag, const rtm_push__kv *kv, int
     for (i = 0; i < n && !rc; i++) {
       rc = rtm_push__mp_str(s, b, kv[i].key);
       if (rc) break;
-      if (kv[i].type == 0) rc = rtm_push__mp_int(s, b, kv[i].i);
-      else if (kv[i].type == 1) {
+      if (kv[i].type == RTM_PUSH__KV_INT64) rc = rtm_push__mp_int(s, b, kv[i].i);
+      else if (kv[i].type == RTM_PUSH__KV_STR) {
         rc = rtm_push__mp_strhdr(s, b, kv[i].n);
         if (!rc) rc = rtm_push__append(s, b, kv[i].str, kv[i].n);
       } else {
@@ -4929,8 +4805,8 @@ static int rtm_push__kv_build(rtm_push *s, int flag, const rtm_push__kv *kv, int
       rtm_push__wz(&w, i ? ",\"" : "\"");
       rtm_push__wz(&w, kv[i].key);
       rtm_push__wz(&w, "\":");
-      if (kv[i].type == 0) rtm_push__wi(&w, kv[i].i);
-      else if (kv[i].type == 1) rtm_push__wjstr(&w, kv[i].str, kv[i].n);
+      if (kv[i].type == RTM_PUSH__KV_INT64) rtm_push__wi(&w, kv[i].i);
+      else if (kv[i].type == RTM_PUSH__KV_STR) rtm_push__wjstr(&w, kv[i].str, kv[i].n);
       else {
         for (j = 0; kv[i].pairs[j]; j++) {
           rtm_push__wz(&w, j == 0 ? "{" : j % 2 ? ":" : ",");
@@ -4967,15 +4843,15 @@ static int rtm_push__room_quest(rtm_push *s, const char *method, int64_t rid, rt
 static void rtm_push__reenter_rooms(rtm_push *s) {
   uint32_t i, n = s->nrooms;
   for (i = 0; i < n && i < s->nrooms; i++) {
-    int rc = rtm_push__room_quest(s, "enterroom", s->rooms[i], NULL, NULL, 3);
+    int rc = rtm_push__room_quest(s, "enterroom", s->rooms[i], NULL, NULL, RTM_PUSH__ROOM_REENTER);
     if (rc) rtm_push__warn(s, rc, "re-entering room %lld after the reconnect: %s", (long long)s->rooms[i], rtm_push_strerror(rc));
   }
 }
 RTM_PUSH_API_IMPL int rtm_push_enterroom(rtm_push *s, int64_t rid, rtm_push_answer_fn on_answer, void *user_data) {
-  return rtm_push__quest_done(s, rtm_push__room_quest(s, "enterroom", rid, on_answer, user_data, 1));
+  return rtm_push__quest_done(s, rtm_push__room_quest(s, "enterroom", rid, on_answer, user_data, RTM_PUSH__ROOM_ENTER));
 }
 RTM_PUSH_API_IMPL int rtm_push_leaveroom(rtm_push *s, int64_t rid, rtm_push_answer_fn on_answer, void *user_data) {
-  return rtm_push__quest_done(s, rtm_push__room_quest(s, "leaveroom", rid, on_answer, user_data, 2));
+  return rtm_push__quest_done(s, rtm_push__room_quest(s, "leaveroom", rid, on_answer, user_data, RTM_PUSH__ROOM_LEAVE));
 }
 static int rtm_push__send_common(rtm_push *s, const char *method, const char *target, int64_t to, int64_t mid,
                                  int32_t mtype, const char *msg, size_t msg_len, const char *attrs,
@@ -4986,9 +4862,9 @@ static int rtm_push__send_common(rtm_push *s, const char *method, const char *ta
   kv[0].key = target, kv[0].i = to;
   kv[1].key = "mid", kv[1].i = mid;
   kv[2].key = "mtype", kv[2].i = mtype;
-  kv[3].key = "msg", kv[3].type = 1, kv[3].str = msg ? msg : "", kv[3].n = msg_len;
-  kv[4].key = "attrs", kv[4].type = 1, kv[4].str = attrs ? attrs : "", kv[4].n = attrs ? strlen(attrs) : 0;
-  return rtm_push__quest_done(s, rtm_push__kv_quest(s, method, kv, 5, mid, cb, user, 0));
+  kv[3].key = "msg", kv[3].type = RTM_PUSH__KV_STR, kv[3].str = msg ? msg : "", kv[3].n = msg_len;
+  kv[4].key = "attrs", kv[4].type = RTM_PUSH__KV_STR, kv[4].str = attrs ? attrs : "", kv[4].n = attrs ? strlen(attrs) : 0;
+  return rtm_push__quest_done(s, rtm_push__kv_quest(s, method, kv, 5, mid, cb, user, RTM_PUSH__ROOM_NONE));
 }
 RTM_PUSH_API_IMPL int rtm_push_sendmsg(rtm_push *s, int64_t to, int64_t mid, int32_t mtype, const char *msg,
                                        size_t msg_len, const char *attrs, rtm_push_answer_fn on_answer,

@@ -420,6 +420,24 @@ static void pools_init(void) {
   for (i = 0; i < 64; i++) g_rooms[i] = (i & 1) ? big_id() : (int64_t)rnd_range(100, 99999);
 }
 
+/* --- the mix: "current" (the default), or "escape": application JSON documents inside msg and attrs, so that
+   the JSON payload is full of \" escapes (--mix escape) --- */
+static int g_mix_escape;
+/* An application's JSON document of about L bytes (valid JSON text): objects with string members. */
+static size_t gen_appdoc(uint8_t *o, size_t L) {
+  size_t n = (size_t)sprintf((char *)o, "{\"op\":\"%s\",\"seq\":%u,\"items\":[", g_words[rnd_below(NWORDS)],
+                             (unsigned)rnd_below(100000));
+  int first = 1;
+  while (n + 64 < L) {
+    n += (size_t)sprintf((char *)o + n, "%s{\"id\":\"%c%u\",\"x\":%d,\"tag\":\"%s\",\"ok\":true}", first ? "" : ",",
+                         'a' + (int)rnd_below(26), (unsigned)rnd_below(1000), (int)rnd_below(2000) - 1000,
+                         g_words[rnd_below(NWORDS)]);
+    first = 0;
+  }
+  n += (size_t)sprintf((char *)o + n, "]}");
+  return n;
+}
+
 /* --- one push --- */
 enum { K_CHAT, K_CMD, K_CUSTOM, K_FILE };
 static void gen_attrs(gen_push *g, stream_t *st, int kind) {
@@ -448,6 +466,12 @@ static void gen_attrs(gen_push *g, stream_t *st, int kind) {
     u2[i64_dec(ours ? OUR_UID : g_users[rnd_below(2048)], u2)] = 0;
     n = snprintf(a, cap, "{\"excludedUids\":[\"%s\",\"%s\"]}", u1, u2);
     g->excluded = ours;
+  }
+  if (g_mix_escape && kind != K_FILE) { /* every push: the app's own JSON in attrs */
+    n = snprintf(a, cap, "{\"nick\":\"%s%u\",\"meta\":{\"lv\":\"%u\",\"team\":\"%s\",\"badges\":[\"%s\",\"%s\"]}}",
+                 g_words[rnd_below(NWORDS)], (unsigned)rnd_below(1000), (unsigned)rnd_range(1, 99),
+                 g_words[rnd_below(NWORDS)], g_words[rnd_below(NWORDS)], g_words[rnd_below(NWORDS)]);
+    g->excluded = 0;
   }
   if (n < 0 || (size_t)n >= cap) die("attrs overflow");
   g->attrs_len = (size_t)n;
@@ -489,7 +513,11 @@ static void gen_push_one(gen_push *g, stream_t *st, uint32_t seq, int64_t *mid_s
   if (rnd_below(2)) { *mid_small += rnd_range(1, 999); g->mid = *mid_small; }
   else { *mid_big += rnd_range(1, 4096); g->mid = *mid_big; }
 
-  if (kind == K_CHAT) {
+  if (g_mix_escape && kind == K_CHAT && rnd_below(10) < 7) kind = K_CUSTOM; /* most of them: app documents */
+  if (g_mix_escape && kind == K_CUSTOM) {
+    g->mtype = (int32_t)rnd_range(51, 127);
+    g->msg_len = gen_appdoc(g->msg, rnd_range(40, 1000));
+  } else if (kind == K_CHAT) {
     g->mtype = 30;
     if (rnd_below(50) == 0) { /* a translated chat: msg is an object */
       g->msg_form = MF_TR;
@@ -1075,6 +1103,7 @@ static void base_config(rtm_push_config *c) {
   c->ping_timeout_ms = UINT32_MAX;
 }
 static rtm_push *g_sess[P__N];
+static const rtm_push__kernels *g_kernels; /* --kernels: the tier the sessions run (default: the library's pick) */
 static uint64_t g_now = 1;
 static uint64_t g_out_bytes;
 static void session_setup_ws(int p) {
@@ -1083,6 +1112,7 @@ static void session_setup_ws(int p) {
   base_config(&c);
   c.start = RTM_PUSH_START_WS;
   if ((rc = rtm_push_new(&g_sess[p], &c)) != RTM_PUSH_OK) { fprintf(stderr, "rtm_push_new: %s\n", rtm_push_strerror(rc)); exit(2); }
+  if (g_kernels) g_sess[p]->k = g_kernels;
 }
 static int feed_all(rtm_push *s, const uint8_t *p, size_t len) {
   size_t off;
@@ -1241,6 +1271,7 @@ static void tls_session_setup(void) {
   c.tls = 1;
   c.tls_insecure_no_verify = 1;
   if ((rc = rtm_push_new(&g_sess[P_TLS], &c)) != RTM_PUSH_OK) { fprintf(stderr, "rtm_push_new (tls): %s\n", rtm_push_strerror(rc)); exit(2); }
+  if (g_kernels) g_sess[P_TLS]->k = g_kernels;
   g_cur_sink = &G.path[P_TLS].sink;
   for (i = 0; i < 200; i++) {
     const uint8_t *o;
@@ -1483,6 +1514,7 @@ static void usage(void) {
          "             [--tls-record BYTES|frame] [--tls-suite MBEDTLS-SUITE-NAME|default]\n"
          "       bench --callgrind PATH [--events N] [...]\n"
          "       bench --write-streams PREFIX [--events N] [--seed S]   (PREFIX.json.bin, PREFIX.msgpack.bin)\n"
+         "       --mix current|escape (escape: application JSON inside msg and attrs)  --kernels scalar|ssse3|avx2|avx512\n"
          "paths: memcpy naive simdjson msgpackc json msgpack tls decrypt (LIST: comma-separated, or all)\n"
          "defaults: --events 1000000 (callgrind: 100000) --reps 5 --chunk 16384 --seed 1 --tls-record 16384\n"
          "          --tls-suite TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256 (default = whatever mbedTLS negotiates)\n");
@@ -1514,6 +1546,18 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--chunk")) G.chunk = (size_t)strtoull(v, NULL, 10);
     else if (!strcmp(a, "--tls-record")) G.tls_record = !strcmp(v, "frame") ? 0 : (size_t)strtoull(v, NULL, 10);
     else if (!strcmp(a, "--seed")) seed = strtoull(v, NULL, 10);
+    else if (!strcmp(a, "--mix")) {
+      if (!v || (strcmp(v, "current") && strcmp(v, "escape"))) { usage(); return 2; }
+      g_mix_escape = !strcmp(v, "escape");
+    } else if (!strcmp(a, "--kernels")) {
+      int t;
+      for (t = 0; rtm_push__k_tiers[t] && (!v || strcmp(rtm_push__k_tiers[t]->name, v)); t++) {}
+      if (!rtm_push__k_tiers[t] || !rtm_push__kernels_usable(rtm_push__k_tiers[t])) {
+        fprintf(stderr, "bench: no kernel tier '%s' on this CPU\n", v ? v : "");
+        return 2;
+      }
+      g_kernels = rtm_push__k_tiers[t];
+    }
     else if (!strcmp(a, "--tls-suite")) G.tls_suite = v;
     else if (!strcmp(a, "--write-streams")) write_prefix = v;
     else if (!strcmp(a, "--callgrind")) { cg_path = path_by_name(v, strlen(v)); if (cg_path < 0) { usage(); return 2; } }

@@ -73,7 +73,7 @@ static int run(rtm_push *s, const char *path) {
     if (fh + ml > n) break;
     pl[np].p = m + fh + ml;
     pl[np].n = n - fh - ml;
-    pl[np].type = rtm_push__find_event(s, (const char *)m + fh, ml);
+    pl[np].type = rtm_push__find_event((const char *)m + fh, ml);
     pl[np].msgpack = m[5] == 0x80;
     np++;
     off += hl + n;

@@ -459,6 +459,7 @@ static int fz_attrs_excludes(const rtm_push_str *attrs, uint32_t fields, int64_t
   fake = (rtm_push *)calloc(1, sizeof *fake);
   FZ_CHECK(fake, "oom");
   fake->cfg.limits.max_depth = max_depth;
+  fake->k = rtm_push__kernels_pick();
   rc = rtm_push__reserve(fake, &fake->scratch, attrs->len * 2 + 64) ? -1
      : rtm_push__rd_open(&r, fake, (const uint8_t *)attrs->ptr, attrs->len, 0);
   while (rc == 0 && (rc = rtm_push__rd_next(&r, &k, &v)) == 1) rc = 0;

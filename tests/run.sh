@@ -21,6 +21,7 @@ done
 check "hostile input: failmalloc sweep, floods against every limit, guard page, API misuse" $W $B/hostile
 check "reconnect advice on a simulated clock (back-off schedule, stop codes, kickout, close, rooms re-entered)" $W $B/reconnect
 
+check "the header's constant lookup tables equal what their builders make from the schema" $W $B/schema_table --check
 # 1b. README: the events table comes from the schema tables; the integration snippet compiles as shown.
 check "README's events table is the one the schema tables print" sh -c \
   "$W $B/schema_table >'$T/table.md' && grep -F -x -f '$T/table.md' README.md | cmp - '$T/table.md'"

@@ -595,54 +595,35 @@ static size_t gen_text(uint8_t *buf, size_t max, int bad) {
   }
   return n;
 }
-#ifdef RTM_PUSH__SSE2
-/* The vector code a session runs on this CPU: the library's own choice, read from a session. */
-typedef struct simd_tiers {
-  int ssse3, avx2, avx512;
-} simd_tiers;
-static simd_tiers simd_of_session(void) {
-  simd_tiers t = {0, 0, 0};
+/* The kernel tier a session runs on this CPU: the library's own choice, read from a session. */
+static const rtm_push__kernels *kernels_of_session(void) {
+  const rtm_push__kernels *k = NULL;
   rec r;
   rtm_push *s;
   memset(&r, 0, sizeof r);
   s = mk(&r, RTM_PUSH_START_FPNN);
   if (s) {
-    t.ssse3 = s->ssse3;
-    t.avx2 = s->avx2;
-    t.avx512 = s->avx512;
+    k = s->k;
     rtm_push_free(s);
   }
   rec_free(&r);
-  return t;
+  return k;
 }
-#endif
+/* Every kernel tier this CPU runs, against the scalar reference and against ref_utf8. */
 static void test_simd_utf8(void) {
   uint8_t buf[200];
-  long i, valid = 0, simd = 0;
-  size_t n, k;
-#ifdef RTM_PUSH__SSSE3
-  simd_tiers t = simd_of_session();
-  int have = t.ssse3, have2 = t.avx2;
-#endif
-#ifdef RTM_PUSH__AVX512
-  int have5 = t.avx512;
-#endif
+  long i, valid = 0, tiers = 0;
+  size_t n, k, t;
+  for (t = 0; rtm_push__k_tiers[t]; t++) tiers += rtm_push__kernels_usable(rtm_push__k_tiers[t]);
   for (i = 0; i < 200000; i++) {
     int want;
     n = gen_text(buf, i % 4 ? 70 : 199, (int)(i & 1));
     want = ref_utf8(buf, n);
     valid += want;
-    CHECKM(rtm_push__utf8_valid(buf, n) == want, "scalar, case %ld, %lu bytes", i, (unsigned long)n);
-#ifdef RTM_PUSH__SSSE3
-    if (have) {
-      simd++;
-      CHECKM(rtm_push__utf8_valid_ssse3(buf, n) == want, "ssse3, case %ld, %lu bytes", i, (unsigned long)n);
-    }
-    if (have2) CHECKM(rtm_push__utf8_valid_avx2(buf, n) == want, "avx2, case %ld, %lu bytes", i, (unsigned long)n);
-#endif
-#ifdef RTM_PUSH__AVX512
-    if (have5) CHECKM(rtm_push__utf8_valid_avx512(buf, n) == want, "avx512, case %ld, %lu bytes", i, (unsigned long)n);
-#endif
+    for (t = 0; rtm_push__k_tiers[t]; t++)
+      if (rtm_push__kernels_usable(rtm_push__k_tiers[t]))
+        CHECKM(rtm_push__k_tiers[t]->utf8_valid(buf, n) == want, "%s, case %ld, %lu bytes", rtm_push__k_tiers[t]->name, i,
+               (unsigned long)n);
   }
   /* every piece at every offset of two blocks of 64, followed by ASCII or by the end */
   for (k = 0; k < NPIECES; k++) {
@@ -653,22 +634,15 @@ static void test_simd_utf8(void) {
         n = off + pl + (tail ? 160 - off - pl : 0);
         memset(buf, 'x', n);
         memcpy(buf + off, g_u8_pieces[k], pl);
-        CHECK(rtm_push__utf8_valid(buf, n) == ref_utf8(buf, n));
-#ifdef RTM_PUSH__SSSE3
-        if (have) CHECKM(rtm_push__utf8_valid_ssse3(buf, n) == ref_utf8(buf, n), "piece %lu at %lu, %lu bytes",
-                         (unsigned long)k, (unsigned long)off, (unsigned long)n);
-        if (have2) CHECKM(rtm_push__utf8_valid_avx2(buf, n) == ref_utf8(buf, n), "avx2: piece %lu at %lu, %lu bytes",
-                          (unsigned long)k, (unsigned long)off, (unsigned long)n);
-#endif
-#ifdef RTM_PUSH__AVX512
-        if (have5) CHECKM(rtm_push__utf8_valid_avx512(buf, n) == ref_utf8(buf, n), "avx512: piece %lu at %lu, %lu bytes",
-                          (unsigned long)k, (unsigned long)off, (unsigned long)n);
-#endif
+        for (t = 0; rtm_push__k_tiers[t]; t++)
+          if (rtm_push__kernels_usable(rtm_push__k_tiers[t]))
+            CHECKM(rtm_push__k_tiers[t]->utf8_valid(buf, n) == ref_utf8(buf, n), "%s: piece %lu at %lu, %lu bytes",
+                   rtm_push__k_tiers[t]->name, (unsigned long)k, (unsigned long)off, (unsigned long)n);
       }
     }
   }
   CHECK(valid > 50000 && valid < 190000); /* both kinds were drawn */
-  if (getenv("UNIT_VERBOSE")) printf("     utf8: %ld cases (%ld valid), %ld through SSSE3 and AVX2\n", i, valid, simd);
+  if (getenv("UNIT_VERBOSE")) printf("     utf8: %ld cases (%ld valid), %ld tiers\n", i, valid, tiers);
 }
 typedef struct last_msg {
   int n, errors;
@@ -798,16 +772,12 @@ static void test_ip_literal(void) {
   }
 }
 #endif
-/* The masks' pool: AES-128-CTR (AES-NI) against mbedTLS's AES on the same counter blocks, and refills that
-   differ with AES-NI on and off. */
+/* The masks' pool: AES-128-CTR against each counter block through mbedTLS's AES, and refills that differ. */
 static void test_aes_ctr(void) {
   static const size_t sizes[] = {16, 100, 128, 1008, 1024, 1040};
   mbedtls_aes_context aes;
-  int i, ni = 0;
+  int i;
   size_t si;
-#ifdef RTM_PUSH__AESNI
-  ni = __builtin_cpu_supports("aes") != 0;
-#endif
   mbedtls_aes_init(&aes);
   for (i = 0; i < 40; i++)
     for (si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
@@ -826,28 +796,17 @@ static void test_aes_ctr(void) {
         mbedtls_aes_crypt_ecb(&aes, MBEDTLS_AES_ENCRYPT, blk, blk);
         memcpy(want + 16 * b, blk, 16 * b + 16 <= n ? 16 : n - 16 * b);
       }
-      CHECK(rtm_push__aes_ctr_mbedtls(seed, got, n) == 0); /* without AES-NI */
-      CHECKM(memcmp(got, want, n) == 0, "mbedTLS's AES: seed %d, %lu bytes", i, (unsigned long)n);
-#ifdef RTM_PUSH__AESNI
-      if (ni) { /* the same bytes with AES-NI: the pool does not depend on the CPU */
-        memset(got, 0, sizeof got);
-        rtm_push__aes_ctr(seed, got, n);
-        CHECKM(memcmp(got, want, n) == 0, "AES-NI: seed %d, %lu bytes", i, (unsigned long)n);
-      }
-#endif
+      CHECK(rtm_push__aes_ctr_mbedtls(seed, got, n) == 0);
+      CHECKM(memcmp(got, want, n) == 0, "seed %d, %lu bytes", i, (unsigned long)n);
     }
   mbedtls_aes_free(&aes);
-  (void)ni;
-  { /* refills: new bytes each time, with and without AES-NI */
+  { /* refills: new bytes each time */
     rec r;
     rtm_push *s;
-    int aes;
     memset(&r, 0, sizeof r);
     s = mk(&r, RTM_PUSH_START_FPNN);
-    for (aes = 0; aes < 2 && s; aes++) {
+    if (s) {
       unsigned char a[sizeof s->rnd];
-      if (aes && !s->aesni) break;
-      s->aesni = aes;
       CHECK(rtm_push__rnd_refill(s) == 0);
       memcpy(a, s->rnd, sizeof a);
       CHECK(rtm_push__rnd_refill(s) == 0);
@@ -859,9 +818,9 @@ static void test_aes_ctr(void) {
 }
 static void simd_strings(int tier);
 static void test_simd_strings(void) {
-  simd_strings(2); /* the CPU's best decoder (64 bytes at a time with AVX-512 VBMI2) */
-  simd_strings(1); /* without AVX-512: 32 bytes at a time with AVX2 */
-  simd_strings(0); /* without AVX2: the 16-byte one */
+  int t;
+  for (t = 0; rtm_push__k_tiers[t]; t++) /* every tier this CPU runs, the scalar one too */
+    if (rtm_push__kernels_usable(rtm_push__k_tiers[t])) simd_strings(t);
 }
 /* Is the pair (k0, k) of simd_strings to be tried: every pair up to 41 bytes (blocks of 16 and the byte
    after them); up to 73 bytes (blocks of 32) the first escape near the start, around the 16th and 32nd
@@ -882,8 +841,7 @@ static void simd_strings(int tier) {
   long i;
   memset(&m, 0, sizeof m);
   s = mk_last(&m);
-  if (s && tier < 2) s->avx512 = 0;
-  if (s && tier < 1) s->avx2 = 0;
+  if (s) s->k = rtm_push__k_tiers[tier];
   for (i = 0; i < 20000 && s; i++) {
     char json[1024];
     uint8_t raw[400], want[400];
@@ -949,44 +907,6 @@ static void simd_strings(int tier) {
   }
   CHECK(m.errors == 0);
   rtm_push_free(s);
-}
-/* excludedUids: the in-place reading of the usual form gives the reader's answers (or leaves the attrs to it). */
-static void test_excluded_usual(void) {
-  static const char *const elems[] = {"\"4242\"", "\"1\"", "\"004242\"", "\"-4242\"", "\"\"", "4242", "\"4242x\"",
-                                      "\"42\\u00342\"", "\"9223372036854775808\"", "[\"4242\"]", "{}", " \"4242\"", "\"42 42\""};
-  static const char *const ends[] = {"]}", "]", "] }", "],\"a\":1}", "]}x", ",]}", "]],", "", "],\"excludedUids\":[\"4242\"]}"};
-  uint32_t depths[] = {32, 2, 1};
-  long i, fast = 0, named = 0;
-  size_t d;
-  for (d = 0; d < sizeof depths / sizeof depths[0]; d++) {
-    rec r;
-    rtm_push_config c;
-    rtm_push *s;
-    memset(&r, 0, sizeof r);
-    cfg_init(&c, &r, RTM_PUSH_START_WS);
-    c.limits.max_depth = depths[d];
-    s = mk_cfg(&r, &c);
-    for (i = 0; i < 20000; i++) {
-      char a[256];
-      size_t n = 0;
-      int k, ne = (int)(rnd32() % 4), got, want;
-      n += (size_t)snprintf(a + n, sizeof a - n, "%s", rnd32() % 8 ? "{\"excludedUids\":[" : "{\"excludedUids\": [");
-      for (k = 0; k < ne; k++) {
-        int e = rnd32() % 3 ? 0 : (int)(rnd32() % (sizeof elems / sizeof elems[0]));
-        if (e == 0 && rnd32() % 2) n += (size_t)snprintf(a + n, sizeof a - n, "%s\"%u\"", k ? "," : "", 1000000u + rnd32() % 9000000u);
-        else n += (size_t)snprintf(a + n, sizeof a - n, "%s%s", k ? "," : "", elems[e]);
-      }
-      n += (size_t)snprintf(a + n, sizeof a - n, "%s", rnd32() % 3 ? ends[0] : ends[rnd32() % (sizeof ends / sizeof ends[0])]);
-      if (rnd32() % 16 == 0 && n > 1) n -= 1 + rnd32() % (n - 1); /* cut short */
-      got = rtm_push__excluded_usual(s, a, n);
-      want = rtm_push__excluded_rd(s, a, n);
-      fast += got >= 0;
-      named += want == 1;
-      CHECKM(got < 0 || got == want, "depth %u: %.*s: in place %d, reader %d", (unsigned)depths[d], (int)n, a, got, want);
-    }
-    rtm_push_free(s);
-  }
-  CHECKM(fast > 15000 && named > 1000, "in place %ld, named %ld", fast, named); /* both answers, mostly in place */
 }
 static void test_simd_numbers(void) {
   last_msg m;
@@ -4610,7 +4530,6 @@ static const test_def g_tests[] = {
 #ifndef RTM_PUSH_NO_TLS
   T(test_ip_literal),
 #endif
-  T(test_excluded_usual),
   T(test_simd_numbers),
   T(test_json_string_errors),
   T(test_json_style),
@@ -4690,17 +4609,11 @@ static const test_def g_tests[] = {
 /* `unit --simd`: which vector code this CPU runs (tests/run.sh names it in the check's line: the AVX-512 code
    is tested only where the CPU has it, never under valgrind, which has none). */
 static void print_simd(void) {
-#ifdef RTM_PUSH__SSE2
-  simd_tiers t = simd_of_session();
-  printf("SSE2%s%s", t.ssse3 ? ", SSSE3" : "", t.avx2 ? ", AVX2" : "");
-#ifdef RTM_PUSH__AVX512
-  printf("%s\n", t.avx512 ? ", AVX-512" : "; no AVX-512 here (this CPU, or valgrind's, has none)");
-#else
-  printf("; not AVX-512 (left out of this build)\n");
-#endif
-#else
-  printf("portable code only\n");
-#endif
+  const rtm_push__kernels *k = kernels_of_session();
+  int t;
+  printf("kernels %s; compiled in:", k ? k->name : "?");
+  for (t = 0; rtm_push__k_tiers[t]; t++) printf(" %s", rtm_push__k_tiers[t]->name);
+  printf("\n");
 }
 int main(int argc, char **argv) {
   size_t i;
