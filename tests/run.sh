@@ -28,7 +28,7 @@ check "README's events table is the one the schema tables print" sh -c \
 sed -n '/<!-- snippet:begin -->/,/<!-- snippet:end -->/p' README.md | grep -v '^<!--' | grep -v '^```' >"$T/snippet.c"
 printf '#define RTM_PUSH_IMPLEMENTATION\n#include "rtm_push.h"\n#include <time.h>\nuint64_t now_ms(void);\nuint64_t now_ms(void) { return (uint64_t)time(0) * 1000; }\nint main(void) { return 0; }\n' >"$T/snippet_main.c"
 check "README's snippet compiles as shown (-std=c99 -Wall -Wextra -Wpedantic -Werror) and links" sh -c \
-  "cc -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -Werror -I. -o '$T/snippet' '$T/snippet.c' '$T/snippet_main.c' -lwslay -lcjson -lmbedtls -lmbedx509 -lmbedcrypto"
+  "cc -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -Werror -I. $MBEDTLS_CFLAGS -o '$T/snippet' '$T/snippet.c' '$T/snippet_main.c' -lwslay -lcjson $MBEDTLS_LIBS -lmbedtls -lmbedx509 -lmbedcrypto"
 
 # 2. Golden vectors recorded from a live FPNN server: exact, whole and in every chunk size.
 for n in public-json public-msgpack authfail autherror; do
@@ -163,14 +163,15 @@ for why in "kickout:--script small" "refused token:--auth refuse" "error 200027:
   else bad "rtm-listen --reconnect after ${why%%:*} (rc=$rc)" "$T/l.err"; fi
 done
 
-# 4b. make install, then an outside program built against the installed copy: pkg-config and CMake.
+# 4b. make install, then an outside program built against the installed copy: pkg-config and CMake (with
+#     MBEDTLS_CFLAGS / MBEDTLS_LIBS when make test-mbedtls3 names another mbedTLS).
 mkdir -p "$T/outside" && cp tests/outside/main.c tests/outside/CMakeLists.txt "$T/outside/"
 if make --no-print-directory install PREFIX="$T/prefix" >"$T/install.log" 2>&1 \
-   && (cd "$T/outside" && cc -std=c99 -Wall -Wextra -Werror -o outside-pc main.c $(PKG_CONFIG_PATH="$T/prefix/lib/pkgconfig" pkg-config --cflags --libs rtm_push)) >>"$T/install.log" 2>&1 \
+   && (cd "$T/outside" && cc -std=c99 -Wall -Wextra -Werror $MBEDTLS_CFLAGS -o outside-pc main.c $(PKG_CONFIG_PATH="$T/prefix/lib/pkgconfig" pkg-config --cflags --libs rtm_push) $MBEDTLS_LIBS) >>"$T/install.log" 2>&1 \
    && [ "$("$T/outside/outside-pc" $V/public-json.bin)" = "rtm_push 0.1.0: events=14" ]; then
   ok "make install + pkg-config: an outside program builds against the installed header and decodes a vector"
 else bad "make install + pkg-config" "$T/install.log"; fi
-if (cmake -S "$T/outside" -B "$T/outside/build" -DCMAKE_PREFIX_PATH="$T/prefix" && cmake --build "$T/outside/build") >"$T/cmake.log" 2>&1 \
+if (CFLAGS="$MBEDTLS_CFLAGS" LDFLAGS="$MBEDTLS_LIBS" cmake -S "$T/outside" -B "$T/outside/build" -DCMAKE_PREFIX_PATH="$T/prefix" && cmake --build "$T/outside/build") >"$T/cmake.log" 2>&1 \
    && [ "$("$T/outside/build/outside" $V/public-json.bin)" = "rtm_push 0.1.0: events=14" ]; then
   ok "CMake: find_package(rtm_push) + rtm_push::rtm_push (dependencies through pkg-config)"
 else bad "CMake consumption" "$T/cmake.log"; fi
