@@ -47,6 +47,7 @@ APT="-o Dir::Etc::sourcelist=/dev/null -o Dir::Etc::sourceparts=$D/apt/sources.l
 id _apt >/dev/null 2>&1 && chown -R _apt "$D/apt/lists" "$D/apt/cache" "$D/debs" 2>/dev/null || true
 # shellcheck disable=SC2086
 apt-get $APT -qq update || { echo "fetch_mbedtls3: apt-get update of the $SUITE suite failed" >&2; exit 1; }
+rm -f "$D/debs"/*.deb # a later run: only what the suite has now
 # shellcheck disable=SC2086
 (cd "$D/debs" && apt-get $APT -qq download $PKGS) || { echo "fetch_mbedtls3: apt-get download failed" >&2; exit 1; }
 for p in $PKGS; do
