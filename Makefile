@@ -1,5 +1,5 @@
 # rtm_push.h -- build, demo, tests.
-#   make          build the tools into build/ (installs missing Debian packages first)
+#   make          build the tools into build/ (never installs anything: `make deps` does, as root)
 #   make demo     start the local gate simulator and listen to it with build/rtm-listen
 #   make test     every test (unit, golden vectors, simulator over loopback, compile checks)
 #   make test-sanitize  the tests again under ASan+UBSan;  make test-valgrind  under valgrind
@@ -15,33 +15,56 @@ LIBS    := -lwslay -lcjson $(MBEDTLS_LIBS) -lmbedtls -lmbedx509 -lmbedcrypto
 BUILD   := build
 SIM     := tests/sim
 NODE_MODULES := $(SIM)/node_modules/ws/package.json
-DEB_PKGS := libwslay-dev libcjson-dev libmbedtls-dev openssl pkg-config cmake cppcheck clang libuv1-dev
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
 TOOLS := $(BUILD)/rtm-dump $(BUILD)/rtm-listen $(BUILD)/minimal \
          $(BUILD)/uv_listen $(BUILD)/epoll_listen $(BUILD)/game_loop $(BUILD)/cpp_listen
 FUZZ_TARGETS := session fpnn upgrade json msgpack
 REPLAYS := $(patsubst %,$(BUILD)/replay_%,$(FUZZ_TARGETS))
-TESTS := $(BUILD)/unit $(BUILD)/unit_nosimd $(BUILD)/tls_events $(BUILD)/schema_table $(BUILD)/quests $(BUILD)/reconnect $(BUILD)/hostile $(BUILD)/regress \
+# the unit tests: one program per layer (tests/test_LAYER.c over tests/harness.h), each also built on the portable
+# code alone (-DRTM_PUSH_NO_SIMD: no SSE2 scans, no SSSE3/AVX2/AVX-512 UTF-8 validators)
+LAYERS := upgrade websocket fpnn decode schema dedup session quests kernels
+UNIT_TESTS := $(patsubst %,$(BUILD)/test_%,$(LAYERS)) $(patsubst %,$(BUILD)/test_%_nosimd,$(LAYERS))
+TESTS := $(UNIT_TESTS) $(BUILD)/tls_events $(BUILD)/schema_table $(BUILD)/live_quests $(BUILD)/hostile \
          $(REPLAYS)
 
 PREFIX  ?= /usr/local
 VERSION := $(shell sed -n 's/^\#define RTM_PUSH_VERSION_STRING "\(.*\)"/\1/p' rtm_push.h)
 
-.PHONY: all deps npm demo test test-sanitize test-valgrind test-mbedtls3 compile-checks lint install clean
+.PHONY: all deps npm demo test test-run test-sanitize test-valgrind test-mbedtls3 compile-checks lint install clean
 all: $(TOOLS)
 
-# Missing Debian packages are installed once (root, as on CI); the stamp records that they are there.
+# Debian packages. A plain `make` never runs the package manager: it checks that the three libraries are there
+# ($(BUILD)/.deps) and says how to get them. `make deps` installs what is missing of the libraries, `make deps-test`
+# also the tools of the checks (openssl, pkg-config, cmake, cppcheck, clang, libuv); as root (as on CI), else they
+# print the exact apt-get line and stop. `make demo` and `make test` run them first.
+# Each entry is PACKAGE=FILE (a path that must exist) or PACKAGE=COMMAND (a command that must be found).
+LIB_PKGS  := libwslay-dev=/usr/include/wslay/wslay.h libcjson-dev=/usr/include/cjson/cJSON.h \
+             libmbedtls-dev=/usr/include/mbedtls/ssl.h
+TEST_PKGS := openssl=openssl pkg-config=pkg-config cmake=cmake cppcheck=cppcheck clang=clang \
+             libuv1-dev=/usr/include/uv.h
+# $(call missing,ENTRIES): a shell snippet that sets $$missing to the packages not there
+missing = missing=; for d in $(1); do p=$${d%%=*}; f=$${d\#*=}; \
+  case $$f in /*) [ -e "$$f" ] ;; *) command -v "$$f" >/dev/null 2>&1 ;; esac || missing="$$missing $$p"; done
+# $(call install,ENTRIES): installs the missing ones (root), or prints the line and fails
+install_missing = $(call missing,$(1)); \
+  if [ -n "$$missing" ]; then \
+    if [ "$$(id -u)" != 0 ]; then echo "missing Debian packages:$$missing -- as root: apt-get install -y$$missing" >&2; exit 1; fi; \
+    echo "installing$$missing"; \
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+  fi
+.PHONY: deps-test
+deps:
+	@$(call install_missing,$(LIB_PKGS))
+deps-test: deps
+	@$(call install_missing,$(TEST_PKGS))
+# The build's own check: the libraries are there (it never installs anything).
 $(BUILD)/.deps:
 	@mkdir -p $(BUILD)
-	@if [ ! -f /usr/include/wslay/wslay.h ] || [ ! -f /usr/include/cjson/cJSON.h ] || [ ! -f /usr/include/mbedtls/ssl.h ] \
-	    || ! command -v openssl >/dev/null || ! command -v pkg-config >/dev/null || ! command -v cmake >/dev/null \
-	    || ! command -v cppcheck >/dev/null || ! command -v clang >/dev/null || [ ! -f /usr/include/uv.h ]; then \
-	  echo "installing $(DEB_PKGS)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PKGS) >/dev/null; \
-	fi
+	@$(call missing,$(LIB_PKGS)); if [ -n "$$missing" ]; then \
+	  echo "rtm_push.h needs wslay, cJSON and mbedTLS. Missing Debian packages:$$missing -- run 'make deps' (as root) to install them" >&2; \
+	  exit 1; fi
 	@touch $@
-deps: $(BUILD)/.deps
 
 $(NODE_MODULES): $(SIM)/package-lock.json
 	cd $(SIM) && npm ci --no-audit --no-fund --loglevel=error
@@ -61,9 +84,13 @@ $(BUILD)/rtm-listen: examples/rtm_listen.c rtm_push.h $(BUILD)/.deps
 # the C test programs: tests/NAME.c -> $(BUILD)/NAME
 $(BUILD)/%: tests/%.c rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS)
-# the unit tests again on the portable code (no SSE2 scans, no SSSE3 UTF-8 validator)
-$(BUILD)/unit_nosimd: tests/unit.c rtm_push.h $(BUILD)/.deps
+# the unit tests, and again on the portable code
+$(BUILD)/test_%: tests/test_%.c tests/harness.h rtm_push.h $(BUILD)/.deps
+	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS)
+$(BUILD)/test_%_nosimd: tests/test_%.c tests/harness.h rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) $(CFLAGS) -DRTM_PUSH_NO_SIMD -o $@ $< $(LIBS)
+# the other C test programs on the harness (built by the tests/NAME.c rule above)
+$(BUILD)/hostile $(BUILD)/live_quests: tests/harness.h
 # the fuzz targets without libFuzzer: make test replays their corpora and crash reproducers
 $(BUILD)/replay_%: fuzz/fuzz_%.c fuzz/fuzz_common.h fuzz/replay_main.c rtm_push.h $(BUILD)/.deps
 	$(CC) -std=c99 -Wall -Wextra -Wno-unused-function $(MBEDTLS_CFLAGS) $(CFLAGS) -o $@ $< fuzz/replay_main.c $(LIBS)
@@ -71,28 +98,34 @@ $(BUILD)/replay_%: fuzz/fuzz_%.c fuzz/fuzz_common.h fuzz/replay_main.c rtm_push.
 # libFuzzer runs (clang): make fuzz FUZZ_SECONDS=600 for a longer campaign; fuzz/README.md for more.
 FUZZ_SECONDS ?= 10
 .PHONY: fuzz
-fuzz: $(BUILD)/.deps
+fuzz: deps-test
+	@$(MAKE) --no-print-directory $(BUILD)/.deps
 	JOBS=2 FUZZ_FLAGS="$(FUZZ_FLAGS)" sh fuzz/run.sh $(FUZZ_SECONDS) $(BUILD)/fuzz
 
-demo: $(TOOLS) $(NODE_MODULES)
+# demo and test: the packages first (deps, deps-test), then a make of their own that builds and runs.
+demo: deps npm
+	@$(MAKE) --no-print-directory $(TOOLS)
 	@sh tests/demo.sh
 
-test: $(TOOLS) $(TESTS) $(NODE_MODULES) compile-checks
+test: deps-test npm
+	@$(MAKE) --no-print-directory test-run
+test-run: $(TOOLS) $(TESTS) compile-checks
 	@sh tests/run.sh $(BUILD)
 
 # The same tests with the tools and unit tests built under ASan+UBSan, then under valgrind.
-test-sanitize: $(BUILD)/.deps $(NODE_MODULES)
-	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san CFLAGS="-O1 -g $(SAN)" $(BUILD)/san/.deps $(BUILD)/san/rtm-dump $(BUILD)/san/rtm-listen $(BUILD)/san/unit $(BUILD)/san/unit_nosimd $(BUILD)/san/tls_events $(BUILD)/san/schema_table $(BUILD)/san/quests $(BUILD)/san/reconnect $(BUILD)/san/hostile $(BUILD)/san/regress $(patsubst %,$(BUILD)/san/replay_%,$(FUZZ_TARGETS)) $(BUILD)/san/minimal \
+test-sanitize: deps-test npm
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san CFLAGS="-O1 -g $(SAN)" $(BUILD)/san/.deps $(BUILD)/san/rtm-dump $(BUILD)/san/rtm-listen $(patsubst $(BUILD)/%,$(BUILD)/san/%,$(UNIT_TESTS)) $(BUILD)/san/tls_events $(BUILD)/san/schema_table $(BUILD)/san/live_quests $(BUILD)/san/hostile $(patsubst %,$(BUILD)/san/replay_%,$(FUZZ_TARGETS)) $(BUILD)/san/minimal \
 	  $(BUILD)/san/uv_listen $(BUILD)/san/epoll_listen $(BUILD)/san/game_loop $(BUILD)/san/cpp_listen
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 sh tests/run.sh $(BUILD)/san
-test-valgrind: $(TOOLS) $(TESTS) $(NODE_MODULES)
+test-valgrind: deps-test npm
+	@$(MAKE) --no-print-directory $(TOOLS) $(TESTS)
 	@UNIT_QUICK=1 RTM_TEST_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect" sh tests/run.sh $(BUILD)
 
 # The whole of `make test` again against Debian 13's mbedTLS 3.6 (TLS 1.3 on), fetched with apt-get download and
 # unpacked into $(BUILD)/mbedtls3/pkgs, not installed (it would replace the system's 2.28): tests/tls/fetch_mbedtls3.sh.
 # The tests check with ldd and mbedtls_version_get_string that the programs run that copy.
 MBEDTLS3 := $(BUILD)/mbedtls3
-test-mbedtls3: $(BUILD)/.deps $(NODE_MODULES)
+test-mbedtls3: deps-test npm
 	@mkdir -p $(MBEDTLS3)
 	@sh tests/tls/fetch_mbedtls3.sh $(MBEDTLS3)/pkgs >$(MBEDTLS3)/fetch.log 2>&1 || { cat $(MBEDTLS3)/fetch.log; exit 1; }
 	@inc=$$(sed -n 's/^INC //p' $(MBEDTLS3)/fetch.log); lib=$$(sed -n 's/^LIB //p' $(MBEDTLS3)/fetch.log); \
@@ -127,7 +160,7 @@ lint: $(BUILD)/.deps
 	  $$cc $(WARN) -Werror -Wconversion -Wsign-conversion -Wshadow -Wstrict-prototypes -c tests/compile/impl.c -o $(BUILD)/cc/lint-$$cc.o || exit 1; \
 	done
 	@clang --analyze $(MBEDTLS_CFLAGS) -Xanalyzer -analyzer-werror tests/compile/impl.c -o $(BUILD)/cc/analyze.plist
-	@cppcheck --std=c99 --enable=warning,portability,performance --error-exitcode=1 -q \
+	@cppcheck --std=c99 --enable=warning,portability,performance --error-exitcode=1 -q --inline-suppr \
 	  -DRTM_PUSH_IMPLEMENTATION --suppress=missingIncludeSystem tests/compile/impl.c
 	@echo "lint: -Wconversion -Wsign-conversion -Wshadow -Wstrict-prototypes (gcc, clang), clang --analyze, cppcheck: clean"
 
@@ -156,11 +189,14 @@ install:
 # of rtm_push.h; simdjson's On Demand front end is compiled for one instruction set, so its file is built for this
 # machine's (bench.c checks the CPU).
 .PHONY: bench bench-callgrind bench-decode
+BENCH_PKGS := libsimdjson-dev=/usr/include/simdjson.h libmsgpack-dev=/usr/include/msgpack.h
+.PHONY: deps-bench
+deps-bench: deps
+	@$(call install_missing,$(BENCH_PKGS))
 $(BUILD)/.bench-deps: $(BUILD)/.deps Makefile
-	@if [ ! -f /usr/include/simdjson.h ] || [ ! -f /usr/include/msgpack.h ]; then \
-	  echo "installing libsimdjson-dev, libmsgpack-dev (the benchmark's simdjson and msgpack-c baselines)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsimdjson-dev libmsgpack-dev >/dev/null; \
-	fi
+	@$(call missing,$(BENCH_PKGS)); if [ -n "$$missing" ]; then \
+	  echo "the benchmark's baselines need:$$missing. Run 'make deps-bench' (as root), or: apt-get install -y$$missing" >&2; \
+	  exit 1; fi
 	@touch $@
 # Its AVX-512 "icelake" kernel where this CPU has what that kernel needs (the library then decodes escapes with
 # AVX-512 too), else the AVX2 "haswell" one.
@@ -172,7 +208,8 @@ $(BUILD)/simdjson_path.o: bench/simdjson_path.cpp bench/frames.h rtm_push.h $(BU
 $(BUILD)/bench: bench/bench.c bench/msgpackc_path.c bench/frames.h $(BUILD)/simdjson_path.o rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) -O2 -g $(BENCH_CFLAGS) -o $@ bench/bench.c bench/msgpackc_path.c $(BUILD)/simdjson_path.o $(LIBS) \
 	  -lsimdjson -lmsgpackc -lstdc++
-bench: $(BUILD)/bench
+bench: deps-bench
+	@$(MAKE) --no-print-directory $(BUILD)/bench
 	$(BUILD)/bench $(BENCH_ARGS)
 # the field decoder alone over 20,000 payloads of the bench's streams: the low-noise figure for a decoding change
 $(BUILD)/bench-decode: bench/decode.c rtm_push.h $(BUILD)/.deps

@@ -2026,10 +2026,11 @@ static uint32_t rtm_push__kinds(uint32_t allowed) {
     if (allowed & (1u << f)) k |= (uint32_t)(rtm_push__fielddefs[f].type + 1) << (3 * (f + 1));
   return k;
 }
-/* The member key at *pp (its opening quote) and the colon after it: *bit is its field (-1: none). A key of up to 7
-   bytes is looked up from one word; others are scanned, and decoded when escaped. */
-RTM_PUSH__HOT int rtm_push__json_key(rtm_push__rd *r, const uint8_t **pp, int *bitp) {
-  const uint8_t *p = *pp, *end = r->end, *q;
+/* The member key at p (its opening quote) and the colon after it: returns what follows, *bitp its field (-1: none);
+   NULL and *rcp on an error. A key of up to 7 bytes is looked up from one word; others are scanned, and decoded
+   when escaped. */
+RTM_PUSH__HOT const uint8_t *rtm_push__json_key(rtm_push__rd *r, const uint8_t *p, int *bitp, int *rcp) {
+  const uint8_t *end = r->end, *q;
   rtm_push_str k;
   unsigned high;
   int bit = -2, rc; /* -2: not looked up yet */
@@ -2054,21 +2055,27 @@ RTM_PUSH__HOT int rtm_push__json_key(rtm_push__rd *r, const uint8_t **pp, int *b
       p = q + 1;
     } else {
       r->p = p;
-      if ((rc = rtm_push__json_str_at(r, &k, RTM_PUSH__STR_KEY, q, high)) != 0) return rc;
+      if ((rc = rtm_push__json_str_at(r, &k, RTM_PUSH__STR_KEY, q, high)) != 0) {
+        *rcp = rc;
+        return NULL;
+      }
       p = r->p;
     }
     bit = rtm_push__find_field(k.ptr, k.len);
   }
+  /* cppcheck-suppress uninitvar ; p points into the payload, which cppcheck cannot see */
   if (p < end && *p == ':') {
     p++;
   } else {
     RTM_PUSH__WS(p, end);
-    if (p == end || *p != ':') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected ':' after a key");
+    if (p == end || *p != ':') {
+      *rcp = rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected ':' after a key");
+      return NULL;
+    }
     p++;
   }
-  *pp = p;
   *bitp = bit;
-  return 0;
+  return p;
 }
 /* JSON payload members into ev: rtm_push__rd_next's loop with the common members inline (a plain key; an
    integer or a string for its field) and everything else through rtm_push__json_value. The same results
@@ -2114,7 +2121,7 @@ static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t a
       }
       if (p == end || *p != '"') return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected a string key");
     }
-    if ((rc = rtm_push__json_key(r, &p, &bit)) != 0) return rc;
+    if ((p = rtm_push__json_key(r, p, &bit, &rc)) == NULL) return rc;
     if (bit >= 0) jnext[prev] = (int8_t)bit;
   value:
     prev = bit >= 0 ? bit : RTM_PUSH__FBIT_COUNT;

@@ -1,23 +1,13 @@
 /* Hostile input and misuse: a failing-allocation sweep, floods against the limits, inputs against a
-   guard page, and API misuse. In memory; prints one line per check and "N passed, M failed". */
-#define _GNU_SOURCE
-#define RTM_PUSH_IMPLEMENTATION
-#include "../rtm_push.h"
+   guard page, and API misuse. In memory; on tests/harness.h (a line per test case, its measurements as
+   notes, "N passed, M failed" last). */
+#define _GNU_SOURCE /* mallinfo2 */
 #include <malloc.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "harness.h"
 
-static int npass, nfail;
-static void check(int ok, const char *what) {
-  printf("%s %s\n", ok ? "ok  " : "FAIL", what);
-  fflush(stdout);
-  if (ok) npass++; else nfail++;
-}
-
-/* ---- a counting allocator that can fail the n-th allocation */
+/* >>a counting allocator that can fail the n-th allocation --------------------------------------- */
 typedef struct { long count, fail_at, live; size_t bytes, peak; } alloc_stats;
 static void *t_alloc(size_t n, void *u) {
   alloc_stats *a = (alloc_stats *)u;
@@ -38,7 +28,9 @@ static void t_free(void *ptr, void *u) {
   a->bytes -= p[0];
   free(p);
 }
-static int entropy(void *u, unsigned char *b, size_t n) { (void)u; memset(b, 0x5a, n); return 0; }
+
+/* the same bytes every time: every run of the sweep's scenario makes the same allocations */
+static int fixed_entropy(void *u, unsigned char *b, size_t n) { (void)u; memset(b, 0x5a, n); return 0; }
 
 typedef struct { int events, errors, nomem, fatal; } counts;
 static void on_event(const rtm_push_event *ev, void *u) {
@@ -49,23 +41,6 @@ static void on_event(const rtm_push_event *ev, void *u) {
   if (ev->type == RTM_PUSH_EV_ERROR) { c->errors++; if (ev->fatal) c->fatal++; }
   if ((ev->type == RTM_PUSH_EV_ERROR || ev->type == RTM_PUSH_EV_CLOSED) && ev->error == RTM_PUSH_E_NOMEM) c->nomem++;
 }
-static unsigned char *slurp(const char *path, size_t *n) {
-  FILE *f = fopen(path, "rb");
-  unsigned char *b;
-  long l;
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  l = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  b = (unsigned char *)malloc((size_t)l + 1);
-  *n = fread(b, 1, (size_t)l, f);
-  fclose(f);
-  return b;
-}
-static void drain(rtm_push *s) {
-  size_t n;
-  while ((n = rtm_push_pending_output(s, NULL)) != 0) rtm_push_consume_output(s, n);
-}
 static void on_answer(const rtm_push_answer *a) { ++*(int *)a->user_data; }
 
 /* One whole session: upgrade, login (the vector's first frame answers our auth, seq 1), every push of
@@ -74,96 +49,77 @@ static int scenario(alloc_stats *st, const unsigned char *json, size_t jn, const
   rtm_push_config cfg;
   rtm_push *s;
   int rc, answers = 0;
-  const uint8_t *o;
-  size_t n;
-  char resp[256], key[64], acc[64];
-  unsigned char sha[20];
+  char key[32], acc[64];
+  bytes req = {0, 0, 0}, resp = {0, 0, 0};
   memset(&cfg, 0, sizeof cfg);
   memset(c, 0, sizeof *c);
-  cfg.host = "gate.example", cfg.pid = 1, cfg.uid = 4242, cfg.token = "t", cfg.entropy = entropy;
+  cfg.host = "gate.example", cfg.pid = 1, cfg.uid = 4242, cfg.token = "t", cfg.entropy = fixed_entropy;
   cfg.allocator.alloc_fn = t_alloc, cfg.allocator.free_fn = t_free, cfg.allocator.user_data = st;
   cfg.on_event = on_event, cfg.user_data = c;
   cfg.limits.dedup_capacity = 8;
   if ((rc = rtm_push_new(&s, &cfg)) != RTM_PUSH_OK) return rc;
-  n = rtm_push_pending_output(s, &o);
-  {
-    const char *k = strstr((const char *)o, "Sec-WebSocket-Key: ") + 19;
-    size_t wn;
-    snprintf(key, sizeof key, "%.24s258EAFA5-E914-47DA-95CA-C5AB0DC85B11", k);
-    RTM_PUSH__SHA1((const unsigned char *)key, strlen(key), sha);
-    mbedtls_base64_encode((unsigned char *)acc, sizeof acc, &wn, sha, 20);
-    acc[wn] = 0;
-  }
-  rtm_push_consume_output(s, n);
-  snprintf(resp, sizeof resp, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", acc);
-  rtm_push_feed(s, resp, strlen(resp), 1);
-  drain(s);
+  rtm_push_consume_output(s, request_key(s, key, &req));
+  accept_for(key, acc);
+  switching(&resp, acc);
+  b_free(&req);
+  rtm_push_feed(s, resp.p, resp.len, 1);
+  b_free(&resp);
+  discard_output(s);
   rtm_push_feed(s, json, jn - 23, 2); /* the recorded session but its last frame (kickout: 23 bytes) */
-  drain(s);
+  discard_output(s);
   rtm_push_feed(s, mp + 23, mn - 23 - 22, 3); /* the msgpack pushes (its auth answer and kickout left out) */
-  drain(s);
+  discard_output(s);
   if (rtm_push_quest(s, "anything", RTM_PUSH_ENC_JSON, NULL, 0, 0, on_answer, &answers, NULL) == RTM_PUSH_E_NOMEM) c->nomem++;
   if (rtm_push_enterroom(s, 42, on_answer, &answers) == RTM_PUSH_E_NOMEM) c->nomem++;
   rtm_push_close(s, 4);
-  drain(s);
+  discard_output(s);
   rtm_push_tick(s, 100000);
   rtm_push_feed_eof(s, 100001);
   rtm_push_free(s);
   return answers == 2 || c->nomem ? RTM_PUSH_OK : -1; /* each quest got its callback (or failed visibly) */
 }
 
-static void failmalloc_sweep(void) {
-  size_t jn = 0, mn = 0;
-  unsigned char *json = slurp("tests/vectors/public-json.bin", &jn), *mp = slurp("tests/vectors/public-msgpack.bin", &mn);
+/* >>failmalloc ---------------------------------------------------------------------------------- */
+static void test_failmalloc_sweep(void) {
+  bytes json = {0, 0, 0}, mp = {0, 0, 0};
+  int have = load_file("public-json.bin", &json) && load_file("public-msgpack.bin", &mp);
   alloc_stats st;
   counts base, c;
   long i, total, silent = 0, leaks = 0;
-  char line[200];
   memset(&st, 0, sizeof st);
   st.fail_at = -1;
-  check(json && mp && scenario(&st, json, jn, mp, mn, &base) == RTM_PUSH_OK && base.fatal == 0 && st.live == 0,
-        "failmalloc: the reference run succeeds and frees everything");
-  total = st.count;
+  CHECKM(have && scenario(&st, json.p, json.len, mp.p, mp.len, &base) == RTM_PUSH_OK && base.fatal == 0 && st.live == 0,
+         "failmalloc: the reference run succeeds and frees everything");
+  total = have ? st.count : 0;
   for (i = 0; i < total; i++) {
     int rc;
     memset(&st, 0, sizeof st);
     st.fail_at = i;
-    rc = scenario(&st, json, jn, mp, mn, &c);
+    rc = scenario(&st, json.p, json.len, mp.p, mp.len, &c);
     if (st.live) leaks++;
     if (rc != RTM_PUSH_E_NOMEM && c.nomem == 0) silent++;
   }
-  snprintf(line, sizeof line, "failmalloc: each of the %ld allocations of a whole session failed in turn: 0 leaks (%ld), 0 silent (%ld)",
-           total, leaks, silent);
-  check(total > 10 && leaks == 0 && silent == 0, line);
-  free(json);
-  free(mp);
+  h_note("failmalloc: each of the %ld allocations of a whole session failed in turn: %ld leaks, %ld silent", total, leaks,
+         silent);
+  CHECKM(total > 10 && leaks == 0 && silent == 0, "%ld allocations, %ld leaks, %ld silent", total, leaks, silent);
+  b_free(&json);
+  b_free(&mp);
 }
 
-/* ---- floods */
-static size_t frame(uint8_t *o, const uint8_t *p, size_t n) { /* unmasked binary frame */
-  size_t h = 0;
-  o[h++] = 0x82;
-  if (n < 126) o[h++] = (uint8_t)n;
-  else if (n < 65536) { o[h++] = 126; o[h++] = (uint8_t)(n >> 8); o[h++] = (uint8_t)n; }
-  else { int i; o[h++] = 127; for (i = 7; i >= 0; i--) o[h++] = (uint8_t)((uint64_t)n >> (8 * i)); }
-  memcpy(o + h, p, n);
-  return h + n;
-}
-static size_t quest(uint8_t *o, uint32_t seq, const char *method, const char *json) {
-  size_t ml = strlen(method), pl = strlen(json);
-  memcpy(o, "FPNN\x01\x40\x01", 7);
-  o[7] = (uint8_t)ml;
-  o[8] = (uint8_t)pl, o[9] = (uint8_t)(pl >> 8), o[10] = o[11] = 0;
-  o[12] = (uint8_t)seq, o[13] = (uint8_t)(seq >> 8), o[14] = (uint8_t)(seq >> 16), o[15] = 0;
-  memcpy(o + 16, method, ml);
-  memcpy(o + 16 + ml, json, pl);
-  return 16 + ml + pl;
+/* >>floods -------------------------------------------------------------------------------------- */
+/* fr = one unmasked binary frame holding a two-way JSON quest */
+static void quest_frame(bytes *fr, uint32_t seq, const char *method, const char *json) {
+  bytes pkg = {0, 0, 0};
+  pkg_jquest(&pkg, 1, seq, method, json);
+  b_reset(fr);
+  ws_frame(fr, pkg.p, pkg.len);
+  b_free(&pkg);
 }
 static rtm_push *ws_session(alloc_stats *st, counts *c, const rtm_push_limits *lim) {
   rtm_push_config cfg;
   rtm_push *s = NULL;
   memset(&cfg, 0, sizeof cfg);
-  cfg.start = RTM_PUSH_START_WS, cfg.no_login = 1, cfg.entropy = entropy, cfg.uid = 1;
+  cfg.start = RTM_PUSH_START_WS, cfg.no_login = 1, cfg.entropy = fixed_entropy, cfg.uid = 1;
   cfg.allocator.alloc_fn = t_alloc, cfg.allocator.free_fn = t_free, cfg.allocator.user_data = st;
   cfg.on_event = on_event, cfg.user_data = c;
   if (lim) cfg.limits = *lim;
@@ -173,156 +129,168 @@ static rtm_push *ws_session(alloc_stats *st, counts *c, const rtm_push_limits *l
   rtm_push_new(&s, &cfg);
   return s;
 }
-static void floods(void) {
+/* unique mids forever: memory stays under the dedup bound */
+static void test_flood_unique_mids(void) {
   alloc_stats st;
   counts c;
   rtm_push *s;
-  uint8_t pkg[512], fr[600];
-  char json[256], line[200];
+  bytes fr = {0, 0, 0};
+  char json[256];
   size_t peak_after_warmup = 0;
   long i;
   struct mallinfo2 m0, m1;
-  /* 1. unique mids forever: memory stays under the dedup bound */
   m0 = mallinfo2();
   s = ws_session(&st, &c, NULL);
   for (i = 0; i < 200000; i++) {
-    size_t n;
     snprintf(json, sizeof json, "{\"from\":7, \"to\":8, \"mtype\":30, \"mid\":%ld, \"msg\":\"hello\", \"attrs\":\"\", \"mtime\":1}", 1000000 + i);
-    n = frame(fr, pkg, quest(pkg, (uint32_t)i + 1, "pushmsg", json));
-    rtm_push_feed(s, fr, n, (uint64_t)i);
-    drain(s);
+    quest_frame(&fr, (uint32_t)i + 1, "pushmsg", json);
+    rtm_push_feed(s, fr.p, fr.len, (uint64_t)i);
+    discard_output(s);
     if (i == 2000) peak_after_warmup = st.peak;
   }
   m1 = mallinfo2();
-  snprintf(line, sizeof line, "flood of 200,000 unique mids: %d delivered, peak %zu bytes of library memory, no growth after the "
-           "dedup table filled (%zu at 2,000); whole heap grew %ld bytes", c.events, st.peak, peak_after_warmup,
-           (long)(m1.uordblks - m0.uordblks));
-  check(c.events == 200000 && st.peak == peak_after_warmup && st.peak < 100000, line);
+  h_note("flood of 200,000 unique mids: %d delivered, peak %zu bytes of library memory, no growth after the dedup table "
+         "filled (%zu at 2,000); whole heap grew %ld bytes", c.events, st.peak, peak_after_warmup, (long)(m1.uordblks - m0.uordblks));
+  CHECKM(c.events == 200000 && st.peak == peak_after_warmup && st.peak < 100000, "%d delivered, peak %zu, %zu at 2,000",
+         c.events, st.peak, peak_after_warmup);
   rtm_push_free(s);
-  /* 2. a 100 MB frame announced: refused from its header */
+  b_free(&fr);
+}
+/* sizes announced far beyond the limits: refused from the header, nothing allocated for them */
+static void test_flood_huge_announcements(void) {
+  alloc_stats st;
+  counts c;
+  rtm_push *s;
+  long i;
   s = ws_session(&st, &c, NULL);
-  {
+  { /* a 100 MB frame */
     static const uint8_t big[] = {0x82, 127, 0, 0, 0, 0, 0x06, 0x40, 0, 0, 'F', 'P', 'N', 'N'};
     int rc = rtm_push_feed(s, big, sizeof big, 0);
-    snprintf(line, sizeof line, "100 MB frame announced: %s, peak %zu bytes", rtm_push_strerror(rc), st.peak);
-    check(rc == RTM_PUSH_E_WS_FRAME_TOO_LARGE && st.peak < 64 * 1024, line);
+    h_note("100 MB frame announced: %s, peak %zu bytes", rtm_push_strerror(rc), st.peak);
+    CHECKM(rc == RTM_PUSH_E_WS_FRAME_TOO_LARGE && st.peak < 64 * 1024, "100 MB frame: %s, peak %zu", rtm_push_strerror(rc), st.peak);
   }
   rtm_push_free(s);
-  /* 3. a 4 GB FPNN package announced */
   s = ws_session(&st, &c, NULL);
-  {
+  { /* a 4 GB FPNN package */
     static const uint8_t hdr[] = {0x82, 12, 'F', 'P', 'N', 'N', 1, 0x40, 0, 4, 0xf0, 0xff, 0xff, 0xff};
     int rc = rtm_push_feed(s, hdr, sizeof hdr, 0);
-    snprintf(line, sizeof line, "4 GB FPNN psize: %s, peak %zu bytes", rtm_push_strerror(rc), st.peak);
-    check(rc == RTM_PUSH_E_FPNN_TOO_LARGE && st.peak < 64 * 1024, line);
+    h_note("4 GB FPNN psize: %s, peak %zu bytes", rtm_push_strerror(rc), st.peak);
+    CHECKM(rc == RTM_PUSH_E_FPNN_TOO_LARGE && st.peak < 64 * 1024, "4 GB psize: %s, peak %zu", rtm_push_strerror(rc), st.peak);
   }
   rtm_push_free(s);
-  /* 4. an endless HTTP header */
-  {
+  { /* an endless HTTP header */
     rtm_push_config cfg;
     int rc = 0;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.host = "h", cfg.entropy = entropy, cfg.token = "t";
-    cfg.allocator.alloc_fn = t_alloc, cfg.allocator.free_fn = t_free, cfg.allocator.user_data = &st;
     size_t base;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.host = "h", cfg.entropy = fixed_entropy, cfg.token = "t";
+    cfg.allocator.alloc_fn = t_alloc, cfg.allocator.free_fn = t_free, cfg.allocator.user_data = &st;
     memset(&st, 0, sizeof st);
     st.fail_at = -1;
-    rtm_push_new(&s, &cfg);
+    s = NULL;
+    CHECK(rtm_push_new(&s, &cfg) == RTM_PUSH_OK);
     base = st.peak;
     rtm_push_feed(s, "HTTP/1.1 101 OK\r\n", 17, 0);
     for (i = 0; i < 100000 && rc == 0; i++) rc = rtm_push_feed(s, "X-Filler: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n", 44, 0);
-    snprintf(line, sizeof line, "endless HTTP header: %s after %ld lines, %zu bytes beyond the new session's %zu",
-             rtm_push_strerror(rc), i, st.peak - base, base);
-    check(rc == RTM_PUSH_E_HTTP_HEADER_TOO_LARGE && st.peak - base <= 2 * 16384 + 1 + 256, line);
+    h_note("endless HTTP header: %s after %ld lines, %zu bytes beyond the new session's %zu", rtm_push_strerror(rc), i,
+           st.peak - base, base);
+    CHECKM(rc == RTM_PUSH_E_HTTP_HEADER_TOO_LARGE && st.peak - base <= 2 * 16384 + 1 + 256, "%s after %ld lines, %zu bytes",
+           rtm_push_strerror(rc), i, st.peak - base);
     rtm_push_free(s);
   }
-  /* 5. deep nesting: JSON and msgpack, far beyond max_depth: one push dropped, no stack overflow */
-  s = ws_session(&st, &c, NULL);
-  {
-    static char deep[70000];
-    static uint8_t dp[70100], df[70200];
-    size_t n, k;
-    strcpy(deep, "{\"x\":");
-    for (k = 5; k < 5 + 30000; k++) deep[k] = '[';
-    for (; k < 5 + 60000; k++) deep[k] = ']';
-    strcpy(deep + k, ", \"mid\":1}");
-    n = quest(dp, 1, "pushmsg", "");
-    memcpy(dp + n, deep, strlen(deep));
-    n += strlen(deep);
-    dp[8] = (uint8_t)(n - 23), dp[9] = (uint8_t)((n - 23) >> 8), dp[10] = (uint8_t)((n - 23) >> 16);
-    rtm_push_feed(s, df, frame(df, dp, n), 0);
-    snprintf(line, sizeof line, "JSON nested 30,000 deep: the push is dropped with %s, the session goes on",
-             rtm_push_strerror(rtm_push_last_error(s, NULL)));
-    check(rtm_push_last_error(s, NULL) == RTM_PUSH_E_PAYLOAD_DEPTH && rtm_push_get_state(s) == RTM_PUSH_STATE_READY, line);
-    n = quest(dp, 2, "pushmsg", "");
-    dp[n++] = 0x81; dp[n++] = 0xa1; dp[n++] = 'x';
-    for (k = 0; k < 60000; k++) dp[n++] = 0x91; /* [[[[...]]]] */
-    dp[n++] = 0xc0;
-    dp[8] = (uint8_t)(n - 23), dp[9] = (uint8_t)((n - 23) >> 8), dp[10] = (uint8_t)((n - 23) >> 16);
-    dp[5] = 0x80;
-    rtm_push_feed(s, df, frame(df, dp, n), 0);
-    check(rtm_push_last_error(s, NULL) == RTM_PUSH_E_PAYLOAD_DEPTH && rtm_push_get_state(s) == RTM_PUSH_STATE_READY,
-          "msgpack nested 60,000 deep: dropped with the depth error, the session goes on");
-  }
+}
+/* deep nesting, JSON and msgpack, far beyond max_depth: one push dropped, no stack overflow */
+static void test_flood_deep_nesting(void) {
+  alloc_stats st;
+  counts c;
+  rtm_push *s = ws_session(&st, &c, NULL);
+  bytes pl = {0, 0, 0}, pkg = {0, 0, 0}, fr = {0, 0, 0};
+  size_t k;
+  b_str(&pl, "{\"x\":");
+  for (k = 0; k < 30000; k++) b_byte(&pl, '[');
+  for (k = 0; k < 30000; k++) b_byte(&pl, ']');
+  b_str(&pl, ", \"mid\":1}");
+  pkg_quest(&pkg, 1, 0x40, 1, "pushmsg", pl.p, pl.len);
+  ws_frame(&fr, pkg.p, pkg.len);
+  rtm_push_feed(s, fr.p, fr.len, 0);
+  h_note("JSON nested 30,000 deep: the push is dropped with %s, the session goes on", rtm_push_strerror(rtm_push_last_error(s, NULL)));
+  CHECKM(rtm_push_last_error(s, NULL) == RTM_PUSH_E_PAYLOAD_DEPTH && rtm_push_get_state(s) == RTM_PUSH_STATE_READY,
+         "JSON nested 30,000 deep: %s", rtm_push_strerror(rtm_push_last_error(s, NULL)));
+  b_reset(&pl);
+  b_reset(&pkg);
+  b_reset(&fr);
+  b_put(&pl, "\x81\xa1x", 3);
+  for (k = 0; k < 60000; k++) b_byte(&pl, 0x91); /* [[[[...]]]] */
+  b_byte(&pl, 0xc0);
+  pkg_quest(&pkg, 1, 0x80, 2, "pushmsg", pl.p, pl.len);
+  ws_frame(&fr, pkg.p, pkg.len);
+  rtm_push_feed(s, fr.p, fr.len, 0);
+  CHECKM(rtm_push_last_error(s, NULL) == RTM_PUSH_E_PAYLOAD_DEPTH && rtm_push_get_state(s) == RTM_PUSH_STATE_READY,
+         "msgpack nested 60,000 deep: dropped with the depth error, the session goes on");
   rtm_push_free(s);
-  /* 6. a flood of WebSocket pings: absorbed while the host drains; bounded when it does not */
-  s = ws_session(&st, &c, NULL);
-  {
-    static const uint8_t ping[] = {0x89, 4, 'p', 'i', 'n', 'g'};
-    int rc = 0;
-    for (i = 0; i < 100000; i++) { rtm_push_feed(s, ping, sizeof ping, 0); drain(s); }
-    snprintf(line, sizeof line, "100,000 pings, output drained: every one ponged, peak %zu bytes", st.peak);
-    check(rtm_push_get_state(s) == RTM_PUSH_STATE_READY && st.peak < 64 * 1024, line);
-    for (i = 0; i < 2000000 && rc == 0; i++) rc = rtm_push_feed(s, ping, sizeof ping, 0);
-    snprintf(line, sizeof line, "pings while the host never drains: %s after %ld pings, peak %zu bytes (limits.max_output 4 MiB)",
-             rtm_push_strerror(rc), i, st.peak);
-    check(rc == RTM_PUSH_E_OUTPUT_FULL && st.peak < (size_t)9 << 20, line);
-  }
+  b_free(&pl);
+  b_free(&pkg);
+  b_free(&fr);
+}
+/* a flood of WebSocket pings: absorbed while the host drains; bounded when it does not */
+static void test_flood_pings(void) {
+  static const uint8_t ping[] = {0x89, 4, 'p', 'i', 'n', 'g'};
+  alloc_stats st;
+  counts c;
+  rtm_push *s = ws_session(&st, &c, NULL);
+  int rc = 0;
+  long i;
+  for (i = 0; i < 100000; i++) { rtm_push_feed(s, ping, sizeof ping, 0); discard_output(s); }
+  h_note("100,000 pings, output drained: every one ponged, peak %zu bytes", st.peak);
+  CHECKM(rtm_push_get_state(s) == RTM_PUSH_STATE_READY && st.peak < 64 * 1024, "peak %zu", st.peak);
+  for (i = 0; i < 2000000 && rc == 0; i++) rc = rtm_push_feed(s, ping, sizeof ping, 0);
+  h_note("pings while the host never drains: %s after %ld pings, peak %zu bytes (limits.max_output 4 MiB)",
+         rtm_push_strerror(rc), i, st.peak);
+  CHECKM(rc == RTM_PUSH_E_OUTPUT_FULL && st.peak < (size_t)9 << 20, "%s after %ld pings, peak %zu", rtm_push_strerror(rc), i, st.peak);
   rtm_push_free(s);
 }
 
-/* ---- inputs right before a PROT_NONE page: any over-read faults */
-static void guard_page(void) {
-  static const char *const vec[] = {"tests/vectors/public-json.bin", "tests/vectors/public-msgpack.bin",
-                                    "tests/vectors/authfail.bin", "tests/vectors/autherror.bin"};
+/* >>guard page: inputs right before a PROT_NONE page, so any over-read faults ---------------------- */
+static void test_guard_page(void) {
+  static const char *const vec[] = {"public-json.bin", "public-msgpack.bin", "authfail.bin", "autherror.bin"};
   long pg = sysconf(_SC_PAGESIZE);
   size_t region = (size_t)pg * 40, v, total = 0;
   uint8_t *mem = (uint8_t *)mmap(NULL, region + (size_t)pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   uint8_t *end = mem + region;
   alloc_stats st;
   counts c;
-  mprotect(end, (size_t)pg, PROT_NONE);
+  CHECK(mem != MAP_FAILED && mprotect(end, (size_t)pg, PROT_NONE) == 0);
+  if (mem == MAP_FAILED) return;
   for (v = 0; v < 4; v++) {
-    size_t n = 0, cut, off;
-    unsigned char *b = slurp(vec[v], &n);
+    bytes b = {0, 0, 0};
+    size_t n, cut, off;
+    if (!load_file(vec[v], &b)) continue;
+    n = b.len;
     /* every prefix of the first 4 KiB, and the whole session, each ending at the guard page */
-    for (cut = 1; cut <= n && b; cut = cut < 4096 ? cut + 1 : (cut == n ? n + 1 : n)) {
-      rtm_push *s = ws_session(&st, &c, NULL);
+    for (cut = 1; cut <= n; cut = cut < 4096 ? cut + 1 : (cut == n ? n + 1 : n)) {
+      rtm_push *s;
       if (cut > region) break;
-      memcpy(end - cut, b, cut);
+      s = ws_session(&st, &c, NULL);
+      memcpy(end - cut, b.p, cut);
       rtm_push_feed(s, end - cut, cut, 0);
       rtm_push_feed_eof(s, 0);
       rtm_push_free(s);
       total++;
     }
-    /* and the whole session byte by byte, each byte alone at the guard page */
-    {
+    { /* and the whole session byte by byte, each byte alone at the guard page */
       rtm_push *s = ws_session(&st, &c, NULL);
-      for (off = 0; off < n; off++) { end[-1] = b[off]; rtm_push_feed(s, end - 1, 1, 0); drain(s); }
+      for (off = 0; off < n; off++) { end[-1] = b.p[off]; rtm_push_feed(s, end - 1, 1, 0); discard_output(s); }
       rtm_push_free(s);
       total++;
     }
-    free(b);
+    b_free(&b);
   }
-  {
-    char line[128];
-    snprintf(line, sizeof line, "guard page: %zu feeds of the vectors and their prefixes ending at a PROT_NONE page, no fault", total);
-    check(total > 4000, line);
-  }
+  h_note("guard page: %zu feeds of the vectors and their prefixes ending at a PROT_NONE page, no fault", total);
+  CHECKM(total > 4000, "%zu feeds", total);
   munmap(mem, region + (size_t)pg);
 }
 
-/* ---- API misuse */
+/* >>API misuse ---------------------------------------------------------------------------------- */
 static rtm_push *g_s;
 static int g_in_cb_rc = 1, g_freed;
 static void misuse_cb(const rtm_push_event *ev, void *u) {
@@ -335,58 +303,61 @@ static void misuse_cb(const rtm_push_event *ev, void *u) {
     if (rtm_push_get_state(g_s) != RTM_PUSH_STATE_READY) g_in_cb_rc = 0; /* still valid inside the callback */
   }
 }
-static void misuse(void) {
+static void test_misuse(void) {
   rtm_push_config cfg;
   rtm_push *s;
   const uint8_t *o;
-  uint8_t pkg[64], fr[80];
+  bytes fr = {0, 0, 0};
   int rc;
   memset(&cfg, 0, sizeof cfg);
-  check(rtm_push_new(NULL, &cfg) == RTM_PUSH_E_INVALID_ARG && rtm_push_new(&s, NULL) == RTM_PUSH_E_INVALID_ARG,
-        "rtm_push_new(NULL...): RTM_PUSH_E_INVALID_ARG");
-  check(rtm_push_new(&s, &cfg) == RTM_PUSH_E_CONFIG && s == NULL, "START_HTTP without a host: RTM_PUSH_E_CONFIG");
+  CHECKM(rtm_push_new(NULL, &cfg) == RTM_PUSH_E_INVALID_ARG && rtm_push_new(&s, NULL) == RTM_PUSH_E_INVALID_ARG,
+         "rtm_push_new(NULL...): RTM_PUSH_E_INVALID_ARG");
+  CHECKM(rtm_push_new(&s, &cfg) == RTM_PUSH_E_CONFIG && s == NULL, "START_HTTP without a host: RTM_PUSH_E_CONFIG");
   cfg.host = "h", cfg.allocator.alloc_fn = t_alloc;
-  check(rtm_push_new(&s, &cfg) == RTM_PUSH_E_CONFIG, "an allocator with alloc_fn but no free_fn: RTM_PUSH_E_CONFIG");
-  check(rtm_push_feed(NULL, "x", 1, 0) == RTM_PUSH_E_INVALID_ARG && rtm_push_feed_eof(NULL, 0) == RTM_PUSH_E_INVALID_ARG &&
-        rtm_push_tick(NULL, 0) == RTM_PUSH_E_INVALID_ARG && rtm_push_close(NULL, 0) == RTM_PUSH_E_INVALID_ARG &&
-        rtm_push_pending_output(NULL, &o) == 0 && o == NULL && rtm_push_consume_output(NULL, 1) == RTM_PUSH_E_INVALID_ARG &&
-        rtm_push_next_deadline(NULL) == UINT64_MAX && rtm_push_get_state(NULL) == RTM_PUSH_STATE_INVALID &&
-        rtm_push_want_read(NULL) == 0 && rtm_push_want_write(NULL) == 0 && rtm_push_last_error(NULL, NULL) == RTM_PUSH_E_INVALID_ARG &&
-        rtm_push_quest(NULL, "m", RTM_PUSH_ENC_JSON, NULL, 0, 0, NULL, NULL, NULL) == RTM_PUSH_E_INVALID_ARG &&
-        rtm_push_reconnect(NULL, 0) == RTM_PUSH_E_INVALID_ARG && rtm_push_event_to_json(NULL, NULL, 0) == 0,
-        "NULL sessions: an error code from every call, no crash");
+  CHECKM(rtm_push_new(&s, &cfg) == RTM_PUSH_E_CONFIG, "an allocator with alloc_fn but no free_fn: RTM_PUSH_E_CONFIG");
+  CHECKM(rtm_push_feed(NULL, "x", 1, 0) == RTM_PUSH_E_INVALID_ARG && rtm_push_feed_eof(NULL, 0) == RTM_PUSH_E_INVALID_ARG &&
+         rtm_push_tick(NULL, 0) == RTM_PUSH_E_INVALID_ARG && rtm_push_close(NULL, 0) == RTM_PUSH_E_INVALID_ARG &&
+         rtm_push_pending_output(NULL, &o) == 0 && o == NULL && rtm_push_consume_output(NULL, 1) == RTM_PUSH_E_INVALID_ARG &&
+         rtm_push_next_deadline(NULL) == UINT64_MAX && rtm_push_get_state(NULL) == RTM_PUSH_STATE_INVALID &&
+         rtm_push_want_read(NULL) == 0 && rtm_push_want_write(NULL) == 0 && rtm_push_last_error(NULL, NULL) == RTM_PUSH_E_INVALID_ARG &&
+         rtm_push_quest(NULL, "m", RTM_PUSH_ENC_JSON, NULL, 0, 0, NULL, NULL, NULL) == RTM_PUSH_E_INVALID_ARG &&
+         rtm_push_reconnect(NULL, 0) == RTM_PUSH_E_INVALID_ARG && rtm_push_event_to_json(NULL, NULL, 0) == 0,
+         "NULL sessions: an error code from every call, no crash");
   rtm_push_free(NULL);
   memset(&cfg, 0, sizeof cfg);
-  cfg.start = RTM_PUSH_START_WS, cfg.no_login = 1, cfg.entropy = entropy;
+  cfg.start = RTM_PUSH_START_WS, cfg.no_login = 1, cfg.entropy = fixed_entropy;
   rtm_push_new(&s, &cfg);
-  check(rtm_push_feed(s, NULL, 5, 0) == RTM_PUSH_E_INVALID_ARG && rtm_push_feed(s, NULL, 0, 0) == RTM_PUSH_OK,
-        "feed(NULL, 5): RTM_PUSH_E_INVALID_ARG; feed(NULL, 0) is fine");
-  check(rtm_push_consume_output(s, 1) == RTM_PUSH_E_INVALID_ARG, "consuming more output than pending: RTM_PUSH_E_INVALID_ARG");
+  CHECKM(rtm_push_feed(s, NULL, 5, 0) == RTM_PUSH_E_INVALID_ARG && rtm_push_feed(s, NULL, 0, 0) == RTM_PUSH_OK,
+         "feed(NULL, 5): RTM_PUSH_E_INVALID_ARG; feed(NULL, 0) is fine");
+  CHECKM(rtm_push_consume_output(s, 1) == RTM_PUSH_E_INVALID_ARG, "consuming more output than pending: RTM_PUSH_E_INVALID_ARG");
   rc = rtm_push_feed(s, "\x82\x0c\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", 14, 0); /* not FPNN: fatal */
-  check(rc == RTM_PUSH_E_FPNN_HEADER, "a package without the FPNN magic: RTM_PUSH_E_FPNN_HEADER");
+  CHECKM(rc == RTM_PUSH_E_FPNN_HEADER, "a package without the FPNN magic: RTM_PUSH_E_FPNN_HEADER");
   rc = rtm_push_feed(s, "\x82\x00", 2, 0);
-  check(rtm_push_get_state(s) == RTM_PUSH_STATE_FAILED && rc == RTM_PUSH_E_CLOSED && rtm_push_tick(s, 0) == RTM_PUSH_OK &&
-        rtm_push_quest(s, "m", RTM_PUSH_ENC_JSON, NULL, 0, 0, NULL, NULL, NULL) == RTM_PUSH_E_CLOSED,
-        "feed after a fatal error: RTM_PUSH_E_CLOSED; quests refused");
+  CHECKM(rtm_push_get_state(s) == RTM_PUSH_STATE_FAILED && rc == RTM_PUSH_E_CLOSED && rtm_push_tick(s, 0) == RTM_PUSH_OK &&
+         rtm_push_quest(s, "m", RTM_PUSH_ENC_JSON, NULL, 0, 0, NULL, NULL, NULL) == RTM_PUSH_E_CLOSED,
+         "feed after a fatal error: RTM_PUSH_E_CLOSED; quests refused");
   rtm_push_free(s);
   rtm_push_new(&s, &cfg);
   rtm_push_close(s, 0);
-  check(rtm_push_feed(s, "\x82\x00", 2, 0) == RTM_PUSH_E_CLOSED || rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSING,
-        "feed after close: refused or still closing, never undefined");
+  CHECKM(rtm_push_feed(s, "\x82\x00", 2, 0) == RTM_PUSH_E_CLOSED || rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSING,
+         "feed after close: refused or still closing, never undefined");
   rtm_push_free(s);
   cfg.on_event = misuse_cb;
   rtm_push_new(&g_s, &cfg);
-  rc = rtm_push_feed(g_s, fr, frame(fr, pkg, quest(pkg, 1, "ping", "{}")), 0);
-  check(g_freed && g_in_cb_rc == RTM_PUSH_E_IN_CALLBACK && rc == RTM_PUSH_E_CLOSED,
-        "feed and tick inside a callback: RTM_PUSH_E_IN_CALLBACK; free inside a callback: deferred, the feed returns RTM_PUSH_E_CLOSED");
+  quest_frame(&fr, 1, "ping", "{}");
+  rc = rtm_push_feed(g_s, fr.p, fr.len, 0);
+  CHECKM(g_freed && g_in_cb_rc == RTM_PUSH_E_IN_CALLBACK && rc == RTM_PUSH_E_CLOSED,
+         "feed and tick inside a callback: RTM_PUSH_E_IN_CALLBACK; free inside a callback: deferred, the feed returns RTM_PUSH_E_CLOSED");
+  b_free(&fr);
 }
 
-int main(void) {
-  setvbuf(stdout, NULL, _IOLBF, 0);
-  misuse();
-  guard_page();
-  floods();
-  failmalloc_sweep();
-  printf("%d passed, %d failed\n", npass, nfail);
-  return nfail ? 1 : 0;
-}
+static const test_def g_tests[] = {
+  T(test_misuse),
+  T(test_guard_page),
+  T(test_flood_unique_mids),
+  T(test_flood_huge_announcements),
+  T(test_flood_deep_nesting),
+  T(test_flood_pings),
+  T(test_failmalloc_sweep),
+};
+TEST_MAIN(g_tests)

@@ -9,17 +9,32 @@ TMP_NAME=rtm-push-test
 . tests/lib.sh
 check() { name=$1; shift; if "$@" >"$T/out" 2>&1; then ok "$name"; else bad "$name" "$T/out"; fi; }
 
-# 1. Unit tests (every layer, in memory).
-check "unit tests (vector code: $($W $B/unit --simd 2>/dev/null))" $W $B/unit
-check "unit tests on the portable code paths (-DRTM_PUSH_NO_SIMD)" $W $B/unit_nosimd
+# 1. Unit tests: one program per layer, in memory (tests/test_LAYER.c), each also on the portable code paths.
+# A C test program on tests/harness.h: its line names it and ends with its own counts (test cases, checks);
+# on failure only its failing cases and their checks are shown.
+prog() { # program, what it covers
+  if $W $B/$1 >"$T/out" 2>&1; then ok "$2 [$1: $(tail -n 1 "$T/out"); $(tail -n 2 "$T/out" | head -n 1)]"
+  else grep -v '^ok  ' "$T/out" >"$T/why"; bad "$2 [$1]" "$T/why"; fi
+}
+unit() { # layer, what it covers
+  prog test_$1 "unit tests, $1: $2"
+  prog test_$1_nosimd "unit tests, $1, on the portable code paths (-DRTM_PUSH_NO_SIMD)"
+}
+unit upgrade "HTTP upgrade request and answer, auth quest, TLS name check of an IP address"
+unit websocket "126-byte framing bug, length forms, fragments, control frames, protocol errors and close codes"
+unit fpnn "package headers, split headers, versions and size limits, truncated packages"
+unit decode "Int64/int32 fields, JSON strings, escapes, UTF-8 and syntax, msgpack, nesting limits"
+unit schema "events from methods and mtypes, control methods, files, translations, the event printer"
+unit dedup "duplicate pushes (capacity, TTL, against a model) and excludedUids"
+unit session "answers, login, watchdog, close, kickout, EOF, callbacks, config, allocator, reconnect advice, the recorded sessions"
+unit quests "our own quests: helpers, errors, order, timeouts, close, limits, payloads in JSON and msgpack"
+unit kernels "vector code and fast paths against their scalar references (vector code: $($W $B/test_kernels --simd 2>/dev/null))"
 
-check "regressions: every defect the code review found stays fixed" $W $B/regress
 for t in session fpnn upgrade json msgpack; do
   check "fuzz target $t: its corpus and crash reproducers replay clean" sh -c \
     "$W $B/replay_$t fuzz/corpus/fuzz_$t/* \$(ls fuzz/regressions/fuzz_$t-* 2>/dev/null)"
 done
-check "hostile input: failmalloc sweep, floods against every limit, guard page, API misuse" $W $B/hostile
-check "reconnect advice on a simulated clock (back-off schedule, stop codes, kickout, close, rooms re-entered)" $W $B/reconnect
+prog hostile "hostile input: failmalloc sweep, floods against every limit, guard page, API misuse"
 
 check "the header's constant lookup tables equal what their builders make from the schema" $W $B/schema_table --check
 # 1b. README: the events table comes from the schema tables; the integration snippet compiles as shown.
@@ -29,6 +44,13 @@ sed -n '/<!-- snippet:begin -->/,/<!-- snippet:end -->/p' README.md | grep -v '^
 printf '#define RTM_PUSH_IMPLEMENTATION\n#include "rtm_push.h"\n#include <time.h>\nuint64_t now_ms(void);\nuint64_t now_ms(void) { return (uint64_t)time(0) * 1000; }\nint main(void) { return 0; }\n' >"$T/snippet_main.c"
 check "README's snippet compiles as shown (-std=c99 -Wall -Wextra -Wpedantic -Werror) and links" sh -c \
   "cc -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -Werror -I. $MBEDTLS_CFLAGS -o '$T/snippet' '$T/snippet.c' '$T/snippet_main.c' -lwslay -lcjson $MBEDTLS_LIBS -lmbedtls -lmbedx509 -lmbedcrypto"
+
+# 1c. The Makefile: a plain make never runs the package manager; make deps, not root, names what to install.
+check "a plain 'make' (make -n -B) runs no apt-get" sh -c "! make -n -B all 2>&1 | grep -q apt-get"
+if id nobody >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && su nobody -s /bin/sh -c 'test -r Makefile' 2>/dev/null; then
+  check "make deps, not root, prints the apt-get line for a missing package and stops" sh -c \
+    "! su nobody -s /bin/sh -c 'make -s deps LIB_PKGS=no-such-pkg=/no/such/file' >'$T/deps.out' 2>&1 && grep -q 'as root: apt-get install -y no-such-pkg' '$T/deps.out'"
+fi
 
 # 2. Golden vectors recorded from a live FPNN server: exact, whole and in every chunk size.
 for n in public-json public-msgpack authfail autherror; do
@@ -120,7 +142,7 @@ check "simulator self-test (its codecs against the recorded vectors, its checks 
 for qe in json msgpack; do
   for rs in 65536 1; do
     start_sim --script quests
-    $W $B/quests $PORT $rs $qe >"$T/q.out" 2>&1; rc=$?
+    $W $B/live_quests $PORT $rs $qe >"$T/q.out" 2>&1; rc=$?
     stop_sim
     if [ $rc = 0 ] && [ $SIM_RC = 0 ] && node -e "
         const r = require('$T/report.json'), q = r.client_quests.filter((x) => x.method.startsWith('send'));
@@ -128,7 +150,7 @@ for qe in json msgpack; do
         const mids = ['1712345678000000','1712345678000001','9223372036854775807','-9223372036854775808'];
         process.exit(q.length === 4 && q.every((x, i) => x.payload[want[i][0]] === want[i][1] && x.payload.mid === mids[i]
           && x.encoding === (i === 3 ? 'json' : '$qe')) ? 0 : 1)"; then
-      ok "quests ($qe, read size $rs): helpers, error answer, timeout, out-of-order answers, close with one pending; Int64 exact both ways"
+      ok "quests ($qe, read size $rs): helpers, error answer, timeout, out-of-order answers, close with one pending; Int64 exact both ways [live_quests: $(tail -n 1 "$T/q.out"); $(tail -n 2 "$T/q.out" | head -n 1)]"
     else { echo "rc=$rc sim=$SIM_RC"; cat "$T/q.out" "$T/report.json"; } >"$T/why"; bad "quests ($qe, read size $rs)" "$T/why"; fi
   done
 done
@@ -263,7 +285,7 @@ else bad "openssl s_server with -Verify (rc=$rc)" "$T/l.err"; fi
 # them with the simulator's key log.)
 # The TLS proxy (tests/tls/cutproxy.js ARGS) on a free port: sets CPORT and CUT (its pid), its output in $T/cut.out.
 start_proxy() {
-  rm -f "$T/cut.out"
+  rm -f "$T/cut.out" # a fresh file: the previous proxy's port is never read (the redirection happens in the child)
   node tests/tls/cutproxy.js "$@" >"$T/cut.out" 2>&1 &
   CUT=$!
   i=0; CPORT=

@@ -1,30 +1,24 @@
-/* Generic quests and the typed helpers against the gate simulator over a real loopback socket.
-   usage: quests PORT [READ_SIZE [json|msgpack]]   (the simulator runs with --script quests)
-   Prints one line per check and "N passed, M failed"; exits 1 on any failure. */
+/* Generic quests and the typed helpers against the gate simulator over a real loopback socket (the in-memory
+   tests of quests are tests/test_quests.c).
+   usage: live_quests PORT [READ_SIZE [json|msgpack]]   (the simulator runs with --script quests)
+   On tests/harness.h: a line per test case, "N passed, M failed" last; exits 1 on any failure. */
 #define _POSIX_C_SOURCE 200809L
-#define RTM_PUSH_IMPLEMENTATION
-#include "../rtm_push.h"
 #include <arpa/inet.h>
 #include <poll.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
+#include "harness.h"
 
 enum { Q_ENTER, Q_LEAVE, Q_SEND, Q_SENDGROUP, Q_SENDROOM, Q_UNKNOWN, Q_SLOW, Q_FAST, Q_NEVER, Q_CJSON, Q_PENDING, Q_N };
 static const char *const qname[Q_N] = {"enterroom", "leaveroom", "sendmsg", "sendgroupmsg", "sendroommsg",
                                        "unknown method", "test.slow 300", "test.slow 0", "test.never (timeout)",
                                        "sendmsg via cJSON", "test.never (pending at close)"};
-static int calls[Q_N], order[Q_N], norder, npass, nfail, all_sent;
+static int calls[Q_N], order[Q_N], norder, all_sent;
 static rtm_push_answer got[Q_N];
 static int64_t mids[Q_N];
 
-static void check(int ok, const char *what) {
-  printf("%s %s\n", ok ? "ok  " : "FAIL", what);
-  if (ok) npass++; else nfail++;
-}
+static int g_port, g_msgpack;
+static size_t g_read_size;
 static uint64_t now_ms(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
@@ -64,40 +58,41 @@ static void send_all(rtm_push *s) {
   rc |= rtm_push_quest_cjson(s, "sendmsg", o, 0, on_answer, (void *)(intptr_t)Q_CJSON, NULL);
   cJSON_Delete(o);
   rc |= rtm_push_quest(s, "test.never", RTM_PUSH_ENC_JSON, NULL, 0, 0, NULL, NULL, NULL); /* one-way: no answer */
-  check(rc == 0, "every quest accepted");
+  CHECKM(rc == 0, "every quest accepted");
   all_sent = 1;
 }
 static void on_event(const rtm_push_event *ev, void *user) {
   rtm_push *s = *(rtm_push **)user;
   if (ev->type == RTM_PUSH_EV_LOGIN && ev->ok) {
-    check(rtm_push_quest(s, "x", RTM_PUSH_ENC_JSON, NULL, 0, 0, NULL, NULL, NULL) == RTM_PUSH_OK, "a quest from inside the login callback");
+    CHECKM(rtm_push_quest(s, "x", RTM_PUSH_ENC_JSON, NULL, 0, 0, NULL, NULL, NULL) == RTM_PUSH_OK, "a quest from inside the login callback");
     send_all(s);
   }
   if (ev->type == RTM_PUSH_EV_ERROR) printf("     event: error %s\n", ev->message);
 }
 
-int main(int argc, char **argv) {
+/* One session over loopback: login, every quest, their answers, close; then what each quest's callback got. */
+static void test_quests_over_loopback(void) {
   rtm_push_config cfg;
   rtm_push *s = NULL;
   struct sockaddr_in a;
   int fd = socket(AF_INET, SOCK_STREAM, 0), closing = 0, i;
-  size_t rs = argc > 2 ? (size_t)atoi(argv[2]) : 65536;
+  size_t rs = g_read_size;
   static uint8_t buf[65536];
-  char line[160];
-  if (argc < 2 || rs == 0 || rs > sizeof buf) return 2;
   memset(&a, 0, sizeof a);
   a.sin_family = AF_INET;
-  a.sin_port = htons((uint16_t)atoi(argv[1]));
+  a.sin_port = htons((uint16_t)g_port);
   inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-  if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) return perror("connect"), 2;
+  CHECKM(fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0, "connect to 127.0.0.1:%d", g_port);
+  if (g_test_failed) { if (fd >= 0) close(fd); return; }
   memset(&cfg, 0, sizeof cfg);
-  cfg.host = "127.0.0.1", cfg.port = (uint16_t)atoi(argv[1]);
+  cfg.host = "127.0.0.1", cfg.port = (uint16_t)g_port;
   cfg.pid = 1017, cfg.uid = 4242, cfg.token = "demo-token";
-  cfg.quest_encoding = argc > 3 && !strcmp(argv[3], "msgpack") ? RTM_PUSH_ENC_MSGPACK : RTM_PUSH_ENC_JSON;
+  cfg.quest_encoding = g_msgpack ? RTM_PUSH_ENC_MSGPACK : RTM_PUSH_ENC_JSON;
   cfg.on_event = on_event;
   cfg.user_data = &s;
-  if (rtm_push_new(&s, &cfg) != RTM_PUSH_OK) return 2;
-  check(rtm_push_enterroom(s, 1, on_answer, NULL) == RTM_PUSH_E_STATE, "a quest before login is refused (RTM_PUSH_E_STATE)");
+  CHECK(rtm_push_new(&s, &cfg) == RTM_PUSH_OK);
+  if (!s) { close(fd); return; }
+  CHECKM(rtm_push_enterroom(s, 1, on_answer, NULL) == RTM_PUSH_E_STATE, "a quest before login is refused (RTM_PUSH_E_STATE)");
   while (rtm_push_want_read(s) || rtm_push_want_write(s)) {
     const uint8_t *out;
     size_t n = rtm_push_pending_output(s, &out);
@@ -117,34 +112,43 @@ int main(int argc, char **argv) {
       closing = 1;
     }
   }
-  check(rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSED, "the session ended cleanly (bye, close)");
+  CHECKM(rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSED, "the session ended cleanly (bye, close)");
   rtm_push_free(s);
   close(fd);
   for (i = 0; i < Q_N; i++) {
-    snprintf(line, sizeof line, "%s: exactly one callback (got %d)", qname[i], calls[i]);
-    check(calls[i] == 1, line);
+    CHECKM(calls[i] == 1, "%s: exactly one callback (got %d)", qname[i], calls[i]);
   }
   for (i = Q_ENTER; i <= Q_SENDROOM; i++) {
-    snprintf(line, sizeof line, "%s: answered ok", qname[i]);
-    check(got[i].result == RTM_PUSH_OK && got[i].status == 0, line);
+    CHECKM(got[i].result == RTM_PUSH_OK && got[i].status == 0, "%s: answered ok", qname[i]);
   }
-  check(got[Q_SEND].has_mtime && got[Q_SEND].mtime == 9007199254740994LL, "sendmsg: answer mtime exact beyond 2^53 (9007199254740994)");
-  check(got[Q_SENDGROUP].mtime == 9007199254740995LL && got[Q_SENDROOM].mtime == 9007199254740996LL, "group and room mtimes exact");
-  check(got[Q_SEND].mid == mids[Q_SEND] && mids[Q_SEND] == 1712345678000000LL && mids[Q_SENDGROUP] == 1712345678000001LL,
-        "client mids the SDK way (ms * 1000 + counter), returned with the answer");
-  check(got[Q_UNKNOWN].result == RTM_PUSH_E_QUEST_ERROR && got[Q_UNKNOWN].code == 20004 && got[Q_UNKNOWN].status == 1,
-        "unknown method: error answer, code 20004");
+  CHECKM(got[Q_SEND].has_mtime && got[Q_SEND].mtime == 9007199254740994LL, "sendmsg: answer mtime exact beyond 2^53 (9007199254740994)");
+  CHECKM(got[Q_SENDGROUP].mtime == 9007199254740995LL && got[Q_SENDROOM].mtime == 9007199254740996LL, "group and room mtimes exact");
+  CHECKM(got[Q_SEND].mid == mids[Q_SEND] && mids[Q_SEND] == 1712345678000000LL && mids[Q_SENDGROUP] == 1712345678000001LL,
+         "client mids the SDK way (ms * 1000 + counter), returned with the answer");
+  CHECKM(got[Q_UNKNOWN].result == RTM_PUSH_E_QUEST_ERROR && got[Q_UNKNOWN].code == 20004 && got[Q_UNKNOWN].status == 1,
+         "unknown method: error answer, code 20004");
   for (i = 0; i < norder && order[i] != Q_FAST; i++) {}
   {
     int j;
     for (j = 0; j < norder && order[j] != Q_SLOW; j++) {}
-    check(i < j && got[Q_SLOW].result == RTM_PUSH_OK && got[Q_FAST].result == RTM_PUSH_OK,
-          "answers out of order are matched by seq (the later quest answered first)");
+    CHECKM(i < j && got[Q_SLOW].result == RTM_PUSH_OK && got[Q_FAST].result == RTM_PUSH_OK,
+           "answers out of order are matched by seq (the later quest answered first)");
   }
-  check(got[Q_NEVER].result == RTM_PUSH_E_QUEST_TIMEOUT && got[Q_NEVER].code == 20003, "timeout from tick: 20003");
-  check(got[Q_CJSON].result == RTM_PUSH_OK && got[Q_CJSON].has_mtime, "a cJSON payload with raw Int64 nodes");
-  check(got[Q_PENDING].result == RTM_PUSH_E_QUEST_CLOSED && got[Q_PENDING].code == 20002,
-        "a quest pending at close gets 20002");
-  printf("%d passed, %d failed\n", npass, nfail);
-  return nfail ? 1 : 0;
+  CHECKM(got[Q_NEVER].result == RTM_PUSH_E_QUEST_TIMEOUT && got[Q_NEVER].code == 20003, "timeout from tick: 20003");
+  CHECKM(got[Q_CJSON].result == RTM_PUSH_OK && got[Q_CJSON].has_mtime, "a cJSON payload with raw Int64 nodes");
+  CHECKM(got[Q_PENDING].result == RTM_PUSH_E_QUEST_CLOSED && got[Q_PENDING].code == 20002,
+         "a quest pending at close gets 20002");
+}
+
+static const test_def g_tests[] = {
+  T(test_quests_over_loopback),
+};
+int main(int argc, char **argv) {
+  static const size_t max_read = 65536;
+  if (argc < 2) return 2;
+  g_port = atoi(argv[1]);
+  g_read_size = argc > 2 ? (size_t)atoi(argv[2]) : max_read;
+  g_msgpack = argc > 3 && !strcmp(argv[3], "msgpack");
+  if (g_port <= 0 || g_read_size == 0 || g_read_size > max_read) return 2;
+  return run_tests(NULL, g_tests, sizeof g_tests / sizeof g_tests[0]);
 }
