@@ -5,11 +5,15 @@
 #   make test-sanitize  the tests again under ASan+UBSan;  make test-valgrind  under valgrind
 #   make test-stress    the tests STRESS_RUNS times (default 3) beside two busy-looping CPU hogs
 #   make test-cross     the unit tests and the vectors as i386 (-m32) and s390x (big-endian, qemu-user)
+#   make test-mbedtls3  make test against Debian 13's mbedTLS 3.6 (fetched into build/mbedtls3, not installed)
 CC      ?= cc
 CXX     ?= c++
 CFLAGS  ?= -O2 -g
-WARN    := -std=c99 -Wall -Wextra -Wpedantic
-LIBS    := -lwslay -lcjson -lmbedtls -lmbedx509 -lmbedcrypto
+# Another mbedTLS than the system's: MBEDTLS_CFLAGS=-I<dir> MBEDTLS_LIBS="-L<dir> -Wl,-rpath,<dir>" (make test-mbedtls3)
+MBEDTLS_CFLAGS ?=
+MBEDTLS_LIBS ?=
+WARN    := -std=c99 -Wall -Wextra -Wpedantic $(MBEDTLS_CFLAGS)
+LIBS    := -lwslay -lcjson $(MBEDTLS_LIBS) -lmbedtls -lmbedx509 -lmbedcrypto
 BUILD   := build
 SIM     := tests/sim
 NODE_MODULES := $(SIM)/node_modules/ws/package.json
@@ -23,13 +27,13 @@ REPLAYS := $(patsubst %,$(BUILD)/replay_%,$(FUZZ_TARGETS))
 # code alone (-DRTM_PUSH_NO_SIMD: no SSE2 scans, no SSSE3/AVX2/AVX-512 UTF-8 validators)
 LAYERS := upgrade websocket fpnn decode schema dedup session quests kernels
 UNIT_TESTS := $(patsubst %,$(BUILD)/test_%,$(LAYERS)) $(patsubst %,$(BUILD)/test_%_nosimd,$(LAYERS))
-TESTS := $(UNIT_TESTS) $(BUILD)/schema_table $(BUILD)/live_quests $(BUILD)/hostile \
+TESTS := $(UNIT_TESTS) $(BUILD)/tls_events $(BUILD)/schema_table $(BUILD)/live_quests $(BUILD)/hostile \
          $(REPLAYS)
 
 PREFIX  ?= /usr/local
 VERSION := $(shell sed -n 's/^\#define RTM_PUSH_VERSION_STRING "\(.*\)"/\1/p' rtm_push.h)
 
-.PHONY: all deps npm demo test test-run test-sanitize test-valgrind compile-checks lint install clean
+.PHONY: all deps npm demo test test-run test-sanitize test-valgrind test-mbedtls3 compile-checks lint install clean
 all: $(TOOLS)
 
 # Debian packages. A plain `make` never runs the package manager: it checks that the three libraries are there
@@ -74,7 +78,7 @@ $(BUILD)/%: examples/%.c rtm_push.h $(BUILD)/.deps
 $(BUILD)/uv_listen: examples/uv_listen.c rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS) -luv
 $(BUILD)/cpp_listen: examples/cpp_listen.cpp rtm_push.h $(BUILD)/.deps
-	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic $(CFLAGS) -o $@ $< $(LIBS)
+	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic $(MBEDTLS_CFLAGS) $(CFLAGS) -o $@ $< $(LIBS)
 $(BUILD)/rtm-dump: examples/rtm_dump.c rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS)
 $(BUILD)/rtm-listen: examples/rtm_listen.c rtm_push.h $(BUILD)/.deps
@@ -91,7 +95,7 @@ $(BUILD)/test_%_nosimd: tests/test_%.c tests/harness.h rtm_push.h $(BUILD)/.deps
 $(BUILD)/hostile $(BUILD)/live_quests: tests/harness.h
 # the fuzz targets without libFuzzer: make test replays their corpora and crash reproducers
 $(BUILD)/replay_%: fuzz/fuzz_%.c fuzz/fuzz_common.h fuzz/replay_main.c rtm_push.h $(BUILD)/.deps
-	$(CC) -std=c99 -Wall -Wextra -Wno-unused-function $(CFLAGS) -o $@ $< fuzz/replay_main.c $(LIBS)
+	$(CC) -std=c99 -Wall -Wextra -Wno-unused-function $(MBEDTLS_CFLAGS) $(CFLAGS) -o $@ $< fuzz/replay_main.c $(LIBS)
 
 # libFuzzer runs (clang): make fuzz FUZZ_SECONDS=600 for a longer campaign; fuzz/README.md for more.
 FUZZ_SECONDS ?= 10
@@ -128,12 +132,24 @@ test-stress: $(TOOLS) $(TESTS) $(NODE_MODULES)
 
 # The same tests with the tools and unit tests built under ASan+UBSan, then under valgrind.
 test-sanitize: deps-test npm
-	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san CFLAGS="-O1 -g $(SAN)" $(BUILD)/san/.deps $(BUILD)/san/rtm-dump $(BUILD)/san/rtm-listen $(patsubst $(BUILD)/%,$(BUILD)/san/%,$(UNIT_TESTS)) $(BUILD)/san/schema_table $(BUILD)/san/live_quests $(BUILD)/san/hostile $(patsubst %,$(BUILD)/san/replay_%,$(FUZZ_TARGETS)) $(BUILD)/san/minimal \
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san CFLAGS="-O1 -g $(SAN)" $(BUILD)/san/.deps $(BUILD)/san/rtm-dump $(BUILD)/san/rtm-listen $(patsubst $(BUILD)/%,$(BUILD)/san/%,$(UNIT_TESTS)) $(BUILD)/san/tls_events $(BUILD)/san/schema_table $(BUILD)/san/live_quests $(BUILD)/san/hostile $(patsubst %,$(BUILD)/san/replay_%,$(FUZZ_TARGETS)) $(BUILD)/san/minimal \
 	  $(BUILD)/san/uv_listen $(BUILD)/san/epoll_listen $(BUILD)/san/game_loop $(BUILD)/san/cpp_listen
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 sh tests/run.sh $(BUILD)/san
 test-valgrind: deps-test npm
 	@$(MAKE) --no-print-directory $(TOOLS) $(TESTS)
 	@UNIT_QUICK=1 RTM_TEST_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect" sh tests/run.sh $(BUILD)
+
+# The whole of `make test` again against Debian 13's mbedTLS 3.6 (TLS 1.3 on), fetched with apt-get download and
+# unpacked into $(BUILD)/mbedtls3/pkgs, not installed (it would replace the system's 2.28): tests/tls/fetch_mbedtls3.sh.
+# The tests check with ldd and mbedtls_version_get_string that the programs run that copy.
+MBEDTLS3 := $(BUILD)/mbedtls3
+test-mbedtls3: deps-test npm
+	@mkdir -p $(MBEDTLS3)
+	@sh tests/tls/fetch_mbedtls3.sh $(MBEDTLS3)/pkgs >$(MBEDTLS3)/fetch.log 2>&1 || { cat $(MBEDTLS3)/fetch.log; exit 1; }
+	@inc=$$(sed -n 's/^INC //p' $(MBEDTLS3)/fetch.log); lib=$$(sed -n 's/^LIB //p' $(MBEDTLS3)/fetch.log); \
+	  echo "mbedTLS 3: $$(ls $(MBEDTLS3)/pkgs/debs)"; \
+	  $(MAKE) --no-print-directory BUILD=$(MBEDTLS3) MBEDTLS_CFLAGS="-I$$inc" MBEDTLS_LIBS="-L$$lib -Wl,-rpath,$$lib" \
+	    RTM_TEST_MBEDTLS_LIB="$$lib" test
 
 # The header compiles warning-free as C99 (gcc, clang) and as C++, with and without the implementation,
 # and the declarations alone need none of the dependencies' headers.
@@ -146,11 +162,11 @@ compile-checks: $(BUILD)/.deps
 	  if grep -E 'wslay|cjson|cJSON|mbedtls' $(BUILD)/cc/decl-$$cc.h; then echo "declarations pull in a dependency header"; exit 1; fi; \
 	done
 	@for cxx in g++ clang++; do \
-	  $$cxx -std=c++11 -Wall -Wextra -Wpedantic -Werror -x c++ -c tests/compile/impl.c -o $(BUILD)/cc/impl-$$cxx.o || exit 1; \
-	  $$cxx -std=c++11 -O2 -Wall -Wextra -Wpedantic -Werror -x c++ -c tests/compile/impl.c -o $(BUILD)/cc/impl-O2-$$cxx.o || exit 1; \
-	  $$cxx -std=c++11 -Wall -Wextra -Wpedantic -Werror -x c++ -c tests/compile/decl_only.c -o $(BUILD)/cc/decl-$$cxx.o || exit 1; \
+	  $$cxx -std=c++11 $(MBEDTLS_CFLAGS) -Wall -Wextra -Wpedantic -Werror -x c++ -c tests/compile/impl.c -o $(BUILD)/cc/impl-$$cxx.o || exit 1; \
+	  $$cxx -std=c++11 $(MBEDTLS_CFLAGS) -O2 -Wall -Wextra -Wpedantic -Werror -x c++ -c tests/compile/impl.c -o $(BUILD)/cc/impl-O2-$$cxx.o || exit 1; \
+	  $$cxx -std=c++11 $(MBEDTLS_CFLAGS) -Wall -Wextra -Wpedantic -Werror -x c++ -c tests/compile/decl_only.c -o $(BUILD)/cc/decl-$$cxx.o || exit 1; \
 	done
-	@$(CC) $(WARN) -Werror -DRTM_PUSH_NO_TLS -O1 -o $(BUILD)/cc/rtm-dump-notls examples/rtm_dump.c -lwslay -lcjson -lmbedcrypto
+	@$(CC) $(WARN) -Werror -DRTM_PUSH_NO_TLS -O1 -o $(BUILD)/cc/rtm-dump-notls examples/rtm_dump.c -lwslay -lcjson $(MBEDTLS_LIBS) -lmbedcrypto
 	@$(BUILD)/cc/rtm-dump-notls tests/vectors/public-json.bin | cmp - tests/vectors/public-json.dump.jsonl
 	@$(CC) $(WARN) -Werror -o $(BUILD)/cc/static tests/compile/static_a.c tests/compile/static_b.c $(LIBS) && $(BUILD)/cc/static
 	@echo "compile checks: C99 gcc/clang (also -O2 -DRTM_PUSH_NO_AVX512), C++11 g++/clang++ (-O0, -O2), declarations alone, RTM_PUSH_NO_TLS linked without mbedtls/mbedx509, RTM_PUSH_STATIC twice in one program: ok"
@@ -161,7 +177,7 @@ lint: $(BUILD)/.deps
 	@for cc in gcc clang; do \
 	  $$cc $(WARN) -Werror -Wconversion -Wsign-conversion -Wshadow -Wstrict-prototypes -c tests/compile/impl.c -o $(BUILD)/cc/lint-$$cc.o || exit 1; \
 	done
-	@clang --analyze -Xanalyzer -analyzer-werror tests/compile/impl.c -o $(BUILD)/cc/analyze.plist
+	@clang --analyze $(MBEDTLS_CFLAGS) -Xanalyzer -analyzer-werror tests/compile/impl.c -o $(BUILD)/cc/analyze.plist
 	@cppcheck --std=c99 --enable=warning,portability,performance --error-exitcode=1 -q --inline-suppr \
 	  -DRTM_PUSH_IMPLEMENTATION --suppress=missingIncludeSystem tests/compile/impl.c
 	@echo "lint: -Wconversion -Wsign-conversion -Wshadow -Wstrict-prototypes (gcc, clang), clang --analyze, cppcheck: clean"

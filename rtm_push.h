@@ -100,7 +100,8 @@
        attrs, one allocator function without the other, a limit out of range, tls without START_HTTP),
        RTM_PUSH_E_NOMEM, RTM_PUSH_E_RANDOM (the entropy source failed), RTM_PUSH_E_OUTPUT_FULL (the
        first output exceeds limits.max_output), RTM_PUSH_E_TLS_CA (the CAs could not be loaded),
-       RTM_PUSH_E_TLS_HANDSHAKE, RTM_PUSH_E_TLS_UNAVAILABLE (tls with RTM_PUSH_NO_TLS).
+       RTM_PUSH_E_TLS_HANDSHAKE, RTM_PUSH_E_TLS_UNAVAILABLE (tls with RTM_PUSH_NO_TLS), RTM_PUSH_E_TLS
+       (mbedTLS 3.x: psa_crypto_init() failed).
    void rtm_push_free(rtm_push *s)
        Frees everything. NULL is fine. Quests still waiting get their RTM_PUSH_E_QUEST_CLOSED callback
        first (they cannot start new quests). Called from inside a callback, it is deferred until the
@@ -762,6 +763,27 @@ RTM_PUSH_API_DECL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
 #define RTM_PUSH__TLS_TICKET(r) ((r) == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
 #else
 #define RTM_PUSH__TLS_TICKET(r) 0
+#endif
+#ifndef RTM_PUSH_NO_TLS
+/* 3.x: TLS (1.3 always, 1.2 with MBEDTLS_USE_PSA_CRYPTO) calls PSA, which must be initialised first; 3.6.0's
+   handshake does not do it itself (its ClientHello then fails with -0x6C00). Idempotent, process-wide. */
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000 && (defined(MBEDTLS_USE_PSA_CRYPTO) || defined(MBEDTLS_PSA_CRYPTO_C))
+#include <psa/crypto.h>
+#define RTM_PUSH__PSA_INIT() (psa_crypto_init() == PSA_SUCCESS ? 0 : -1)
+#else
+#define RTM_PUSH__PSA_INIT() 0
+#endif
+/* TLS 1.2 at least: 2.x still speaks TLS 1.0 and 1.1 unless told not to (3.x has neither). */
+#if MBEDTLS_VERSION_NUMBER >= 0x03020000
+#define RTM_PUSH__TLS_MIN_1_2(conf) mbedtls_ssl_conf_min_tls_version((conf), MBEDTLS_SSL_VERSION_TLS1_2)
+#else
+#define RTM_PUSH__TLS_MIN_1_2(conf) mbedtls_ssl_conf_min_version((conf), MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3)
+#endif
+#if defined(MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION)
+#define RTM_PUSH__TLS_BAD_VERSION MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION
+#else
+#define RTM_PUSH__TLS_BAD_VERSION MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION
+#endif
 #endif
 /* Certificate dates are checked by mbedTLS against the system's wall clock (MBEDTLS_HAVE_TIME_DATE);
    that is the one clock read in this library, and it is mbedTLS's. */
@@ -3543,10 +3565,13 @@ static void rtm_push__tls_fail(rtm_push *s, int r, const char *during) {
   mbedtls_strerror(r, why, sizeof why);
   if (r == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE)
     rtm_push__fail(s, RTM_PUSH_E_TLS_ALERT, "TLS: the server sent a fatal alert during %s", during);
+  else if (r == RTM_PUSH__TLS_BAD_VERSION && !s->tls_ready)
+    rtm_push__fail(s, RTM_PUSH_E_TLS_HANDSHAKE, "TLS handshake failed: -0x%04x (%s): the server does not speak "
+                   "TLS 1.2 or later (TLS 1.0 and 1.1 are refused)", (unsigned)-r, why);
   else if (!s->tls_ready)
-    rtm_push__fail(s, RTM_PUSH_E_TLS_HANDSHAKE, "TLS handshake failed: %s (-0x%04x)", why, (unsigned)-r);
+    rtm_push__fail(s, RTM_PUSH_E_TLS_HANDSHAKE, "TLS handshake failed: -0x%04x (%s)", (unsigned)-r, why);
   else
-    rtm_push__fail(s, RTM_PUSH_E_TLS, "TLS error during %s: %s (-0x%04x)", during, why, (unsigned)-r);
+    rtm_push__fail(s, RTM_PUSH_E_TLS, "TLS error during %s: -0x%04x (%s)", during, (unsigned)-r, why);
 }
 /* Encrypt pending plaintext; send close_notify once the session has ended. */
 static void rtm_push__tls_pump(rtm_push *s) {
@@ -3598,11 +3623,13 @@ static int rtm_push__tls_track(rtm_push *s, const uint8_t *p, size_t n) {
   return 0;
 }
 static void rtm_push__tls_input(rtm_push *s, const uint8_t *p, size_t n) {
+  unsigned stalls = 0;
   if (rtm_push__tls_track(s, p, n)) return;
   s->tls_in = p;
   s->tls_in_len = n;
   while (!rtm_push__stopped(s)) {
     int r;
+    size_t left = s->tls_in_len;
     if (!s->tls_ready) {
       r = mbedtls_ssl_handshake(&s->ssl);
       if (r == 0) {
@@ -3612,17 +3639,24 @@ static void rtm_push__tls_input(rtm_push *s, const uint8_t *p, size_t n) {
         rtm_push__tls_pump(s); /* the upgrade request */
         continue;
       }
-      if (r != MBEDTLS_ERR_SSL_WANT_READ && r != MBEDTLS_ERR_SSL_WANT_WRITE) rtm_push__tls_fail(s, r, "the handshake");
-      break;
-    }
-    r = mbedtls_ssl_read(&s->ssl, s->tls_rbuf.p, s->tls_rbuf.cap);
-    if (r > 0) { rtm_push__plain_input(s, s->tls_rbuf.p, (size_t)r); continue; }
-    if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE || RTM_PUSH__TLS_TICKET(r)) {
+      if (r != MBEDTLS_ERR_SSL_WANT_READ && r != MBEDTLS_ERR_SSL_WANT_WRITE) { rtm_push__tls_fail(s, r, "the handshake"); break; }
+    } else {
+      r = mbedtls_ssl_read(&s->ssl, s->tls_rbuf.p, s->tls_rbuf.cap);
+      if (r > 0) { rtm_push__plain_input(s, s->tls_rbuf.p, (size_t)r); stalls = 0; continue; }
       if (RTM_PUSH__TLS_TICKET(r)) continue;
+      if (r == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || r == 0) { rtm_push__plain_eof(s); break; }
+      if (r != MBEDTLS_ERR_SSL_WANT_READ && r != MBEDTLS_ERR_SSL_WANT_WRITE) { rtm_push__tls_fail(s, r, "a read"); break; }
+    }
+    /* WANT_READ / WANT_WRITE. All input taken: wait for more. Input left: mbedTLS returned early (3.6.0 after a
+       NewSessionTicket), so call it again; never drop ciphertext. One that takes nothing again and again is an error. */
+    if (!s->tls_in_len) break;
+    stalls = s->tls_in_len < left ? 0 : stalls + 1;
+    if (s->tls_out_full) { rtm_push__fail(s, RTM_PUSH_E_OUTPUT_FULL, "pending output exceeds limits.max_output: drain it"); break; }
+    if (stalls > 16) {
+      rtm_push__fail(s, RTM_PUSH_E_TLS, "TLS: mbedTLS stopped reading with %lu bytes of input left (-0x%04x)",
+                     (unsigned long)s->tls_in_len, (unsigned)-r);
       break;
     }
-    if (r == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || r == 0) { rtm_push__plain_eof(s); break; }
-    rtm_push__tls_fail(s, r, "a read");
   }
   s->tls_in = NULL;
   s->tls_in_len = 0;
@@ -3635,6 +3669,7 @@ static int rtm_push__tls_setup(rtm_push *s, const rtm_push_config *c) {
   mbedtls_x509_crt_init(&s->ca);
   s->tls_on = 1;
   if (rtm_push__reserve(s, &s->tls_rbuf, 16384)) return RTM_PUSH_E_NOMEM;
+  if (RTM_PUSH__PSA_INIT() != 0) return RTM_PUSH_E_TLS;
   if (!c->tls_insecure_no_verify) {
     r = 0;
     if (c->tls_ca_pem) { /* PEM parsing wants the terminating NUL counted */
@@ -3657,6 +3692,7 @@ static int rtm_push__tls_setup(rtm_push *s, const rtm_push_config *c) {
   mbedtls_ssl_conf_authmode(&s->sslconf, c->tls_insecure_no_verify ? MBEDTLS_SSL_VERIFY_NONE : MBEDTLS_SSL_VERIFY_REQUIRED);
   mbedtls_ssl_conf_ca_chain(&s->sslconf, &s->ca, NULL);
   mbedtls_ssl_conf_rng(&s->sslconf, mbedtls_ctr_drbg_random, &s->drbg);
+  RTM_PUSH__TLS_MIN_1_2(&s->sslconf);
   /* An IP address for a server name: no SNI (RFC 6066 3), and its iPAddress SAN checked here: mbedTLS 2.x
      compares the address's text with the certificate's DNS names and CN, and 3.x's checks differ by version. */
   s->tls_ip_len = rtm_push__ip_literal(s->cfg.tls_server_name, s->tls_ip);
@@ -3674,7 +3710,9 @@ static int rtm_push__tls_connect(rtm_push *s) {
   if (mbedtls_ssl_set_hostname(&s->ssl, s->tls_ip_len ? NULL : s->cfg.tls_server_name) != 0) return RTM_PUSH_E_CONFIG;
   mbedtls_ssl_set_bio(&s->ssl, s, rtm_push__tls_send_cb, rtm_push__tls_recv_cb, NULL);
   r = mbedtls_ssl_handshake(&s->ssl); /* the ClientHello */
-  return (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE) ? 0 : RTM_PUSH_E_TLS_HANDSHAKE;
+  if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE) return 0;
+  rtm_push__tls_fail(s, r, "the ClientHello"); /* the code and mbedTLS's text in rtm_push_last_error */
+  return RTM_PUSH_E_TLS_HANDSHAKE;
 }
 static void rtm_push__tls_free(rtm_push *s) {
   if (!s->tls_on) return;

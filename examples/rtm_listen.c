@@ -160,6 +160,30 @@ static void run_connection(rtm_push *s, int fd, size_t read_size, uint64_t end_a
   }
 }
 
+/* The end of a connection, once its last bytes (for wss://, our close_notify) are written: a half-close (our FIN),
+   then the peer's remaining bytes are read and dropped until its FIN, for at most 2 s and 1 MiB. Closing a socket
+   with unread data in it makes the kernel send a TCP reset, which can arrive before our close_notify is read (as
+   when the server's close_notify crosses ours). */
+static void finish_connection(int fd) {
+  static unsigned char buf[16384];
+  uint64_t until = now_ms() + 2000;
+  size_t total = 0;
+  if (fd < 0 || shutdown(fd, SHUT_WR) != 0) return;
+  while (total < ((size_t)1 << 20)) {
+    struct pollfd pfd;
+    uint64_t now = now_ms();
+    ssize_t n;
+    if (now >= until) break;
+    pfd.fd = fd;
+    pfd.events = POLLIN;
+    pfd.revents = 0;
+    if (poll(&pfd, 1, (int)(until - now)) < 0 && errno != EINTR) break;
+    n = recv(fd, buf, sizeof buf, 0);
+    if (n > 0) total += (size_t)n;
+    else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) break; /* the peer's FIN, or gone */
+  }
+}
+
 static int parse_url(const char *url, char *host, size_t hcap, unsigned *port, const char **path, int *tls) {
   const char *p, *hend, *slash;
   size_t hl;
@@ -284,6 +308,7 @@ int main(int argc, char **argv) {
   for (;;) { /* one connection */
     uint64_t at;
     run_connection(s, fd, read_size, end_at, &closing);
+    finish_connection(fd);
     close(fd);
     fd = -1;
     at = rtm_push_reconnect_at(s);

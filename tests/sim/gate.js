@@ -13,7 +13,7 @@ const S = require('./script');
 
 const USAGE = `usage: node gate.js [--port N] [--host H] [--encoding json|msgpack|mixed]
   [--script demo|small] [--token T] [--pid N] [--uid N] [--auth ok|refuse|error]
-  [--report FILE] [--once] [--connections N] [--tls-cert F --tls-key K] [--delay MS] [--timeout S]
+  [--report FILE] [--once] [--connections N] [--tls-cert F --tls-key K] [--keylog FILE] [--delay MS] [--timeout S]
   [--answer-timeout MS] [--ready FILE]
   [--echo-close] [--strict-handshake] [--quiet]`;
 
@@ -29,7 +29,7 @@ function parseArgs(argv) {
     if (a === '-h' || a === '--help') { process.stderr.write(USAGE + '\n'); process.exit(0); }
     if (flags[a]) { o[flags[a]] = true; continue; }
     const valued = ['--port', '--host', '--encoding', '--script', '--token', '--pid', '--uid', '--auth', '--report',
-      '--tls-cert', '--tls-key', '--delay', '--timeout', '--answer-timeout', '--connections', '--ready'];
+      '--tls-cert', '--tls-key', '--keylog', '--delay', '--timeout', '--answer-timeout', '--connections', '--ready'];
     if (!valued.includes(a)) die('unknown option ' + a + '\n' + USAGE);
     const v = argv[++i];
     if (v === undefined) die('missing value for ' + a);
@@ -46,6 +46,7 @@ function parseArgs(argv) {
       case '--ready': o.ready = v; break;
       case '--tls-cert': o.tlsCert = v; break;
       case '--tls-key': o.tlsKey = v; break;
+      case '--keylog': o.keylog = v; break; // TLS secrets, NSS key log format: tests/tls/cutproxy.js decrypts with them
       case '--delay': o.delay = int(v, a); break;
       case '--timeout': o.timeout = int(v, a); break;
       case '--answer-timeout': o.answerTimeout = int(v, a); break;
@@ -613,6 +614,7 @@ server.on('upgrade', (req, socket, head) => {
   });
 });
 
+if (opt.keylog && opt.tlsCert) server.on('keylog', (line) => fs.appendFileSync(opt.keylog, line));
 server.on('error', (e) => die('server: ' + e.message));
 server.listen(opt.port, opt.host, () => {
   const port = server.address().port;
