@@ -677,7 +677,29 @@ RTM_PUSH_API_DECL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
 #ifdef RTM_PUSH_IMPLEMENTATION
 #ifndef RTM_PUSH__IMPLEMENTED
 #define RTM_PUSH__IMPLEMENTED
-
+/* CONTENTS (each section begins with its marker: search for ">>name")
+    1. >>base      includes, configuration macros, protocol constants, the structs, the schema's tables, prototypes
+    2. >>memory    allocation and growing buffers
+    3. >>words     bytes and words: little-endian loads, digits, ASCII, the UTF-8 reference
+    4. >>events    results, delivering events, errors and the end of a session
+    5. >>output    the queues the host drains, and the random pool behind keys and masks
+    6. >>tls       mbedTLS over memory buffers: where the bytes come in and go out
+    7. >>upgrade   the HTTP/1.1 upgrade: the request and its 101 response
+    8. >>ws        WebSocket frames: our parser for every frame in, wslay's writer for every frame out
+    9. >>fpnn      the FPNN package stream: packages in, our packages out
+   10. >>session   a connection's life: transport, login, pushes, answers, close, reconnect advice
+   11. >>quests    our quests, matched to their answers by seq, and the payloads we build
+   12. >>json      the JSON reader
+   13. >>msgpack   the msgpack reader
+   14. >>schema    an event by its method, a field by its name (tables in >>base), routing by mtype
+   15. >>fields    payload members into event fields, through one map interface over both readers
+   16. >>dedup     the duplicate table: (category, target, from, mid), oldest evicted
+   17. >>kernels   the byte loops that vector instructions speed up, and their scalar references
+   18. >>print     one JSON line per event (the rtm-dump / rtm-listen format)
+   19. >>public    the session's public functions (the others sit with their layer: strerror and is_fatal
+                in >>events, parse_int64 in >>words, tls_verified in >>tls, event_to_json in >>print)
+*/
+/* >>base: includes, configuration macros, protocol constants, the structs, the schema's tables, prototypes --- */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -702,48 +724,6 @@ RTM_PUSH_API_DECL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
 #include <mbedtls/error.h>
 #endif
 
-/* >>simd-select: SSE2 is part of x86-64 (string scans, 16 bytes at a time). JSON escapes and UTF-8
-   validation use SSSE3's byte shuffle, 32 bytes at a time with AVX2 (64 with AVX-512, below), and the mask
-   pool AES-NI; without -mssse3 / -mavx2 / -maes (or -march=...) those functions are compiled for that
-   instruction set alone and chosen at run time (GCC, clang). Elsewhere, and with -DRTM_PUSH_NO_SIMD, the
-   portable code runs (for the pool, mbedTLS's AES: the same bytes); the tests run both and compare them. */
-#if !defined(RTM_PUSH_NO_SIMD) && defined(__SSE2__) && (defined(__x86_64__) || defined(__i386__)) && \
-    (defined(__GNUC__) || defined(__clang__))
-#define RTM_PUSH__SSE2 1
-#include <emmintrin.h>
-#if defined(__clang__) || __GNUC__ >= 8 /* a fixed-count loop of the vector code as straight-line code */
-#define RTM_PUSH__UNROLL8 _Pragma("GCC unroll 8")
-#else
-#define RTM_PUSH__UNROLL8
-#endif
-#if defined(__SSSE3__)
-#define RTM_PUSH__SSSE3 2 /* always there */
-#define RTM_PUSH__TARGET_SSSE3
-#include <tmmintrin.h>
-#else
-#define RTM_PUSH__SSSE3 1 /* checked at run time */
-#define RTM_PUSH__TARGET_SSSE3 __attribute__((target("ssse3")))
-#include <tmmintrin.h>
-#endif
-#if defined(__AVX2__)
-#define RTM_PUSH__AVX2 2
-#define RTM_PUSH__TARGET_AVX2
-#else
-#define RTM_PUSH__AVX2 1
-#define RTM_PUSH__TARGET_AVX2 __attribute__((target("avx2")))
-#endif
-#include <immintrin.h>
-/* AVX-512 (BW, and VBMI2's byte compress): JSON escapes and UTF-8 64 bytes at a time. Always chosen at run
-   time, whatever the -m flags (the CPU and the OS both have to support it); -DRTM_PUSH_NO_AVX512 leaves it
-   out. Older compilers lack the intrinsics or the feature names of __builtin_cpu_supports: GCC before 8,
-   clang before 8 (Apple's before 11). */
-#if !defined(RTM_PUSH_NO_AVX512) && \
-    (defined(__clang__) ? (defined(__apple_build_version__) ? __clang_major__ >= 11 : __clang_major__ >= 8) : __GNUC__ >= 8)
-#define RTM_PUSH__AVX512 1
-#define RTM_PUSH__TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt")))
-#endif
-#endif
-
 /* The few helpers of the per-push loops, inlined whatever the optimizer's size heuristics say. */
 #if defined(__GNUC__) || defined(__clang__)
 #define RTM_PUSH__HOT static __inline__ __attribute__((always_inline))
@@ -751,8 +731,7 @@ RTM_PUSH_API_DECL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
 #define RTM_PUSH__HOT static
 #endif
 
-
-/* >>mbedtls-versions: every mbedTLS 2.x / 3.x difference lives here. */
+/* Every mbedTLS 2.x / 3.x difference lives here. */
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
 #define RTM_PUSH__SHA1(in, n, out) mbedtls_sha1((in), (n), (out))
 #else
@@ -820,7 +799,6 @@ enum {
   RTM_PUSH__CLOSE_TOO_BIG = 1009
 };
 
-/* >>structs ------------------------------------------------------------------------------------ */
 typedef struct rtm_push__buf {
   uint8_t *p;
   size_t len, cap;
@@ -833,7 +811,6 @@ typedef struct rtm_push__kernels {
   const uint8_t *(*scan_str)(const uint8_t *q, const uint8_t *end, unsigned *high);
   void (*unescape)(const uint8_t **qp, const uint8_t *end, uint8_t **op);
 } rtm_push__kernels;
-static const rtm_push__kernels *rtm_push__kernels_pick(void);
 
 typedef struct rtm_push__dent { /* one remembered push key */
   uint64_t t;
@@ -952,9 +929,311 @@ typedef struct rtm_push__quest {
   char *method;
 } rtm_push__quest;
 
-static void rtm_push__room_track(rtm_push *s, int64_t rid, int in);
+typedef struct rtm_push__evdef {
+  const char *name;
+  uint8_t len, cat, kind;
+  uint32_t fields;
+} rtm_push__evdef;
 
-/* >>memory ------------------------------------------------------------------------------------- */
+static const rtm_push__evdef rtm_push__evdefs[] = {
+  {"invalid", 7, 0, 0, 0},
+#define RTM_PUSH__X(N, name, cat, kind, f) \
+  {name, (uint8_t)(sizeof(name) - 1), RTM_PUSH_CAT_##cat, RTM_PUSH_KIND_##kind, f},
+  RTM_PUSH_EVENTS(RTM_PUSH__X)
+#undef RTM_PUSH__X
+  {"unknown", 7, 0, 0, 0},
+  {"login", 5, 0, 0, 0},
+  {"answer", 6, 0, 0, 0},
+  {"error", 5, 0, 0, 0},
+  {"closed", 6, 0, 0, 0},
+};
+
+enum { RTM_PUSH__T_INT64, RTM_PUSH__T_INT32, RTM_PUSH__T_STR, RTM_PUSH__T_MSG };
+typedef struct rtm_push__fielddef {
+  const char *name;
+  uint8_t len, type;
+} rtm_push__fielddef;
+static const rtm_push__fielddef rtm_push__fielddefs[RTM_PUSH__FBIT_COUNT] = {
+#define RTM_PUSH__X(N, m, w, t) {w, (uint8_t)(sizeof(w) - 1), RTM_PUSH__T_##t},
+  RTM_PUSH_FIELDS(RTM_PUSH__X)
+#undef RTM_PUSH__X
+};
+/* The lookup tables of the schema, derived from RTM_PUSH_EVENTS and RTM_PUSH_FIELDS by the builders in
+   tests/schema_table.c, which check them (`schema_table --tables` prints them anew after a schema change).
+   evtab: method hash (rtm_push__method_hash) -> event type, 0 empty; ftab: key word hash (rtm_push__key_hash)
+   -> field + 1, 0 empty; fkeys: each field name as a key word (rtm_push__key_word); jpat: `, "name":` as two
+   words and their masks, then `"name":` (a first member) and its mask; jlen: the length of `, "name":`; mpat:
+   the msgpack fixstr of the name as a word and its mask; jkinds: by event type, rtm_push__kinds of its fields. */
+static const uint8_t rtm_push__evtab[64] = {
+  0, 0, 18, 0, 0, 0, 0, 0, 2, 0, 0, 0, 9, 15, 0, 0,
+  11, 0, 0, 8, 0, 5, 0, 3, 17, 16, 23, 6, 0, 0, 0, 0,
+  0, 1, 0, 0, 0, 20, 0, 13, 14, 0, 0, 0, 0, 0, 21, 7,
+  22, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 4, 19};
+static const uint8_t rtm_push__ftab[32] = {
+  4, 9, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 8, 0,
+  7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 5, 0, 2, 6, 0};
+static const uint64_t rtm_push__fkeys[RTM_PUSH__FBIT_COUNT] = {
+  0x040000006d6f7266ull, 0x0200000000006f74ull, 0x0300000000646967ull,
+  0x0300000000646972ull, 0x050000657079746dull, 0x030000000064696dull,
+  0x030000000067736dull, 0x0500007372747461ull, 0x050000656d69746dull};
+static const uint64_t rtm_push__jpat[RTM_PUSH__FBIT_COUNT][6] = {
+  {0x226d6f726622202cull, 0x000000000000003aull, 0xffffffffffffffffull, 0x00000000000000ffull, 0x003a226d6f726622ull, 0x00ffffffffffffffull}, /* from */
+  {0x003a226f7422202cull, 0x0000000000000000ull, 0x00ffffffffffffffull, 0x0000000000000000ull, 0x0000003a226f7422ull, 0x000000ffffffffffull}, /* to */
+  {0x3a2264696722202cull, 0x0000000000000000ull, 0xffffffffffffffffull, 0x0000000000000000ull, 0x00003a2264696722ull, 0x0000ffffffffffffull}, /* gid */
+  {0x3a2264697222202cull, 0x0000000000000000ull, 0xffffffffffffffffull, 0x0000000000000000ull, 0x00003a2264697222ull, 0x0000ffffffffffffull}, /* rid */
+  {0x657079746d22202cull, 0x0000000000003a22ull, 0xffffffffffffffffull, 0x000000000000ffffull, 0x3a22657079746d22ull, 0xffffffffffffffffull}, /* mtype */
+  {0x3a2264696d22202cull, 0x0000000000000000ull, 0xffffffffffffffffull, 0x0000000000000000ull, 0x00003a2264696d22ull, 0x0000ffffffffffffull}, /* mid */
+  {0x3a2267736d22202cull, 0x0000000000000000ull, 0xffffffffffffffffull, 0x0000000000000000ull, 0x00003a2267736d22ull, 0x0000ffffffffffffull}, /* msg */
+  {0x737274746122202cull, 0x0000000000003a22ull, 0xffffffffffffffffull, 0x000000000000ffffull, 0x3a22737274746122ull, 0xffffffffffffffffull}, /* attrs */
+  {0x656d69746d22202cull, 0x0000000000003a22ull, 0xffffffffffffffffull, 0x000000000000ffffull, 0x3a22656d69746d22ull, 0xffffffffffffffffull} /* mtime */
+};
+static const uint8_t rtm_push__jlen[RTM_PUSH__FBIT_COUNT] = {9, 7, 8, 8, 10, 8, 8, 10, 10};
+static const uint64_t rtm_push__mpat[RTM_PUSH__FBIT_COUNT][2] = {
+  {0x0000006d6f7266a4ull, 0x000000ffffffffffull}, /* from */
+  {0x00000000006f74a2ull, 0x0000000000ffffffull}, /* to */
+  {0x00000000646967a3ull, 0x00000000ffffffffull}, /* gid */
+  {0x00000000646972a3ull, 0x00000000ffffffffull}, /* rid */
+  {0x0000657079746da5ull, 0x0000ffffffffffffull}, /* mtype */
+  {0x0000000064696da3ull, 0x00000000ffffffffull}, /* mid */
+  {0x0000000067736da3ull, 0x00000000ffffffffull}, /* msg */
+  {0x00007372747461a5ull, 0x0000ffffffffffffull}, /* attrs */
+  {0x0000656d69746da5ull, 0x0000ffffffffffffull} /* mtime */
+};
+static const uint32_t rtm_push__jkinds[RTM_PUSH_EV__COUNT] = {
+  0x00000000, 0x00000000, 0x00000000, 0x00001000, 0x0b850048, 0x0b850048,
+  0x0b850048, 0x0b850048, 0x0b850048, 0x0b850208, 0x0b850208, 0x0b850208,
+  0x0b850208, 0x0b850208, 0x0b851008, 0x0b851008, 0x0b851008, 0x0b851008,
+  0x0b851008, 0x0b850008, 0x0b850008, 0x0b850008, 0x0b850008, 0x0b850008,
+  0x00000000, 0x00000000, 0x00000000, 0x00000000, 0x00000000};
+
+enum {
+  RTM_PUSH__V_NULL, RTM_PUSH__V_BOOL, RTM_PUSH__V_INT, RTM_PUSH__V_UINT, RTM_PUSH__V_BIGNUM,
+  RTM_PUSH__V_FLOAT, RTM_PUSH__V_STR, RTM_PUSH__V_MAP, RTM_PUSH__V_ARRAY, RTM_PUSH__V_EXT
+};
+static const char *const rtm_push__vnames[] = {"null", "boolean", "integer", "integer", "integer",
+                                               "non-integer number", "string", "map", "array", "ext"};
+typedef struct rtm_push__val {
+  int t;
+  int b;
+  int64_t i;
+  uint64_t u;
+  rtm_push_str str;             /* STR (binary=1 for bin or invalid UTF-8) */
+  const uint8_t *raw, *raw_end; /* the value's bytes */
+} rtm_push__val;
+
+typedef struct rtm_push__rd {
+  rtm_push *s;
+  const uint8_t *p, *end;
+  const uint8_t *start; /* of the payload */
+  int msgpack;
+  uint32_t depth, max_depth;
+  uint32_t left;  /* msgpack: members left in the map */
+  int first;      /* JSON: no member read yet */
+  int second;     /* its escaped strings go to scratch2: it reads text already read once (set after rd_open) */
+  char what[96];  /* description of the error */
+} rtm_push__rd;
+/* What rtm_push__json_str does with a string: */
+typedef enum rtm_push__strmode {
+  RTM_PUSH__STR_CHECK,  /* checks it only */
+  RTM_PUSH__STR_VALUE,  /* decodes it (zero copy without escapes, else into scratch), invalid UTF-8 flagged binary */
+  RTM_PUSH__STR_KEY     /* decodes it without the UTF-8 check (keys: compared, never handed out) */
+} rtm_push__strmode;
+typedef struct rtm_push__piece {
+  const void *p;
+  size_t n;
+} rtm_push__piece;
+/* Our quests' payloads: flat maps of Int64, string and string-map members, in JSON or msgpack. */
+typedef enum rtm_push__kvtype {
+  RTM_PUSH__KV_INT64, /* i */
+  RTM_PUSH__KV_STR,   /* str, n */
+  RTM_PUSH__KV_MAP    /* pairs: key, value, ..., NULL */
+} rtm_push__kvtype;
+typedef struct rtm_push__kv {
+  const char *key;
+  rtm_push__kvtype type;
+  int64_t i;
+  const char *str;
+  size_t n;
+  const char *const *pairs;
+} rtm_push__kv;
+#define RTM_PUSH__HTTP_REFUSED 1 /* rtm_push__http_parse: a status other than 101 (s->http_status) */
+
+typedef struct rtm_push__w {
+  char *buf;
+  size_t cap, n;
+} rtm_push__w;
+/* Every function of the implementation, so that the sections can follow the bytes. */
+static void rtm_push__tls_pump(rtm_push *s);
+static void rtm_push__tls_input(rtm_push *s, const uint8_t *p, size_t n);
+static int rtm_push__tls_setup(rtm_push *s, const rtm_push_config *c);
+static int rtm_push__tls_connect(rtm_push *s);
+static void rtm_push__tls_free(rtm_push *s);
+static const rtm_push__kernels *rtm_push__kernels_pick(void);
+static int rtm_push__utf8_ok(const rtm_push *s, const uint8_t *p, size_t n);
+static void *rtm_push__alloc(const rtm_push_allocator *a, size_t n);
+static void rtm_push__dealloc(const rtm_push_allocator *a, void *p);
+static int rtm_push__reserve_upto(rtm_push *s, rtm_push__buf *b, size_t need, size_t limit);
+static int rtm_push__reserve(rtm_push *s, rtm_push__buf *b, size_t need);
+static void rtm_push__buf_free(rtm_push *s, rtm_push__buf *b);
+static int rtm_push__append(rtm_push *s, rtm_push__buf *b, const void *p, size_t n);
+static const char *rtm_push__copy_str(char **dst, const char *src);
+static uint32_t rtm_push__le32(const uint8_t *p);
+static void rtm_push__put_le32(uint8_t *p, uint32_t v);
+static int rtm_push__lower(int c);
+static int rtm_push__ieq(const char *a, size_t an, const char *b);
+static int rtm_push__has_token(const char *v, size_t n, const char *token);
+static size_t rtm_push__i64_to_str(int64_t v, char *out);
+RTM_PUSH__HOT uint64_t rtm_push__load64(const uint8_t *p);
+RTM_PUSH__HOT uint64_t rtm_push__digits8(uint64_t t);
+RTM_PUSH__HOT unsigned rtm_push__ctz64(uint64_t m);
+static int rtm_push__utf8_valid(const uint8_t *p, size_t n);
+static int rtm_push__hex4(const uint8_t *p, unsigned *out);
+static size_t rtm_push__put_utf8(char *o, unsigned cp);
+static const uint8_t *rtm_push__digits(const uint8_t *p, const uint8_t *end, uint64_t *u);
+RTM_PUSH__HOT uint64_t rtm_push__be(const uint8_t *p, int n);
+static void rtm_push__emit(rtm_push *s, rtm_push_event *ev);
+static void rtm_push__vset_error(rtm_push *s, int code, const char *fmt, va_list ap);
+static void rtm_push__emit_error(rtm_push *s, int code, int fatal);
+static void rtm_push__emit_closed(rtm_push *s, int code);
+static int rtm_push__ended(const rtm_push *s);
+static int rtm_push__stopped(const rtm_push *s);
+static int rtm_push__fail(rtm_push *s, int code, const char *fmt, ...);
+static int rtm_push__warn(rtm_push *s, int code, const char *fmt, ...);
+static void rtm_push__finish(rtm_push *s, int code);
+static int rtm_push__send_or_fail(rtm_push *s, int rc);
+static size_t rtm_push__pending(const rtm_push *s);
+static uint8_t *rtm_push__queue_room(rtm_push *s, rtm_push__buf *b, size_t *off, size_t n);
+static int rtm_push__queue_append(rtm_push *s, rtm_push__buf *b, size_t *off, const void *p, size_t n);
+static rtm_push__buf *rtm_push__plain_queue(rtm_push *s, size_t **off);
+static int rtm_push__out_append(rtm_push *s, const void *p, size_t n);
+static int rtm_push__os_entropy(void *u, unsigned char *buf, size_t n);
+static int rtm_push__aes_ctr_mbedtls(const unsigned char seed[32], unsigned char *out, size_t n);
+static int rtm_push__rnd_refill(rtm_push *s);
+static int rtm_push__random(rtm_push *s, unsigned char *buf, size_t n);
+static int rtm_push__http_request(rtm_push *s);
+static int rtm_push__http_parse(rtm_push *s);
+static int rtm_push__http_refused(rtm_push *s);
+static size_t rtm_push__content_length(const rtm_push *s);
+static long rtm_push__http_input(rtm_push *s, const uint8_t *p, size_t n);
+static int rtm_push__close_code_ok(unsigned c);
+static ssize_t rtm_push__wsf_write_cb(const uint8_t *data, size_t len, int flags, void *u);
+static ssize_t rtm_push__wsf_read_cb(uint8_t *buf, size_t len, int flags, void *u);
+static int rtm_push__wsf_mask_cb(uint8_t *buf, size_t len, void *u);
+static int rtm_push__ws_writer_new(rtm_push *s);
+static int rtm_push__ws_send(rtm_push *s, int opcode, const rtm_push__piece *pc, int npieces);
+static int rtm_push__ws_header(rtm_push *s, const uint8_t *h, size_t n, size_t *hlen);
+static void rtm_push__ws_control(rtm_push *s);
+static void rtm_push__queue_ws_close(rtm_push *s, uint16_t code);
+static void rtm_push__ws_payload(rtm_push *s, const uint8_t *p, size_t k);
+static long rtm_push__ws_take_header(rtm_push *s, const uint8_t *p, size_t n);
+static int rtm_push__ws_input(rtm_push *s, const uint8_t *p, size_t n);
+static uint64_t rtm_push__fpnn_size(const uint8_t *h);
+static size_t rtm_push__put_fpnn_header(uint8_t *h, int mtype, int flag, size_t ml, size_t plen, uint32_t seq);
+static int rtm_push__send_package(rtm_push *s, int mtype, int flag, uint32_t seq, const char *method, const void *payload, size_t plen);
+static int rtm_push__send_empty_answer(rtm_push *s, int flag, uint32_t seq);
+static size_t rtm_push__fpnn_check(rtm_push *s, const uint8_t *h);
+static void rtm_push__fpnn_package(rtm_push *s, const uint8_t *p);
+static int rtm_push__fpnn_input(rtm_push *s, const uint8_t *p, size_t n);
+static uint64_t rtm_push__advice(rtm_push *s, int code);
+static void rtm_push__ev_init(rtm_push_event *ev, int type);
+static void rtm_push__handle_quest(rtm_push *s, int twoway, int flag, uint32_t seq, const char *method, size_t mlen, const uint8_t *payload, size_t plen);
+static int rtm_push__decode_answer(rtm_push *s, rtm_push_event *ev, int flag, const uint8_t *payload, size_t plen);
+static void rtm_push__send_close_now(rtm_push *s);
+static void rtm_push__room_track(rtm_push *s, int64_t rid, int in);
+static void rtm_push__handle_answer(rtm_push *s, int flag, int status, uint32_t seq, const uint8_t *payload, size_t plen);
+static int rtm_push__send_auth(rtm_push *s);
+static void rtm_push__open(rtm_push *s);
+static void rtm_push__on_peer_close(rtm_push *s, unsigned code, const uint8_t *reason, size_t n);
+static void rtm_push__set_now(rtm_push *s, uint64_t now);
+static int rtm_push__transport_start(rtm_push *s);
+static void rtm_push__transport_reset(rtm_push *s);
+static void rtm_push__plain_input(rtm_push *s, const uint8_t *p, size_t len);
+static int rtm_push__mid_stream(const rtm_push *s);
+static void rtm_push__plain_eof(rtm_push *s);
+static void rtm_push__room_quest_noop(const rtm_push_answer *a);
+static int rtm_push__room_quest(rtm_push *s, const char *method, int64_t rid, rtm_push_answer_fn cb, void *user, int op);
+static void rtm_push__reenter_rooms(rtm_push *s);
+static void rtm_push__quest_free(rtm_push *s, rtm_push__quest *q);
+static void rtm_push__quest_finish(rtm_push *s, uint32_t i, rtm_push_answer *a);
+static int rtm_push__quest_answered(rtm_push *s, const rtm_push_event *ev);
+static void rtm_push__quests_expire(rtm_push *s, int all);
+static uint64_t rtm_push__quests_deadline(const rtm_push *s);
+static int rtm_push__mp_put(rtm_push *s, rtm_push__buf *b, uint8_t tag, uint64_t v, int w);
+static int rtm_push__mp_int(rtm_push *s, rtm_push__buf *b, int64_t v);
+static int rtm_push__mp_strhdr(rtm_push *s, rtm_push__buf *b, size_t n);
+static int rtm_push__mp_str(rtm_push *s, rtm_push__buf *b, const char *z);
+static int rtm_push__mp_map(rtm_push *s, rtm_push__buf *b, size_t n);
+static int rtm_push__quest_send(rtm_push *s, const char *method, int flag, const void *payload, size_t len, uint32_t timeout_ms, rtm_push_answer_fn cb, void *user, int64_t mid, int room_op, int64_t rid, uint32_t *seq_out);
+static int rtm_push__quest_done(rtm_push *s, int rc);
+static int rtm_push__kv_build(rtm_push *s, int flag, const rtm_push__kv *kv, int n, rtm_push__buf *b);
+static int rtm_push__kv_quest(rtm_push *s, const char *method, const rtm_push__kv *kv, int n, int64_t mid, rtm_push_answer_fn cb, void *user, int room_op);
+static int rtm_push__send_common(rtm_push *s, const char *method, const char *target, int64_t to, int64_t mid, int32_t mtype, const char *msg, size_t msg_len, const char *attrs, rtm_push_answer_fn cb, void *user);
+static int rtm_push__rd_err(rtm_push__rd *r, int code, const char *what);
+static void rtm_push__scratch_reset(rtm_push *s, size_t plen);
+static rtm_push__buf *rtm_push__scratch_of(rtm_push__rd *r);
+static int rtm_push__scratch_take(rtm_push__rd *r, size_t n, char **out);
+static const uint8_t *rtm_push__ws_skip(const uint8_t *p, const uint8_t *end);
+static void rtm_push__json_ws(rtm_push__rd *r);
+RTM_PUSH__HOT uint8_t rtm_push__unescape1(uint8_t c);
+static int rtm_push__escape(const uint8_t *q, const uint8_t *end, uint8_t *o, size_t *olen);
+static int rtm_push__json_str(rtm_push__rd *r, rtm_push_str *out, rtm_push__strmode mode);
+static int rtm_push__json_unescape(rtm_push__rd *r, rtm_push_str *out, const uint8_t *q);
+static int rtm_push__json_str_at(rtm_push__rd *r, rtm_push_str *out, rtm_push__strmode mode, const uint8_t *q, unsigned high);
+static int rtm_push__json_num(rtm_push__rd *r, rtm_push__val *v);
+static int rtm_push__json_lit(rtm_push__rd *r, const char *lit, size_t n);
+static int rtm_push__json_container(rtm_push__rd *r, rtm_push__val *v);
+static int rtm_push__json_value(rtm_push__rd *r, rtm_push__val *v, rtm_push__strmode mode);
+RTM_PUSH__HOT int rtm_push__json_int_fast(const uint8_t **pp, int wide, const uint8_t *end, int64_t *out);
+static int rtm_push__mp_need(rtm_push__rd *r, uint64_t n);
+static int rtm_push__mp_skip_items(rtm_push__rd *r, uint64_t items);
+static int rtm_push__mp_bytes(rtm_push__rd *r, rtm_push__val *v, uint64_t n, int bin, int decode);
+static int rtm_push__mp_value(rtm_push__rd *r, rtm_push__val *v, int decode);
+static unsigned rtm_push__method_hash(const char *m, size_t n);
+static int rtm_push__find_event(const char *m, size_t n);
+static uint64_t rtm_push__key_word(const char *k, size_t n);
+RTM_PUSH__HOT unsigned rtm_push__key_hash(uint64_t w);
+RTM_PUSH__HOT int rtm_push__find_field_word(uint64_t w);
+static int rtm_push__find_field(const char *k, size_t n);
+static int64_t *rtm_push__i64_slot(rtm_push_event *ev, int bit);
+static int rtm_push__route(int type, int32_t mtype);
+static int rtm_push__rd_open(rtm_push__rd *r, rtm_push *s, const uint8_t *p, size_t n, int msgpack);
+static int rtm_push__rd_next(rtm_push__rd *r, rtm_push_str *key, rtm_push__val *v);
+static int rtm_push__rd_sub(rtm_push__rd *sub, const rtm_push__rd *r, const rtm_push__val *v);
+static int rtm_push__key_is(const rtm_push_str *k, const char *name);
+static int rtm_push__val_int64(rtm_push__rd *r, const rtm_push__val *v, const char *field, int64_t *out);
+static int rtm_push__val_str(rtm_push__rd *r, const rtm_push__val *v, const char *field, rtm_push_str *out);
+static int rtm_push__decode_translation(rtm_push__rd *r, const rtm_push__val *v, rtm_push_event *ev);
+static int rtm_push__field_set(rtm_push__rd *r, rtm_push_event *ev, int bit, const rtm_push__val *v);
+static uint32_t rtm_push__kinds(uint32_t allowed);
+RTM_PUSH__HOT const uint8_t *rtm_push__json_key(rtm_push__rd *r, const uint8_t *p, int *bitp, int *rcp);
+static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t allowed);
+static int rtm_push__mp_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t allowed);
+static int rtm_push__decode_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t allowed);
+static int rtm_push__decode_file(rtm_push *s, rtm_push_event *ev);
+static int rtm_push__excluded_rd(rtm_push *s, const char *a, size_t n);
+static int rtm_push__excluded(rtm_push *s, const rtm_push_event *ev);
+static uint32_t rtm_push__dd_hash(const rtm_push *s, const rtm_push__dent *e);
+static int rtm_push__dd_same(const rtm_push__dent *a, const rtm_push__dent *b);
+RTM_PUSH__HOT unsigned rtm_push__dd_match(const uint32_t *bucket, uint32_t want, uint32_t mask);
+RTM_PUSH__HOT unsigned rtm_push__dd_lane(unsigned m);
+RTM_PUSH__HOT void rtm_push__dd_evict_head(rtm_push *s);
+static void rtm_push__dd_key(rtm_push *s, const rtm_push_event *ev, rtm_push__dent *key);
+static int rtm_push__dd_check(rtm_push *s, const rtm_push__dent *key);
+static void rtm_push__wr(rtm_push__w *w, const char *p, size_t n);
+static void rtm_push__wz(rtm_push__w *w, const char *z);
+static void rtm_push__wi(rtm_push__w *w, int64_t v);
+static void rtm_push__wjstr(rtm_push__w *w, const char *p, size_t n);
+static void rtm_push__wb64(rtm_push__w *w, const uint8_t *p, size_t n);
+static void rtm_push__wfield_sep(rtm_push__w *w, const char *sep, const char *key, const rtm_push_str *v);
+static void rtm_push__wfield_str(rtm_push__w *w, const char *key, const rtm_push_str *v);
+static void rtm_push__really_free(rtm_push *s);
+static int rtm_push__leave(rtm_push *s, int rc);
+static int rtm_push__config_defaults(rtm_push_config *cp);
+static int rtm_push__config_size(const rtm_push_config *c, size_t *bytes, size_t *nattrs);
+static void rtm_push__config_copy(rtm_push *s, const rtm_push_config *c, size_t nattrs);
+static int rtm_push__seed(rtm_push *s, const rtm_push_config *c);
+static int rtm_push__enter(rtm_push *s, uint64_t now);
+/* >>memory: allocation and growing buffers ------------------------------------------------------ */
 static void *rtm_push__alloc(const rtm_push_allocator *a, size_t n) {
   if (n == 0) n = 1;
   return a->alloc_fn ? a->alloc_fn(n, a->user_data) : malloc(n);
@@ -996,7 +1275,16 @@ static int rtm_push__append(rtm_push *s, rtm_push__buf *b, const void *p, size_t
   return 0;
 }
 
-/* >>little helpers ----------------------------------------------------------------------------- */
+static const char *rtm_push__copy_str(char **dst, const char *src) {
+  size_t n;
+  char *d = *dst;
+  if (!src) return NULL;
+  n = strlen(src) + 1;
+  memcpy(d, src, n);
+  *dst = d + n;
+  return d;
+}
+/* >>words: bytes and words: little-endian loads, digits, ASCII, the UTF-8 reference ------------- */
 static uint32_t rtm_push__le32(const uint8_t *p) {
   return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
@@ -1099,11 +1387,77 @@ static int rtm_push__utf8_valid(const uint8_t *p, size_t n) {
   }
   return 1;
 }
-
-/* Strict UTF-8, through the session's kernel. */
-static int rtm_push__utf8_ok(const rtm_push *s, const uint8_t *p, size_t n) { return s->k->utf8_valid(p, n); }
-
-/* >>errors ------------------------------------------------------------------------------------- */
+RTM_PUSH_API_IMPL int rtm_push_parse_int64(const char *text, size_t len, int64_t *out) {
+  const uint8_t *p, *end, *d, *sig;
+  int neg;
+  uint64_t u;
+  if (!text || !out) return RTM_PUSH_E_INVALID_ARG;
+  p = (const uint8_t *)text;
+  end = p + len;
+  neg = len && *p == '-';
+  p += neg;
+  if (p == end) return RTM_PUSH_E_FIELD_TYPE;
+  d = rtm_push__digits(p, end, &u); /* 8 digits at a time; exact while the value has <= 19 digits */
+  if (d != end) return RTM_PUSH_E_FIELD_TYPE; /* not all digits: a type error, however long */
+  for (sig = p; sig < end && *sig == '0'; sig++) {}
+  if (end - sig > 19 || u > (uint64_t)INT64_MAX + (uint64_t)neg) return RTM_PUSH_E_FIELD_RANGE;
+  *out = !neg ? (int64_t)u : u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
+  return RTM_PUSH_OK;
+}
+static int rtm_push__hex4(const uint8_t *p, unsigned *out) {
+  unsigned v = 0;
+  int i;
+  for (i = 0; i < 4; i++) {
+    unsigned c = p[i], d;
+    if (c >= '0' && c <= '9') d = c - '0';
+    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+    else return 0;
+    v = v * 16 + d;
+  }
+  *out = v;
+  return 1;
+}
+static size_t rtm_push__put_utf8(char *o, unsigned cp) {
+  if (cp < 0x80) { o[0] = (char)cp; return 1; }
+  if (cp < 0x800) { o[0] = (char)(0xC0 | (cp >> 6)); o[1] = (char)(0x80 | (cp & 0x3F)); return 2; }
+  if (cp < 0x10000) {
+    o[0] = (char)(0xE0 | (cp >> 12)); o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    o[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  o[0] = (char)(0xF0 | (cp >> 18)); o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+  o[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); o[3] = (char)(0x80 | (cp & 0x3F));
+  return 4;
+}
+/* The run of decimal digits at p: returns its end, *u its value modulo 2^64 (exact up to 19 digits). */
+static const uint8_t *rtm_push__digits(const uint8_t *p, const uint8_t *end, uint64_t *u) {
+  uint64_t x = 0;
+  static const uint64_t pow10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+  while (end - p >= 8) { /* 8 digits at a time */
+    uint64_t t = rtm_push__load64(p) ^ (RTM_PUSH__ONES * '0'); /* digits become 0..9 */
+    uint64_t nd = RTM_PUSH__NONDIGITS(t);
+    unsigned k = nd ? rtm_push__ctz64(nd) >> 3 : 8; /* digits before the first non-digit */
+    if (k) x = x * pow10[k] + rtm_push__digits8(t << (8 * (8 - k)));
+    p += k;
+    if (k < 8) { *u = x; return p; }
+  }
+  while (p < end && (unsigned)(*p - '0') < 10) x = x * 10 + (unsigned)(*p++ - '0'); /* the last few bytes */
+  *u = x;
+  return p;
+}
+/* n (1, 2, 4 or 8) bytes as a big-endian number. */
+RTM_PUSH__HOT uint64_t rtm_push__be(const uint8_t *p, int n) {
+  switch (n) {
+    case 1: return p[0];
+    case 2: return (uint64_t)p[0] << 8 | p[1];
+    case 4: return (uint64_t)p[0] << 24 | (uint64_t)p[1] << 16 | (uint64_t)p[2] << 8 | p[3];
+    default:
+      return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 |
+             (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 | (uint64_t)p[6] << 8 | p[7];
+  }
+}
+/* >>events: results, delivering events, errors and the end of a session ------------------------- */
 RTM_PUSH_API_IMPL const char *rtm_push_strerror(int result) {
   switch (result) {
 #define RTM_PUSH__X(name, value, fatal, msg) case value: return msg;
@@ -1127,7 +1481,6 @@ static void rtm_push__emit(rtm_push *s, rtm_push_event *ev) {
   s->cfg.on_event(ev, s->cfg.user_data);
   s->in_cb--;
 }
-static int rtm_push__utf8_valid(const uint8_t *p, size_t n);
 /* The error message (rtm_push_last_error, the events' message). Messages quote the peer's bytes (an HTTP status
    line and body, a close reason, a login's ex and gate, a method name): whatever a host prints, they stay one
    line of valid UTF-8 text that neither a terminal nor a log reader acts on -- invalid UTF-8 becomes '?', the
@@ -1168,26 +1521,6 @@ static void rtm_push__emit_error(rtm_push *s, int code, int fatal) {
   ev.fatal = fatal;
   rtm_push__emit(s, &ev);
 }
-static void rtm_push__quests_expire(rtm_push *s, int all);
-/* When should the host open the next connection? UINT64_MAX: it should not. */
-static uint64_t rtm_push__advice(rtm_push *s, int code) {
-  const rtm_push_reconnect_policy *p = &s->cfg.reconnect;
-  uint64_t delay = 0;
-  uint32_t k;
-  if (s->ready_at != RTM_PUSH__NO_DEADLINE && s->now - s->ready_at >= p->stable_ms) s->attempts = 0; /* it lived */
-  s->ready_at = RTM_PUSH__NO_DEADLINE;
-  k = s->attempts;
-  if (p->disabled || s->closed_by_us || s->stop_code || code == RTM_PUSH_E_KICKED_OUT ||
-      code == RTM_PUSH_E_LOGIN_REFUSED || s->cfg.no_login)
-    return RTM_PUSH__NO_DEADLINE;
-  if (k >= p->immediate) {
-    delay = p->base_ms;
-    for (k -= p->immediate; k && delay < p->max_ms; k--) delay *= 2;
-    if (delay > p->max_ms) delay = p->max_ms;
-  }
-  s->attempts++;
-  return s->now + delay;
-}
 static void rtm_push__emit_closed(rtm_push *s, int code) {
   rtm_push_event ev;
   rtm_push__quests_expire(s, 1); /* every quest still waiting gets its one callback: 20002 */
@@ -1207,7 +1540,6 @@ static int rtm_push__ended(const rtm_push *s) {
 }
 /* Ended, or freed from inside a callback: nothing more is processed or delivered. */
 static int rtm_push__stopped(const rtm_push *s) { return rtm_push__ended(s) || s->free_requested; }
-static void rtm_push__queue_ws_close(rtm_push *s, uint16_t code);
 /* A fatal error: the session fails, the host gets ERROR then CLOSED. Returns code. */
 static int rtm_push__fail(rtm_push *s, int code, const char *fmt, ...) {
   va_list ap;
@@ -1245,178 +1577,1447 @@ static void rtm_push__finish(rtm_push *s, int code) {
   }
   rtm_push__emit_closed(s, code);
 }
-
-/* >>schema ------------------------------------------------------------------------------------- */
-typedef struct rtm_push__evdef {
-  const char *name;
-  uint8_t len, cat, kind;
-  uint32_t fields;
-} rtm_push__evdef;
-
-static const rtm_push__evdef rtm_push__evdefs[] = {
-  {"invalid", 7, 0, 0, 0},
-#define RTM_PUSH__X(N, name, cat, kind, f) \
-  {name, (uint8_t)(sizeof(name) - 1), RTM_PUSH_CAT_##cat, RTM_PUSH_KIND_##kind, f},
-  RTM_PUSH_EVENTS(RTM_PUSH__X)
-#undef RTM_PUSH__X
-  {"unknown", 7, 0, 0, 0},
-  {"login", 5, 0, 0, 0},
-  {"answer", 6, 0, 0, 0},
-  {"error", 5, 0, 0, 0},
-  {"closed", 6, 0, 0, 0},
-};
-
-enum { RTM_PUSH__T_INT64, RTM_PUSH__T_INT32, RTM_PUSH__T_STR, RTM_PUSH__T_MSG };
-typedef struct rtm_push__fielddef {
-  const char *name;
-  uint8_t len, type;
-} rtm_push__fielddef;
-static const rtm_push__fielddef rtm_push__fielddefs[RTM_PUSH__FBIT_COUNT] = {
-#define RTM_PUSH__X(N, m, w, t) {w, (uint8_t)(sizeof(w) - 1), RTM_PUSH__T_##t},
-  RTM_PUSH_FIELDS(RTM_PUSH__X)
-#undef RTM_PUSH__X
-};
-
-static unsigned rtm_push__method_hash(const char *m, size_t n) { /* n >= 1 */
-  return (unsigned)(n * 37 + (uint8_t)m[n - 1] * 5u + (uint8_t)m[n / 2] * 3u) & 63u;
+static int rtm_push__send_or_fail(rtm_push *s, int rc) {
+  if (rc == RTM_PUSH_E_NOMEM || rc == RTM_PUSH_E_OUTPUT_FULL || rc == RTM_PUSH_E_RANDOM) return rtm_push__fail(s, rc, NULL);
+  return rc;
 }
-/* The lookup tables of the schema, derived from RTM_PUSH_EVENTS and RTM_PUSH_FIELDS by the builders in
-   tests/schema_table.c, which check them (`schema_table --tables` prints them anew after a schema change).
-   evtab: method hash (rtm_push__method_hash) -> event type, 0 empty; ftab: key word hash (rtm_push__key_hash)
-   -> field + 1, 0 empty; fkeys: each field name as a key word (rtm_push__key_word); jpat: `, "name":` as two
-   words and their masks, then `"name":` (a first member) and its mask; jlen: the length of `, "name":`; mpat:
-   the msgpack fixstr of the name as a word and its mask; jkinds: by event type, rtm_push__kinds of its fields. */
-static const uint8_t rtm_push__evtab[64] = {
-  0, 0, 18, 0, 0, 0, 0, 0, 2, 0, 0, 0, 9, 15, 0, 0,
-  11, 0, 0, 8, 0, 5, 0, 3, 17, 16, 23, 6, 0, 0, 0, 0,
-  0, 1, 0, 0, 0, 20, 0, 13, 14, 0, 0, 0, 0, 0, 21, 7,
-  22, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 4, 19};
-static const uint8_t rtm_push__ftab[32] = {
-  4, 9, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 8, 0,
-  7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 5, 0, 2, 6, 0};
-static const uint64_t rtm_push__fkeys[RTM_PUSH__FBIT_COUNT] = {
-  0x040000006d6f7266ull, 0x0200000000006f74ull, 0x0300000000646967ull,
-  0x0300000000646972ull, 0x050000657079746dull, 0x030000000064696dull,
-  0x030000000067736dull, 0x0500007372747461ull, 0x050000656d69746dull};
-static const uint64_t rtm_push__jpat[RTM_PUSH__FBIT_COUNT][6] = {
-  {0x226d6f726622202cull, 0x000000000000003aull, 0xffffffffffffffffull, 0x00000000000000ffull, 0x003a226d6f726622ull, 0x00ffffffffffffffull}, /* from */
-  {0x003a226f7422202cull, 0x0000000000000000ull, 0x00ffffffffffffffull, 0x0000000000000000ull, 0x0000003a226f7422ull, 0x000000ffffffffffull}, /* to */
-  {0x3a2264696722202cull, 0x0000000000000000ull, 0xffffffffffffffffull, 0x0000000000000000ull, 0x00003a2264696722ull, 0x0000ffffffffffffull}, /* gid */
-  {0x3a2264697222202cull, 0x0000000000000000ull, 0xffffffffffffffffull, 0x0000000000000000ull, 0x00003a2264697222ull, 0x0000ffffffffffffull}, /* rid */
-  {0x657079746d22202cull, 0x0000000000003a22ull, 0xffffffffffffffffull, 0x000000000000ffffull, 0x3a22657079746d22ull, 0xffffffffffffffffull}, /* mtype */
-  {0x3a2264696d22202cull, 0x0000000000000000ull, 0xffffffffffffffffull, 0x0000000000000000ull, 0x00003a2264696d22ull, 0x0000ffffffffffffull}, /* mid */
-  {0x3a2267736d22202cull, 0x0000000000000000ull, 0xffffffffffffffffull, 0x0000000000000000ull, 0x00003a2267736d22ull, 0x0000ffffffffffffull}, /* msg */
-  {0x737274746122202cull, 0x0000000000003a22ull, 0xffffffffffffffffull, 0x000000000000ffffull, 0x3a22737274746122ull, 0xffffffffffffffffull}, /* attrs */
-  {0x656d69746d22202cull, 0x0000000000003a22ull, 0xffffffffffffffffull, 0x000000000000ffffull, 0x3a22656d69746d22ull, 0xffffffffffffffffull} /* mtime */
-};
-static const uint8_t rtm_push__jlen[RTM_PUSH__FBIT_COUNT] = {9, 7, 8, 8, 10, 8, 8, 10, 10};
-static const uint64_t rtm_push__mpat[RTM_PUSH__FBIT_COUNT][2] = {
-  {0x0000006d6f7266a4ull, 0x000000ffffffffffull}, /* from */
-  {0x00000000006f74a2ull, 0x0000000000ffffffull}, /* to */
-  {0x00000000646967a3ull, 0x00000000ffffffffull}, /* gid */
-  {0x00000000646972a3ull, 0x00000000ffffffffull}, /* rid */
-  {0x0000657079746da5ull, 0x0000ffffffffffffull}, /* mtype */
-  {0x0000000064696da3ull, 0x00000000ffffffffull}, /* mid */
-  {0x0000000067736da3ull, 0x00000000ffffffffull}, /* msg */
-  {0x00007372747461a5ull, 0x0000ffffffffffffull}, /* attrs */
-  {0x0000656d69746da5ull, 0x0000ffffffffffffull} /* mtime */
-};
-static const uint32_t rtm_push__jkinds[RTM_PUSH_EV__COUNT] = {
-  0x00000000, 0x00000000, 0x00000000, 0x00001000, 0x0b850048, 0x0b850048,
-  0x0b850048, 0x0b850048, 0x0b850048, 0x0b850208, 0x0b850208, 0x0b850208,
-  0x0b850208, 0x0b850208, 0x0b851008, 0x0b851008, 0x0b851008, 0x0b851008,
-  0x0b851008, 0x0b850008, 0x0b850008, 0x0b850008, 0x0b850008, 0x0b850008,
-  0x00000000, 0x00000000, 0x00000000, 0x00000000, 0x00000000};
-static int rtm_push__find_event(const char *m, size_t n) {
-  unsigned h;
-  if (n == 0) return RTM_PUSH_EV_UNKNOWN;
-  for (h = rtm_push__method_hash(m, n); rtm_push__evtab[h]; h = (h + 1) & 63u) {
-    const rtm_push__evdef *d = &rtm_push__evdefs[rtm_push__evtab[h]];
-    if (d->len != n) continue;
-    if (n >= 8 && n <= 16 ? rtm_push__load64((const uint8_t *)d->name) == rtm_push__load64((const uint8_t *)m) &&
-                                rtm_push__load64((const uint8_t *)d->name + n - 8) == rtm_push__load64((const uint8_t *)m + n - 8)
-                          : memcmp(d->name, m, n) == 0) /* 8..16 bytes: two overlapping words */
-      return rtm_push__evtab[h];
+/* >>output: the queues the host drains, and the random pool behind keys and masks --------------- */
+static size_t rtm_push__pending(const rtm_push *s) {
+  return (s->out.len - s->out_off) + (s->pout.len - s->pout_off);
+}
+/* Room for n more bytes at the end of an output queue, compacting it before growing it; NULL: no memory. */
+static uint8_t *rtm_push__queue_room(rtm_push *s, rtm_push__buf *b, size_t *off, size_t n) {
+  if (*off && b->len + n > b->cap) {
+    memmove(b->p, b->p + *off, b->len - *off);
+    b->len -= *off;
+    *off = 0;
   }
-  return RTM_PUSH_EV_UNKNOWN;
+  if (n > SIZE_MAX - b->len || rtm_push__reserve(s, b, b->len + n)) return NULL;
+  return b->p + b->len;
 }
-/* A key of at most 7 bytes as one word (its bytes, its length in the top byte): a field name is found with
-   one multiplication, a table probe and one comparison. */
-static uint64_t rtm_push__key_word(const char *k, size_t n) { /* n <= 7 */
-  uint64_t w = (uint64_t)n << 56;
-  while (n--) w |= (uint64_t)(uint8_t)k[n] << (8 * n);
-  return w;
+static int rtm_push__queue_append(rtm_push *s, rtm_push__buf *b, size_t *off, const void *p, size_t n) {
+  uint8_t *o = rtm_push__queue_room(s, b, off, n);
+  if (!o) return RTM_PUSH_E_NOMEM;
+  if (n) memcpy(o, p, n);
+  b->len += n;
+  return 0;
 }
-RTM_PUSH__HOT unsigned rtm_push__key_hash(uint64_t w) { return (unsigned)((w * 0x9E3779B97F4A7C15ull) >> 59); }
-RTM_PUSH__HOT int rtm_push__find_field_word(uint64_t w) {
-  unsigned h = rtm_push__key_hash(w), e;
-  while ((e = rtm_push__ftab[h]) != 0) {
-    if (rtm_push__fkeys[e - 1] == w) return (int)e - 1;
-    h = (h + 1) & 31u;
+/* Where plaintext for the peer goes: straight to `out`, or to `pout` for TLS to encrypt. */
+static rtm_push__buf *rtm_push__plain_queue(rtm_push *s, size_t **off) {
+  if (off) *off = s->tls_on ? &s->pout_off : &s->out_off;
+  return s->tls_on ? &s->pout : &s->out;
+}
+/* Plaintext for the peer: straight to `out`, or to `pout` for TLS to encrypt. */
+static int rtm_push__out_append(rtm_push *s, const void *p, size_t n) {
+  size_t pending = rtm_push__pending(s);
+  if (n > s->cfg.limits.max_output || pending > s->cfg.limits.max_output - n) return RTM_PUSH_E_OUTPUT_FULL;
+  return s->tls_on ? rtm_push__queue_append(s, &s->pout, &s->pout_off, p, n)
+                   : rtm_push__queue_append(s, &s->out, &s->out_off, p, n);
+}
+/* The default entropy source: the OS's random device, read only to seed (and rarely reseed) the DRBG.
+   (mbedTLS's own entropy collector costs 38 KB per session; it is used only where there is no
+   /dev/urandom.) */
+static int rtm_push__os_entropy(void *u, unsigned char *buf, size_t n) {
+  FILE *f = fopen("/dev/urandom", "rb");
+  size_t got = 0;
+  (void)u;
+  if (f) {
+    got = fread(buf, 1, n, f);
+    fclose(f);
   }
-  return -1;
+  return got == n ? 0 : MBEDTLS_ERR_ENTROPY_SOURCE_FAILED;
 }
-/* The field named by the key k (n bytes), or -1. */
-static int rtm_push__find_field(const char *k, size_t n) {
-  return n <= 7 ? rtm_push__find_field_word(rtm_push__key_word(k, n)) : -1;
+/* n bytes of AES-128 in counter mode: the key is seed[0..15], the first counter block seed[16..31] (its low 64
+   bits counting up, little-endian). mbedTLS's AES uses AES-NI itself where the CPU has it. 0, or mbedTLS's
+   error. */
+static int rtm_push__aes_ctr_mbedtls(const unsigned char seed[32], unsigned char *out, size_t n) {
+  mbedtls_aes_context aes;
+  unsigned char blk[16], ks[16];
+  uint64_t lo = 0;
+  size_t i;
+  int j, rc;
+  mbedtls_aes_init(&aes);
+  rc = mbedtls_aes_setkey_enc(&aes, seed, 128);
+  for (j = 7; j >= 0; j--) lo = lo << 8 | seed[16 + j];
+  memcpy(blk, seed + 16, 16);
+  for (i = 0; !rc && i < n; i += 16, lo++) {
+    for (j = 0; j < 8; j++) blk[j] = (unsigned char)(lo >> (8 * j));
+    rc = mbedtls_aes_crypt_ecb(&aes, MBEDTLS_AES_ENCRYPT, blk, ks);
+    memcpy(out + i, ks, n - i < 16 ? n - i : 16);
+  }
+  mbedtls_aes_free(&aes);
+  mbedtls_platform_zeroize(ks, sizeof ks);
+  return rc;
 }
-static int64_t *rtm_push__i64_slot(rtm_push_event *ev, int bit) { /* a table: no indirect jump per member */
-#define RTM_PUSH__X(N, m, w, t) \
-  (uint16_t)(RTM_PUSH__T_##t == RTM_PUSH__T_INT64 ? offsetof(rtm_push_event, m) : offsetof(rtm_push_event, mtime)),
-  static const uint16_t off[RTM_PUSH__FBIT_COUNT] = {RTM_PUSH_FIELDS(RTM_PUSH__X)};
-#undef RTM_PUSH__X
-  return (int64_t *)(void *)((char *)ev + off[bit]);
+/* A new pool: AES-128-CTR under a key and counter drawn from the DRBG for each refill: CTR-DRBG's own
+   construction without its per-request work (one DRBG request of 32 bytes per 256 masks). */
+static int rtm_push__rnd_refill(rtm_push *s) {
+  unsigned char seed[32];
+  int rc;
+  if (mbedtls_ctr_drbg_random(&s->drbg, seed, sizeof seed)) return -1;
+  rc = rtm_push__aes_ctr_mbedtls(seed, s->rnd, sizeof s->rnd);
+  mbedtls_platform_zeroize(seed, sizeof seed);
+  return rc ? -1 : 0;
+}
+/* Random bytes for keys and masks, from the pool (one refill per 256 masks). */
+static int rtm_push__random(rtm_push *s, unsigned char *buf, size_t n) {
+  if (n == 4 && s->rnd_pos + 4 <= sizeof s->rnd) { /* a mask */
+    memcpy(buf, s->rnd + s->rnd_pos, 4);
+    s->rnd_pos += 4;
+    return 0;
+  }
+  if (n <= sizeof s->rnd - s->rnd_pos) { /* straight from the pool */
+    memcpy(buf, s->rnd + s->rnd_pos, n);
+    s->rnd_pos += n;
+    return 0;
+  }
+  while (n) {
+    size_t k;
+    if (s->rnd_pos == sizeof s->rnd) {
+      if (rtm_push__rnd_refill(s)) { s->rnd_failed = 1; return RTM_PUSH_E_RANDOM; }
+      s->rnd_pos = 0;
+    }
+    k = RTM_PUSH__MIN(n, sizeof s->rnd - s->rnd_pos);
+    memcpy(buf, s->rnd + s->rnd_pos, k);
+    s->rnd_pos += k;
+    buf += k;
+    n -= k;
+  }
+  return 0;
+}
+/* >>tls: mbedTLS over memory buffers: where the bytes come in and go out ------------------------ */
+#ifndef RTM_PUSH_NO_TLS
+/* A dotted-quad IPv4 address, exactly [s, end): 1 and its 4 bytes, else 0. Parts of 1-3 digits up to 255, no
+   leading zero (a name such as "010.1.1.1", octal to some resolvers, stays a name). */
+static int rtm_push__ipv4(const char *s, const char *end, uint8_t out[4]) {
+  int i;
+  for (i = 0; i < 4; i++) {
+    const char *d;
+    unsigned v = 0;
+    if (i && (s == end || *s++ != '.')) return 0;
+    for (d = s; s < end && s - d < 4 && *s >= '0' && *s <= '9'; s++) v = v * 10 + (unsigned)(*s - '0');
+    if (s == d || s - d > 3 || v > 255 || (s - d > 1 && *d == '0')) return 0;
+    out[i] = (uint8_t)v;
+  }
+  return s == end;
+}
+static int rtm_push__hexval(char c) {
+  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+/* An IPv6 address (RFC 4291 2.2: groups of 1-4 hex digits, one "::", a dotted-quad tail), exactly [s, end): 1
+   and its 16 bytes, else 0. */
+static int rtm_push__ipv6(const char *s, const char *end, uint8_t out[16]) {
+  uint8_t w[16];
+  int n = 0, gap = -1; /* bytes so far; where "::" stands */
+  if (end - s >= 2 && s[0] == ':' && s[1] == ':') {
+    gap = 0;
+    s += 2;
+  } else if (s == end || *s == ':') {
+    return 0;
+  }
+  while (s < end) {
+    const char *g = s;
+    unsigned v = 0;
+    for (; s < end && s - g < 5 && rtm_push__hexval(*s) >= 0; s++) v = v << 4 | (unsigned)rtm_push__hexval(*s);
+    if (s < end && *s == '.') { /* the last 32 bits as a dotted quad */
+      if (n > 12 || !rtm_push__ipv4(g, end, w + n)) return 0;
+      n += 4;
+      break;
+    }
+    if (s == g || s - g > 4 || n == 16) return 0;
+    w[n++] = (uint8_t)(v >> 8);
+    w[n++] = (uint8_t)v;
+    if (s == end) break;
+    if (*s++ != ':' || s == end) return 0;
+    if (*s == ':') {
+      if (gap >= 0) return 0;
+      gap = n;
+      s++;
+    }
+  }
+  if (gap < 0 ? n != 16 : n > 14) return 0; /* "::" stands for one group or more */
+  memset(out, 0, 16);
+  if (gap < 0) gap = n;
+  memcpy(out, w, (size_t)gap);
+  memcpy(out + 16 - (n - gap), w + gap, (size_t)(n - gap));
+  return 1;
+}
+/* The server name as an IP address (brackets allowed around IPv6): 4 or 16 and its bytes, else 0. */
+static int rtm_push__ip_literal(const char *name, uint8_t out[16]) {
+  const char *end = name + strlen(name);
+  if (end - name >= 2 && name[0] == '[' && end[-1] == ']') return rtm_push__ipv6(name + 1, end - 1, out) ? 16 : 0;
+  return rtm_push__ipv4(name, end, out) ? 4 : rtm_push__ipv6(name, end, out) ? 16 : 0;
+}
+/* Whether the certificate's subjectAltName extension lists the address as an iPAddress (RFC 5280 4.2.1.6, the
+   address's n bytes). mbedTLS 2.x keeps only the DNS names of that extension, so its DER is read here (v3_ext
+   is a public field in 2.x and 3.x). */
+static int rtm_push__san_has_ip(const mbedtls_x509_crt *crt, const uint8_t *ip, size_t n) {
+  unsigned char *p = crt->v3_ext.p, *end, *e;
+  size_t len;
+  if (!p) return 0; /* no extensions */
+  end = p + crt->v3_ext.len;
+  if (mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0) return 0;
+  for (end = p + len; p < end; p = e) { /* Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue } */
+    unsigned char *oid;
+    size_t oid_len;
+    int critical;
+    if (mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0) return 0;
+    e = p + len;
+    if (mbedtls_asn1_get_tag(&p, e, &oid_len, MBEDTLS_ASN1_OID) != 0) return 0;
+    oid = p;
+    p += oid_len;
+    if (p < e && *p == MBEDTLS_ASN1_BOOLEAN && mbedtls_asn1_get_bool(&p, e, &critical) != 0) return 0;
+    if (mbedtls_asn1_get_tag(&p, e, &len, MBEDTLS_ASN1_OCTET_STRING) != 0) return 0;
+    if (oid_len == 3 && memcmp(oid, "\x55\x1d\x11", 3) == 0) { /* 2.5.29.17: GeneralNames ::= SEQUENCE OF GeneralName */
+      unsigned char *q = p, *qe = p + len;
+      if (mbedtls_asn1_get_tag(&q, qe, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0) return 0;
+      for (qe = q + len; q < qe; q += len) {
+        unsigned char tag = *q++;
+        if (mbedtls_asn1_get_len(&q, qe, &len) != 0) return 0;
+        if (tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7) && len == n && memcmp(q, ip, n) == 0) return 1; /* [7] iPAddress */
+      }
+    }
+  }
+  return 0;
+}
+/* The leaf certificate must name the IP address we connected to; everything else is mbedTLS's check. */
+static int rtm_push__tls_verify_ip(void *u, mbedtls_x509_crt *crt, int depth, uint32_t *flags) {
+  const rtm_push *s = (const rtm_push *)u;
+  if (depth == 0 && !rtm_push__san_has_ip(crt, s->tls_ip, (size_t)s->tls_ip_len)) *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+  return 0;
+}
+static int rtm_push__tls_send_cb(void *u, const unsigned char *buf, size_t len) {
+  rtm_push *s = (rtm_push *)u;
+  /* ciphertext may exceed the plaintext limit by the records' overhead */
+  if (s->out.len - s->out_off + len > s->cfg.limits.max_output + 65536) {
+    s->tls_out_full = 1;
+    return MBEDTLS_ERR_SSL_WANT_WRITE;
+  }
+  if (rtm_push__queue_append(s, &s->out, &s->out_off, buf, len)) return MBEDTLS_ERR_SSL_ALLOC_FAILED;
+  return (int)len;
+}
+static int rtm_push__tls_recv_cb(void *u, unsigned char *buf, size_t len) {
+  rtm_push *s = (rtm_push *)u;
+  size_t k = RTM_PUSH__MIN(len, s->tls_in_len);
+  if (!k) return MBEDTLS_ERR_SSL_WANT_READ;
+  memcpy(buf, s->tls_in, k);
+  s->tls_in += k;
+  s->tls_in_len -= k;
+  return (int)k;
+}
+/* mbedTLS's result -> ours, with mbedTLS's reason text. */
+static void rtm_push__tls_fail(rtm_push *s, int r, const char *during) {
+  char why[200];
+  if (r == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
+    uint32_t flags = mbedtls_ssl_get_verify_result(&s->ssl);
+    int code = (flags & (MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE)) ? RTM_PUSH_E_TLS_CERT_EXPIRED
+             : (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) ? RTM_PUSH_E_TLS_CERT_UNTRUSTED
+             : (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) ? RTM_PUSH_E_TLS_CERT_NAME : RTM_PUSH_E_TLS_CERT_INVALID;
+    size_t n;
+    why[0] = 0;
+    if (s->tls_ip_len && (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH)) { /* mbedTLS would speak of the CN */
+      flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
+      snprintf(why, sizeof why, "no iPAddress subjectAltName of the certificate is this address%s", flags ? "\n" : "");
+    }
+    n = strlen(why);
+    mbedtls_x509_crt_verify_info(why + n, sizeof why - n, "", flags);
+    for (n = strlen(why); n && (why[n - 1] == '\n'); n--) why[n - 1] = 0;
+    for (n = 0; why[n]; n++) if (why[n] == '\n') why[n] = ';';
+    rtm_push__fail(s, code, "TLS: certificate verification failed for '%s': %s", s->cfg.tls_server_name, why);
+    return;
+  }
+  mbedtls_strerror(r, why, sizeof why);
+  if (r == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE)
+    rtm_push__fail(s, RTM_PUSH_E_TLS_ALERT, "TLS: the server sent a fatal alert during %s", during);
+  else if (r == RTM_PUSH__TLS_BAD_VERSION && !s->tls_ready)
+    rtm_push__fail(s, RTM_PUSH_E_TLS_HANDSHAKE, "TLS handshake failed: -0x%04x (%s): the server does not speak "
+                   "TLS 1.2 or later (TLS 1.0 and 1.1 are refused)", (unsigned)-r, why);
+  else if (!s->tls_ready)
+    rtm_push__fail(s, RTM_PUSH_E_TLS_HANDSHAKE, "TLS handshake failed: -0x%04x (%s)", (unsigned)-r, why);
+  else
+    rtm_push__fail(s, RTM_PUSH_E_TLS, "TLS error during %s: -0x%04x (%s)", during, (unsigned)-r, why);
+}
+/* Encrypt pending plaintext; send close_notify once the session has ended. */
+static void rtm_push__tls_pump(rtm_push *s) {
+  if (!s->tls_on || !s->tls_ready || s->tls_notify_sent) return;
+  while (s->pout.len > s->pout_off) {
+    int r = mbedtls_ssl_write(&s->ssl, s->pout.p + s->pout_off, s->pout.len - s->pout_off);
+    if (r > 0) { s->pout_off += (size_t)r; continue; }
+    if (s->tls_out_full) rtm_push__fail(s, RTM_PUSH_E_OUTPUT_FULL, "pending output exceeds limits.max_output: drain it");
+    else if (r != MBEDTLS_ERR_SSL_WANT_WRITE && r != MBEDTLS_ERR_SSL_WANT_READ) rtm_push__tls_fail(s, r, "a write");
+    s->pout.len = s->pout_off = 0; /* nothing more can be written */
+    return;
+  }
+  s->pout.len = s->pout_off = 0;
+  if (rtm_push__ended(s)) {
+    s->tls_notify_sent = 1;
+    mbedtls_ssl_close_notify(&s->ssl);
+  }
+}
+/* Track TLS records on the ciphertext stream: plaintext where TLS was expected, and truncation, get
+   errors of their own. Returns 0, or the session's error. */
+static int rtm_push__tls_track(rtm_push *s, const uint8_t *p, size_t n) {
+  while (n) {
+    if (s->rec_left) {
+      size_t k = RTM_PUSH__MIN(n, s->rec_left);
+      s->rec_left -= k;
+      p += k;
+      n -= k;
+      continue;
+    }
+    s->rec_hdr[s->rec_hlen++] = *p++;
+    n--;
+    if (s->rec_hlen == 1 && (s->rec_hdr[0] < 20 || s->rec_hdr[0] > 24)) {
+      if (s->rec_hdr[0] == 'H' && !s->tls_ready) {
+        char text[48];
+        size_t k = RTM_PUSH__MIN(n, sizeof text - 2), i;
+        text[0] = 'H';
+        for (i = 0; i < k && p[i] >= 0x20 && p[i] < 0x7f; i++) text[i + 1] = (char)p[i];
+        text[i + 1] = 0;
+        return rtm_push__fail(s, RTM_PUSH_E_TLS_NOT_TLS, "TLS: the server answered in plaintext (\"%s...\"): is this a ws:// port?", text);
+      }
+      return rtm_push__fail(s, s->tls_ready ? RTM_PUSH_E_TLS : RTM_PUSH_E_TLS_NOT_TLS,
+                            "TLS: not a TLS record (content type 0x%02x)", s->rec_hdr[0]);
+    }
+    if (s->rec_hlen == 5) {
+      s->rec_left = ((size_t)s->rec_hdr[3] << 8) | s->rec_hdr[4];
+      s->rec_hlen = 0;
+    }
+  }
+  return 0;
+}
+static void rtm_push__tls_input(rtm_push *s, const uint8_t *p, size_t n) {
+  unsigned stalls = 0;
+  if (rtm_push__tls_track(s, p, n)) return;
+  s->tls_in = p;
+  s->tls_in_len = n;
+  while (!rtm_push__stopped(s)) {
+    int r;
+    size_t left = s->tls_in_len;
+    if (!s->tls_ready) {
+      r = mbedtls_ssl_handshake(&s->ssl);
+      if (r == 0) {
+        s->tls_ready = 1;
+        s->tls_verified = !s->cfg.tls_insecure_no_verify && mbedtls_ssl_get_verify_result(&s->ssl) == 0;
+        if (s->state == RTM_PUSH_STATE_CONNECTING) s->state = RTM_PUSH_STATE_UPGRADING;
+        rtm_push__tls_pump(s); /* the upgrade request */
+        continue;
+      }
+      if (r != MBEDTLS_ERR_SSL_WANT_READ && r != MBEDTLS_ERR_SSL_WANT_WRITE) { rtm_push__tls_fail(s, r, "the handshake"); break; }
+    } else {
+      r = mbedtls_ssl_read(&s->ssl, s->tls_rbuf.p, s->tls_rbuf.cap);
+      if (r > 0) { rtm_push__plain_input(s, s->tls_rbuf.p, (size_t)r); stalls = 0; continue; }
+      if (RTM_PUSH__TLS_TICKET(r)) continue;
+      if (r == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || r == 0) { rtm_push__plain_eof(s); break; }
+      if (r != MBEDTLS_ERR_SSL_WANT_READ && r != MBEDTLS_ERR_SSL_WANT_WRITE) { rtm_push__tls_fail(s, r, "a read"); break; }
+    }
+    /* WANT_READ / WANT_WRITE. All input taken: wait for more. Input left: mbedTLS returned early (3.6.0 after a
+       NewSessionTicket), so call it again; never drop ciphertext. One that takes nothing again and again is an error. */
+    if (!s->tls_in_len) break;
+    stalls = s->tls_in_len < left ? 0 : stalls + 1;
+    if (s->tls_out_full) { rtm_push__fail(s, RTM_PUSH_E_OUTPUT_FULL, "pending output exceeds limits.max_output: drain it"); break; }
+    if (stalls > 16) {
+      rtm_push__fail(s, RTM_PUSH_E_TLS, "TLS: mbedTLS stopped reading with %lu bytes of input left (-0x%04x)",
+                     (unsigned long)s->tls_in_len, (unsigned)-r);
+      break;
+    }
+  }
+  s->tls_in = NULL;
+  s->tls_in_len = 0;
+}
+/* Once per session: the trusted CAs and the TLS configuration. */
+static int rtm_push__tls_setup(rtm_push *s, const rtm_push_config *c) {
+  int r;
+  mbedtls_ssl_init(&s->ssl);
+  mbedtls_ssl_config_init(&s->sslconf);
+  mbedtls_x509_crt_init(&s->ca);
+  s->tls_on = 1;
+  if (rtm_push__reserve(s, &s->tls_rbuf, 16384)) return RTM_PUSH_E_NOMEM;
+  if (RTM_PUSH__PSA_INIT() != 0) return RTM_PUSH_E_TLS;
+  if (!c->tls_insecure_no_verify) {
+    r = 0;
+    if (c->tls_ca_pem) { /* PEM parsing wants the terminating NUL counted */
+      unsigned char *pem = (unsigned char *)rtm_push__alloc(&s->cfg.allocator, c->tls_ca_pem_len + 1);
+      if (!pem) return RTM_PUSH_E_NOMEM;
+      memcpy(pem, c->tls_ca_pem, c->tls_ca_pem_len);
+      pem[c->tls_ca_pem_len] = 0;
+      r = mbedtls_x509_crt_parse(&s->ca, pem, c->tls_ca_pem_len + 1);
+      rtm_push__dealloc(&s->cfg.allocator, pem);
+    }
+    if (!r && c->tls_ca_file) r = mbedtls_x509_crt_parse_file(&s->ca, c->tls_ca_file);
+    if (!r && c->tls_ca_path) r = mbedtls_x509_crt_parse_path(&s->ca, c->tls_ca_path);
+    if (!r && !c->tls_ca_pem && !c->tls_ca_file && !c->tls_ca_path)
+      r = mbedtls_x509_crt_parse_file(&s->ca, "/etc/ssl/certs/ca-certificates.crt");
+    if (r != 0) return RTM_PUSH_E_TLS_CA; /* r > 0: some certificates could not be parsed */
+  }
+  if (mbedtls_ssl_config_defaults(&s->sslconf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                  MBEDTLS_SSL_PRESET_DEFAULT) != 0)
+    return RTM_PUSH_E_NOMEM;
+  mbedtls_ssl_conf_authmode(&s->sslconf, c->tls_insecure_no_verify ? MBEDTLS_SSL_VERIFY_NONE : MBEDTLS_SSL_VERIFY_REQUIRED);
+  mbedtls_ssl_conf_ca_chain(&s->sslconf, &s->ca, NULL);
+  mbedtls_ssl_conf_rng(&s->sslconf, mbedtls_ctr_drbg_random, &s->drbg);
+  RTM_PUSH__TLS_MIN_1_2(&s->sslconf);
+  /* An IP address for a server name: no SNI (RFC 6066 3), and its iPAddress SAN checked here: mbedTLS 2.x
+     compares the address's text with the certificate's DNS names and CN, and 3.x's checks differ by version. */
+  s->tls_ip_len = rtm_push__ip_literal(s->cfg.tls_server_name, s->tls_ip);
+  if (s->tls_ip_len && !c->tls_insecure_no_verify) mbedtls_ssl_conf_verify(&s->sslconf, rtm_push__tls_verify_ip, s);
+  return 0;
+}
+/* Once per connection: a fresh TLS context, and its ClientHello. */
+static int rtm_push__tls_connect(rtm_push *s) {
+  int r;
+  mbedtls_ssl_free(&s->ssl);
+  mbedtls_ssl_init(&s->ssl);
+  if (mbedtls_ssl_setup(&s->ssl, &s->sslconf) != 0) return RTM_PUSH_E_NOMEM;
+  /* For an IP address, NULL: no SNI and no mbedTLS name check (the verify callback checks it). Set explicitly:
+     mbedTLS 2.28.10 / 3.6.3 and later refuse to verify when it was never set. */
+  if (mbedtls_ssl_set_hostname(&s->ssl, s->tls_ip_len ? NULL : s->cfg.tls_server_name) != 0) return RTM_PUSH_E_CONFIG;
+  mbedtls_ssl_set_bio(&s->ssl, s, rtm_push__tls_send_cb, rtm_push__tls_recv_cb, NULL);
+  r = mbedtls_ssl_handshake(&s->ssl); /* the ClientHello */
+  if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE) return 0;
+  rtm_push__tls_fail(s, r, "the ClientHello"); /* the code and mbedTLS's text in rtm_push_last_error */
+  return RTM_PUSH_E_TLS_HANDSHAKE;
+}
+static void rtm_push__tls_free(rtm_push *s) {
+  if (!s->tls_on) return;
+  mbedtls_ssl_free(&s->ssl);
+  mbedtls_ssl_config_free(&s->sslconf);
+  mbedtls_x509_crt_free(&s->ca);
+}
+#else
+static void rtm_push__tls_pump(rtm_push *s) { (void)s; }
+static void rtm_push__tls_input(rtm_push *s, const uint8_t *p, size_t n) { (void)s; (void)p; (void)n; }
+static int rtm_push__tls_setup(rtm_push *s, const rtm_push_config *c) { (void)s; (void)c; return RTM_PUSH_E_TLS_UNAVAILABLE; }
+static int rtm_push__tls_connect(rtm_push *s) { (void)s; return RTM_PUSH_E_TLS_UNAVAILABLE; }
+static void rtm_push__tls_free(rtm_push *s) { (void)s; }
+#endif
+RTM_PUSH_API_IMPL int rtm_push_tls_verified(const rtm_push *s) {
+  return !s || !s->tls_on ? -1 : s->tls_verified;
+}
+/* >>upgrade: the HTTP/1.1 upgrade: the request and its 101 response ----------------------------- */
+/* The upgrade request (RFC 6455 4.1), with a fresh Sec-WebSocket-Key, into the output. */
+static int rtm_push__http_request(rtm_push *s) {
+  unsigned char nonce[16];
+  size_t kn = 0;
+  char req[1024];
+  int n;
+  const char *h = s->cfg.host;
+  int v6 = strchr(h, ':') != NULL && h[0] != '['; /* an IPv6 address goes in brackets */
+  if (rtm_push__random(s, nonce, sizeof nonce) ||
+      mbedtls_base64_encode((unsigned char *)s->ws_key, sizeof s->ws_key, &kn, nonce, sizeof nonce) != 0)
+    return RTM_PUSH_E_RANDOM;
+  n = snprintf(req, sizeof req,
+               "GET %s HTTP/1.1\r\nHost: %s%s%s:%u\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
+               s->cfg.path, v6 ? "[" : "", h, v6 ? "]" : "", (unsigned)s->cfg.port, s->ws_key);
+  if (n < 0 || (size_t)n >= sizeof req) return RTM_PUSH_E_CONFIG;
+  return rtm_push__out_append(s, req, (size_t)n) ? RTM_PUSH_E_NOMEM : 0;
+}
+/* The response header: 0 (101 and a valid upgrade), RTM_PUSH__HTTP_REFUSED, or the error that failed the session. */
+static int rtm_push__http_parse(rtm_push *s) {
+  const char *h = (const char *)s->http.p, *end = h + s->http_head_len, *line, *eol;
+  int status, got_upgrade = 0, got_conn = 0, got_accept = 0;
+  unsigned char sha[20], want[32];
+  size_t wn = 0;
+  char key[80];
+  eol = strstr(h, "\r\n");
+  /* exactly HTTP/1.0 or HTTP/1.1, SP, three digits, then SP (a reason) or the line's end; a 101 only as
+     HTTP/1.1 (RFC 6455 4.1): not "HTTP/1.1 1010", "HTTP/1.9 101", "HTTP/1.1 101x" */
+  if (!eol || eol > end || (size_t)(eol - h) < 12 || memcmp(h, "HTTP/1.", 7) != 0 || (h[7] != '0' && h[7] != '1') ||
+      h[8] != ' ' || h[9] < '1' || h[9] > '5' || h[10] < '0' || h[10] > '9' || h[11] < '0' || h[11] > '9' ||
+      (eol != h + 12 && h[12] != ' ') || (h[9] == '1' && h[10] == '0' && h[11] == '1' && h[7] != '1'))
+    return rtm_push__fail(s, RTM_PUSH_E_HTTP_MALFORMED, "WebSocket upgrade: malformed status line: %.*s",
+                          (int)RTM_PUSH__MIN((size_t)((eol ? eol : end) - h), 80), h);
+  status = (h[9] - '0') * 100 + (h[10] - '0') * 10 + (h[11] - '0');
+  s->http_status = status;
+  if (status != 101) return RTM_PUSH__HTTP_REFUSED;
+  snprintf(key, sizeof key, "%s" RTM_PUSH__GUID, s->ws_key);
+  RTM_PUSH__SHA1((const unsigned char *)key, strlen(key), sha);
+  mbedtls_base64_encode(want, sizeof want, &wn, sha, 20);
+  for (line = eol + 2; line < end; line = eol + 2) {
+    const char *colon, *v, *ve;
+    eol = strstr(line, "\r\n");
+    if (!eol || eol >= end) break;
+    if (eol == line) break; /* blank line */
+    colon = (const char *)memchr(line, ':', (size_t)(eol - line));
+    if (!colon) return rtm_push__fail(s, RTM_PUSH_E_HTTP_MALFORMED, "WebSocket upgrade: header line without ':'");
+    v = colon + 1;
+    while (v < eol && (*v == ' ' || *v == '\t')) v++;
+    ve = eol;
+    while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t')) ve--;
+    if (rtm_push__ieq(line, (size_t)(colon - line), "upgrade")) got_upgrade = rtm_push__ieq(v, (size_t)(ve - v), "websocket");
+    else if (rtm_push__ieq(line, (size_t)(colon - line), "connection")) got_conn = rtm_push__has_token(v, (size_t)(ve - v), "upgrade");
+    else if (rtm_push__ieq(line, (size_t)(colon - line), "sec-websocket-accept"))
+      got_accept = (size_t)(ve - v) == wn && memcmp(v, want, wn) == 0 ? 1 : -1;
+  }
+  if (!got_upgrade || !got_conn)
+    return rtm_push__fail(s, RTM_PUSH_E_HTTP_MALFORMED, "WebSocket upgrade: 101 without 'Upgrade: websocket' and 'Connection: Upgrade'");
+  if (got_accept != 1)
+    return rtm_push__fail(s, RTM_PUSH_E_HTTP_ACCEPT, got_accept ? "WebSocket upgrade: Sec-WebSocket-Accept does not match the key"
+                                                              : "WebSocket upgrade: no Sec-WebSocket-Accept header");
+  return 0;
+}
+static int rtm_push__http_refused(rtm_push *s) {
+  const char *h = (const char *)s->http.p, *eol = strstr(h, "\r\n");
+  size_t body = s->http.len - s->http_head_len;
+  return rtm_push__fail(s, RTM_PUSH_E_HTTP_STATUS, "WebSocket upgrade refused: %.*s%s%.*s", (int)RTM_PUSH__MIN((size_t)(eol - h), 80), h,
+                        body ? ": " : "", (int)RTM_PUSH__MIN(body, 160), h + s->http_head_len);
+}
+static size_t rtm_push__content_length(const rtm_push *s) {
+  const char *h = (const char *)s->http.p, *end = h + s->http_head_len, *line = strstr(h, "\r\n");
+  while (line && line + 2 < end) {
+    const char *eol = strstr(line + 2, "\r\n");
+    if (!eol || eol > end) break;
+    if ((size_t)(eol - line - 2) > 15 && rtm_push__ieq(line + 2, 15, "content-length:")) {
+      size_t v = 0;
+      const char *c = line + 17;
+      while (c < eol && (*c == ' ' || *c == '\t')) c++;
+      while (c < eol && *c >= '0' && *c <= '9' && v < 1000000000) v = v * 10 + (size_t)(*c++ - '0');
+      return v;
+    }
+    line = eol;
+  }
+  return 0;
+}
+/* Consumes bytes of the HTTP response; returns how many, or a negative error. */
+static long rtm_push__http_input(rtm_push *s, const uint8_t *p, size_t n) {
+  size_t i = 0;
+  static const char crlf2[4] = {'\r', '\n', '\r', '\n'};
+  if (s->phase == RTM_PUSH__PH_HTTP_BODY) {
+    size_t k = RTM_PUSH__MIN(n, s->http_body_need);
+    if (rtm_push__append(s, &s->http, p, k)) return rtm_push__fail(s, RTM_PUSH_E_NOMEM, NULL);
+    s->http.p[s->http.len] = 0;
+    s->http_body_need -= k;
+    if (!s->http_body_need) return rtm_push__http_refused(s);
+    return (long)n;
+  }
+  while (i < n && s->http_match < 4) {
+    uint8_t c = p[i++];
+    s->http_match = c == (uint8_t)crlf2[s->http_match] ? s->http_match + 1 : (c == '\r' ? 1u : 0u);
+  }
+  if (s->http.len + i > s->cfg.limits.max_http_header)
+    return rtm_push__fail(s, RTM_PUSH_E_HTTP_HEADER_TOO_LARGE, "WebSocket upgrade: response header longer than %llu bytes",
+                          (unsigned long long)s->cfg.limits.max_http_header);
+  if (rtm_push__reserve(s, &s->http, s->cfg.limits.max_http_header * 2 + 1) || rtm_push__append(s, &s->http, p, i))
+    return rtm_push__fail(s, RTM_PUSH_E_NOMEM, NULL);
+  s->http.p[s->http.len] = 0;
+  if (s->http_match < 4) return (long)i;
+  s->http_head_len = s->http.len;
+  {
+    int rc = rtm_push__http_parse(s);
+    if (rc < 0) return rc;
+    if (rc == RTM_PUSH__HTTP_REFUSED) { /* not 101: collect the body (bounded) to report it */
+      size_t cl = rtm_push__content_length(s), room = s->cfg.limits.max_http_header;
+      s->http_body_need = RTM_PUSH__MIN(cl, room);
+      s->phase = RTM_PUSH__PH_HTTP_BODY;
+      if (!s->http_body_need) return rtm_push__http_refused(s);
+      return (long)i;
+    }
+  }
+  rtm_push__buf_free(s, &s->http);
+  s->phase = RTM_PUSH__PH_WS;
+  rtm_push__open(s);
+  return (long)i;
+}
+/* >>ws: WebSocket frames: our parser for every frame in, wslay's writer for every frame out ----- */
+/* WebSocket frames */
+/* Receiving: every frame goes through this parser (RFC 6455 5.2). Data frames pass their payload to the FPNN
+   stream straight from the host's buffer (no copy, no reassembly: FPNN packages are cut out of the byte
+   stream anyway); control frames are collected (at most 125 bytes) and handled here: a ping is answered with
+   a pong, a close is echoed. The parser enforces limits.max_frame from the header alone, and repairs the FPNN
+   server's 126-byte framing bug (`82 7E` and the payload, no 16-bit length).
+   Sending: every frame we write (FPNN packages, pong, close) goes through rtm_push__ws_send, which reserves
+   room for the whole frame and has wslay's frame writer (wslay_frame_send) write and mask it there. */
+/* May a peer send this code in a close frame? (RFC 6455 7.4, and IANA's 1012-1014: service restart, try
+   again later, bad gateway.) */
+static int rtm_push__close_code_ok(unsigned c) {
+  return (c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1014) || (c >= 3000 && c <= 4999);
+}
+/* wslay writes a frame through these: the room was reserved first, so the writes cannot fail. */
+static ssize_t rtm_push__wsf_write_cb(const uint8_t *data, size_t len, int flags, void *u) {
+  rtm_push__buf *q = rtm_push__plain_queue((rtm_push *)u, NULL);
+  (void)flags;
+  memcpy(q->p + q->len, data, len);
+  q->len += len;
+  return (ssize_t)len;
+}
+static ssize_t rtm_push__wsf_read_cb(uint8_t *buf, size_t len, int flags, void *u) {
+  (void)buf; (void)len; (void)flags; (void)u;
+  return WSLAY_ERR_WOULDBLOCK; /* frames are read by our own parser */
+}
+static int rtm_push__wsf_mask_cb(uint8_t *buf, size_t len, void *u) {
+  return rtm_push__random((rtm_push *)u, buf, len) ? -1 : 0;
+}
+static int rtm_push__ws_writer_new(rtm_push *s) {
+  struct wslay_frame_callbacks cb;
+  cb.send_callback = rtm_push__wsf_write_cb;
+  cb.recv_callback = rtm_push__wsf_read_cb;
+  cb.genmask_callback = rtm_push__wsf_mask_cb;
+  if (wslay_frame_context_init(&s->wsf, &cb, s) != 0) {
+    s->wsf = NULL;
+    return RTM_PUSH_E_NOMEM;
+  }
+  return 0;
+}
+/* One masked frame of the given opcode whose payload is the pieces in order, all of it or nothing (within
+   limits.max_output). No frame may follow our close frame. Returns 0 or an RTM_PUSH_E_* code. */
+static int rtm_push__ws_send(rtm_push *s, int opcode, const rtm_push__piece *pc, int npieces) {
+  struct wslay_frame_iocb io;
+  size_t total = 0, frame, *off, len0, max = s->cfg.limits.max_output;
+  rtm_push__buf *q = rtm_push__plain_queue(s, &off);
+  int i, sent = 0;
+  if (s->ws_close_queued) return RTM_PUSH_E_STATE;
+  for (i = 0; i < npieces; i++) total += pc[i].n;
+  frame = total + (total < 126 ? 6 : total <= 0xffff ? 8 : 14);
+  if (frame > max || rtm_push__pending(s) > max - frame) return RTM_PUSH_E_OUTPUT_FULL;
+  if (!rtm_push__queue_room(s, q, off, frame)) return RTM_PUSH_E_NOMEM;
+  len0 = q->len;
+  io.fin = 1;
+  io.rsv = 0;
+  io.opcode = (uint8_t)opcode;
+  io.mask = 1;
+  io.payload_length = total;
+  for (i = 0; i < npieces || !sent; i++) { /* an empty payload: the header alone */
+    if (i < npieces && !pc[i].n && (total || i + 1 < npieces)) continue;
+    io.data = i < npieces ? (const uint8_t *)pc[i].p : NULL;
+    io.data_length = i < npieces ? pc[i].n : 0;
+    if (wslay_frame_send(s->wsf, &io) < 0) { /* the mask key could not be drawn: nothing was written */
+      q->len = len0;
+      return RTM_PUSH_E_RANDOM;
+    }
+    sent = 1;
+  }
+  return 0;
+}
+static int rtm_push__ws_header(rtm_push *s, const uint8_t *h, size_t n, size_t *hlen) {
+  unsigned l7, op, need;
+  uint64_t len;
+  if (n < 2) return 0;
+  op = h[0] & 0x0f;
+  l7 = h[1] & 0x7f;
+  if (h[0] & 0x70) return rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "WebSocket frame with reserved bits set (0x%02x)", h[0]);
+  if (h[1] & 0x80) return rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "masked WebSocket frame from the server");
+  if (op >= RTM_PUSH__WS_CLOSE) {
+    if (op > RTM_PUSH__WS_PONG) return rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "unknown WebSocket opcode %u", op);
+    if (!(h[0] & 0x80) || l7 > 125)
+      return rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "fragmented or oversized WebSocket control frame");
+  } else if (op > RTM_PUSH__WS_BINARY) {
+    return rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "unknown WebSocket opcode %u", op);
+  } else if ((op == RTM_PUSH__WS_CONT) != (s->fx_in_msg != 0)) {
+    return rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, op ? "new WebSocket message inside a fragmented one"
+                                                        : "WebSocket continuation frame outside a message");
+  }
+  need = 2u + (l7 == 126 ? 2u : l7 == 127 ? 8u : 0u);
+  if (l7 == 126 && !s->cfg.strict_framing && (n < 3 || h[2] == 'F') && (n < 4 || h[3] == 'P')) {
+    if (n < 6) return 0; /* "FP" where the length goes: look at two more bytes */
+    if (memcmp(h + 2, "FPNN", 4) == 0) { /* the bug: a 126-byte package, no length */
+      need = 2;
+      len = 126;
+      goto done;
+    }
+  }
+  if (n < need) return 0;
+  len = l7 == 126 ? rtm_push__be(h + 2, 2) : l7 == 127 ? rtm_push__be(h + 2, 8) : l7;
+  if ((l7 == 126 && len < 126) || (l7 == 127 && (len >> 63 || len <= 0xffff)))
+    return rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "WebSocket frame length not minimally encoded");
+  if (len > s->cfg.limits.max_frame)
+    return rtm_push__fail(s, RTM_PUSH_E_WS_FRAME_TOO_LARGE, "WebSocket frame of %llu bytes exceeds limits.max_frame (%llu)",
+                          (unsigned long long)len, (unsigned long long)s->cfg.limits.max_frame);
+done:
+  if (op < RTM_PUSH__WS_CLOSE) s->fx_in_msg = !(h[0] & 0x80);
+  s->fx_op = (int)op;
+  s->ctl_len = 0;
+  s->fx_left = len;
+  s->fx_in_payload = len > 0;
+  *hlen = need;
+  return 1;
+}
+/* A whole control frame: a ping is answered, a close echoed (RFC 6455 5.5). */
+static void rtm_push__ws_control(rtm_push *s) {
+  const uint8_t *pl = s->ctl;
+  size_t n = s->ctl_len;
+  unsigned code = RTM_PUSH__CLOSE_NO_STATUS;
+  if (s->fx_op == RTM_PUSH__WS_PING) {
+    rtm_push__piece pc;
+    pc.p = pl;
+    pc.n = n;
+    if (!s->ws_close_queued) rtm_push__send_or_fail(s, rtm_push__ws_send(s, RTM_PUSH__WS_PONG, &pc, 1));
+    return;
+  }
+  if (s->fx_op != RTM_PUSH__WS_CLOSE) return; /* a pong: nothing to do */
+  if (n == 1) { rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "WebSocket close frame with a 1-byte payload"); return; }
+  if (n >= 2) {
+    code = (unsigned)pl[0] << 8 | pl[1];
+    if (!rtm_push__close_code_ok(code)) {
+      rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "WebSocket close frame with the invalid code %u", code);
+      return;
+    }
+    if (!rtm_push__utf8_valid(pl + 2, n - 2)) {
+      rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "WebSocket close reason is not UTF-8");
+      return;
+    }
+  }
+  s->ws_close_received = 1;
+  if (!s->ws_close_queued) { /* the echo: the same code, no reason */
+    rtm_push__piece pc;
+    pc.p = pl;
+    pc.n = n >= 2 ? 2 : 0;
+    rtm_push__send_or_fail(s, rtm_push__ws_send(s, RTM_PUSH__WS_CLOSE, &pc, 1));
+    s->ws_close_queued = 1;
+  }
+  if (!rtm_push__ended(s)) rtm_push__on_peer_close(s, code, n > 2 ? pl + 2 : NULL, n > 2 ? n - 2 : 0);
+}
+static void rtm_push__queue_ws_close(rtm_push *s, uint16_t code) {
+  uint8_t c[2];
+  rtm_push__piece pc;
+  if (!s->wsf || s->ws_close_queued || s->phase != RTM_PUSH__PH_WS) return;
+  c[0] = (uint8_t)(code >> 8);
+  c[1] = (uint8_t)code;
+  pc.p = c;
+  pc.n = 2;
+  if (rtm_push__ws_send(s, RTM_PUSH__WS_CLOSE, &pc, 1) == 0) s->ws_close_queued = 1;
+}
+/* The payload bytes of the current frame (k of them at p). */
+static void rtm_push__ws_payload(rtm_push *s, const uint8_t *p, size_t k) {
+  if (s->fx_op >= RTM_PUSH__WS_CLOSE) {
+    memcpy(s->ctl + s->ctl_len, p, k);
+    s->ctl_len += (unsigned)k;
+  } else {
+    rtm_push__fpnn_input(s, p, k);
+  }
+  s->fx_left -= k;
+  if (!s->fx_left) {
+    s->fx_in_payload = 0;
+    if (s->fx_op >= RTM_PUSH__WS_CLOSE && !rtm_push__stopped(s)) rtm_push__ws_control(s);
+  }
+}
+/* A frame header from the bytes at p (n of them), whole in this feed or collected across feeds. Returns the
+   bytes it took, or -1 when the session failed. */
+static long rtm_push__ws_take_header(rtm_push *s, const uint8_t *p, size_t n) {
+  size_t hl = 0, k = 0, extra;
+  int r;
+  if (s->fx_hlen == 0 && n >= 14) { /* the whole header is here: parse it in place */
+    r = rtm_push__ws_header(s, p, n, &hl);
+    if (r < 0) return -1;
+  } else {
+    do {
+      s->fx_hdr[s->fx_hlen++] = p[k++];
+      r = rtm_push__ws_header(s, s->fx_hdr, s->fx_hlen, &hl);
+    } while (r == 0 && k < n && s->fx_hlen < sizeof s->fx_hdr);
+    if (r < 0) return -1;
+    if (r == 0) return (long)k;
+    extra = s->fx_hlen - hl; /* look-ahead bytes beyond the header (the 126 check) are payload */
+    s->fx_hlen = 0;
+    if (extra > k) { /* some came in an earlier feed: they are only in fx_hdr now */
+      rtm_push__ws_payload(s, s->fx_hdr + hl, extra - k);
+      extra = k;
+    }
+    hl = k - extra;
+  }
+  if (!s->fx_in_payload && s->fx_op >= RTM_PUSH__WS_CLOSE) rtm_push__ws_control(s); /* an empty control frame */
+  return (long)hl;
+}
+static int rtm_push__ws_input(rtm_push *s, const uint8_t *p, size_t n) {
+  while (n && !rtm_push__stopped(s) && !s->ws_close_received) {
+    size_t k;
+    if (s->fx_in_payload) {
+      k = (uint64_t)n < s->fx_left ? n : (size_t)s->fx_left;
+      rtm_push__ws_payload(s, p, k);
+    } else {
+      long h = rtm_push__ws_take_header(s, p, n);
+      if (h < 0) break;
+      k = (size_t)h;
+    }
+    p += k;
+    n -= k;
+  }
+  return rtm_push__ended(s) && s->state == RTM_PUSH_STATE_FAILED ? s->err : 0;
+}
+/* >>fpnn: the FPNN package stream: packages in, our packages out -------------------------------- */
+/* The size of the FPNN package whose 12-byte header is at h (PROTOCOL.md 1): the header (16 bytes with a seq),
+   the method name of a quest, the payload. */
+static uint64_t rtm_push__fpnn_size(const uint8_t *h) {
+  return (uint64_t)(h[6] == RTM_PUSH__FPNN_ONEWAY ? 12 : 16) + (h[6] == RTM_PUSH__FPNN_ANSWER ? 0 : h[7]) +
+         rtm_push__le32(h + 8);
+}
+/* The FPNN header of our package: version 1, the answer status 0 (mtype 2), the seq unless one-way. */
+static size_t rtm_push__put_fpnn_header(uint8_t *h, int mtype, int flag, size_t ml, size_t plen, uint32_t seq) {
+  memcpy(h, "FPNN", 4);
+  h[4] = 1;
+  h[5] = (uint8_t)flag;
+  h[6] = (uint8_t)mtype;
+  h[7] = (uint8_t)(mtype == RTM_PUSH__FPNN_ANSWER ? 0 : ml);
+  rtm_push__put_le32(h + 8, (uint32_t)plen);
+  if (mtype == RTM_PUSH__FPNN_ONEWAY) return 12;
+  rtm_push__put_le32(h + 12, seq);
+  return 16;
+}
+/* One FPNN package from us: one binary WebSocket frame, or (START_FPNN) the bare package for the host's
+   WebSocket. Nothing is written unless all of it fits (limits.max_output): the stream stays valid on every
+   error. */
+static int rtm_push__send_package(rtm_push *s, int mtype, int flag, uint32_t seq, const char *method,
+                                  const void *payload, size_t plen) {
+  uint8_t h[16];
+  rtm_push__piece pc[3];
+  size_t ml = method ? strlen(method) : 0, i, total, *off, max = s->cfg.limits.max_output;
+  rtm_push__buf *q;
+  if (plen > UINT32_MAX || ml > 255) return RTM_PUSH_E_INVALID_ARG;
+  pc[0].p = h;
+  pc[0].n = rtm_push__put_fpnn_header(h, mtype, flag, ml, plen, seq);
+  pc[1].p = method;
+  pc[1].n = ml;
+  pc[2].p = payload;
+  pc[2].n = plen;
+  if (s->phase != RTM_PUSH__PH_FPNN) return rtm_push__ws_send(s, RTM_PUSH__WS_BINARY, pc, 3);
+  total = pc[0].n + ml + plen;
+  if (total > max || rtm_push__pending(s) > max - total) return RTM_PUSH_E_OUTPUT_FULL;
+  q = rtm_push__plain_queue(s, &off);
+  for (i = 0; i < 3; i++)
+    if (rtm_push__queue_append(s, q, off, pc[i].p, pc[i].n)) return RTM_PUSH_E_NOMEM;
+  return 0;
+}
+/* The answer to a push: an empty map in the quest's own encoding, one piece. */
+static int rtm_push__send_empty_answer(rtm_push *s, int flag, uint32_t seq) {
+  uint8_t a[18];
+  rtm_push__piece pc;
+  pc.p = a;
+  pc.n = rtm_push__put_fpnn_header(a, RTM_PUSH__FPNN_ANSWER, flag, 0, flag == RTM_PUSH_ENC_MSGPACK ? 1 : 2, seq);
+  if (flag == RTM_PUSH_ENC_MSGPACK) a[pc.n++] = 0x80;
+  else a[pc.n++] = '{', a[pc.n++] = '}';
+  if (s->phase != RTM_PUSH__PH_FPNN) return rtm_push__ws_send(s, RTM_PUSH__WS_BINARY, &pc, 1);
+  return rtm_push__send_package(s, RTM_PUSH__FPNN_ANSWER, flag, seq, NULL, a + 16, pc.n - 16);
 }
 
-/* >>int64 -------------------------------------------------------------------------------------- */
-/* Parses an optional '-' and decimal digits (leading zeros allowed) exactly into an int64. */
-static const uint8_t *rtm_push__digits(const uint8_t *p, const uint8_t *end, uint64_t *u);
-RTM_PUSH_API_IMPL int rtm_push_parse_int64(const char *text, size_t len, int64_t *out) {
-  const uint8_t *p, *end, *d, *sig;
-  int neg;
-  uint64_t u;
-  if (!text || !out) return RTM_PUSH_E_INVALID_ARG;
-  p = (const uint8_t *)text;
-  end = p + len;
-  neg = len && *p == '-';
-  p += neg;
-  if (p == end) return RTM_PUSH_E_FIELD_TYPE;
-  d = rtm_push__digits(p, end, &u); /* 8 digits at a time; exact while the value has <= 19 digits */
-  if (d != end) return RTM_PUSH_E_FIELD_TYPE; /* not all digits: a type error, however long */
-  for (sig = p; sig < end && *sig == '0'; sig++) {}
-  if (end - sig > 19 || u > (uint64_t)INT64_MAX + (uint64_t)neg) return RTM_PUSH_E_FIELD_RANGE;
-  *out = !neg ? (int64_t)u : u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
+/* Validates a 12-byte header; returns the package size or 0 after failing the session. */
+static size_t rtm_push__fpnn_check(rtm_push *s, const uint8_t *h) {
+  uint64_t total;
+  if (memcmp(h, "FPNN", 4) != 0) {
+    rtm_push__fail(s, RTM_PUSH_E_FPNN_HEADER, "FPNN package: bad magic %02x %02x %02x %02x", h[0], h[1], h[2], h[3]);
+    return 0;
+  }
+  if (h[4] > 1) { rtm_push__fail(s, RTM_PUSH_E_FPNN_HEADER, "FPNN package: unsupported version %u", h[4]); return 0; }
+  if (h[5] != RTM_PUSH_ENC_JSON && h[5] != RTM_PUSH_ENC_MSGPACK) {
+    rtm_push__fail(s, RTM_PUSH_E_FPNN_HEADER, "FPNN package: unsupported flag 0x%02x (compressed, encrypted or unknown encoding)", h[5]);
+    return 0;
+  }
+  if (h[6] > RTM_PUSH__FPNN_ANSWER) { rtm_push__fail(s, RTM_PUSH_E_FPNN_HEADER, "FPNN package: unknown mtype %u", h[6]); return 0; }
+  if (h[6] != RTM_PUSH__FPNN_ANSWER && h[7] == 0) { rtm_push__fail(s, RTM_PUSH_E_FPNN_HEADER, "FPNN quest with an empty method name"); return 0; }
+  total = rtm_push__fpnn_size(h);
+  if (total > s->cfg.limits.max_package) {
+    rtm_push__fail(s, RTM_PUSH_E_FPNN_TOO_LARGE, "FPNN package of %llu bytes exceeds limits.max_package (%llu)",
+                   (unsigned long long)total, (unsigned long long)s->cfg.limits.max_package);
+    return 0;
+  }
+  return (size_t)total;
+}
+static void rtm_push__fpnn_package(rtm_push *s, const uint8_t *p) {
+  int mt = p[6], flag = p[5];
+  uint32_t psize = rtm_push__le32(p + 8);
+  if (mt == RTM_PUSH__FPNN_ANSWER) {
+    rtm_push__handle_answer(s, flag, p[7], rtm_push__le32(p + 12), p + 16, psize);
+  } else {
+    size_t hl = mt == RTM_PUSH__FPNN_TWOWAY ? 16 : 12;
+    rtm_push__handle_quest(s, mt == RTM_PUSH__FPNN_TWOWAY, flag, mt == RTM_PUSH__FPNN_TWOWAY ? rtm_push__le32(p + 12) : 0, (const char *)p + hl, p[7],
+                           p + hl + p[7], psize);
+  }
+  if (s->scratch2.cap > RTM_PUSH__RETAIN) rtm_push__buf_free(s, &s->scratch2);
+}
+static int rtm_push__fpnn_input(rtm_push *s, const uint8_t *p, size_t n) {
+  while (n && !rtm_push__stopped(s)) {
+    size_t k;
+    if (s->pkg.len == 0 && n >= 12) { /* zero copy when the whole package is here */
+      size_t total = rtm_push__fpnn_check(s, p);
+      if (!total) break;
+      if (n >= total) {
+        rtm_push__fpnn_package(s, p);
+        p += total;
+        n -= total;
+        continue;
+      }
+      s->pkg_total = total;
+    }
+    if (s->pkg.len < 12) {
+      k = RTM_PUSH__MIN(12 - s->pkg.len, n);
+      if (rtm_push__append(s, &s->pkg, p, k)) return rtm_push__fail(s, RTM_PUSH_E_NOMEM, NULL);
+      p += k;
+      n -= k;
+      if (s->pkg.len < 12) break;
+      if (!(s->pkg_total = rtm_push__fpnn_check(s, s->pkg.p))) break;
+    }
+    k = RTM_PUSH__MIN(s->pkg_total - s->pkg.len, n);
+    /* it grows with the bytes received, but never past the package's size: 8 MiB take 8 MiB, not 16 */
+    if (rtm_push__reserve_upto(s, &s->pkg, s->pkg.len + k, s->pkg_total) ||
+        rtm_push__append(s, &s->pkg, p, k))
+      return rtm_push__fail(s, RTM_PUSH_E_NOMEM, NULL);
+    p += k;
+    n -= k;
+    if (s->pkg.len == s->pkg_total) {
+      s->pkg.len = 0; /* the bytes stay valid until the next append */
+      rtm_push__fpnn_package(s, s->pkg.p);
+      s->pkg_total = 0;
+      if (s->pkg.cap > RTM_PUSH__RETAIN) rtm_push__buf_free(s, &s->pkg);
+    }
+    if (s->scratch.cap > RTM_PUSH__RETAIN) rtm_push__buf_free(s, &s->scratch);
+  }
+  return rtm_push__ended(s) && s->state == RTM_PUSH_STATE_FAILED ? s->err : 0;
+}
+/* >>session: a connection's life: transport, login, pushes, answers, close, reconnect advice ---- */
+/* When should the host open the next connection? UINT64_MAX: it should not. */
+static uint64_t rtm_push__advice(rtm_push *s, int code) {
+  const rtm_push_reconnect_policy *p = &s->cfg.reconnect;
+  uint64_t delay = 0;
+  uint32_t k;
+  if (s->ready_at != RTM_PUSH__NO_DEADLINE && s->now - s->ready_at >= p->stable_ms) s->attempts = 0; /* it lived */
+  s->ready_at = RTM_PUSH__NO_DEADLINE;
+  k = s->attempts;
+  if (p->disabled || s->closed_by_us || s->stop_code || code == RTM_PUSH_E_KICKED_OUT ||
+      code == RTM_PUSH_E_LOGIN_REFUSED || s->cfg.no_login)
+    return RTM_PUSH__NO_DEADLINE;
+  if (k >= p->immediate) {
+    delay = p->base_ms;
+    for (k -= p->immediate; k && delay < p->max_ms; k--) delay *= 2;
+    if (delay > p->max_ms) delay = p->max_ms;
+  }
+  s->attempts++;
+  return s->now + delay;
+}
+
+static void rtm_push__ev_init(rtm_push_event *ev, int type) {
+  memset(ev, 0, sizeof *ev);
+  ev->type = (rtm_push_event_type)type;
+  ev->name = rtm_push__evdefs[type].name;
+  ev->category = (rtm_push_category)rtm_push__evdefs[type].cat;
+  ev->kind = (rtm_push_kind)rtm_push__evdefs[type].kind;
+  ev->ok = -1;
+}
+static void rtm_push__handle_quest(rtm_push *s, int twoway, int flag, uint32_t seq, const char *method, size_t mlen,
+                                   const uint8_t *payload, size_t plen) {
+  rtm_push_event ev;
+  rtm_push__rd r;
+  int type, rc;
+  if (twoway) { /* answer at once, before anything can go wrong, in the quest's own encoding */
+    rc = rtm_push__send_empty_answer(s, flag, seq);
+    if (rtm_push__send_or_fail(s, rc) && rtm_push__ended(s)) return;
+  }
+  type = rtm_push__find_event(method, mlen);
+  if (type == RTM_PUSH_EV_PING && s->state == RTM_PUSH_STATE_READY && s->cfg.ping_timeout_ms != UINT32_MAX)
+    s->ping_deadline = s->now + s->cfg.ping_timeout_ms; /* a ping is a ping, whatever its payload */
+  rtm_push__ev_init(&ev, type);
+  ev.method.ptr = method;
+  ev.method.len = mlen;
+  ev.method.binary = type == RTM_PUSH_EV_UNKNOWN && !rtm_push__utf8_valid((const uint8_t *)method, mlen);
+  ev.seq = seq;
+  ev.twoway = twoway;
+  ev.encoding = (rtm_push_encoding)flag;
+  ev.payload.ptr = (const char *)payload;
+  ev.payload.len = plen;
+  ev.payload.binary = flag == RTM_PUSH_ENC_MSGPACK;
+  if (type == RTM_PUSH_EV_UNKNOWN) { rtm_push__emit(s, &ev); return; }
+  rtm_push__scratch_reset(s, plen);
+  rc = rtm_push__rd_open(&r, s, payload, plen, flag == RTM_PUSH_ENC_MSGPACK);
+  if (!rc) rc = rtm_push__decode_fields(&r, &ev, rtm_push__evdefs[type].fields);
+  if (rc == RTM_PUSH_E_NOMEM) { rtm_push__fail(s, rc, NULL); return; }
+  if (rc < 0) {
+    rtm_push__warn(s, rc, "%.*s (seq %u) dropped: %s", (int)RTM_PUSH__MIN(mlen, 40), method, (unsigned)seq, r.what);
+    return;
+  }
+  if (rtm_push__evdefs[type].kind == RTM_PUSH_KIND_MSG && (ev.fields & RTM_PUSH_F_MTYPE)) {
+    int routed = rtm_push__route(type, ev.mtype);
+    ev.type = (rtm_push_event_type)routed;
+    ev.name = rtm_push__evdefs[routed].name;
+    ev.kind = (rtm_push_kind)rtm_push__evdefs[routed].kind;
+  }
+  if (ev.category != RTM_PUSH_CAT_NONE) {
+    rtm_push__dent key;
+    rtm_push__dd_key(s, &ev, &key); /* its index slots come into the cache while the rest is done */
+    if ((ev.kind == RTM_PUSH_KIND_FILE && (rc = rtm_push__decode_file(s, &ev)) != 0) ||
+        (rc = rtm_push__excluded(s, &ev)) != 0) {
+      if (rc < 0) rtm_push__fail(s, rc, NULL); /* out of memory */
+      return;                                  /* or excluded */
+    }
+    if (!s->cfg.no_dedup && (ev.fields & RTM_PUSH_F_MID) && ev.mid != 0) {
+      rc = rtm_push__dd_check(s, &key);
+      if (rc < 0) { rtm_push__fail(s, rc, NULL); return; }
+      if (rc) return;
+    }
+  }
+  if (ev.kind == RTM_PUSH_KIND_KICKOUTROOM && (ev.fields & RTM_PUSH_F_RID)) rtm_push__room_track(s, ev.rid, 0);
+  rtm_push__emit(s, &ev);
+  if (ev.kind == RTM_PUSH_KIND_KICKOUT && !rtm_push__ended(s)) {
+    s->kicked = 1;
+    s->state = RTM_PUSH_STATE_CLOSING;
+    s->ping_deadline = s->login_deadline = RTM_PUSH__NO_DEADLINE;
+    s->close_deadline = s->now + s->cfg.close_timeout_ms;
+    rtm_push__queue_ws_close(s, RTM_PUSH__CLOSE_NORMAL);
+  }
+}
+/* ok / code / ex / gate of an answer payload */
+static int rtm_push__decode_answer(rtm_push *s, rtm_push_event *ev, int flag, const uint8_t *payload, size_t plen) {
+  rtm_push__rd r;
+  rtm_push_str k;
+  rtm_push__val v;
+  int rc;
+  rtm_push__scratch_reset(s, plen);
+  if (rtm_push__rd_open(&r, s, payload, plen, flag == RTM_PUSH_ENC_MSGPACK)) return 0; /* undecodable: no ok, code, ex */
+  while ((rc = rtm_push__rd_next(&r, &k, &v)) == 1) {
+    if (rtm_push__key_is(&k, "ok") && v.t == RTM_PUSH__V_BOOL) ev->ok = v.b;
+    else if (rtm_push__key_is(&k, "code") && v.t == RTM_PUSH__V_INT) ev->code = v.i;
+    else if (rtm_push__key_is(&k, "ex") && v.t == RTM_PUSH__V_STR) ev->ex = v.str;
+    else if (rtm_push__key_is(&k, "gate") && v.t == RTM_PUSH__V_STR) ev->gate = v.str;
+  }
+  return rc == RTM_PUSH_E_NOMEM ? rtm_push__fail(s, rc, NULL) : 0;
+}
+static void rtm_push__send_close_now(rtm_push *s) {
+  s->bye_deadline = RTM_PUSH__NO_DEADLINE;
+  s->close_deadline = s->now + s->cfg.close_timeout_ms;
+  if (s->phase == RTM_PUSH__PH_FPNN) { rtm_push__finish(s, 0); return; } /* the host closes its WebSocket */
+  rtm_push__queue_ws_close(s, RTM_PUSH__CLOSE_NORMAL);
+}
+static void rtm_push__room_track(rtm_push *s, int64_t rid, int in) {
+  uint32_t i;
+  for (i = 0; i < s->nrooms && s->rooms[i] != rid; i++) {}
+  if (!in) {
+    if (i < s->nrooms) s->rooms[i] = s->rooms[--s->nrooms];
+    return;
+  }
+  if (i < s->nrooms) return;
+  if (!s->rooms && !(s->rooms = (int64_t *)rtm_push__alloc(&s->cfg.allocator, sizeof(int64_t) * s->cfg.limits.max_rooms))) {
+    rtm_push__warn(s, RTM_PUSH_E_NOMEM, "room %lld will not be re-entered after a reconnect: out of memory", (long long)rid);
+    return;
+  }
+  if (s->nrooms == s->cfg.limits.max_rooms) {
+    rtm_push__warn(s, RTM_PUSH_E_INVALID_ARG, "room %lld will not be re-entered after a reconnect: limits.max_rooms (%u) reached",
+                   (long long)rid, (unsigned)s->cfg.limits.max_rooms);
+    return;
+  }
+  s->rooms[s->nrooms++] = rid;
+}
+static void rtm_push__handle_answer(rtm_push *s, int flag, int status, uint32_t seq, const uint8_t *payload,
+                                    size_t plen) {
+  rtm_push_event ev;
+  int is_auth = s->auth_pending && seq == s->auth_seq, is_bye = s->bye_pending && seq == s->bye_seq;
+  rtm_push__ev_init(&ev, is_auth ? RTM_PUSH_EV_LOGIN : RTM_PUSH_EV_ANSWER);
+  ev.seq = seq;
+  ev.status = status;
+  ev.encoding = (rtm_push_encoding)flag;
+  ev.payload.ptr = (const char *)payload;
+  ev.payload.len = plen;
+  ev.payload.binary = flag == RTM_PUSH_ENC_MSGPACK;
+  if (rtm_push__decode_answer(s, &ev, flag, payload, plen)) return;
+  if (is_auth) {
+    s->auth_pending = 0;
+    s->login_deadline = RTM_PUSH__NO_DEADLINE;
+    if (s->state != RTM_PUSH_STATE_AUTHENTICATING) return; /* closing or kicked meanwhile: too late */
+    if (status == 0 && ev.ok == 1) {
+      s->state = RTM_PUSH_STATE_READY;
+      s->ready_at = s->now; /* the schedule starts over only if this connection lives stable_ms */
+      if (s->cfg.ping_timeout_ms != UINT32_MAX) s->ping_deadline = s->now + s->cfg.ping_timeout_ms;
+      rtm_push__reenter_rooms(s);
+      if (!rtm_push__ended(s)) rtm_push__emit(s, &ev);
+      return;
+    }
+    if (status == 0) {
+      ev.ok = 0;
+      ev.error = RTM_PUSH_E_LOGIN_REFUSED;
+      ev.code = RTM_PUSH__RTM_INVALID_TOKEN;
+    } else {
+      ev.ok = 0;
+      ev.error = RTM_PUSH_E_LOGIN_ERROR;
+      /* unauthorized, duplicated auth, auth denied, invalid token: retrying cannot help */
+      s->stop_code = ev.code == RTM_PUSH__RTM_UNAUTHORIZED || ev.code == RTM_PUSH__RTM_DUPLICATED_AUTH ||
+                    ev.code == RTM_PUSH__RTM_AUTH_DENIED || ev.code == RTM_PUSH__RTM_INVALID_TOKEN;
+    }
+    ev.message = rtm_push_strerror(ev.error);
+    ev.fatal = 1;
+    rtm_push__emit(s, &ev);
+    if (status == 0)
+      rtm_push__fail(s, RTM_PUSH_E_LOGIN_REFUSED, "login refused: the gate answered ok:false (invalid token, RTM 200027)%s%.*s",
+                     ev.gate.len ? "; gate " : "", (int)RTM_PUSH__MIN(ev.gate.len, 100), ev.gate.ptr ? ev.gate.ptr : "");
+    else
+      rtm_push__fail(s, RTM_PUSH_E_LOGIN_ERROR, "login failed: FPNN error answer status %d, code %lld: %.*s", status,
+                     (long long)ev.code, (int)RTM_PUSH__MIN(ev.ex.len, 150), ev.ex.ptr ? ev.ex.ptr : "");
+    return;
+  }
+  if (is_bye) s->bye_pending = 0;
+  if (!is_bye && rtm_push__quest_answered(s, &ev)) return;
+  if (!is_bye && !s->cfg.no_login) {
+    rtm_push__warn(s, RTM_PUSH_E_FPNN_UNEXPECTED_ANSWER, "answer with seq %u matches no pending quest", (unsigned)seq);
+    return;
+  }
+  rtm_push__emit(s, &ev);
+  if (is_bye && !rtm_push__ended(s)) rtm_push__send_close_now(s);
+}
+static int rtm_push__send_auth(rtm_push *s) {
+  rtm_push__kv kv[6];
+  int n = 0, rc, flag = (int)s->cfg.quest_encoding;
+  const char *token = s->cfg.token ? s->cfg.token : "";
+  memset(kv, 0, sizeof kv);
+  kv[n].key = "pid", kv[n++].i = s->cfg.pid;
+  kv[n].key = "uid", kv[n++].i = s->cfg.uid;
+  kv[n].key = "token", kv[n].type = RTM_PUSH__KV_STR, kv[n].str = token, kv[n++].n = strlen(token);
+  kv[n].key = "version", kv[n].type = RTM_PUSH__KV_STR, kv[n].str = s->cfg.version, kv[n++].n = strlen(s->cfg.version);
+  if (s->cfg.lang) kv[n].key = "lang", kv[n].type = RTM_PUSH__KV_STR, kv[n].str = s->cfg.lang, kv[n++].n = strlen(s->cfg.lang);
+  if (s->cfg.attrs) kv[n].key = "attrs", kv[n].type = RTM_PUSH__KV_MAP, kv[n++].pairs = s->cfg.attrs;
+  s->auth_seq = s->next_seq++;
+  s->auth_pending = 1;
+  if ((rc = rtm_push__kv_build(s, flag, kv, n, &s->qbuf)) != 0) return rc;
+  return rtm_push__send_package(s, RTM_PUSH__FPNN_TWOWAY, flag, s->auth_seq, "auth", s->qbuf.p, s->qbuf.len);
+}
+/* The transport is open (101 received, or START_WS/START_FPNN): log in. */
+static void rtm_push__open(rtm_push *s) {
+  if (s->cfg.no_login) {
+    s->state = RTM_PUSH_STATE_READY;
+    s->login_deadline = RTM_PUSH__NO_DEADLINE;
+    if (s->cfg.ping_timeout_ms != UINT32_MAX && s->have_now) s->ping_deadline = s->now + s->cfg.ping_timeout_ms;
+    return;
+  }
+  s->state = RTM_PUSH_STATE_AUTHENTICATING;
+  {
+    int rc = rtm_push__send_auth(s);
+    if (rc) rtm_push__fail(s, rc, NULL);
+  }
+}
+static void rtm_push__on_peer_close(rtm_push *s, unsigned code, const uint8_t *reason, size_t n) {
+  if (s->state == RTM_PUSH_STATE_CLOSING) {
+    rtm_push__finish(s, s->kicked ? RTM_PUSH_E_KICKED_OUT : 0);
+    return;
+  }
+  rtm_push__fail(s, RTM_PUSH_E_WS_CLOSED, "the server closed the WebSocket (code %u%s%.*s)", (unsigned)code,
+                 n ? ": " : "", (int)RTM_PUSH__MIN(n, 120), reason ? (const char *)reason : "");
+}
+static void rtm_push__set_now(rtm_push *s, uint64_t now) {
+  s->now = now;
+  if (!s->have_now) {
+    s->have_now = 1;
+    if (s->state < RTM_PUSH_STATE_READY && !s->cfg.no_login) s->login_deadline = now + s->cfg.login_timeout_ms;
+    if (s->state == RTM_PUSH_STATE_READY && s->cfg.ping_timeout_ms != UINT32_MAX)
+      s->ping_deadline = now + s->cfg.ping_timeout_ms;
+  }
+}
+
+/* A connection's transport: WebSocket contexts, TLS context, the upgrade request or the login. */
+static int rtm_push__transport_start(rtm_push *s) {
+  if (s->cfg.start != RTM_PUSH_START_FPNN && !s->wsf && rtm_push__ws_writer_new(s)) return RTM_PUSH_E_NOMEM;
+  if (s->tls_on) {
+    int rc = rtm_push__tls_connect(s);
+    if (rc) return rc;
+  }
+  s->state = RTM_PUSH_STATE_CONNECTING;
+  if (s->have_now && !s->cfg.no_login) s->login_deadline = s->now + s->cfg.login_timeout_ms;
+  if (s->cfg.start == RTM_PUSH_START_HTTP) {
+    int rc = rtm_push__http_request(s);
+    if (rc) return rc;
+    s->phase = RTM_PUSH__PH_HTTP;
+  } else {
+    s->phase = s->cfg.start == RTM_PUSH_START_WS ? RTM_PUSH__PH_WS : RTM_PUSH__PH_FPNN;
+    rtm_push__open(s);
+    if (rtm_push__ended(s)) return s->err ? s->err : RTM_PUSH_E_NOMEM;
+  }
+  return 0;
+}
+/* Back to "no connection": everything of the old connection goes; configuration, the duplicate table,
+   the rooms entered and the sequence counters stay. */
+static void rtm_push__transport_reset(rtm_push *s) {
+  s->out.len = s->out_off = s->pout.len = s->pout_off = s->out_pkg_left = 0;
+  rtm_push__buf_free(s, &s->http);
+  s->http_match = 0;
+  s->http_body_need = s->http_head_len = 0;
+  s->http_status = 0;
+  s->fx_hlen = s->ctl_len = 0;
+  s->fx_left = 0;
+  s->fx_in_payload = s->fx_op = s->fx_in_msg = s->ws_close_queued = s->ws_close_received = 0;
+  s->pkg.len = s->pkg_total = 0;
+  s->auth_pending = s->bye_pending = 0;
+  s->kicked = s->eof = 0;
+  s->tls_ready = s->tls_verified = s->tls_notify_sent = s->tls_out_full = 0;
+  s->tls_in = NULL;
+  s->tls_in_len = 0;
+  s->rec_hlen = 0;
+  s->rec_left = 0;
+  s->login_deadline = s->ping_deadline = s->bye_deadline = s->close_deadline = RTM_PUSH__NO_DEADLINE;
+  s->reconnect_at = RTM_PUSH__NO_DEADLINE;
+  s->err = 0;
+  s->errmsg[0] = 0;
+}
+/* Plaintext from the transport (the socket, or TLS). */
+static void rtm_push__plain_input(rtm_push *s, const uint8_t *p, size_t len) {
+  if (s->state == RTM_PUSH_STATE_CONNECTING && len) s->state = RTM_PUSH_STATE_UPGRADING;
+  while (len && !rtm_push__stopped(s)) {
+    if (s->phase == RTM_PUSH__PH_HTTP || s->phase == RTM_PUSH__PH_HTTP_BODY) {
+      long k = rtm_push__http_input(s, p, len);
+      if (k < 0) break;
+      p += k;
+      len -= (size_t)k;
+    } else if (s->phase == RTM_PUSH__PH_WS) {
+      rtm_push__ws_input(s, p, len);
+      break;
+    } else {
+      rtm_push__fpnn_input(s, p, len);
+      break;
+    }
+  }
+}
+static int rtm_push__mid_stream(const rtm_push *s) {
+  return s->fx_hlen || s->fx_in_payload || s->pkg.len || s->pkg_total ||
+         (s->phase == RTM_PUSH__PH_HTTP && s->http.len) || s->phase == RTM_PUSH__PH_HTTP_BODY;
+}
+/* The plaintext stream ended (EOF, or TLS close_notify). */
+static void rtm_push__plain_eof(rtm_push *s) {
+  if (rtm_push__ended(s)) return;
+  if (s->phase == RTM_PUSH__PH_HTTP_BODY) rtm_push__http_refused(s);
+  else if (s->state == RTM_PUSH_STATE_CLOSING && (s->ws_close_queued || s->kicked)) /* PROTOCOL.md 2 */
+    rtm_push__finish(s, s->kicked ? RTM_PUSH_E_KICKED_OUT : 0);
+  else if (rtm_push__mid_stream(s))
+    rtm_push__fail(s, RTM_PUSH_E_TRUNCATED, "the connection ended inside %s (truncated)",
+                   s->phase == RTM_PUSH__PH_HTTP ? "an HTTP response" : s->pkg.len || s->pkg_total ? "an FPNN package" : "a WebSocket frame");
+  else if (s->state == RTM_PUSH_STATE_CLOSING) rtm_push__finish(s, s->kicked ? RTM_PUSH_E_KICKED_OUT : 0);
+  else if (s->cfg.no_login && s->state == RTM_PUSH_STATE_READY) rtm_push__finish(s, 0);
+  else rtm_push__fail(s, RTM_PUSH_E_EOF, "the server closed the connection (state %s)", rtm_push_state_name(s->state));
+}
+static void rtm_push__room_quest_noop(const rtm_push_answer *a) { (void)a; }
+static int rtm_push__room_quest(rtm_push *s, const char *method, int64_t rid, rtm_push_answer_fn cb, void *user, int op) {
+  rtm_push__kv kv[1];
+  int rc;
+  memset(kv, 0, sizeof kv);
+  kv[0].key = "rid";
+  kv[0].i = rid;
+  /* a callback is needed to learn the outcome (room tracking), even when the host gives none */
+  rc = rtm_push__kv_quest(s, method, kv, 1, 0, cb ? cb : rtm_push__room_quest_noop, user, op);
+  return rc;
+}
+static void rtm_push__reenter_rooms(rtm_push *s) {
+  uint32_t i, n = s->nrooms;
+  for (i = 0; i < n && i < s->nrooms; i++) {
+    int rc = rtm_push__room_quest(s, "enterroom", s->rooms[i], NULL, NULL, RTM_PUSH__ROOM_REENTER);
+    if (rc) rtm_push__warn(s, rc, "re-entering room %lld after the reconnect: %s", (long long)s->rooms[i], rtm_push_strerror(rc));
+  }
+}
+/* >>quests: our quests, matched to their answers by seq, and the payloads we build -------------- */
+static void rtm_push__quest_free(rtm_push *s, rtm_push__quest *q) { rtm_push__dealloc(&s->cfg.allocator, q->method); }
+/* Take quest i out of the table, then call its callback (which may issue new quests). */
+static void rtm_push__quest_finish(rtm_push *s, uint32_t i, rtm_push_answer *a) {
+  rtm_push__quest q = s->quests[i];
+  s->quests[i] = s->quests[--s->nquests];
+  a->session = s;
+  a->seq = q.seq;
+  a->method = q.method;
+  a->mid = q.mid;
+  a->user_data = q.user;
+  if (a->result == RTM_PUSH_E_QUEST_TIMEOUT) a->code = RTM_PUSH__FPNN_CODE_TIMEOUT;
+  if (a->result == RTM_PUSH_E_QUEST_CLOSED) a->code = RTM_PUSH__FPNN_CODE_CLOSED;
+  if (q.room_op != RTM_PUSH__ROOM_NONE && a->result == RTM_PUSH_OK) rtm_push__room_track(s, q.rid, q.room_op != RTM_PUSH__ROOM_LEAVE);
+  if (q.room_op == RTM_PUSH__ROOM_REENTER && a->result != RTM_PUSH_OK && a->result != RTM_PUSH_E_QUEST_CLOSED)
+    rtm_push__warn(s, a->result, "re-entering room %lld after the reconnect failed: %s (code %lld)", (long long)q.rid,
+                   rtm_push_strerror(a->result), (long long)a->code);
+  if (q.cb && !s->free_requested) {
+    s->in_cb++;
+    q.cb(a);
+    s->in_cb--;
+  }
+  rtm_push__quest_free(s, &q);
+}
+static int rtm_push__quest_answered(rtm_push *s, const rtm_push_event *ev) {
+  uint32_t i;
+  for (i = 0; i < s->nquests; i++) {
+    if (s->quests[i].seq == ev->seq) {
+      rtm_push_answer a;
+      int rc = 0;
+      memset(&a, 0, sizeof a);
+      a.result = ev->status ? RTM_PUSH_E_QUEST_ERROR : RTM_PUSH_OK;
+      a.status = ev->status;
+      a.code = ev->code;
+      a.ex = ev->ex;
+      a.encoding = ev->encoding;
+      a.payload = ev->payload;
+      if (!ev->status) { /* the send methods answer {"mtime": Int64} */
+        rtm_push__rd r;
+        rtm_push_str k;
+        rtm_push__val v;
+        if (rtm_push__rd_open(&r, s, (const uint8_t *)ev->payload.ptr, ev->payload.len, ev->encoding == RTM_PUSH_ENC_MSGPACK) == 0) {
+          r.second = 1; /* the payload's second reading */
+          while ((rc = rtm_push__rd_next(&r, &k, &v)) == 1)
+            if (rtm_push__key_is(&k, "mtime") && rtm_push__val_int64(&r, &v, "mtime", &a.mtime) == 0) a.has_mtime = 1;
+        }
+      }
+      rtm_push__quest_finish(s, i, &a);
+      if (rc == RTM_PUSH_E_NOMEM && !rtm_push__stopped(s)) rtm_push__fail(s, rc, NULL);
+      return 1;
+    }
+  }
+  return 0;
+}
+/* Time out the overdue, or (all = 1) end every pending quest: exactly one callback each. */
+static void rtm_push__quests_expire(rtm_push *s, int all) {
+  uint32_t i = 0;
+  while (i < s->nquests) {
+    if (all || s->quests[i].deadline <= s->now) {
+      rtm_push_answer a;
+      memset(&a, 0, sizeof a);
+      a.result = all ? RTM_PUSH_E_QUEST_CLOSED : RTM_PUSH_E_QUEST_TIMEOUT;
+      rtm_push__quest_finish(s, i, &a);
+      i = 0; /* the table changed (and a callback may have added quests) */
+      continue;
+    }
+    i++;
+  }
+}
+static uint64_t rtm_push__quests_deadline(const rtm_push *s) {
+  uint64_t d = RTM_PUSH__NO_DEADLINE;
+  uint32_t i;
+  for (i = 0; i < s->nquests; i++) if (s->quests[i].deadline < d) d = s->quests[i].deadline;
+  return d;
+}
+/* msgpack writer: just what our own quests need (maps of strings and integers). */
+static int rtm_push__mp_put(rtm_push *s, rtm_push__buf *b, uint8_t tag, uint64_t v, int w) {
+  uint8_t t[9];
+  int i;
+  t[0] = tag;
+  for (i = 0; i < w; i++) t[1 + i] = (uint8_t)(v >> (8 * (w - 1 - i)));
+  return tag ? rtm_push__append(s, b, t, (size_t)(1 + w)) : rtm_push__append(s, b, t + 1, (size_t)w);
+}
+static int rtm_push__mp_int(rtm_push *s, rtm_push__buf *b, int64_t v) {
+  if (v >= 0 && v <= 127) return rtm_push__mp_put(s, b, 0, (uint64_t)v, 1);
+  if (v < 0 && v >= -32) return rtm_push__mp_put(s, b, 0, (uint64_t)v & 0xff, 1);
+  if (v >= 0) return v <= 0xff ? rtm_push__mp_put(s, b, 0xcc, (uint64_t)v, 1)
+                   : v <= 0xffff ? rtm_push__mp_put(s, b, 0xcd, (uint64_t)v, 2)
+                   : v <= 0xffffffffLL ? rtm_push__mp_put(s, b, 0xce, (uint64_t)v, 4)
+                   : rtm_push__mp_put(s, b, 0xcf, (uint64_t)v, 8);
+  return v >= -128 ? rtm_push__mp_put(s, b, 0xd0, (uint64_t)v & 0xff, 1)
+       : v >= -32768 ? rtm_push__mp_put(s, b, 0xd1, (uint64_t)v & 0xffff, 2)
+       : v >= -2147483647LL - 1 ? rtm_push__mp_put(s, b, 0xd2, (uint64_t)v & 0xffffffffu, 4)
+       : rtm_push__mp_put(s, b, 0xd3, (uint64_t)v, 8);
+}
+static int rtm_push__mp_strhdr(rtm_push *s, rtm_push__buf *b, size_t n) {
+  return n < 32 ? rtm_push__mp_put(s, b, (uint8_t)(0xa0 | n), 0, 0)
+       : n <= 0xff ? rtm_push__mp_put(s, b, 0xd9, n, 1)
+       : n <= 0xffff ? rtm_push__mp_put(s, b, 0xda, n, 2) : rtm_push__mp_put(s, b, 0xdb, (uint64_t)n, 4);
+}
+static int rtm_push__mp_str(rtm_push *s, rtm_push__buf *b, const char *z) {
+  size_t n = strlen(z);
+  int rc = rtm_push__mp_strhdr(s, b, n);
+  return rc ? rc : rtm_push__append(s, b, z, n);
+}
+static int rtm_push__mp_map(rtm_push *s, rtm_push__buf *b, size_t n) {
+  return n < 16 ? rtm_push__mp_put(s, b, (uint8_t)(0x80 | n), 0, 0) : rtm_push__mp_put(s, b, 0xde, n, 2);
+}
+
+/* Internal: never runs the end-of-call work (rtm_push__leave); the public calls do. */
+static int rtm_push__quest_send(rtm_push *s, const char *method, int flag, const void *payload, size_t len,
+                                uint32_t timeout_ms, rtm_push_answer_fn cb, void *user, int64_t mid, int room_op,
+                                int64_t rid, uint32_t *seq_out) {
+  int rc;
+  uint32_t seq = 0;
+  size_t ml;
+  if (!s || !method || (!payload && len)) return RTM_PUSH_E_INVALID_ARG;
+  ml = strlen(method);
+  if (ml == 0 || ml > 255 || (flag != RTM_PUSH_ENC_JSON && flag != RTM_PUSH_ENC_MSGPACK)) return RTM_PUSH_E_INVALID_ARG;
+  if (s->state != RTM_PUSH_STATE_READY) return rtm_push__ended(s) ? RTM_PUSH_E_CLOSED : RTM_PUSH_E_STATE;
+  if (cb) {
+    rtm_push__quest *q;
+    char *m;
+    if (s->nquests >= s->cfg.limits.max_pending_quests) return RTM_PUSH_E_TOO_MANY_QUESTS;
+    if (s->nquests == s->quests_cap) {
+      uint32_t ncap = s->quests_cap ? s->quests_cap * 2 : 8;
+      rtm_push__quest *nq = (rtm_push__quest *)rtm_push__alloc(&s->cfg.allocator, sizeof *nq * ncap);
+      if (!nq) return RTM_PUSH_E_NOMEM;
+      if (s->nquests) memcpy(nq, s->quests, sizeof *nq * s->nquests);
+      rtm_push__dealloc(&s->cfg.allocator, s->quests);
+      s->quests = nq;
+      s->quests_cap = ncap;
+    }
+    if (!(m = (char *)rtm_push__alloc(&s->cfg.allocator, ml + 1))) return RTM_PUSH_E_NOMEM;
+    memcpy(m, method, ml + 1);
+    seq = s->next_seq++;
+    q = &s->quests[s->nquests];
+    q->room_op = room_op;
+    q->rid = rid;
+    q->seq = seq;
+    q->deadline = s->now + (timeout_ms ? timeout_ms : s->cfg.quest_timeout_ms);
+    q->cb = cb;
+    q->user = user;
+    q->mid = mid;
+    q->method = m;
+  }
+  rc = rtm_push__send_package(s, cb ? RTM_PUSH__FPNN_TWOWAY : RTM_PUSH__FPNN_ONEWAY, flag, seq, method, payload, len);
+  if (rc) {
+    if (cb) rtm_push__quest_free(s, &s->quests[s->nquests]);
+    return rtm_push__send_or_fail(s, rc);
+  }
+  if (cb) s->nquests++;
+  if (seq_out) *seq_out = seq;
   return RTM_PUSH_OK;
 }
-
-/* >>reader: one interface over JSON and msgpack payloads ---------------------------------------- */
-enum {
-  RTM_PUSH__V_NULL, RTM_PUSH__V_BOOL, RTM_PUSH__V_INT, RTM_PUSH__V_UINT, RTM_PUSH__V_BIGNUM,
-  RTM_PUSH__V_FLOAT, RTM_PUSH__V_STR, RTM_PUSH__V_MAP, RTM_PUSH__V_ARRAY, RTM_PUSH__V_EXT
-};
-static const char *const rtm_push__vnames[] = {"null", "boolean", "integer", "integer", "integer",
-                                               "non-integer number", "string", "map", "array", "ext"};
-typedef struct rtm_push__val {
-  int t;
-  int b;
-  int64_t i;
-  uint64_t u;
-  rtm_push_str str;             /* STR (binary=1 for bin or invalid UTF-8) */
-  const uint8_t *raw, *raw_end; /* the value's bytes */
-} rtm_push__val;
-
-typedef struct rtm_push__rd {
-  rtm_push *s;
-  const uint8_t *p, *end;
-  const uint8_t *start; /* of the payload */
-  int msgpack;
-  uint32_t depth, max_depth;
-  uint32_t left;  /* msgpack: members left in the map */
-  int first;      /* JSON: no member read yet */
-  int second;     /* its escaped strings go to scratch2: it reads text already read once (set after rd_open) */
-  char what[96];  /* description of the error */
-} rtm_push__rd;
-
+/* The end of a public quest call: outside callbacks, encrypt what was queued. */
+static int rtm_push__quest_done(rtm_push *s, int rc) { return s && !s->in_cb ? rtm_push__leave(s, rc) : rc; }
+static int rtm_push__kv_build(rtm_push *s, int flag, const rtm_push__kv *kv, int n, rtm_push__buf *b) {
+  int i, rc = 0;
+  size_t j;
+  b->len = 0;
+  if (flag == RTM_PUSH_ENC_MSGPACK) {
+    rc = rtm_push__mp_map(s, b, (size_t)n);
+    for (i = 0; i < n && !rc; i++) {
+      rc = rtm_push__mp_str(s, b, kv[i].key);
+      if (rc) break;
+      if (kv[i].type == RTM_PUSH__KV_INT64) rc = rtm_push__mp_int(s, b, kv[i].i);
+      else if (kv[i].type == RTM_PUSH__KV_STR) {
+        rc = rtm_push__mp_strhdr(s, b, kv[i].n);
+        if (!rc) rc = rtm_push__append(s, b, kv[i].str, kv[i].n);
+      } else {
+        for (j = 0; kv[i].pairs[j]; j += 2) {}
+        rc = rtm_push__mp_map(s, b, j / 2);
+        for (j = 0; !rc && kv[i].pairs[j]; j++) rc = rtm_push__mp_str(s, b, kv[i].pairs[j]);
+      }
+    }
+    return rc ? RTM_PUSH_E_NOMEM : 0;
+  }
+  for (;;) { /* JSON: measure, then write */
+    rtm_push__w w;
+    w.buf = (char *)b->p;
+    w.cap = b->cap;
+    w.n = 0;
+    rtm_push__wz(&w, "{");
+    for (i = 0; i < n; i++) {
+      rtm_push__wz(&w, i ? ",\"" : "\"");
+      rtm_push__wz(&w, kv[i].key);
+      rtm_push__wz(&w, "\":");
+      if (kv[i].type == RTM_PUSH__KV_INT64) rtm_push__wi(&w, kv[i].i);
+      else if (kv[i].type == RTM_PUSH__KV_STR) rtm_push__wjstr(&w, kv[i].str, kv[i].n);
+      else {
+        for (j = 0; kv[i].pairs[j]; j++) {
+          rtm_push__wz(&w, j == 0 ? "{" : j % 2 ? ":" : ",");
+          rtm_push__wjstr(&w, kv[i].pairs[j], strlen(kv[i].pairs[j]));
+        }
+        rtm_push__wz(&w, j ? "}" : "{}");
+      }
+    }
+    rtm_push__wz(&w, "}");
+    if (w.n + 1 <= b->cap) { b->len = w.n; return 0; }
+    if (rtm_push__reserve(s, b, w.n + 1)) return RTM_PUSH_E_NOMEM;
+  }
+}
+static int rtm_push__kv_quest(rtm_push *s, const char *method, const rtm_push__kv *kv, int n, int64_t mid,
+                              rtm_push_answer_fn cb, void *user, int room_op) {
+  int rc;
+  if (!s) return RTM_PUSH_E_INVALID_ARG;
+  if (s->state != RTM_PUSH_STATE_READY) return rtm_push__ended(s) ? RTM_PUSH_E_CLOSED : RTM_PUSH_E_STATE;
+  if ((rc = rtm_push__kv_build(s, (int)s->cfg.quest_encoding, kv, n, &s->qbuf)) != 0) return rc;
+  return rtm_push__quest_send(s, method, (int)s->cfg.quest_encoding, s->qbuf.p, s->qbuf.len, 0, cb, user, mid, room_op,
+                              room_op ? kv[0].i : 0, NULL);
+}
+static int rtm_push__send_common(rtm_push *s, const char *method, const char *target, int64_t to, int64_t mid,
+                                 int32_t mtype, const char *msg, size_t msg_len, const char *attrs,
+                                 rtm_push_answer_fn cb, void *user) {
+  rtm_push__kv kv[5];
+  if (!s || mid == 0 || (!msg && msg_len)) return RTM_PUSH_E_INVALID_ARG;
+  memset(kv, 0, sizeof kv);
+  kv[0].key = target, kv[0].i = to;
+  kv[1].key = "mid", kv[1].i = mid;
+  kv[2].key = "mtype", kv[2].i = mtype;
+  kv[3].key = "msg", kv[3].type = RTM_PUSH__KV_STR, kv[3].str = msg ? msg : "", kv[3].n = msg_len;
+  kv[4].key = "attrs", kv[4].type = RTM_PUSH__KV_STR, kv[4].str = attrs ? attrs : "", kv[4].n = attrs ? strlen(attrs) : 0;
+  return rtm_push__quest_done(s, rtm_push__kv_quest(s, method, kv, 5, mid, cb, user, RTM_PUSH__ROOM_NONE));
+}
+/* >>json: the JSON reader ----------------------------------------------------------------------- */
 static int rtm_push__rd_err(rtm_push__rd *r, int code, const char *what) {
   snprintf(r->what, sizeof r->what, "%s", what);
   return code;
@@ -1453,32 +3054,6 @@ static void rtm_push__json_ws(rtm_push__rd *r) { r->p = rtm_push__ws_skip(r->p, 
 /* Whitespace is rare inside FPNN's JSON (one space after each comma): test before calling. */
 #define RTM_PUSH__WS(p, end) \
   do { if ((p) < (end) && *(p) <= ' ') (p) = rtm_push__ws_skip((p), (end)); } while (0)
-static int rtm_push__hex4(const uint8_t *p, unsigned *out) {
-  unsigned v = 0;
-  int i;
-  for (i = 0; i < 4; i++) {
-    unsigned c = p[i], d;
-    if (c >= '0' && c <= '9') d = c - '0';
-    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-    else return 0;
-    v = v * 16 + d;
-  }
-  *out = v;
-  return 1;
-}
-static size_t rtm_push__put_utf8(char *o, unsigned cp) {
-  if (cp < 0x80) { o[0] = (char)cp; return 1; }
-  if (cp < 0x800) { o[0] = (char)(0xC0 | (cp >> 6)); o[1] = (char)(0x80 | (cp & 0x3F)); return 2; }
-  if (cp < 0x10000) {
-    o[0] = (char)(0xE0 | (cp >> 12)); o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[2] = (char)(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  o[0] = (char)(0xF0 | (cp >> 18)); o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-  o[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); o[3] = (char)(0x80 | (cp & 0x3F));
-  return 4;
-}
 /* What a two-byte escape \\c stands for; 0 for \\u and for invalid ones (a table: no indirect jump). */
 RTM_PUSH__HOT uint8_t rtm_push__unescape1(uint8_t c) {
   static const uint8_t t[128] = {
@@ -1522,14 +3097,6 @@ static int rtm_push__escape(const uint8_t *q, const uint8_t *end, uint8_t *o, si
   if (o) *o = c;
   return 2;
 }
-/* What rtm_push__json_str does with a string: */
-typedef enum rtm_push__strmode {
-  RTM_PUSH__STR_CHECK,  /* checks it only */
-  RTM_PUSH__STR_VALUE,  /* decodes it (zero copy without escapes, else into scratch), invalid UTF-8 flagged binary */
-  RTM_PUSH__STR_KEY     /* decodes it without the UTF-8 check (keys: compared, never handed out) */
-} rtm_push__strmode;
-static int rtm_push__json_str_at(rtm_push__rd *r, rtm_push_str *out, rtm_push__strmode mode, const uint8_t *q,
-                                 unsigned high);
 /* The string at the opening quote r->p. */
 static int rtm_push__json_str(rtm_push__rd *r, rtm_push_str *out, rtm_push__strmode mode) {
   unsigned high = 0;
@@ -1605,22 +3172,6 @@ static int rtm_push__json_str_at(rtm_push__rd *r, rtm_push_str *out, rtm_push__s
   out->binary = mode == RTM_PUSH__STR_VALUE && !rtm_push__utf8_ok(r->s, (const uint8_t *)out->ptr, out->len);
   return 0;
 }
-/* The run of decimal digits at p: returns its end, *u its value modulo 2^64 (exact up to 19 digits). */
-static const uint8_t *rtm_push__digits(const uint8_t *p, const uint8_t *end, uint64_t *u) {
-  uint64_t x = 0;
-  static const uint64_t pow10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
-  while (end - p >= 8) { /* 8 digits at a time */
-    uint64_t t = rtm_push__load64(p) ^ (RTM_PUSH__ONES * '0'); /* digits become 0..9 */
-    uint64_t nd = RTM_PUSH__NONDIGITS(t);
-    unsigned k = nd ? rtm_push__ctz64(nd) >> 3 : 8; /* digits before the first non-digit */
-    if (k) x = x * pow10[k] + rtm_push__digits8(t << (8 * (8 - k)));
-    p += k;
-    if (k < 8) { *u = x; return p; }
-  }
-  while (p < end && (unsigned)(*p - '0') < 10) x = x * 10 + (unsigned)(*p++ - '0'); /* the last few bytes */
-  *u = x;
-  return p;
-}
 static int rtm_push__json_num(rtm_push__rd *r, rtm_push__val *v) {
   const uint8_t *p = r->p, *end = r->end;
   int neg = 0, ovf = 0, isfloat = 0;
@@ -1671,7 +3222,6 @@ static int rtm_push__json_lit(rtm_push__rd *r, const char *lit, size_t n) {
   r->p += n;
   return 0;
 }
-static int rtm_push__json_value(rtm_push__rd *r, rtm_push__val *v, rtm_push__strmode mode);
 static int rtm_push__json_container(rtm_push__rd *r, rtm_push__val *v) {
   int is_map = *r->p == '{', first = 1, rc;
   uint8_t close = is_map ? '}' : ']';
@@ -1718,24 +3268,77 @@ static int rtm_push__json_value(rtm_push__rd *r, rtm_push__val *v, rtm_push__str
   v->raw_end = r->p;
   return rc;
 }
-
-/* msgpack */
+/* An integer of at most 19 digits within the int64 range that no '.', 'e' or digit follows: 1 and *out,
+   else 0 and the general number parser decides (floats, big numbers, leading zeros, errors). wide: the 8
+   bytes before end are the payload's (the words near its end are loaded from there). */
+RTM_PUSH__HOT int rtm_push__json_int_fast(const uint8_t **pp, int wide, const uint8_t *end, int64_t *out) {
+  const uint8_t *p = *pp, *d;
+  uint64_t u = 0;
+  int neg = 0;
+  if (*p == '-') { /* rare: a branch costs less than the arithmetic on every integer */
+    neg = 1;
+    if (++p == end) return 0;
+  }
+  if (wide) { /* two words of digits (near the end: the last bytes, shifted down), then up to three */
+    static const uint64_t pow10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+    size_t len = (size_t)(end - p);
+    uint64_t w0, w1, t0, t1, n0, n1;
+    unsigned n;
+    if (len >= 16) w0 = rtm_push__load64(p), w1 = rtm_push__load64(p + 8);
+    else if (len > 8) w0 = rtm_push__load64(p), w1 = rtm_push__load64(end - 8) >> (8 * (16 - len));
+    else w0 = rtm_push__load64(end - 8) >> (8 * (8 - len)), w1 = 0; /* zero bytes are not digits */
+    t0 = w0 ^ (RTM_PUSH__ONES * '0');
+    t1 = w1 ^ (RTM_PUSH__ONES * '0');
+    n0 = RTM_PUSH__NONDIGITS(t0);
+    n1 = RTM_PUSH__NONDIGITS(t1);
+    if (n0) {
+      n = rtm_push__ctz64(n0) >> 3;
+      if (n == 0) return 0;
+      u = rtm_push__digits8(t0 << (64 - 8 * n));
+    } else {
+      u = rtm_push__digits8(t0);
+      if (n1) {
+        n = 8 + (rtm_push__ctz64(n1) >> 3);
+        if (n > 8) u = u * pow10[n - 8] + rtm_push__digits8(t1 << (128 - 8 * n));
+      } else { /* 16 digits, up to 3 more; only these can leave the int64 range */
+        u = u * 100000000u + rtm_push__digits8(t1);
+        if (len >= 24) { /* a third word: up to 3 more digits (u stays below 10^19 < 2^64) */
+          uint64_t t2 = rtm_push__load64(p + 16) ^ (RTM_PUSH__ONES * '0'), n2 = RTM_PUSH__NONDIGITS(t2);
+          n = rtm_push__ctz64(n2 | RTM_PUSH__HIGHS << 56) >> 3; /* 7: no non-digit in bytes 0..6 */
+          if (n > 3) return 0; /* 20 digits or more: the general parser's */
+          if (n) u = u * pow10[n] + rtm_push__digits8(t2 << (64 - 8 * n));
+          n += 16;
+        } else {
+          for (n = 16; n < 19 && n < len && (unsigned)(p[n] - '0') < 10; n++) u = u * 10 + (unsigned)(p[n] - '0');
+          if (n < len && (unsigned)(p[n] - '0') < 10) return 0;
+        }
+        if (u > (uint64_t)INT64_MAX + (uint64_t)neg) return 0;
+      }
+    }
+    d = p + n; /* not a digit: a float or a leading zero is the general parser's */
+    {
+      unsigned c = n < len ? *d : 0;
+      if (((c | 0x20) == 'e') | (c == '.') | ((t0 & 0xFF) == 0 && n > 1)) return 0;
+    }
+    if (!neg) *out = (int64_t)u;
+    else *out = u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
+    *pp = d;
+    return 1;
+  }
+  if (p == end) return 0;
+  if (*p == '0') d = p + 1;
+  else if (*p >= '1' && *p <= '9' && (d = rtm_push__digits(p, end, &u)) - p <= 18) {}
+  else return 0;
+  if (d < end && (*d == '.' || (*d | 0x20) == 'e' || (unsigned)(*d - '0') < 10)) return 0;
+  *out = neg ? -(int64_t)u : (int64_t)u;
+  *pp = d;
+  return 1;
+}
+/* >>msgpack: the msgpack reader ----------------------------------------------------------------- */
 static int rtm_push__mp_need(rtm_push__rd *r, uint64_t n) {
   if ((uint64_t)(r->end - r->p) < n) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "truncated msgpack value");
   return 0;
 }
-/* n (1, 2, 4 or 8) bytes as a big-endian number. */
-RTM_PUSH__HOT uint64_t rtm_push__be(const uint8_t *p, int n) {
-  switch (n) {
-    case 1: return p[0];
-    case 2: return (uint64_t)p[0] << 8 | p[1];
-    case 4: return (uint64_t)p[0] << 24 | (uint64_t)p[1] << 16 | (uint64_t)p[2] << 8 | p[3];
-    default:
-      return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 |
-             (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 | (uint64_t)p[6] << 8 | p[7];
-  }
-}
-static int rtm_push__mp_value(rtm_push__rd *r, rtm_push__val *v, int decode);
 static int rtm_push__mp_skip_items(rtm_push__rd *r, uint64_t items) {
   rtm_push__val tmp;
   int rc;
@@ -1829,7 +3432,55 @@ static int rtm_push__mp_value(rtm_push__rd *r, rtm_push__val *v, int decode) {
   v->raw_end = r->p;
   return rc;
 }
-
+/* >>schema: an event by its method, a field by its name (tables in >>base), routing by mtype ---- */
+static unsigned rtm_push__method_hash(const char *m, size_t n) { /* n >= 1 */
+  return (unsigned)(n * 37 + (uint8_t)m[n - 1] * 5u + (uint8_t)m[n / 2] * 3u) & 63u;
+}
+static int rtm_push__find_event(const char *m, size_t n) {
+  unsigned h;
+  if (n == 0) return RTM_PUSH_EV_UNKNOWN;
+  for (h = rtm_push__method_hash(m, n); rtm_push__evtab[h]; h = (h + 1) & 63u) {
+    const rtm_push__evdef *d = &rtm_push__evdefs[rtm_push__evtab[h]];
+    if (d->len != n) continue;
+    if (n >= 8 && n <= 16 ? rtm_push__load64((const uint8_t *)d->name) == rtm_push__load64((const uint8_t *)m) &&
+                                rtm_push__load64((const uint8_t *)d->name + n - 8) == rtm_push__load64((const uint8_t *)m + n - 8)
+                          : memcmp(d->name, m, n) == 0) /* 8..16 bytes: two overlapping words */
+      return rtm_push__evtab[h];
+  }
+  return RTM_PUSH_EV_UNKNOWN;
+}
+/* A key of at most 7 bytes as one word (its bytes, its length in the top byte): a field name is found with
+   one multiplication, a table probe and one comparison. */
+static uint64_t rtm_push__key_word(const char *k, size_t n) { /* n <= 7 */
+  uint64_t w = (uint64_t)n << 56;
+  while (n--) w |= (uint64_t)(uint8_t)k[n] << (8 * n);
+  return w;
+}
+RTM_PUSH__HOT unsigned rtm_push__key_hash(uint64_t w) { return (unsigned)((w * 0x9E3779B97F4A7C15ull) >> 59); }
+RTM_PUSH__HOT int rtm_push__find_field_word(uint64_t w) {
+  unsigned h = rtm_push__key_hash(w), e;
+  while ((e = rtm_push__ftab[h]) != 0) {
+    if (rtm_push__fkeys[e - 1] == w) return (int)e - 1;
+    h = (h + 1) & 31u;
+  }
+  return -1;
+}
+/* The field named by the key k (n bytes), or -1. */
+static int rtm_push__find_field(const char *k, size_t n) {
+  return n <= 7 ? rtm_push__find_field_word(rtm_push__key_word(k, n)) : -1;
+}
+static int64_t *rtm_push__i64_slot(rtm_push_event *ev, int bit) { /* a table: no indirect jump per member */
+#define RTM_PUSH__X(N, m, w, t) \
+  (uint16_t)(RTM_PUSH__T_##t == RTM_PUSH__T_INT64 ? offsetof(rtm_push_event, m) : offsetof(rtm_push_event, mtime)),
+  static const uint16_t off[RTM_PUSH__FBIT_COUNT] = {RTM_PUSH_FIELDS(RTM_PUSH__X)};
+#undef RTM_PUSH__X
+  return (int64_t *)(void *)((char *)ev + off[bit]);
+}
+static int rtm_push__route(int type, int32_t mtype) {
+  int off = mtype == 30 ? 1 : mtype == 31 ? 2 : mtype == 32 ? 3 : (mtype >= 40 && mtype <= 50) ? 4 : 0;
+  return type + off; /* the table keeps MSG, CHAT, AUDIO, CMD, FILE together per category */
+}
+/* >>fields: payload members into event fields, through one map interface over both readers ------ */
 /* Map iteration, the same for both encodings. */
 static int rtm_push__rd_open(rtm_push__rd *r, rtm_push *s, const uint8_t *p, size_t n, int msgpack) {
   r->depth = r->left = 0;
@@ -1913,7 +3564,6 @@ static int rtm_push__key_is(const rtm_push_str *k, const char *name) {
   return k->ptr && k->len == n && memcmp(k->ptr, name, n) == 0;
 }
 
-/* >>decode: payload -> event fields, driven by the schema table --------------------------------- */
 static int rtm_push__val_int64(rtm_push__rd *r, const rtm_push__val *v, const char *field, int64_t *out) {
   int rc;
   switch (v->t) {
@@ -1994,72 +3644,6 @@ static int rtm_push__field_set(rtm_push__rd *r, rtm_push_event *ev, int bit, con
   }
   if (!rc) ev->fields |= 1u << bit;
   return rc;
-}
-/* An integer of at most 19 digits within the int64 range that no '.', 'e' or digit follows: 1 and *out,
-   else 0 and the general number parser decides (floats, big numbers, leading zeros, errors). wide: the 8
-   bytes before end are the payload's (the words near its end are loaded from there). */
-RTM_PUSH__HOT int rtm_push__json_int_fast(const uint8_t **pp, int wide, const uint8_t *end, int64_t *out) {
-  const uint8_t *p = *pp, *d;
-  uint64_t u = 0;
-  int neg = 0;
-  if (*p == '-') { /* rare: a branch costs less than the arithmetic on every integer */
-    neg = 1;
-    if (++p == end) return 0;
-  }
-  if (wide) { /* two words of digits (near the end: the last bytes, shifted down), then up to three */
-    static const uint64_t pow10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
-    size_t len = (size_t)(end - p);
-    uint64_t w0, w1, t0, t1, n0, n1;
-    unsigned n;
-    if (len >= 16) w0 = rtm_push__load64(p), w1 = rtm_push__load64(p + 8);
-    else if (len > 8) w0 = rtm_push__load64(p), w1 = rtm_push__load64(end - 8) >> (8 * (16 - len));
-    else w0 = rtm_push__load64(end - 8) >> (8 * (8 - len)), w1 = 0; /* zero bytes are not digits */
-    t0 = w0 ^ (RTM_PUSH__ONES * '0');
-    t1 = w1 ^ (RTM_PUSH__ONES * '0');
-    n0 = RTM_PUSH__NONDIGITS(t0);
-    n1 = RTM_PUSH__NONDIGITS(t1);
-    if (n0) {
-      n = rtm_push__ctz64(n0) >> 3;
-      if (n == 0) return 0;
-      u = rtm_push__digits8(t0 << (64 - 8 * n));
-    } else {
-      u = rtm_push__digits8(t0);
-      if (n1) {
-        n = 8 + (rtm_push__ctz64(n1) >> 3);
-        if (n > 8) u = u * pow10[n - 8] + rtm_push__digits8(t1 << (128 - 8 * n));
-      } else { /* 16 digits, up to 3 more; only these can leave the int64 range */
-        u = u * 100000000u + rtm_push__digits8(t1);
-        if (len >= 24) { /* a third word: up to 3 more digits (u stays below 10^19 < 2^64) */
-          uint64_t t2 = rtm_push__load64(p + 16) ^ (RTM_PUSH__ONES * '0'), n2 = RTM_PUSH__NONDIGITS(t2);
-          n = rtm_push__ctz64(n2 | RTM_PUSH__HIGHS << 56) >> 3; /* 7: no non-digit in bytes 0..6 */
-          if (n > 3) return 0; /* 20 digits or more: the general parser's */
-          if (n) u = u * pow10[n] + rtm_push__digits8(t2 << (64 - 8 * n));
-          n += 16;
-        } else {
-          for (n = 16; n < 19 && n < len && (unsigned)(p[n] - '0') < 10; n++) u = u * 10 + (unsigned)(p[n] - '0');
-          if (n < len && (unsigned)(p[n] - '0') < 10) return 0;
-        }
-        if (u > (uint64_t)INT64_MAX + (uint64_t)neg) return 0;
-      }
-    }
-    d = p + n; /* not a digit: a float or a leading zero is the general parser's */
-    {
-      unsigned c = n < len ? *d : 0;
-      if (((c | 0x20) == 'e') | (c == '.') | ((t0 & 0xFF) == 0 && n > 1)) return 0;
-    }
-    if (!neg) *out = (int64_t)u;
-    else *out = u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
-    *pp = d;
-    return 1;
-  }
-  if (p == end) return 0;
-  if (*p == '0') d = p + 1;
-  else if (*p >= '1' && *p <= '9' && (d = rtm_push__digits(p, end, &u)) - p <= 18) {}
-  else return 0;
-  if (d < end && (*d == '.' || (*d | 0x20) == 'e' || (unsigned)(*d - '0') < 10)) return 0;
-  *out = neg ? -(int64_t)u : (int64_t)u;
-  *pp = d;
-  return 1;
 }
 /* The fields of `allowed` and their types, 3 bits a field (at 3 * (bit + 1): bit -1 reads 0): the type + 1, 0 for
    a field not taken. */
@@ -2395,8 +3979,7 @@ static int rtm_push__excluded(rtm_push *s, const rtm_push_event *ev) {
   if (!(ev->fields & RTM_PUSH_F_ATTRS) || ev->attrs.len < 14 || ev->attrs.binary) return 0;
   return rtm_push__excluded_rd(s, ev->attrs.ptr, ev->attrs.len);
 }
-
-/* >>dedup: bounded table of (category, target, from, mid), oldest evicted ------------------------ */
+/* >>dedup: the duplicate table: (category, target, from, mid), oldest evicted ------------------- */
 /* SipHash-1-3 of (mid, from, target, category) under the session's secret key: a sender who picks mids cannot
    compute ones that share a bucket (the unkeyed hash before was invertible: ~1,024 crafted room messages made
    every lookup walk the table), so a lookup stays O(1) expected whatever the mids. */
@@ -2516,1671 +4099,49 @@ static int rtm_push__dd_check(rtm_push *s, const rtm_push__dent *key) {
   s->dd_count++;
   return 0;
 }
-
-/* >>output ------------------------------------------------------------------------------------- */
-static size_t rtm_push__pending(const rtm_push *s) {
-  return (s->out.len - s->out_off) + (s->pout.len - s->pout_off);
-}
-/* Room for n more bytes at the end of an output queue, compacting it before growing it; NULL: no memory. */
-static uint8_t *rtm_push__queue_room(rtm_push *s, rtm_push__buf *b, size_t *off, size_t n) {
-  if (*off && b->len + n > b->cap) {
-    memmove(b->p, b->p + *off, b->len - *off);
-    b->len -= *off;
-    *off = 0;
-  }
-  if (n > SIZE_MAX - b->len || rtm_push__reserve(s, b, b->len + n)) return NULL;
-  return b->p + b->len;
-}
-static int rtm_push__queue_append(rtm_push *s, rtm_push__buf *b, size_t *off, const void *p, size_t n) {
-  uint8_t *o = rtm_push__queue_room(s, b, off, n);
-  if (!o) return RTM_PUSH_E_NOMEM;
-  if (n) memcpy(o, p, n);
-  b->len += n;
-  return 0;
-}
-/* Where plaintext for the peer goes: straight to `out`, or to `pout` for TLS to encrypt. */
-static rtm_push__buf *rtm_push__plain_queue(rtm_push *s, size_t **off) {
-  if (off) *off = s->tls_on ? &s->pout_off : &s->out_off;
-  return s->tls_on ? &s->pout : &s->out;
-}
-/* Plaintext for the peer: straight to `out`, or to `pout` for TLS to encrypt. */
-static int rtm_push__out_append(rtm_push *s, const void *p, size_t n) {
-  size_t pending = rtm_push__pending(s);
-  if (n > s->cfg.limits.max_output || pending > s->cfg.limits.max_output - n) return RTM_PUSH_E_OUTPUT_FULL;
-  return s->tls_on ? rtm_push__queue_append(s, &s->pout, &s->pout_off, p, n)
-                   : rtm_push__queue_append(s, &s->out, &s->out_off, p, n);
-}
-/* The default entropy source: the OS's random device, read only to seed (and rarely reseed) the DRBG.
-   (mbedTLS's own entropy collector costs 38 KB per session; it is used only where there is no
-   /dev/urandom.) */
-static int rtm_push__os_entropy(void *u, unsigned char *buf, size_t n) {
-  FILE *f = fopen("/dev/urandom", "rb");
-  size_t got = 0;
-  (void)u;
-  if (f) {
-    got = fread(buf, 1, n, f);
-    fclose(f);
-  }
-  return got == n ? 0 : MBEDTLS_ERR_ENTROPY_SOURCE_FAILED;
-}
-/* n bytes of AES-128 in counter mode: the key is seed[0..15], the first counter block seed[16..31] (its low 64
-   bits counting up, little-endian). mbedTLS's AES uses AES-NI itself where the CPU has it. 0, or mbedTLS's
-   error. */
-static int rtm_push__aes_ctr_mbedtls(const unsigned char seed[32], unsigned char *out, size_t n) {
-  mbedtls_aes_context aes;
-  unsigned char blk[16], ks[16];
-  uint64_t lo = 0;
-  size_t i;
-  int j, rc;
-  mbedtls_aes_init(&aes);
-  rc = mbedtls_aes_setkey_enc(&aes, seed, 128);
-  for (j = 7; j >= 0; j--) lo = lo << 8 | seed[16 + j];
-  memcpy(blk, seed + 16, 16);
-  for (i = 0; !rc && i < n; i += 16, lo++) {
-    for (j = 0; j < 8; j++) blk[j] = (unsigned char)(lo >> (8 * j));
-    rc = mbedtls_aes_crypt_ecb(&aes, MBEDTLS_AES_ENCRYPT, blk, ks);
-    memcpy(out + i, ks, n - i < 16 ? n - i : 16);
-  }
-  mbedtls_aes_free(&aes);
-  mbedtls_platform_zeroize(ks, sizeof ks);
-  return rc;
-}
-/* A new pool: AES-128-CTR under a key and counter drawn from the DRBG for each refill: CTR-DRBG's own
-   construction without its per-request work (one DRBG request of 32 bytes per 256 masks). */
-static int rtm_push__rnd_refill(rtm_push *s) {
-  unsigned char seed[32];
-  int rc;
-  if (mbedtls_ctr_drbg_random(&s->drbg, seed, sizeof seed)) return -1;
-  rc = rtm_push__aes_ctr_mbedtls(seed, s->rnd, sizeof s->rnd);
-  mbedtls_platform_zeroize(seed, sizeof seed);
-  return rc ? -1 : 0;
-}
-/* Random bytes for keys and masks, from the pool (one refill per 256 masks). */
-static int rtm_push__random(rtm_push *s, unsigned char *buf, size_t n) {
-  if (n == 4 && s->rnd_pos + 4 <= sizeof s->rnd) { /* a mask */
-    memcpy(buf, s->rnd + s->rnd_pos, 4);
-    s->rnd_pos += 4;
-    return 0;
-  }
-  if (n <= sizeof s->rnd - s->rnd_pos) { /* straight from the pool */
-    memcpy(buf, s->rnd + s->rnd_pos, n);
-    s->rnd_pos += n;
-    return 0;
-  }
-  while (n) {
-    size_t k;
-    if (s->rnd_pos == sizeof s->rnd) {
-      if (rtm_push__rnd_refill(s)) { s->rnd_failed = 1; return RTM_PUSH_E_RANDOM; }
-      s->rnd_pos = 0;
-    }
-    k = RTM_PUSH__MIN(n, sizeof s->rnd - s->rnd_pos);
-    memcpy(buf, s->rnd + s->rnd_pos, k);
-    s->rnd_pos += k;
-    buf += k;
-    n -= k;
-  }
-  return 0;
-}
-
-/* >>ws: WebSocket frames ----------------------------------------------------------------------- */
-/* Receiving: every frame goes through this parser (RFC 6455 5.2). Data frames pass their payload to the FPNN
-   stream straight from the host's buffer (no copy, no reassembly: FPNN packages are cut out of the byte
-   stream anyway); control frames are collected (at most 125 bytes) and handled here: a ping is answered with
-   a pong, a close is echoed. The parser enforces limits.max_frame from the header alone, and repairs the FPNN
-   server's 126-byte framing bug (`82 7E` and the payload, no 16-bit length).
-   Sending: every frame we write (FPNN packages, pong, close) goes through rtm_push__ws_send, which reserves
-   room for the whole frame and has wslay's frame writer (wslay_frame_send) write and mask it there. */
-/* May a peer send this code in a close frame? (RFC 6455 7.4, and IANA's 1012-1014: service restart, try
-   again later, bad gateway.) */
-static int rtm_push__close_code_ok(unsigned c) {
-  return (c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1014) || (c >= 3000 && c <= 4999);
-}
-typedef struct rtm_push__piece {
-  const void *p;
-  size_t n;
-} rtm_push__piece;
-static size_t rtm_push__pending(const rtm_push *s);
-static int rtm_push__random(rtm_push *s, unsigned char *buf, size_t n);
-static rtm_push__buf *rtm_push__plain_queue(rtm_push *s, size_t **off);
-static uint8_t *rtm_push__queue_room(rtm_push *s, rtm_push__buf *b, size_t *off, size_t n);
-/* wslay writes a frame through these: the room was reserved first, so the writes cannot fail. */
-static ssize_t rtm_push__wsf_write_cb(const uint8_t *data, size_t len, int flags, void *u) {
-  rtm_push__buf *q = rtm_push__plain_queue((rtm_push *)u, NULL);
-  (void)flags;
-  memcpy(q->p + q->len, data, len);
-  q->len += len;
-  return (ssize_t)len;
-}
-static ssize_t rtm_push__wsf_read_cb(uint8_t *buf, size_t len, int flags, void *u) {
-  (void)buf; (void)len; (void)flags; (void)u;
-  return WSLAY_ERR_WOULDBLOCK; /* frames are read by our own parser */
-}
-static int rtm_push__wsf_mask_cb(uint8_t *buf, size_t len, void *u) {
-  return rtm_push__random((rtm_push *)u, buf, len) ? -1 : 0;
-}
-static int rtm_push__ws_writer_new(rtm_push *s) {
-  struct wslay_frame_callbacks cb;
-  cb.send_callback = rtm_push__wsf_write_cb;
-  cb.recv_callback = rtm_push__wsf_read_cb;
-  cb.genmask_callback = rtm_push__wsf_mask_cb;
-  if (wslay_frame_context_init(&s->wsf, &cb, s) != 0) {
-    s->wsf = NULL;
-    return RTM_PUSH_E_NOMEM;
-  }
-  return 0;
-}
-/* One masked frame of the given opcode whose payload is the pieces in order, all of it or nothing (within
-   limits.max_output). No frame may follow our close frame. Returns 0 or an RTM_PUSH_E_* code. */
-static int rtm_push__ws_send(rtm_push *s, int opcode, const rtm_push__piece *pc, int npieces) {
-  struct wslay_frame_iocb io;
-  size_t total = 0, frame, *off, len0, max = s->cfg.limits.max_output;
-  rtm_push__buf *q = rtm_push__plain_queue(s, &off);
-  int i, sent = 0;
-  if (s->ws_close_queued) return RTM_PUSH_E_STATE;
-  for (i = 0; i < npieces; i++) total += pc[i].n;
-  frame = total + (total < 126 ? 6 : total <= 0xffff ? 8 : 14);
-  if (frame > max || rtm_push__pending(s) > max - frame) return RTM_PUSH_E_OUTPUT_FULL;
-  if (!rtm_push__queue_room(s, q, off, frame)) return RTM_PUSH_E_NOMEM;
-  len0 = q->len;
-  io.fin = 1;
-  io.rsv = 0;
-  io.opcode = (uint8_t)opcode;
-  io.mask = 1;
-  io.payload_length = total;
-  for (i = 0; i < npieces || !sent; i++) { /* an empty payload: the header alone */
-    if (i < npieces && !pc[i].n && (total || i + 1 < npieces)) continue;
-    io.data = i < npieces ? (const uint8_t *)pc[i].p : NULL;
-    io.data_length = i < npieces ? pc[i].n : 0;
-    if (wslay_frame_send(s->wsf, &io) < 0) { /* the mask key could not be drawn: nothing was written */
-      q->len = len0;
-      return RTM_PUSH_E_RANDOM;
-    }
-    sent = 1;
-  }
-  return 0;
-}
-/* A fatal error for the errors of sending (the rest, such as "no frame after our close", are the caller's). */
-static int rtm_push__send_or_fail(rtm_push *s, int rc);
-static int rtm_push__ws_header(rtm_push *s, const uint8_t *h, size_t n, size_t *hlen) {
-  unsigned l7, op, need;
-  uint64_t len;
-  if (n < 2) return 0;
-  op = h[0] & 0x0f;
-  l7 = h[1] & 0x7f;
-  if (h[0] & 0x70) return rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "WebSocket frame with reserved bits set (0x%02x)", h[0]);
-  if (h[1] & 0x80) return rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "masked WebSocket frame from the server");
-  if (op >= RTM_PUSH__WS_CLOSE) {
-    if (op > RTM_PUSH__WS_PONG) return rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "unknown WebSocket opcode %u", op);
-    if (!(h[0] & 0x80) || l7 > 125)
-      return rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "fragmented or oversized WebSocket control frame");
-  } else if (op > RTM_PUSH__WS_BINARY) {
-    return rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "unknown WebSocket opcode %u", op);
-  } else if ((op == RTM_PUSH__WS_CONT) != (s->fx_in_msg != 0)) {
-    return rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, op ? "new WebSocket message inside a fragmented one"
-                                                        : "WebSocket continuation frame outside a message");
-  }
-  need = 2u + (l7 == 126 ? 2u : l7 == 127 ? 8u : 0u);
-  if (l7 == 126 && !s->cfg.strict_framing && (n < 3 || h[2] == 'F') && (n < 4 || h[3] == 'P')) {
-    if (n < 6) return 0; /* "FP" where the length goes: look at two more bytes */
-    if (memcmp(h + 2, "FPNN", 4) == 0) { /* the bug: a 126-byte package, no length */
-      need = 2;
-      len = 126;
-      goto done;
-    }
-  }
-  if (n < need) return 0;
-  len = l7 == 126 ? rtm_push__be(h + 2, 2) : l7 == 127 ? rtm_push__be(h + 2, 8) : l7;
-  if ((l7 == 126 && len < 126) || (l7 == 127 && (len >> 63 || len <= 0xffff)))
-    return rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "WebSocket frame length not minimally encoded");
-  if (len > s->cfg.limits.max_frame)
-    return rtm_push__fail(s, RTM_PUSH_E_WS_FRAME_TOO_LARGE, "WebSocket frame of %llu bytes exceeds limits.max_frame (%llu)",
-                          (unsigned long long)len, (unsigned long long)s->cfg.limits.max_frame);
-done:
-  if (op < RTM_PUSH__WS_CLOSE) s->fx_in_msg = !(h[0] & 0x80);
-  s->fx_op = (int)op;
-  s->ctl_len = 0;
-  s->fx_left = len;
-  s->fx_in_payload = len > 0;
-  *hlen = need;
-  return 1;
-}
-static void rtm_push__on_peer_close(rtm_push *s, unsigned code, const uint8_t *reason, size_t n);
-/* A whole control frame: a ping is answered, a close echoed (RFC 6455 5.5). */
-static void rtm_push__ws_control(rtm_push *s) {
-  const uint8_t *pl = s->ctl;
-  size_t n = s->ctl_len;
-  unsigned code = RTM_PUSH__CLOSE_NO_STATUS;
-  if (s->fx_op == RTM_PUSH__WS_PING) {
-    rtm_push__piece pc;
-    pc.p = pl;
-    pc.n = n;
-    if (!s->ws_close_queued) rtm_push__send_or_fail(s, rtm_push__ws_send(s, RTM_PUSH__WS_PONG, &pc, 1));
-    return;
-  }
-  if (s->fx_op != RTM_PUSH__WS_CLOSE) return; /* a pong: nothing to do */
-  if (n == 1) { rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "WebSocket close frame with a 1-byte payload"); return; }
-  if (n >= 2) {
-    code = (unsigned)pl[0] << 8 | pl[1];
-    if (!rtm_push__close_code_ok(code)) {
-      rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "WebSocket close frame with the invalid code %u", code);
-      return;
-    }
-    if (!rtm_push__utf8_valid(pl + 2, n - 2)) {
-      rtm_push__fail(s, RTM_PUSH_E_WS_PROTOCOL, "WebSocket close reason is not UTF-8");
-      return;
-    }
-  }
-  s->ws_close_received = 1;
-  if (!s->ws_close_queued) { /* the echo: the same code, no reason */
-    rtm_push__piece pc;
-    pc.p = pl;
-    pc.n = n >= 2 ? 2 : 0;
-    rtm_push__send_or_fail(s, rtm_push__ws_send(s, RTM_PUSH__WS_CLOSE, &pc, 1));
-    s->ws_close_queued = 1;
-  }
-  if (!rtm_push__ended(s)) rtm_push__on_peer_close(s, code, n > 2 ? pl + 2 : NULL, n > 2 ? n - 2 : 0);
-}
-static void rtm_push__queue_ws_close(rtm_push *s, uint16_t code) {
-  uint8_t c[2];
-  rtm_push__piece pc;
-  if (!s->wsf || s->ws_close_queued || s->phase != RTM_PUSH__PH_WS) return;
-  c[0] = (uint8_t)(code >> 8);
-  c[1] = (uint8_t)code;
-  pc.p = c;
-  pc.n = 2;
-  if (rtm_push__ws_send(s, RTM_PUSH__WS_CLOSE, &pc, 1) == 0) s->ws_close_queued = 1;
-}
-static int rtm_push__fpnn_input(rtm_push *s, const uint8_t *p, size_t n);
-/* The payload bytes of the current frame (k of them at p). */
-static void rtm_push__ws_payload(rtm_push *s, const uint8_t *p, size_t k) {
-  if (s->fx_op >= RTM_PUSH__WS_CLOSE) {
-    memcpy(s->ctl + s->ctl_len, p, k);
-    s->ctl_len += (unsigned)k;
-  } else {
-    rtm_push__fpnn_input(s, p, k);
-  }
-  s->fx_left -= k;
-  if (!s->fx_left) {
-    s->fx_in_payload = 0;
-    if (s->fx_op >= RTM_PUSH__WS_CLOSE && !rtm_push__stopped(s)) rtm_push__ws_control(s);
-  }
-}
-/* A frame header from the bytes at p (n of them), whole in this feed or collected across feeds. Returns the
-   bytes it took, or -1 when the session failed. */
-static long rtm_push__ws_take_header(rtm_push *s, const uint8_t *p, size_t n) {
-  size_t hl = 0, k = 0, extra;
-  int r;
-  if (s->fx_hlen == 0 && n >= 14) { /* the whole header is here: parse it in place */
-    r = rtm_push__ws_header(s, p, n, &hl);
-    if (r < 0) return -1;
-  } else {
-    do {
-      s->fx_hdr[s->fx_hlen++] = p[k++];
-      r = rtm_push__ws_header(s, s->fx_hdr, s->fx_hlen, &hl);
-    } while (r == 0 && k < n && s->fx_hlen < sizeof s->fx_hdr);
-    if (r < 0) return -1;
-    if (r == 0) return (long)k;
-    extra = s->fx_hlen - hl; /* look-ahead bytes beyond the header (the 126 check) are payload */
-    s->fx_hlen = 0;
-    if (extra > k) { /* some came in an earlier feed: they are only in fx_hdr now */
-      rtm_push__ws_payload(s, s->fx_hdr + hl, extra - k);
-      extra = k;
-    }
-    hl = k - extra;
-  }
-  if (!s->fx_in_payload && s->fx_op >= RTM_PUSH__WS_CLOSE) rtm_push__ws_control(s); /* an empty control frame */
-  return (long)hl;
-}
-static int rtm_push__ws_input(rtm_push *s, const uint8_t *p, size_t n) {
-  while (n && !rtm_push__stopped(s) && !s->ws_close_received) {
-    size_t k;
-    if (s->fx_in_payload) {
-      k = (uint64_t)n < s->fx_left ? n : (size_t)s->fx_left;
-      rtm_push__ws_payload(s, p, k);
-    } else {
-      long h = rtm_push__ws_take_header(s, p, n);
-      if (h < 0) break;
-      k = (size_t)h;
-    }
-    p += k;
-    n -= k;
-  }
-  return rtm_push__ended(s) && s->state == RTM_PUSH_STATE_FAILED ? s->err : 0;
-}
-
-/* >>fpnn: package stream -> quests and answers -------------------------------------------------- */
-/* The size of the FPNN package whose 12-byte header is at h (PROTOCOL.md 1): the header (16 bytes with a seq),
-   the method name of a quest, the payload. */
-static uint64_t rtm_push__fpnn_size(const uint8_t *h) {
-  return (uint64_t)(h[6] == RTM_PUSH__FPNN_ONEWAY ? 12 : 16) + (h[6] == RTM_PUSH__FPNN_ANSWER ? 0 : h[7]) +
-         rtm_push__le32(h + 8);
-}
-/* The FPNN header of our package: version 1, the answer status 0 (mtype 2), the seq unless one-way. */
-static size_t rtm_push__put_fpnn_header(uint8_t *h, int mtype, int flag, size_t ml, size_t plen, uint32_t seq) {
-  memcpy(h, "FPNN", 4);
-  h[4] = 1;
-  h[5] = (uint8_t)flag;
-  h[6] = (uint8_t)mtype;
-  h[7] = (uint8_t)(mtype == RTM_PUSH__FPNN_ANSWER ? 0 : ml);
-  rtm_push__put_le32(h + 8, (uint32_t)plen);
-  if (mtype == RTM_PUSH__FPNN_ONEWAY) return 12;
-  rtm_push__put_le32(h + 12, seq);
-  return 16;
-}
-/* One FPNN package from us: one binary WebSocket frame, or (START_FPNN) the bare package for the host's
-   WebSocket. Nothing is written unless all of it fits (limits.max_output): the stream stays valid on every
-   error. */
-static int rtm_push__send_package(rtm_push *s, int mtype, int flag, uint32_t seq, const char *method,
-                                  const void *payload, size_t plen) {
-  uint8_t h[16];
-  rtm_push__piece pc[3];
-  size_t ml = method ? strlen(method) : 0, i, total, *off, max = s->cfg.limits.max_output;
-  rtm_push__buf *q;
-  if (plen > UINT32_MAX || ml > 255) return RTM_PUSH_E_INVALID_ARG;
-  pc[0].p = h;
-  pc[0].n = rtm_push__put_fpnn_header(h, mtype, flag, ml, plen, seq);
-  pc[1].p = method;
-  pc[1].n = ml;
-  pc[2].p = payload;
-  pc[2].n = plen;
-  if (s->phase != RTM_PUSH__PH_FPNN) return rtm_push__ws_send(s, RTM_PUSH__WS_BINARY, pc, 3);
-  total = pc[0].n + ml + plen;
-  if (total > max || rtm_push__pending(s) > max - total) return RTM_PUSH_E_OUTPUT_FULL;
-  q = rtm_push__plain_queue(s, &off);
-  for (i = 0; i < 3; i++)
-    if (rtm_push__queue_append(s, q, off, pc[i].p, pc[i].n)) return RTM_PUSH_E_NOMEM;
-  return 0;
-}
-/* The answer to a push: an empty map in the quest's own encoding, one piece. */
-static int rtm_push__send_empty_answer(rtm_push *s, int flag, uint32_t seq) {
-  uint8_t a[18];
-  rtm_push__piece pc;
-  pc.p = a;
-  pc.n = rtm_push__put_fpnn_header(a, RTM_PUSH__FPNN_ANSWER, flag, 0, flag == RTM_PUSH_ENC_MSGPACK ? 1 : 2, seq);
-  if (flag == RTM_PUSH_ENC_MSGPACK) a[pc.n++] = 0x80;
-  else a[pc.n++] = '{', a[pc.n++] = '}';
-  if (s->phase != RTM_PUSH__PH_FPNN) return rtm_push__ws_send(s, RTM_PUSH__WS_BINARY, &pc, 1);
-  return rtm_push__send_package(s, RTM_PUSH__FPNN_ANSWER, flag, seq, NULL, a + 16, pc.n - 16);
-}
-static int rtm_push__send_or_fail(rtm_push *s, int rc) {
-  if (rc == RTM_PUSH_E_NOMEM || rc == RTM_PUSH_E_OUTPUT_FULL || rc == RTM_PUSH_E_RANDOM) return rtm_push__fail(s, rc, NULL);
-  return rc;
-}
-static void rtm_push__handle_quest(rtm_push *s, int twoway, int flag, uint32_t seq, const char *method, size_t mlen,
-                                   const uint8_t *payload, size_t plen);
-static void rtm_push__handle_answer(rtm_push *s, int flag, int status, uint32_t seq, const uint8_t *payload,
-                                    size_t plen);
-
-/* Validates a 12-byte header; returns the package size or 0 after failing the session. */
-static size_t rtm_push__fpnn_check(rtm_push *s, const uint8_t *h) {
-  uint64_t total;
-  if (memcmp(h, "FPNN", 4) != 0) {
-    rtm_push__fail(s, RTM_PUSH_E_FPNN_HEADER, "FPNN package: bad magic %02x %02x %02x %02x", h[0], h[1], h[2], h[3]);
-    return 0;
-  }
-  if (h[4] > 1) { rtm_push__fail(s, RTM_PUSH_E_FPNN_HEADER, "FPNN package: unsupported version %u", h[4]); return 0; }
-  if (h[5] != RTM_PUSH_ENC_JSON && h[5] != RTM_PUSH_ENC_MSGPACK) {
-    rtm_push__fail(s, RTM_PUSH_E_FPNN_HEADER, "FPNN package: unsupported flag 0x%02x (compressed, encrypted or unknown encoding)", h[5]);
-    return 0;
-  }
-  if (h[6] > RTM_PUSH__FPNN_ANSWER) { rtm_push__fail(s, RTM_PUSH_E_FPNN_HEADER, "FPNN package: unknown mtype %u", h[6]); return 0; }
-  if (h[6] != RTM_PUSH__FPNN_ANSWER && h[7] == 0) { rtm_push__fail(s, RTM_PUSH_E_FPNN_HEADER, "FPNN quest with an empty method name"); return 0; }
-  total = rtm_push__fpnn_size(h);
-  if (total > s->cfg.limits.max_package) {
-    rtm_push__fail(s, RTM_PUSH_E_FPNN_TOO_LARGE, "FPNN package of %llu bytes exceeds limits.max_package (%llu)",
-                   (unsigned long long)total, (unsigned long long)s->cfg.limits.max_package);
-    return 0;
-  }
-  return (size_t)total;
-}
-static void rtm_push__fpnn_package(rtm_push *s, const uint8_t *p) {
-  int mt = p[6], flag = p[5];
-  uint32_t psize = rtm_push__le32(p + 8);
-  if (mt == RTM_PUSH__FPNN_ANSWER) {
-    rtm_push__handle_answer(s, flag, p[7], rtm_push__le32(p + 12), p + 16, psize);
-  } else {
-    size_t hl = mt == RTM_PUSH__FPNN_TWOWAY ? 16 : 12;
-    rtm_push__handle_quest(s, mt == RTM_PUSH__FPNN_TWOWAY, flag, mt == RTM_PUSH__FPNN_TWOWAY ? rtm_push__le32(p + 12) : 0, (const char *)p + hl, p[7],
-                           p + hl + p[7], psize);
-  }
-  if (s->scratch2.cap > RTM_PUSH__RETAIN) rtm_push__buf_free(s, &s->scratch2);
-}
-static int rtm_push__fpnn_input(rtm_push *s, const uint8_t *p, size_t n) {
-  while (n && !rtm_push__stopped(s)) {
-    size_t k;
-    if (s->pkg.len == 0 && n >= 12) { /* zero copy when the whole package is here */
-      size_t total = rtm_push__fpnn_check(s, p);
-      if (!total) break;
-      if (n >= total) {
-        rtm_push__fpnn_package(s, p);
-        p += total;
-        n -= total;
-        continue;
-      }
-      s->pkg_total = total;
-    }
-    if (s->pkg.len < 12) {
-      k = RTM_PUSH__MIN(12 - s->pkg.len, n);
-      if (rtm_push__append(s, &s->pkg, p, k)) return rtm_push__fail(s, RTM_PUSH_E_NOMEM, NULL);
-      p += k;
-      n -= k;
-      if (s->pkg.len < 12) break;
-      if (!(s->pkg_total = rtm_push__fpnn_check(s, s->pkg.p))) break;
-    }
-    k = RTM_PUSH__MIN(s->pkg_total - s->pkg.len, n);
-    /* it grows with the bytes received, but never past the package's size: 8 MiB take 8 MiB, not 16 */
-    if (rtm_push__reserve_upto(s, &s->pkg, s->pkg.len + k, s->pkg_total) ||
-        rtm_push__append(s, &s->pkg, p, k))
-      return rtm_push__fail(s, RTM_PUSH_E_NOMEM, NULL);
-    p += k;
-    n -= k;
-    if (s->pkg.len == s->pkg_total) {
-      s->pkg.len = 0; /* the bytes stay valid until the next append */
-      rtm_push__fpnn_package(s, s->pkg.p);
-      s->pkg_total = 0;
-      if (s->pkg.cap > RTM_PUSH__RETAIN) rtm_push__buf_free(s, &s->pkg);
-    }
-    if (s->scratch.cap > RTM_PUSH__RETAIN) rtm_push__buf_free(s, &s->scratch);
-  }
-  return rtm_push__ended(s) && s->state == RTM_PUSH_STATE_FAILED ? s->err : 0;
-}
-
-/* >>session: quests from the gate, answers to ours, login, close -------------------------------- */
-static void rtm_push__ev_init(rtm_push_event *ev, int type) {
-  memset(ev, 0, sizeof *ev);
-  ev->type = (rtm_push_event_type)type;
-  ev->name = rtm_push__evdefs[type].name;
-  ev->category = (rtm_push_category)rtm_push__evdefs[type].cat;
-  ev->kind = (rtm_push_kind)rtm_push__evdefs[type].kind;
-  ev->ok = -1;
-}
-static int rtm_push__route(int type, int32_t mtype) {
-  int off = mtype == 30 ? 1 : mtype == 31 ? 2 : mtype == 32 ? 3 : (mtype >= 40 && mtype <= 50) ? 4 : 0;
-  return type + off; /* the table keeps MSG, CHAT, AUDIO, CMD, FILE together per category */
-}
-static void rtm_push__handle_quest(rtm_push *s, int twoway, int flag, uint32_t seq, const char *method, size_t mlen,
-                                   const uint8_t *payload, size_t plen) {
-  rtm_push_event ev;
-  rtm_push__rd r;
-  int type, rc;
-  if (twoway) { /* answer at once, before anything can go wrong, in the quest's own encoding */
-    rc = rtm_push__send_empty_answer(s, flag, seq);
-    if (rtm_push__send_or_fail(s, rc) && rtm_push__ended(s)) return;
-  }
-  type = rtm_push__find_event(method, mlen);
-  if (type == RTM_PUSH_EV_PING && s->state == RTM_PUSH_STATE_READY && s->cfg.ping_timeout_ms != UINT32_MAX)
-    s->ping_deadline = s->now + s->cfg.ping_timeout_ms; /* a ping is a ping, whatever its payload */
-  rtm_push__ev_init(&ev, type);
-  ev.method.ptr = method;
-  ev.method.len = mlen;
-  ev.method.binary = type == RTM_PUSH_EV_UNKNOWN && !rtm_push__utf8_valid((const uint8_t *)method, mlen);
-  ev.seq = seq;
-  ev.twoway = twoway;
-  ev.encoding = (rtm_push_encoding)flag;
-  ev.payload.ptr = (const char *)payload;
-  ev.payload.len = plen;
-  ev.payload.binary = flag == RTM_PUSH_ENC_MSGPACK;
-  if (type == RTM_PUSH_EV_UNKNOWN) { rtm_push__emit(s, &ev); return; }
-  rtm_push__scratch_reset(s, plen);
-  rc = rtm_push__rd_open(&r, s, payload, plen, flag == RTM_PUSH_ENC_MSGPACK);
-  if (!rc) rc = rtm_push__decode_fields(&r, &ev, rtm_push__evdefs[type].fields);
-  if (rc == RTM_PUSH_E_NOMEM) { rtm_push__fail(s, rc, NULL); return; }
-  if (rc < 0) {
-    rtm_push__warn(s, rc, "%.*s (seq %u) dropped: %s", (int)RTM_PUSH__MIN(mlen, 40), method, (unsigned)seq, r.what);
-    return;
-  }
-  if (rtm_push__evdefs[type].kind == RTM_PUSH_KIND_MSG && (ev.fields & RTM_PUSH_F_MTYPE)) {
-    int routed = rtm_push__route(type, ev.mtype);
-    ev.type = (rtm_push_event_type)routed;
-    ev.name = rtm_push__evdefs[routed].name;
-    ev.kind = (rtm_push_kind)rtm_push__evdefs[routed].kind;
-  }
-  if (ev.category != RTM_PUSH_CAT_NONE) {
-    rtm_push__dent key;
-    rtm_push__dd_key(s, &ev, &key); /* its index slots come into the cache while the rest is done */
-    if ((ev.kind == RTM_PUSH_KIND_FILE && (rc = rtm_push__decode_file(s, &ev)) != 0) ||
-        (rc = rtm_push__excluded(s, &ev)) != 0) {
-      if (rc < 0) rtm_push__fail(s, rc, NULL); /* out of memory */
-      return;                                  /* or excluded */
-    }
-    if (!s->cfg.no_dedup && (ev.fields & RTM_PUSH_F_MID) && ev.mid != 0) {
-      rc = rtm_push__dd_check(s, &key);
-      if (rc < 0) { rtm_push__fail(s, rc, NULL); return; }
-      if (rc) return;
-    }
-  }
-  if (ev.kind == RTM_PUSH_KIND_KICKOUTROOM && (ev.fields & RTM_PUSH_F_RID)) rtm_push__room_track(s, ev.rid, 0);
-  rtm_push__emit(s, &ev);
-  if (ev.kind == RTM_PUSH_KIND_KICKOUT && !rtm_push__ended(s)) {
-    s->kicked = 1;
-    s->state = RTM_PUSH_STATE_CLOSING;
-    s->ping_deadline = s->login_deadline = RTM_PUSH__NO_DEADLINE;
-    s->close_deadline = s->now + s->cfg.close_timeout_ms;
-    rtm_push__queue_ws_close(s, RTM_PUSH__CLOSE_NORMAL);
-  }
-}
-/* ok / code / ex / gate of an answer payload */
-static int rtm_push__decode_answer(rtm_push *s, rtm_push_event *ev, int flag, const uint8_t *payload, size_t plen) {
-  rtm_push__rd r;
-  rtm_push_str k;
-  rtm_push__val v;
-  int rc;
-  rtm_push__scratch_reset(s, plen);
-  if (rtm_push__rd_open(&r, s, payload, plen, flag == RTM_PUSH_ENC_MSGPACK)) return 0; /* undecodable: no ok, code, ex */
-  while ((rc = rtm_push__rd_next(&r, &k, &v)) == 1) {
-    if (rtm_push__key_is(&k, "ok") && v.t == RTM_PUSH__V_BOOL) ev->ok = v.b;
-    else if (rtm_push__key_is(&k, "code") && v.t == RTM_PUSH__V_INT) ev->code = v.i;
-    else if (rtm_push__key_is(&k, "ex") && v.t == RTM_PUSH__V_STR) ev->ex = v.str;
-    else if (rtm_push__key_is(&k, "gate") && v.t == RTM_PUSH__V_STR) ev->gate = v.str;
-  }
-  return rc == RTM_PUSH_E_NOMEM ? rtm_push__fail(s, rc, NULL) : 0;
-}
-static void rtm_push__send_close_now(rtm_push *s) {
-  s->bye_deadline = RTM_PUSH__NO_DEADLINE;
-  s->close_deadline = s->now + s->cfg.close_timeout_ms;
-  if (s->phase == RTM_PUSH__PH_FPNN) { rtm_push__finish(s, 0); return; } /* the host closes its WebSocket */
-  rtm_push__queue_ws_close(s, RTM_PUSH__CLOSE_NORMAL);
-}
-/* >>quests: ours, matched to their answers by seq ------------------------------------------------ */
-static void rtm_push__room_track(rtm_push *s, int64_t rid, int in) {
-  uint32_t i;
-  for (i = 0; i < s->nrooms && s->rooms[i] != rid; i++) {}
-  if (!in) {
-    if (i < s->nrooms) s->rooms[i] = s->rooms[--s->nrooms];
-    return;
-  }
-  if (i < s->nrooms) return;
-  if (!s->rooms && !(s->rooms = (int64_t *)rtm_push__alloc(&s->cfg.allocator, sizeof(int64_t) * s->cfg.limits.max_rooms))) {
-    rtm_push__warn(s, RTM_PUSH_E_NOMEM, "room %lld will not be re-entered after a reconnect: out of memory", (long long)rid);
-    return;
-  }
-  if (s->nrooms == s->cfg.limits.max_rooms) {
-    rtm_push__warn(s, RTM_PUSH_E_INVALID_ARG, "room %lld will not be re-entered after a reconnect: limits.max_rooms (%u) reached",
-                   (long long)rid, (unsigned)s->cfg.limits.max_rooms);
-    return;
-  }
-  s->rooms[s->nrooms++] = rid;
-}
-static void rtm_push__quest_free(rtm_push *s, rtm_push__quest *q) { rtm_push__dealloc(&s->cfg.allocator, q->method); }
-/* Take quest i out of the table, then call its callback (which may issue new quests). */
-static void rtm_push__quest_finish(rtm_push *s, uint32_t i, rtm_push_answer *a) {
-  rtm_push__quest q = s->quests[i];
-  s->quests[i] = s->quests[--s->nquests];
-  a->session = s;
-  a->seq = q.seq;
-  a->method = q.method;
-  a->mid = q.mid;
-  a->user_data = q.user;
-  if (a->result == RTM_PUSH_E_QUEST_TIMEOUT) a->code = RTM_PUSH__FPNN_CODE_TIMEOUT;
-  if (a->result == RTM_PUSH_E_QUEST_CLOSED) a->code = RTM_PUSH__FPNN_CODE_CLOSED;
-  if (q.room_op != RTM_PUSH__ROOM_NONE && a->result == RTM_PUSH_OK) rtm_push__room_track(s, q.rid, q.room_op != RTM_PUSH__ROOM_LEAVE);
-  if (q.room_op == RTM_PUSH__ROOM_REENTER && a->result != RTM_PUSH_OK && a->result != RTM_PUSH_E_QUEST_CLOSED)
-    rtm_push__warn(s, a->result, "re-entering room %lld after the reconnect failed: %s (code %lld)", (long long)q.rid,
-                   rtm_push_strerror(a->result), (long long)a->code);
-  if (q.cb && !s->free_requested) {
-    s->in_cb++;
-    q.cb(a);
-    s->in_cb--;
-  }
-  rtm_push__quest_free(s, &q);
-}
-static int rtm_push__quest_answered(rtm_push *s, const rtm_push_event *ev) {
-  uint32_t i;
-  for (i = 0; i < s->nquests; i++) {
-    if (s->quests[i].seq == ev->seq) {
-      rtm_push_answer a;
-      int rc = 0;
-      memset(&a, 0, sizeof a);
-      a.result = ev->status ? RTM_PUSH_E_QUEST_ERROR : RTM_PUSH_OK;
-      a.status = ev->status;
-      a.code = ev->code;
-      a.ex = ev->ex;
-      a.encoding = ev->encoding;
-      a.payload = ev->payload;
-      if (!ev->status) { /* the send methods answer {"mtime": Int64} */
-        rtm_push__rd r;
-        rtm_push_str k;
-        rtm_push__val v;
-        if (rtm_push__rd_open(&r, s, (const uint8_t *)ev->payload.ptr, ev->payload.len, ev->encoding == RTM_PUSH_ENC_MSGPACK) == 0) {
-          r.second = 1; /* the payload's second reading */
-          while ((rc = rtm_push__rd_next(&r, &k, &v)) == 1)
-            if (rtm_push__key_is(&k, "mtime") && rtm_push__val_int64(&r, &v, "mtime", &a.mtime) == 0) a.has_mtime = 1;
-        }
-      }
-      rtm_push__quest_finish(s, i, &a);
-      if (rc == RTM_PUSH_E_NOMEM && !rtm_push__stopped(s)) rtm_push__fail(s, rc, NULL);
-      return 1;
-    }
-  }
-  return 0;
-}
-/* Time out the overdue, or (all = 1) end every pending quest: exactly one callback each. */
-static void rtm_push__quests_expire(rtm_push *s, int all) {
-  uint32_t i = 0;
-  while (i < s->nquests) {
-    if (all || s->quests[i].deadline <= s->now) {
-      rtm_push_answer a;
-      memset(&a, 0, sizeof a);
-      a.result = all ? RTM_PUSH_E_QUEST_CLOSED : RTM_PUSH_E_QUEST_TIMEOUT;
-      rtm_push__quest_finish(s, i, &a);
-      i = 0; /* the table changed (and a callback may have added quests) */
-      continue;
-    }
-    i++;
-  }
-}
-static uint64_t rtm_push__quests_deadline(const rtm_push *s) {
-  uint64_t d = RTM_PUSH__NO_DEADLINE;
-  uint32_t i;
-  for (i = 0; i < s->nquests; i++) if (s->quests[i].deadline < d) d = s->quests[i].deadline;
-  return d;
-}
-static void rtm_push__reenter_rooms(rtm_push *s);
-static void rtm_push__handle_answer(rtm_push *s, int flag, int status, uint32_t seq, const uint8_t *payload,
-                                    size_t plen) {
-  rtm_push_event ev;
-  int is_auth = s->auth_pending && seq == s->auth_seq, is_bye = s->bye_pending && seq == s->bye_seq;
-  rtm_push__ev_init(&ev, is_auth ? RTM_PUSH_EV_LOGIN : RTM_PUSH_EV_ANSWER);
-  ev.seq = seq;
-  ev.status = status;
-  ev.encoding = (rtm_push_encoding)flag;
-  ev.payload.ptr = (const char *)payload;
-  ev.payload.len = plen;
-  ev.payload.binary = flag == RTM_PUSH_ENC_MSGPACK;
-  if (rtm_push__decode_answer(s, &ev, flag, payload, plen)) return;
-  if (is_auth) {
-    s->auth_pending = 0;
-    s->login_deadline = RTM_PUSH__NO_DEADLINE;
-    if (s->state != RTM_PUSH_STATE_AUTHENTICATING) return; /* closing or kicked meanwhile: too late */
-    if (status == 0 && ev.ok == 1) {
-      s->state = RTM_PUSH_STATE_READY;
-      s->ready_at = s->now; /* the schedule starts over only if this connection lives stable_ms */
-      if (s->cfg.ping_timeout_ms != UINT32_MAX) s->ping_deadline = s->now + s->cfg.ping_timeout_ms;
-      rtm_push__reenter_rooms(s);
-      if (!rtm_push__ended(s)) rtm_push__emit(s, &ev);
-      return;
-    }
-    if (status == 0) {
-      ev.ok = 0;
-      ev.error = RTM_PUSH_E_LOGIN_REFUSED;
-      ev.code = RTM_PUSH__RTM_INVALID_TOKEN;
-    } else {
-      ev.ok = 0;
-      ev.error = RTM_PUSH_E_LOGIN_ERROR;
-      /* unauthorized, duplicated auth, auth denied, invalid token: retrying cannot help */
-      s->stop_code = ev.code == RTM_PUSH__RTM_UNAUTHORIZED || ev.code == RTM_PUSH__RTM_DUPLICATED_AUTH ||
-                    ev.code == RTM_PUSH__RTM_AUTH_DENIED || ev.code == RTM_PUSH__RTM_INVALID_TOKEN;
-    }
-    ev.message = rtm_push_strerror(ev.error);
-    ev.fatal = 1;
-    rtm_push__emit(s, &ev);
-    if (status == 0)
-      rtm_push__fail(s, RTM_PUSH_E_LOGIN_REFUSED, "login refused: the gate answered ok:false (invalid token, RTM 200027)%s%.*s",
-                     ev.gate.len ? "; gate " : "", (int)RTM_PUSH__MIN(ev.gate.len, 100), ev.gate.ptr ? ev.gate.ptr : "");
-    else
-      rtm_push__fail(s, RTM_PUSH_E_LOGIN_ERROR, "login failed: FPNN error answer status %d, code %lld: %.*s", status,
-                     (long long)ev.code, (int)RTM_PUSH__MIN(ev.ex.len, 150), ev.ex.ptr ? ev.ex.ptr : "");
-    return;
-  }
-  if (is_bye) s->bye_pending = 0;
-  if (!is_bye && rtm_push__quest_answered(s, &ev)) return;
-  if (!is_bye && !s->cfg.no_login) {
-    rtm_push__warn(s, RTM_PUSH_E_FPNN_UNEXPECTED_ANSWER, "answer with seq %u matches no pending quest", (unsigned)seq);
-    return;
-  }
-  rtm_push__emit(s, &ev);
-  if (is_bye && !rtm_push__ended(s)) rtm_push__send_close_now(s);
-}
-/* msgpack writer: just what our own quests need (maps of strings and integers). */
-static int rtm_push__mp_put(rtm_push *s, rtm_push__buf *b, uint8_t tag, uint64_t v, int w) {
-  uint8_t t[9];
-  int i;
-  t[0] = tag;
-  for (i = 0; i < w; i++) t[1 + i] = (uint8_t)(v >> (8 * (w - 1 - i)));
-  return tag ? rtm_push__append(s, b, t, (size_t)(1 + w)) : rtm_push__append(s, b, t + 1, (size_t)w);
-}
-static int rtm_push__mp_int(rtm_push *s, rtm_push__buf *b, int64_t v) {
-  if (v >= 0 && v <= 127) return rtm_push__mp_put(s, b, 0, (uint64_t)v, 1);
-  if (v < 0 && v >= -32) return rtm_push__mp_put(s, b, 0, (uint64_t)v & 0xff, 1);
-  if (v >= 0) return v <= 0xff ? rtm_push__mp_put(s, b, 0xcc, (uint64_t)v, 1)
-                   : v <= 0xffff ? rtm_push__mp_put(s, b, 0xcd, (uint64_t)v, 2)
-                   : v <= 0xffffffffLL ? rtm_push__mp_put(s, b, 0xce, (uint64_t)v, 4)
-                   : rtm_push__mp_put(s, b, 0xcf, (uint64_t)v, 8);
-  return v >= -128 ? rtm_push__mp_put(s, b, 0xd0, (uint64_t)v & 0xff, 1)
-       : v >= -32768 ? rtm_push__mp_put(s, b, 0xd1, (uint64_t)v & 0xffff, 2)
-       : v >= -2147483647LL - 1 ? rtm_push__mp_put(s, b, 0xd2, (uint64_t)v & 0xffffffffu, 4)
-       : rtm_push__mp_put(s, b, 0xd3, (uint64_t)v, 8);
-}
-static int rtm_push__mp_strhdr(rtm_push *s, rtm_push__buf *b, size_t n) {
-  return n < 32 ? rtm_push__mp_put(s, b, (uint8_t)(0xa0 | n), 0, 0)
-       : n <= 0xff ? rtm_push__mp_put(s, b, 0xd9, n, 1)
-       : n <= 0xffff ? rtm_push__mp_put(s, b, 0xda, n, 2) : rtm_push__mp_put(s, b, 0xdb, (uint64_t)n, 4);
-}
-static int rtm_push__mp_str(rtm_push *s, rtm_push__buf *b, const char *z) {
-  size_t n = strlen(z);
-  int rc = rtm_push__mp_strhdr(s, b, n);
-  return rc ? rc : rtm_push__append(s, b, z, n);
-}
-static int rtm_push__mp_map(rtm_push *s, rtm_push__buf *b, size_t n) {
-  return n < 16 ? rtm_push__mp_put(s, b, (uint8_t)(0x80 | n), 0, 0) : rtm_push__mp_put(s, b, 0xde, n, 2);
-}
-/* Our quests' payloads: flat maps of Int64, string and string-map members, in JSON or msgpack. */
-typedef enum rtm_push__kvtype {
-  RTM_PUSH__KV_INT64, /* i */
-  RTM_PUSH__KV_STR,   /* str, n */
-  RTM_PUSH__KV_MAP    /* pairs: key, value, ..., NULL */
-} rtm_push__kvtype;
-typedef struct rtm_push__kv {
-  const char *key;
-  rtm_push__kvtype type;
-  int64_t i;
-  const char *str;
-  size_t n;
-  const char *const *pairs;
-} rtm_push__kv;
-static int rtm_push__kv_build(rtm_push *s, int flag, const rtm_push__kv *kv, int n, rtm_push__buf *b);
-static int rtm_push__send_auth(rtm_push *s) {
-  rtm_push__kv kv[6];
-  int n = 0, rc, flag = (int)s->cfg.quest_encoding;
-  const char *token = s->cfg.token ? s->cfg.token : "";
-  memset(kv, 0, sizeof kv);
-  kv[n].key = "pid", kv[n++].i = s->cfg.pid;
-  kv[n].key = "uid", kv[n++].i = s->cfg.uid;
-  kv[n].key = "token", kv[n].type = RTM_PUSH__KV_STR, kv[n].str = token, kv[n++].n = strlen(token);
-  kv[n].key = "version", kv[n].type = RTM_PUSH__KV_STR, kv[n].str = s->cfg.version, kv[n++].n = strlen(s->cfg.version);
-  if (s->cfg.lang) kv[n].key = "lang", kv[n].type = RTM_PUSH__KV_STR, kv[n].str = s->cfg.lang, kv[n++].n = strlen(s->cfg.lang);
-  if (s->cfg.attrs) kv[n].key = "attrs", kv[n].type = RTM_PUSH__KV_MAP, kv[n++].pairs = s->cfg.attrs;
-  s->auth_seq = s->next_seq++;
-  s->auth_pending = 1;
-  if ((rc = rtm_push__kv_build(s, flag, kv, n, &s->qbuf)) != 0) return rc;
-  return rtm_push__send_package(s, RTM_PUSH__FPNN_TWOWAY, flag, s->auth_seq, "auth", s->qbuf.p, s->qbuf.len);
-}
-/* The transport is open (101 received, or START_WS/START_FPNN): log in. */
-static void rtm_push__open(rtm_push *s) {
-  if (s->cfg.no_login) {
-    s->state = RTM_PUSH_STATE_READY;
-    s->login_deadline = RTM_PUSH__NO_DEADLINE;
-    if (s->cfg.ping_timeout_ms != UINT32_MAX && s->have_now) s->ping_deadline = s->now + s->cfg.ping_timeout_ms;
-    return;
-  }
-  s->state = RTM_PUSH_STATE_AUTHENTICATING;
-  {
-    int rc = rtm_push__send_auth(s);
-    if (rc) rtm_push__fail(s, rc, NULL);
-  }
-}
-
-/* >>upgrade: the HTTP/1.1 101 response ---------------------------------------------------------- */
-#define RTM_PUSH__HTTP_REFUSED 1 /* rtm_push__http_parse: a status other than 101 (s->http_status) */
-/* The response header: 0 (101 and a valid upgrade), RTM_PUSH__HTTP_REFUSED, or the error that failed the session. */
-static int rtm_push__http_parse(rtm_push *s) {
-  const char *h = (const char *)s->http.p, *end = h + s->http_head_len, *line, *eol;
-  int status, got_upgrade = 0, got_conn = 0, got_accept = 0;
-  unsigned char sha[20], want[32];
-  size_t wn = 0;
-  char key[80];
-  eol = strstr(h, "\r\n");
-  /* exactly HTTP/1.0 or HTTP/1.1, SP, three digits, then SP (a reason) or the line's end; a 101 only as
-     HTTP/1.1 (RFC 6455 4.1): not "HTTP/1.1 1010", "HTTP/1.9 101", "HTTP/1.1 101x" */
-  if (!eol || eol > end || (size_t)(eol - h) < 12 || memcmp(h, "HTTP/1.", 7) != 0 || (h[7] != '0' && h[7] != '1') ||
-      h[8] != ' ' || h[9] < '1' || h[9] > '5' || h[10] < '0' || h[10] > '9' || h[11] < '0' || h[11] > '9' ||
-      (eol != h + 12 && h[12] != ' ') || (h[9] == '1' && h[10] == '0' && h[11] == '1' && h[7] != '1'))
-    return rtm_push__fail(s, RTM_PUSH_E_HTTP_MALFORMED, "WebSocket upgrade: malformed status line: %.*s",
-                          (int)RTM_PUSH__MIN((size_t)((eol ? eol : end) - h), 80), h);
-  status = (h[9] - '0') * 100 + (h[10] - '0') * 10 + (h[11] - '0');
-  s->http_status = status;
-  if (status != 101) return RTM_PUSH__HTTP_REFUSED;
-  snprintf(key, sizeof key, "%s" RTM_PUSH__GUID, s->ws_key);
-  RTM_PUSH__SHA1((const unsigned char *)key, strlen(key), sha);
-  mbedtls_base64_encode(want, sizeof want, &wn, sha, 20);
-  for (line = eol + 2; line < end; line = eol + 2) {
-    const char *colon, *v, *ve;
-    eol = strstr(line, "\r\n");
-    if (!eol || eol >= end) break;
-    if (eol == line) break; /* blank line */
-    colon = (const char *)memchr(line, ':', (size_t)(eol - line));
-    if (!colon) return rtm_push__fail(s, RTM_PUSH_E_HTTP_MALFORMED, "WebSocket upgrade: header line without ':'");
-    v = colon + 1;
-    while (v < eol && (*v == ' ' || *v == '\t')) v++;
-    ve = eol;
-    while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t')) ve--;
-    if (rtm_push__ieq(line, (size_t)(colon - line), "upgrade")) got_upgrade = rtm_push__ieq(v, (size_t)(ve - v), "websocket");
-    else if (rtm_push__ieq(line, (size_t)(colon - line), "connection")) got_conn = rtm_push__has_token(v, (size_t)(ve - v), "upgrade");
-    else if (rtm_push__ieq(line, (size_t)(colon - line), "sec-websocket-accept"))
-      got_accept = (size_t)(ve - v) == wn && memcmp(v, want, wn) == 0 ? 1 : -1;
-  }
-  if (!got_upgrade || !got_conn)
-    return rtm_push__fail(s, RTM_PUSH_E_HTTP_MALFORMED, "WebSocket upgrade: 101 without 'Upgrade: websocket' and 'Connection: Upgrade'");
-  if (got_accept != 1)
-    return rtm_push__fail(s, RTM_PUSH_E_HTTP_ACCEPT, got_accept ? "WebSocket upgrade: Sec-WebSocket-Accept does not match the key"
-                                                              : "WebSocket upgrade: no Sec-WebSocket-Accept header");
-  return 0;
-}
-static int rtm_push__http_refused(rtm_push *s) {
-  const char *h = (const char *)s->http.p, *eol = strstr(h, "\r\n");
-  size_t body = s->http.len - s->http_head_len;
-  return rtm_push__fail(s, RTM_PUSH_E_HTTP_STATUS, "WebSocket upgrade refused: %.*s%s%.*s", (int)RTM_PUSH__MIN((size_t)(eol - h), 80), h,
-                        body ? ": " : "", (int)RTM_PUSH__MIN(body, 160), h + s->http_head_len);
-}
-static size_t rtm_push__content_length(const rtm_push *s) {
-  const char *h = (const char *)s->http.p, *end = h + s->http_head_len, *line = strstr(h, "\r\n");
-  while (line && line + 2 < end) {
-    const char *eol = strstr(line + 2, "\r\n");
-    if (!eol || eol > end) break;
-    if ((size_t)(eol - line - 2) > 15 && rtm_push__ieq(line + 2, 15, "content-length:")) {
-      size_t v = 0;
-      const char *c = line + 17;
-      while (c < eol && (*c == ' ' || *c == '\t')) c++;
-      while (c < eol && *c >= '0' && *c <= '9' && v < 1000000000) v = v * 10 + (size_t)(*c++ - '0');
-      return v;
-    }
-    line = eol;
-  }
-  return 0;
-}
-/* Consumes bytes of the HTTP response; returns how many, or a negative error. */
-static long rtm_push__http_input(rtm_push *s, const uint8_t *p, size_t n) {
-  size_t i = 0;
-  static const char crlf2[4] = {'\r', '\n', '\r', '\n'};
-  if (s->phase == RTM_PUSH__PH_HTTP_BODY) {
-    size_t k = RTM_PUSH__MIN(n, s->http_body_need);
-    if (rtm_push__append(s, &s->http, p, k)) return rtm_push__fail(s, RTM_PUSH_E_NOMEM, NULL);
-    s->http.p[s->http.len] = 0;
-    s->http_body_need -= k;
-    if (!s->http_body_need) return rtm_push__http_refused(s);
-    return (long)n;
-  }
-  while (i < n && s->http_match < 4) {
-    uint8_t c = p[i++];
-    s->http_match = c == (uint8_t)crlf2[s->http_match] ? s->http_match + 1 : (c == '\r' ? 1u : 0u);
-  }
-  if (s->http.len + i > s->cfg.limits.max_http_header)
-    return rtm_push__fail(s, RTM_PUSH_E_HTTP_HEADER_TOO_LARGE, "WebSocket upgrade: response header longer than %llu bytes",
-                          (unsigned long long)s->cfg.limits.max_http_header);
-  if (rtm_push__reserve(s, &s->http, s->cfg.limits.max_http_header * 2 + 1) || rtm_push__append(s, &s->http, p, i))
-    return rtm_push__fail(s, RTM_PUSH_E_NOMEM, NULL);
-  s->http.p[s->http.len] = 0;
-  if (s->http_match < 4) return (long)i;
-  s->http_head_len = s->http.len;
-  {
-    int rc = rtm_push__http_parse(s);
-    if (rc < 0) return rc;
-    if (rc == RTM_PUSH__HTTP_REFUSED) { /* not 101: collect the body (bounded) to report it */
-      size_t cl = rtm_push__content_length(s), room = s->cfg.limits.max_http_header;
-      s->http_body_need = RTM_PUSH__MIN(cl, room);
-      s->phase = RTM_PUSH__PH_HTTP_BODY;
-      if (!s->http_body_need) return rtm_push__http_refused(s);
-      return (long)i;
-    }
-  }
-  rtm_push__buf_free(s, &s->http);
-  s->phase = RTM_PUSH__PH_WS;
-  rtm_push__open(s);
-  return (long)i;
-}
-
-/* >>tls: mbedTLS over memory buffers --------------------------------------------------------------- */
-static void rtm_push__plain_input(rtm_push *s, const uint8_t *p, size_t len);
-static void rtm_push__plain_eof(rtm_push *s);
-#ifndef RTM_PUSH_NO_TLS
-/* A dotted-quad IPv4 address, exactly [s, end): 1 and its 4 bytes, else 0. Parts of 1-3 digits up to 255, no
-   leading zero (a name such as "010.1.1.1", octal to some resolvers, stays a name). */
-static int rtm_push__ipv4(const char *s, const char *end, uint8_t out[4]) {
-  int i;
-  for (i = 0; i < 4; i++) {
-    const char *d;
-    unsigned v = 0;
-    if (i && (s == end || *s++ != '.')) return 0;
-    for (d = s; s < end && s - d < 4 && *s >= '0' && *s <= '9'; s++) v = v * 10 + (unsigned)(*s - '0');
-    if (s == d || s - d > 3 || v > 255 || (s - d > 1 && *d == '0')) return 0;
-    out[i] = (uint8_t)v;
-  }
-  return s == end;
-}
-static int rtm_push__hexval(char c) {
-  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-/* An IPv6 address (RFC 4291 2.2: groups of 1-4 hex digits, one "::", a dotted-quad tail), exactly [s, end): 1
-   and its 16 bytes, else 0. */
-static int rtm_push__ipv6(const char *s, const char *end, uint8_t out[16]) {
-  uint8_t w[16];
-  int n = 0, gap = -1; /* bytes so far; where "::" stands */
-  if (end - s >= 2 && s[0] == ':' && s[1] == ':') {
-    gap = 0;
-    s += 2;
-  } else if (s == end || *s == ':') {
-    return 0;
-  }
-  while (s < end) {
-    const char *g = s;
-    unsigned v = 0;
-    for (; s < end && s - g < 5 && rtm_push__hexval(*s) >= 0; s++) v = v << 4 | (unsigned)rtm_push__hexval(*s);
-    if (s < end && *s == '.') { /* the last 32 bits as a dotted quad */
-      if (n > 12 || !rtm_push__ipv4(g, end, w + n)) return 0;
-      n += 4;
-      break;
-    }
-    if (s == g || s - g > 4 || n == 16) return 0;
-    w[n++] = (uint8_t)(v >> 8);
-    w[n++] = (uint8_t)v;
-    if (s == end) break;
-    if (*s++ != ':' || s == end) return 0;
-    if (*s == ':') {
-      if (gap >= 0) return 0;
-      gap = n;
-      s++;
-    }
-  }
-  if (gap < 0 ? n != 16 : n > 14) return 0; /* "::" stands for one group or more */
-  memset(out, 0, 16);
-  if (gap < 0) gap = n;
-  memcpy(out, w, (size_t)gap);
-  memcpy(out + 16 - (n - gap), w + gap, (size_t)(n - gap));
-  return 1;
-}
-/* The server name as an IP address (brackets allowed around IPv6): 4 or 16 and its bytes, else 0. */
-static int rtm_push__ip_literal(const char *name, uint8_t out[16]) {
-  const char *end = name + strlen(name);
-  if (end - name >= 2 && name[0] == '[' && end[-1] == ']') return rtm_push__ipv6(name + 1, end - 1, out) ? 16 : 0;
-  return rtm_push__ipv4(name, end, out) ? 4 : rtm_push__ipv6(name, end, out) ? 16 : 0;
-}
-/* Whether the certificate's subjectAltName extension lists the address as an iPAddress (RFC 5280 4.2.1.6, the
-   address's n bytes). mbedTLS 2.x keeps only the DNS names of that extension, so its DER is read here (v3_ext
-   is a public field in 2.x and 3.x). */
-static int rtm_push__san_has_ip(const mbedtls_x509_crt *crt, const uint8_t *ip, size_t n) {
-  unsigned char *p = crt->v3_ext.p, *end, *e;
-  size_t len;
-  if (!p) return 0; /* no extensions */
-  end = p + crt->v3_ext.len;
-  if (mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0) return 0;
-  for (end = p + len; p < end; p = e) { /* Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue } */
-    unsigned char *oid;
-    size_t oid_len;
-    int critical;
-    if (mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0) return 0;
-    e = p + len;
-    if (mbedtls_asn1_get_tag(&p, e, &oid_len, MBEDTLS_ASN1_OID) != 0) return 0;
-    oid = p;
-    p += oid_len;
-    if (p < e && *p == MBEDTLS_ASN1_BOOLEAN && mbedtls_asn1_get_bool(&p, e, &critical) != 0) return 0;
-    if (mbedtls_asn1_get_tag(&p, e, &len, MBEDTLS_ASN1_OCTET_STRING) != 0) return 0;
-    if (oid_len == 3 && memcmp(oid, "\x55\x1d\x11", 3) == 0) { /* 2.5.29.17: GeneralNames ::= SEQUENCE OF GeneralName */
-      unsigned char *q = p, *qe = p + len;
-      if (mbedtls_asn1_get_tag(&q, qe, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0) return 0;
-      for (qe = q + len; q < qe; q += len) {
-        unsigned char tag = *q++;
-        if (mbedtls_asn1_get_len(&q, qe, &len) != 0) return 0;
-        if (tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7) && len == n && memcmp(q, ip, n) == 0) return 1; /* [7] iPAddress */
-      }
-    }
-  }
-  return 0;
-}
-/* The leaf certificate must name the IP address we connected to; everything else is mbedTLS's check. */
-static int rtm_push__tls_verify_ip(void *u, mbedtls_x509_crt *crt, int depth, uint32_t *flags) {
-  const rtm_push *s = (const rtm_push *)u;
-  if (depth == 0 && !rtm_push__san_has_ip(crt, s->tls_ip, (size_t)s->tls_ip_len)) *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
-  return 0;
-}
-static int rtm_push__tls_send_cb(void *u, const unsigned char *buf, size_t len) {
-  rtm_push *s = (rtm_push *)u;
-  /* ciphertext may exceed the plaintext limit by the records' overhead */
-  if (s->out.len - s->out_off + len > s->cfg.limits.max_output + 65536) {
-    s->tls_out_full = 1;
-    return MBEDTLS_ERR_SSL_WANT_WRITE;
-  }
-  if (rtm_push__queue_append(s, &s->out, &s->out_off, buf, len)) return MBEDTLS_ERR_SSL_ALLOC_FAILED;
-  return (int)len;
-}
-static int rtm_push__tls_recv_cb(void *u, unsigned char *buf, size_t len) {
-  rtm_push *s = (rtm_push *)u;
-  size_t k = RTM_PUSH__MIN(len, s->tls_in_len);
-  if (!k) return MBEDTLS_ERR_SSL_WANT_READ;
-  memcpy(buf, s->tls_in, k);
-  s->tls_in += k;
-  s->tls_in_len -= k;
-  return (int)k;
-}
-/* mbedTLS's result -> ours, with mbedTLS's reason text. */
-static void rtm_push__tls_fail(rtm_push *s, int r, const char *during) {
-  char why[200];
-  if (r == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
-    uint32_t flags = mbedtls_ssl_get_verify_result(&s->ssl);
-    int code = (flags & (MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE)) ? RTM_PUSH_E_TLS_CERT_EXPIRED
-             : (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) ? RTM_PUSH_E_TLS_CERT_UNTRUSTED
-             : (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) ? RTM_PUSH_E_TLS_CERT_NAME : RTM_PUSH_E_TLS_CERT_INVALID;
-    size_t n;
-    why[0] = 0;
-    if (s->tls_ip_len && (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH)) { /* mbedTLS would speak of the CN */
-      flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
-      snprintf(why, sizeof why, "no iPAddress subjectAltName of the certificate is this address%s", flags ? "\n" : "");
-    }
-    n = strlen(why);
-    mbedtls_x509_crt_verify_info(why + n, sizeof why - n, "", flags);
-    for (n = strlen(why); n && (why[n - 1] == '\n'); n--) why[n - 1] = 0;
-    for (n = 0; why[n]; n++) if (why[n] == '\n') why[n] = ';';
-    rtm_push__fail(s, code, "TLS: certificate verification failed for '%s': %s", s->cfg.tls_server_name, why);
-    return;
-  }
-  mbedtls_strerror(r, why, sizeof why);
-  if (r == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE)
-    rtm_push__fail(s, RTM_PUSH_E_TLS_ALERT, "TLS: the server sent a fatal alert during %s", during);
-  else if (r == RTM_PUSH__TLS_BAD_VERSION && !s->tls_ready)
-    rtm_push__fail(s, RTM_PUSH_E_TLS_HANDSHAKE, "TLS handshake failed: -0x%04x (%s): the server does not speak "
-                   "TLS 1.2 or later (TLS 1.0 and 1.1 are refused)", (unsigned)-r, why);
-  else if (!s->tls_ready)
-    rtm_push__fail(s, RTM_PUSH_E_TLS_HANDSHAKE, "TLS handshake failed: -0x%04x (%s)", (unsigned)-r, why);
-  else
-    rtm_push__fail(s, RTM_PUSH_E_TLS, "TLS error during %s: -0x%04x (%s)", during, (unsigned)-r, why);
-}
-/* Encrypt pending plaintext; send close_notify once the session has ended. */
-static void rtm_push__tls_pump(rtm_push *s) {
-  if (!s->tls_on || !s->tls_ready || s->tls_notify_sent) return;
-  while (s->pout.len > s->pout_off) {
-    int r = mbedtls_ssl_write(&s->ssl, s->pout.p + s->pout_off, s->pout.len - s->pout_off);
-    if (r > 0) { s->pout_off += (size_t)r; continue; }
-    if (s->tls_out_full) rtm_push__fail(s, RTM_PUSH_E_OUTPUT_FULL, "pending output exceeds limits.max_output: drain it");
-    else if (r != MBEDTLS_ERR_SSL_WANT_WRITE && r != MBEDTLS_ERR_SSL_WANT_READ) rtm_push__tls_fail(s, r, "a write");
-    s->pout.len = s->pout_off = 0; /* nothing more can be written */
-    return;
-  }
-  s->pout.len = s->pout_off = 0;
-  if (rtm_push__ended(s)) {
-    s->tls_notify_sent = 1;
-    mbedtls_ssl_close_notify(&s->ssl);
-  }
-}
-/* Track TLS records on the ciphertext stream: plaintext where TLS was expected, and truncation, get
-   errors of their own. Returns 0, or the session's error. */
-static int rtm_push__tls_track(rtm_push *s, const uint8_t *p, size_t n) {
-  while (n) {
-    if (s->rec_left) {
-      size_t k = RTM_PUSH__MIN(n, s->rec_left);
-      s->rec_left -= k;
-      p += k;
-      n -= k;
-      continue;
-    }
-    s->rec_hdr[s->rec_hlen++] = *p++;
-    n--;
-    if (s->rec_hlen == 1 && (s->rec_hdr[0] < 20 || s->rec_hdr[0] > 24)) {
-      if (s->rec_hdr[0] == 'H' && !s->tls_ready) {
-        char text[48];
-        size_t k = RTM_PUSH__MIN(n, sizeof text - 2), i;
-        text[0] = 'H';
-        for (i = 0; i < k && p[i] >= 0x20 && p[i] < 0x7f; i++) text[i + 1] = (char)p[i];
-        text[i + 1] = 0;
-        return rtm_push__fail(s, RTM_PUSH_E_TLS_NOT_TLS, "TLS: the server answered in plaintext (\"%s...\"): is this a ws:// port?", text);
-      }
-      return rtm_push__fail(s, s->tls_ready ? RTM_PUSH_E_TLS : RTM_PUSH_E_TLS_NOT_TLS,
-                            "TLS: not a TLS record (content type 0x%02x)", s->rec_hdr[0]);
-    }
-    if (s->rec_hlen == 5) {
-      s->rec_left = ((size_t)s->rec_hdr[3] << 8) | s->rec_hdr[4];
-      s->rec_hlen = 0;
-    }
-  }
-  return 0;
-}
-static void rtm_push__tls_input(rtm_push *s, const uint8_t *p, size_t n) {
-  unsigned stalls = 0;
-  if (rtm_push__tls_track(s, p, n)) return;
-  s->tls_in = p;
-  s->tls_in_len = n;
-  while (!rtm_push__stopped(s)) {
-    int r;
-    size_t left = s->tls_in_len;
-    if (!s->tls_ready) {
-      r = mbedtls_ssl_handshake(&s->ssl);
-      if (r == 0) {
-        s->tls_ready = 1;
-        s->tls_verified = !s->cfg.tls_insecure_no_verify && mbedtls_ssl_get_verify_result(&s->ssl) == 0;
-        if (s->state == RTM_PUSH_STATE_CONNECTING) s->state = RTM_PUSH_STATE_UPGRADING;
-        rtm_push__tls_pump(s); /* the upgrade request */
-        continue;
-      }
-      if (r != MBEDTLS_ERR_SSL_WANT_READ && r != MBEDTLS_ERR_SSL_WANT_WRITE) { rtm_push__tls_fail(s, r, "the handshake"); break; }
-    } else {
-      r = mbedtls_ssl_read(&s->ssl, s->tls_rbuf.p, s->tls_rbuf.cap);
-      if (r > 0) { rtm_push__plain_input(s, s->tls_rbuf.p, (size_t)r); stalls = 0; continue; }
-      if (RTM_PUSH__TLS_TICKET(r)) continue;
-      if (r == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || r == 0) { rtm_push__plain_eof(s); break; }
-      if (r != MBEDTLS_ERR_SSL_WANT_READ && r != MBEDTLS_ERR_SSL_WANT_WRITE) { rtm_push__tls_fail(s, r, "a read"); break; }
-    }
-    /* WANT_READ / WANT_WRITE. All input taken: wait for more. Input left: mbedTLS returned early (3.6.0 after a
-       NewSessionTicket), so call it again; never drop ciphertext. One that takes nothing again and again is an error. */
-    if (!s->tls_in_len) break;
-    stalls = s->tls_in_len < left ? 0 : stalls + 1;
-    if (s->tls_out_full) { rtm_push__fail(s, RTM_PUSH_E_OUTPUT_FULL, "pending output exceeds limits.max_output: drain it"); break; }
-    if (stalls > 16) {
-      rtm_push__fail(s, RTM_PUSH_E_TLS, "TLS: mbedTLS stopped reading with %lu bytes of input left (-0x%04x)",
-                     (unsigned long)s->tls_in_len, (unsigned)-r);
-      break;
-    }
-  }
-  s->tls_in = NULL;
-  s->tls_in_len = 0;
-}
-/* Once per session: the trusted CAs and the TLS configuration. */
-static int rtm_push__tls_setup(rtm_push *s, const rtm_push_config *c) {
-  int r;
-  mbedtls_ssl_init(&s->ssl);
-  mbedtls_ssl_config_init(&s->sslconf);
-  mbedtls_x509_crt_init(&s->ca);
-  s->tls_on = 1;
-  if (rtm_push__reserve(s, &s->tls_rbuf, 16384)) return RTM_PUSH_E_NOMEM;
-  if (RTM_PUSH__PSA_INIT() != 0) return RTM_PUSH_E_TLS;
-  if (!c->tls_insecure_no_verify) {
-    r = 0;
-    if (c->tls_ca_pem) { /* PEM parsing wants the terminating NUL counted */
-      unsigned char *pem = (unsigned char *)rtm_push__alloc(&s->cfg.allocator, c->tls_ca_pem_len + 1);
-      if (!pem) return RTM_PUSH_E_NOMEM;
-      memcpy(pem, c->tls_ca_pem, c->tls_ca_pem_len);
-      pem[c->tls_ca_pem_len] = 0;
-      r = mbedtls_x509_crt_parse(&s->ca, pem, c->tls_ca_pem_len + 1);
-      rtm_push__dealloc(&s->cfg.allocator, pem);
-    }
-    if (!r && c->tls_ca_file) r = mbedtls_x509_crt_parse_file(&s->ca, c->tls_ca_file);
-    if (!r && c->tls_ca_path) r = mbedtls_x509_crt_parse_path(&s->ca, c->tls_ca_path);
-    if (!r && !c->tls_ca_pem && !c->tls_ca_file && !c->tls_ca_path)
-      r = mbedtls_x509_crt_parse_file(&s->ca, "/etc/ssl/certs/ca-certificates.crt");
-    if (r != 0) return RTM_PUSH_E_TLS_CA; /* r > 0: some certificates could not be parsed */
-  }
-  if (mbedtls_ssl_config_defaults(&s->sslconf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
-                                  MBEDTLS_SSL_PRESET_DEFAULT) != 0)
-    return RTM_PUSH_E_NOMEM;
-  mbedtls_ssl_conf_authmode(&s->sslconf, c->tls_insecure_no_verify ? MBEDTLS_SSL_VERIFY_NONE : MBEDTLS_SSL_VERIFY_REQUIRED);
-  mbedtls_ssl_conf_ca_chain(&s->sslconf, &s->ca, NULL);
-  mbedtls_ssl_conf_rng(&s->sslconf, mbedtls_ctr_drbg_random, &s->drbg);
-  RTM_PUSH__TLS_MIN_1_2(&s->sslconf);
-  /* An IP address for a server name: no SNI (RFC 6066 3), and its iPAddress SAN checked here: mbedTLS 2.x
-     compares the address's text with the certificate's DNS names and CN, and 3.x's checks differ by version. */
-  s->tls_ip_len = rtm_push__ip_literal(s->cfg.tls_server_name, s->tls_ip);
-  if (s->tls_ip_len && !c->tls_insecure_no_verify) mbedtls_ssl_conf_verify(&s->sslconf, rtm_push__tls_verify_ip, s);
-  return 0;
-}
-/* Once per connection: a fresh TLS context, and its ClientHello. */
-static int rtm_push__tls_connect(rtm_push *s) {
-  int r;
-  mbedtls_ssl_free(&s->ssl);
-  mbedtls_ssl_init(&s->ssl);
-  if (mbedtls_ssl_setup(&s->ssl, &s->sslconf) != 0) return RTM_PUSH_E_NOMEM;
-  /* For an IP address, NULL: no SNI and no mbedTLS name check (the verify callback checks it). Set explicitly:
-     mbedTLS 2.28.10 / 3.6.3 and later refuse to verify when it was never set. */
-  if (mbedtls_ssl_set_hostname(&s->ssl, s->tls_ip_len ? NULL : s->cfg.tls_server_name) != 0) return RTM_PUSH_E_CONFIG;
-  mbedtls_ssl_set_bio(&s->ssl, s, rtm_push__tls_send_cb, rtm_push__tls_recv_cb, NULL);
-  r = mbedtls_ssl_handshake(&s->ssl); /* the ClientHello */
-  if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE) return 0;
-  rtm_push__tls_fail(s, r, "the ClientHello"); /* the code and mbedTLS's text in rtm_push_last_error */
-  return RTM_PUSH_E_TLS_HANDSHAKE;
-}
-static void rtm_push__tls_free(rtm_push *s) {
-  if (!s->tls_on) return;
-  mbedtls_ssl_free(&s->ssl);
-  mbedtls_ssl_config_free(&s->sslconf);
-  mbedtls_x509_crt_free(&s->ca);
-}
-#else
-static void rtm_push__tls_pump(rtm_push *s) { (void)s; }
-static void rtm_push__tls_input(rtm_push *s, const uint8_t *p, size_t n) { (void)s; (void)p; (void)n; }
-static int rtm_push__tls_setup(rtm_push *s, const rtm_push_config *c) { (void)s; (void)c; return RTM_PUSH_E_TLS_UNAVAILABLE; }
-static int rtm_push__tls_connect(rtm_push *s) { (void)s; return RTM_PUSH_E_TLS_UNAVAILABLE; }
-static void rtm_push__tls_free(rtm_push *s) { (void)s; }
-#endif
-RTM_PUSH_API_IMPL int rtm_push_tls_verified(const rtm_push *s) {
-  return !s || !s->tls_on ? -1 : s->tls_verified;
-}
-
-/* >>public ------------------------------------------------------------------------------------- */
-RTM_PUSH_API_IMPL const char *rtm_push_version(void) { return RTM_PUSH_VERSION_STRING; }
-
-static const char *rtm_push__copy_str(char **dst, const char *src) {
-  size_t n;
-  char *d = *dst;
-  if (!src) return NULL;
-  n = strlen(src) + 1;
-  memcpy(d, src, n);
-  *dst = d + n;
-  return d;
-}
-static void rtm_push__on_peer_close(rtm_push *s, unsigned code, const uint8_t *reason, size_t n) {
-  if (s->state == RTM_PUSH_STATE_CLOSING) {
-    rtm_push__finish(s, s->kicked ? RTM_PUSH_E_KICKED_OUT : 0);
-    return;
-  }
-  rtm_push__fail(s, RTM_PUSH_E_WS_CLOSED, "the server closed the WebSocket (code %u%s%.*s)", (unsigned)code,
-                 n ? ": " : "", (int)RTM_PUSH__MIN(n, 120), reason ? (const char *)reason : "");
-}
-static void rtm_push__set_now(rtm_push *s, uint64_t now) {
-  s->now = now;
-  if (!s->have_now) {
-    s->have_now = 1;
-    if (s->state < RTM_PUSH_STATE_READY && !s->cfg.no_login) s->login_deadline = now + s->cfg.login_timeout_ms;
-    if (s->state == RTM_PUSH_STATE_READY && s->cfg.ping_timeout_ms != UINT32_MAX)
-      s->ping_deadline = now + s->cfg.ping_timeout_ms;
-  }
-}
-static void rtm_push__really_free(rtm_push *s) {
-  rtm_push_allocator a = s->cfg.allocator;
-  s->state = RTM_PUSH_STATE_CLOSED; /* the last answer callbacks cannot start anything new */
-  rtm_push__quests_expire(s, 1);
-  rtm_push__dealloc(&a, s->quests);
-  rtm_push__dealloc(&a, s->rooms);
-  if (s->wsf) wslay_frame_context_free(s->wsf);
-  mbedtls_ctr_drbg_free(&s->drbg);
-  if (s->entropy) {
-    mbedtls_entropy_free(s->entropy);
-    rtm_push__dealloc(&a, s->entropy);
-  }
-  rtm_push__tls_free(s);
-  rtm_push__buf_free(s, &s->out);
-  rtm_push__buf_free(s, &s->pout);
-  rtm_push__buf_free(s, &s->tls_rbuf);
-  rtm_push__buf_free(s, &s->http);
-  rtm_push__buf_free(s, &s->pkg);
-  rtm_push__buf_free(s, &s->scratch);
-  rtm_push__buf_free(s, &s->scratch2);
-  rtm_push__buf_free(s, &s->qbuf);
-  rtm_push__dealloc(&a, s->dd_ring);
-  rtm_push__dealloc(&a, s->dd_idx);
-  rtm_push__dealloc(&a, s->dd_ovf);
-  rtm_push__dealloc(&a, s->strings);
-  rtm_push__dealloc(&a, s);
-}
-RTM_PUSH_API_IMPL void rtm_push_free(rtm_push *s) {
-  if (!s) return;
-  if (s->in_cb) { s->free_requested = 1; return; } /* freed when the outermost call returns */
-  rtm_push__really_free(s);
-}
-/* Every entry point that can call back ends through here. */
-static void rtm_push__tls_pump(rtm_push *s);
-static int rtm_push__leave(rtm_push *s, int rc) {
-  if (!s->free_requested) rtm_push__tls_pump(s);
-  if (s->free_requested && !s->in_cb) {
-    rtm_push__really_free(s);
-    return RTM_PUSH_E_CLOSED;
-  }
-  return rc;
-}
-
-/* A connection's transport: WebSocket contexts, TLS context, the upgrade request or the login. */
-static int rtm_push__transport_start(rtm_push *s) {
-  if (s->cfg.start != RTM_PUSH_START_FPNN && !s->wsf && rtm_push__ws_writer_new(s)) return RTM_PUSH_E_NOMEM;
-  if (s->tls_on) {
-    int rc = rtm_push__tls_connect(s);
-    if (rc) return rc;
-  }
-  s->state = RTM_PUSH_STATE_CONNECTING;
-  if (s->have_now && !s->cfg.no_login) s->login_deadline = s->now + s->cfg.login_timeout_ms;
-  if (s->cfg.start == RTM_PUSH_START_HTTP) {
-    unsigned char nonce[16];
-    size_t kn = 0;
-    char req[1024];
-    int n;
-    const char *h = s->cfg.host;
-    int v6 = strchr(h, ':') != NULL && h[0] != '[';
-    if (rtm_push__random(s, nonce, sizeof nonce) ||
-        mbedtls_base64_encode((unsigned char *)s->ws_key, sizeof s->ws_key, &kn, nonce, sizeof nonce) != 0)
-      return RTM_PUSH_E_RANDOM;
-    n = snprintf(req, sizeof req,
-                 "GET %s HTTP/1.1\r\nHost: %s%s%s:%u\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                 "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
-                 s->cfg.path, v6 ? "[" : "", h, v6 ? "]" : "", (unsigned)s->cfg.port, s->ws_key);
-    if (n < 0 || (size_t)n >= sizeof req) return RTM_PUSH_E_CONFIG;
-    if (rtm_push__out_append(s, req, (size_t)n)) return RTM_PUSH_E_NOMEM;
-    s->phase = RTM_PUSH__PH_HTTP;
-  } else {
-    s->phase = s->cfg.start == RTM_PUSH_START_WS ? RTM_PUSH__PH_WS : RTM_PUSH__PH_FPNN;
-    rtm_push__open(s);
-    if (rtm_push__ended(s)) return s->err ? s->err : RTM_PUSH_E_NOMEM;
-  }
-  return 0;
-}
-/* Back to "no connection": everything of the old connection goes; configuration, the duplicate table,
-   the rooms entered and the sequence counters stay. */
-static void rtm_push__transport_reset(rtm_push *s) {
-  s->out.len = s->out_off = s->pout.len = s->pout_off = s->out_pkg_left = 0;
-  rtm_push__buf_free(s, &s->http);
-  s->http_match = 0;
-  s->http_body_need = s->http_head_len = 0;
-  s->http_status = 0;
-  s->fx_hlen = s->ctl_len = 0;
-  s->fx_left = 0;
-  s->fx_in_payload = s->fx_op = s->fx_in_msg = s->ws_close_queued = s->ws_close_received = 0;
-  s->pkg.len = s->pkg_total = 0;
-  s->auth_pending = s->bye_pending = 0;
-  s->kicked = s->eof = 0;
-  s->tls_ready = s->tls_verified = s->tls_notify_sent = s->tls_out_full = 0;
-  s->tls_in = NULL;
-  s->tls_in_len = 0;
-  s->rec_hlen = 0;
-  s->rec_left = 0;
-  s->login_deadline = s->ping_deadline = s->bye_deadline = s->close_deadline = RTM_PUSH__NO_DEADLINE;
-  s->reconnect_at = RTM_PUSH__NO_DEADLINE;
-  s->err = 0;
-  s->errmsg[0] = 0;
-}
-/* Step 1 of rtm_push_new: the configuration checked, and its defaults filled in. */
-static int rtm_push__config_defaults(rtm_push_config *cp) {
-  rtm_push_config c = *cp;
-  if (!c.allocator.alloc_fn != !c.allocator.free_fn) return RTM_PUSH_E_CONFIG;
-  if (c.start == RTM_PUSH_START_HTTP && (!c.host || !*c.host)) return RTM_PUSH_E_CONFIG;
-  if (c.tls && c.start != RTM_PUSH_START_HTTP) return RTM_PUSH_E_CONFIG;
-#ifdef RTM_PUSH_NO_TLS
-  if (c.tls) return RTM_PUSH_E_TLS_UNAVAILABLE;
-#endif
-  if ((unsigned)c.start > RTM_PUSH_START_FPNN) return RTM_PUSH_E_CONFIG;
-  if (!c.path) c.path = "/service/websocket";
-  if (c.path[0] != '/' || strpbrk(c.path, " \t\r\n") || (c.host && strpbrk(c.host, " \t\r\n/")))
-    return RTM_PUSH_E_CONFIG; /* they go into the request line and the Host header */
-  if (!c.port) c.port = c.tls ? 443 : 80;
-  if (!c.version) c.version = "C-rtm_push-" RTM_PUSH_VERSION_STRING;
-  if (!c.quest_encoding) c.quest_encoding = RTM_PUSH_ENC_JSON;
-  if (c.quest_encoding != RTM_PUSH_ENC_JSON && c.quest_encoding != RTM_PUSH_ENC_MSGPACK) return RTM_PUSH_E_CONFIG;
-  if (!c.ping_timeout_ms) c.ping_timeout_ms = 60000;
-  if (!c.login_timeout_ms) c.login_timeout_ms = 30000;
-  if (!c.quest_timeout_ms) c.quest_timeout_ms = 5000;
-  if (!c.close_timeout_ms) c.close_timeout_ms = 2000;
-  if (!c.limits.max_package) c.limits.max_package = 8u << 20;
-  if (c.limits.max_package < 16 || c.limits.max_package > SIZE_MAX / 4) return RTM_PUSH_E_CONFIG;
-  if (!c.limits.max_frame) c.limits.max_frame = c.limits.max_package + 14;
-  if (!c.limits.max_http_header) c.limits.max_http_header = 16u << 10;
-  if (c.limits.max_http_header > SIZE_MAX / 4 || c.limits.max_frame > SIZE_MAX / 4) return RTM_PUSH_E_CONFIG;
-  if (!c.limits.max_output) c.limits.max_output = 4u << 20;
-  if (c.limits.max_output < 512) return RTM_PUSH_E_CONFIG;
-  if (!c.limits.max_depth) c.limits.max_depth = 32;
-  if (c.limits.max_depth > 256) return RTM_PUSH_E_CONFIG;
-  if (!c.limits.dedup_capacity) c.limits.dedup_capacity = 1024;
-  if (c.limits.dedup_capacity > (1u << 24)) return RTM_PUSH_E_CONFIG; /* an entry keeps its index slot in 28 bits */
-  if (!c.limits.dedup_ttl_ms) c.limits.dedup_ttl_ms = 20u * 60u * 1000u;
-  if (!c.limits.max_pending_quests) c.limits.max_pending_quests = 1024;
-  if (!c.limits.max_rooms) c.limits.max_rooms = 64;
-  if (!c.reconnect.immediate) c.reconnect.immediate = 2;
-  if (!c.reconnect.base_ms) c.reconnect.base_ms = 1000;
-  if (!c.reconnect.max_ms) c.reconnect.max_ms = 30000;
-  if (!c.reconnect.stable_ms) c.reconnect.stable_ms = RTM_PUSH_RECONNECT_STABLE_MS;
-  if (c.tls && !c.tls_server_name) c.tls_server_name = c.host;
-  /* an empty name would be checked as such: a trusted certificate naming "" would pass for any host */
-  if (c.tls && c.tls_server_name && !c.tls_server_name[0]) return RTM_PUSH_E_CONFIG;
-  if (c.host && strlen(c.host) > 255) return RTM_PUSH_E_CONFIG;
-  *cp = c;
-  return 0;
-}
-/* Step 2: one allocation holds the session's own copies of every string of the configuration (the attrs pairs'
-   pointers first). *bytes: its size; *nattrs: the attrs strings. */
-static int rtm_push__config_size(const rtm_push_config *c, size_t *bytes, size_t *nattrs) {
-  const char *strs[6];
-  size_t i, n = 0, na = 0;
-  strs[0] = c->host; strs[1] = c->path; strs[2] = c->token; strs[3] = c->lang; strs[4] = c->version;
-  strs[5] = c->tls ? c->tls_server_name : NULL;
-  for (i = 0; i < 6; i++) if (strs[i]) n += strlen(strs[i]) + 1;
-  if (c->attrs) {
-    while (c->attrs[na]) {
-      if (!c->attrs[na + 1]) return RTM_PUSH_E_CONFIG; /* a key without a value */
-      n += strlen(c->attrs[na]) + strlen(c->attrs[na + 1]) + 2;
-      na += 2;
-    }
-  }
-  *bytes = n + (na + 2) * sizeof(char *);
-  *nattrs = na;
-  return 0;
-}
-static void rtm_push__config_copy(rtm_push *s, const rtm_push_config *c, size_t nattrs) {
-  const char **av = (const char **)(void *)s->strings;
-  char *sp = s->strings + (nattrs + 2) * sizeof(char *);
-  size_t i;
-  s->cfg.host = rtm_push__copy_str(&sp, c->host);
-  s->cfg.path = rtm_push__copy_str(&sp, c->path);
-  s->cfg.token = rtm_push__copy_str(&sp, c->token);
-  s->cfg.lang = rtm_push__copy_str(&sp, c->lang);
-  s->cfg.version = rtm_push__copy_str(&sp, c->version);
-  s->cfg.tls_server_name = c->tls ? rtm_push__copy_str(&sp, c->tls_server_name) : NULL;
-  s->cfg.tls_ca_file = s->cfg.tls_ca_path = s->cfg.tls_ca_pem = NULL; /* read once, in rtm_push__tls_setup */
-  s->cfg.tls_ca_pem_len = 0;
-  if (c->attrs) {
-    for (i = 0; i < nattrs; i++) av[i] = rtm_push__copy_str(&sp, c->attrs[i]);
-    av[nattrs] = NULL;
-    s->cfg.attrs = av;
-  }
-}
-/* Step 3: the DRBG, seeded once from the host's entropy callback, the OS, or mbedTLS's collector. */
-static int rtm_push__seed(rtm_push *s, const rtm_push_config *c) {
-  static const char pers[] = "rtm_push";
-  int (*fn)(void *, unsigned char *, size_t) = c->entropy;
-  void *arg = c->entropy_user_data;
-  unsigned char probe[1];
-  mbedtls_ctr_drbg_init(&s->drbg);
-  if (!fn && rtm_push__os_entropy(NULL, probe, 1) == 0) fn = rtm_push__os_entropy;
-  if (!fn) { /* no random device: mbedTLS's collector */
-    if (!(s->entropy = (mbedtls_entropy_context *)rtm_push__alloc(&c->allocator, sizeof *s->entropy))) return RTM_PUSH_E_NOMEM;
-    mbedtls_entropy_init(s->entropy);
-    fn = mbedtls_entropy_func;
-    arg = s->entropy;
-  }
-  if (mbedtls_ctr_drbg_seed(&s->drbg, fn, arg, (const unsigned char *)pers, sizeof pers - 1) != 0) return RTM_PUSH_E_RANDOM;
-  /* Seeded once, here: no reseed (and so no read of the entropy source) in the middle of a feed. 2^31 requests
-     of 256 bytes is far beyond a session's needs and within CTR-DRBG's bounds. */
-  mbedtls_ctr_drbg_set_reseed_interval(&s->drbg, 0x7fffffff);
-  { /* the duplicate table's hash key */
-    unsigned char k[16];
-    int j;
-    if (mbedtls_ctr_drbg_random(&s->drbg, k, sizeof k) != 0) return RTM_PUSH_E_RANDOM;
-    for (j = 0; j < 16; j++) s->dd_key[j >> 3] = s->dd_key[j >> 3] << 8 | k[j];
-    mbedtls_platform_zeroize(k, sizeof k);
-  }
-  return 0;
-}
-RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config) {
-  rtm_push_config c;
-  rtm_push *s;
-  size_t strbytes, nattrs;
-  int rc;
-  if (!out || !config) return RTM_PUSH_E_INVALID_ARG;
-  *out = NULL;
-  c = *config;
-  if ((rc = rtm_push__config_defaults(&c)) != 0 || (rc = rtm_push__config_size(&c, &strbytes, &nattrs)) != 0) return rc;
-  s = (rtm_push *)rtm_push__alloc(&c.allocator, sizeof *s);
-  if (!s) return RTM_PUSH_E_NOMEM;
-  memset(s, 0, sizeof *s);
-  s->cfg = c;
-  memset(s->jnext, -1, sizeof s->jnext);
-  s->k = rtm_push__kernels_pick();
-  s->strings = (char *)rtm_push__alloc(&c.allocator, strbytes);
-  if (!s->strings) { rtm_push__dealloc(&c.allocator, s); return RTM_PUSH_E_NOMEM; }
-  rtm_push__config_copy(s, &c, nattrs);
-  s->state = RTM_PUSH_STATE_CONNECTING;
-  s->next_seq = 1;
-  s->login_deadline = s->ping_deadline = s->bye_deadline = s->close_deadline = RTM_PUSH__NO_DEADLINE;
-  s->reconnect_at = s->ready_at = RTM_PUSH__NO_DEADLINE;
-  s->rnd_pos = sizeof s->rnd;
-  if ((rc = rtm_push__seed(s, &c)) != 0 || (c.tls && (rc = rtm_push__tls_setup(s, &c)) != 0)) {
-    rtm_push__really_free(s);
-    return rc;
-  }
-  s->cfg.on_event = NULL; /* rtm_push_new reports through its return code only */
-  rc = rtm_push__transport_start(s);
-  s->cfg.on_event = c.on_event;
-  if (rc) { rtm_push__really_free(s); return rc; }
-  *out = s;
-  return RTM_PUSH_OK;
-}
-
-static int rtm_push__enter(rtm_push *s, uint64_t now) {
-  if (!s) return RTM_PUSH_E_INVALID_ARG;
-  if (s->in_cb) return RTM_PUSH_E_IN_CALLBACK;
-  rtm_push__set_now(s, now);
-  return 0;
-}
-/* Plaintext from the transport (the socket, or TLS). */
-static void rtm_push__plain_input(rtm_push *s, const uint8_t *p, size_t len) {
-  if (s->state == RTM_PUSH_STATE_CONNECTING && len) s->state = RTM_PUSH_STATE_UPGRADING;
-  while (len && !rtm_push__stopped(s)) {
-    if (s->phase == RTM_PUSH__PH_HTTP || s->phase == RTM_PUSH__PH_HTTP_BODY) {
-      long k = rtm_push__http_input(s, p, len);
-      if (k < 0) break;
-      p += k;
-      len -= (size_t)k;
-    } else if (s->phase == RTM_PUSH__PH_WS) {
-      rtm_push__ws_input(s, p, len);
-      break;
-    } else {
-      rtm_push__fpnn_input(s, p, len);
-      break;
-    }
-  }
-}
-static int rtm_push__mid_stream(const rtm_push *s) {
-  return s->fx_hlen || s->fx_in_payload || s->pkg.len || s->pkg_total ||
-         (s->phase == RTM_PUSH__PH_HTTP && s->http.len) || s->phase == RTM_PUSH__PH_HTTP_BODY;
-}
-/* The plaintext stream ended (EOF, or TLS close_notify). */
-static void rtm_push__plain_eof(rtm_push *s) {
-  if (rtm_push__ended(s)) return;
-  if (s->phase == RTM_PUSH__PH_HTTP_BODY) rtm_push__http_refused(s);
-  else if (s->state == RTM_PUSH_STATE_CLOSING && (s->ws_close_queued || s->kicked)) /* PROTOCOL.md 2 */
-    rtm_push__finish(s, s->kicked ? RTM_PUSH_E_KICKED_OUT : 0);
-  else if (rtm_push__mid_stream(s))
-    rtm_push__fail(s, RTM_PUSH_E_TRUNCATED, "the connection ended inside %s (truncated)",
-                   s->phase == RTM_PUSH__PH_HTTP ? "an HTTP response" : s->pkg.len || s->pkg_total ? "an FPNN package" : "a WebSocket frame");
-  else if (s->state == RTM_PUSH_STATE_CLOSING) rtm_push__finish(s, s->kicked ? RTM_PUSH_E_KICKED_OUT : 0);
-  else if (s->cfg.no_login && s->state == RTM_PUSH_STATE_READY) rtm_push__finish(s, 0);
-  else rtm_push__fail(s, RTM_PUSH_E_EOF, "the server closed the connection (state %s)", rtm_push_state_name(s->state));
-}
-RTM_PUSH_API_IMPL int rtm_push_feed(rtm_push *s, const void *data, size_t len, uint64_t now_ms) {
-  int rc = rtm_push__enter(s, now_ms);
-  if (rc) return rc;
-  if (!data && len) return RTM_PUSH_E_INVALID_ARG;
-  if (rtm_push__ended(s) || s->eof) return RTM_PUSH_E_CLOSED;
-  if (s->tls_on) rtm_push__tls_input(s, (const uint8_t *)data, len);
-  else rtm_push__plain_input(s, (const uint8_t *)data, len);
-  return rtm_push__leave(s, s->state == RTM_PUSH_STATE_FAILED ? s->err : RTM_PUSH_OK);
-}
-RTM_PUSH_API_IMPL int rtm_push_feed_eof(rtm_push *s, uint64_t now_ms) {
-  int rc = rtm_push__enter(s, now_ms);
-  if (rc) return rc;
-  if (rtm_push__ended(s) || s->eof) { s->eof = 1; return RTM_PUSH_OK; }
-  s->eof = 1;
-  if (s->tls_on && !s->tls_ready)
-    rtm_push__fail(s, RTM_PUSH_E_TLS_HANDSHAKE, "TLS: the server closed the connection during the handshake");
-  else if (s->tls_on && (s->rec_hlen || s->rec_left))
-    rtm_push__fail(s, RTM_PUSH_E_TLS_TRUNCATED, "TLS: the connection ended inside a TLS record");
-  else rtm_push__plain_eof(s);
-  return rtm_push__leave(s, s->state == RTM_PUSH_STATE_FAILED ? s->err : RTM_PUSH_OK);
-}
-RTM_PUSH_API_IMPL size_t rtm_push_pending_output(rtm_push *s, const uint8_t **data) {
-  size_t n;
-  if (!s) { if (data) *data = NULL; return 0; }
-  n = s->out.len - s->out_off;
-  if (data) *data = n ? s->out.p + s->out_off : NULL;
-  if (n && s->phase == RTM_PUSH__PH_FPNN) { /* one package at a time: each is one WebSocket message */
-    if (!s->out_pkg_left) {
-      const uint8_t *h = s->out.p + s->out_off;
-      s->out_pkg_left = (size_t)rtm_push__fpnn_size(h);
-    }
-    n = RTM_PUSH__MIN(n, s->out_pkg_left);
-  }
-  return n;
-}
-RTM_PUSH_API_IMPL int rtm_push_consume_output(rtm_push *s, size_t n) {
-  if (!s || n > s->out.len - s->out_off) return RTM_PUSH_E_INVALID_ARG;
-  if (s->phase == RTM_PUSH__PH_FPNN && n) {
-    rtm_push_pending_output(s, NULL);
-    if (n > s->out_pkg_left) return RTM_PUSH_E_INVALID_ARG;
-    s->out_pkg_left -= n;
-  }
-  s->out_off += n;
-  if (s->out_off == s->out.len) s->out_off = s->out.len = 0;
-  if (s->state == RTM_PUSH_STATE_CONNECTING && s->out.len == 0 && !s->tls_on) s->state = RTM_PUSH_STATE_UPGRADING;
-  return RTM_PUSH_OK;
-}
-RTM_PUSH_API_IMPL uint64_t rtm_push_next_deadline(const rtm_push *s) {
-  uint64_t d = RTM_PUSH__NO_DEADLINE;
-  if (!s) return d;
-  if (rtm_push__ended(s)) return d; /* nothing to time: the reconnect advice is rtm_push_reconnect_at */
-  if (!s->have_now) return 0; /* no time seen yet: a tick now starts the timers */
-  if (s->login_deadline < d) d = s->login_deadline;
-  if (s->ping_deadline < d) d = s->ping_deadline;
-  if (s->bye_deadline < d) d = s->bye_deadline;
-  if (s->close_deadline < d) d = s->close_deadline;
-  if (s->nquests && rtm_push__quests_deadline(s) < d) d = rtm_push__quests_deadline(s);
-  return d;
-}
-RTM_PUSH_API_IMPL int rtm_push_tick(rtm_push *s, uint64_t now_ms) {
-  int rc = rtm_push__enter(s, now_ms);
-  if (rc) return rc;
-  if (rtm_push__ended(s)) return RTM_PUSH_OK;
-  if (now_ms >= s->login_deadline)
-    rtm_push__fail(s, RTM_PUSH_E_LOGIN_TIMEOUT, "no login answer within %u ms (state %s)", (unsigned)s->cfg.login_timeout_ms,
-                   rtm_push_state_name(s->state));
-  else if (now_ms >= s->ping_deadline)
-    rtm_push__fail(s, RTM_PUSH_E_PING_TIMEOUT, "no ping from the gate for %u ms", (unsigned)s->cfg.ping_timeout_ms);
-  else if (now_ms >= s->bye_deadline) {
-    s->bye_pending = 0;
-    rtm_push__send_close_now(s);
-  } else if (now_ms >= s->close_deadline)
-    rtm_push__finish(s, s->kicked ? RTM_PUSH_E_KICKED_OUT : 0);
-  if (!rtm_push__ended(s)) rtm_push__quests_expire(s, 0);
-  return rtm_push__leave(s, s->state == RTM_PUSH_STATE_FAILED ? s->err : RTM_PUSH_OK);
-}
-RTM_PUSH_API_IMPL int rtm_push_close(rtm_push *s, uint64_t now_ms) {
-  int rc;
-  if (!s) return RTM_PUSH_E_INVALID_ARG;
-  rtm_push__set_now(s, now_ms);
-  if (rtm_push__ended(s) || s->state == RTM_PUSH_STATE_CLOSING) return RTM_PUSH_OK;
-  if (s->state < RTM_PUSH_STATE_AUTHENTICATING) { /* nothing established: just end, nothing to write */
-    s->out.len = s->out_off = s->pout.len = s->pout_off = 0;
-    s->closed_by_us = 1;
-    rtm_push__finish(s, 0);
-    return rtm_push__leave(s, RTM_PUSH_OK);
-  }
-  s->state = RTM_PUSH_STATE_CLOSING;
-  s->closed_by_us = 1;
-  s->login_deadline = s->ping_deadline = RTM_PUSH__NO_DEADLINE; /* an auth answer still due is dropped */
-  s->bye_seq = s->next_seq++;
-  s->bye_pending = 1;
-  s->bye_deadline = now_ms + s->cfg.quest_timeout_ms;
-  rc = s->cfg.quest_encoding == RTM_PUSH_ENC_MSGPACK
-           ? rtm_push__send_package(s, RTM_PUSH__FPNN_TWOWAY, RTM_PUSH_ENC_MSGPACK, s->bye_seq, "bye", "\x80", 1)
-           : rtm_push__send_package(s, RTM_PUSH__FPNN_TWOWAY, RTM_PUSH_ENC_JSON, s->bye_seq, "bye", "{}", 2);
-  if (rc) {
-    if (rtm_push__send_or_fail(s, rc) && rtm_push__ended(s)) return rtm_push__leave(s, rc);
-    rtm_push__send_close_now(s);
-  }
-  return rtm_push__leave(s, RTM_PUSH_OK);
-}
-RTM_PUSH_API_IMPL rtm_push_state rtm_push_get_state(const rtm_push *s) {
-  return s ? s->state : RTM_PUSH_STATE_INVALID;
-}
-RTM_PUSH_API_IMPL int rtm_push_want_read(const rtm_push *s) {
-  return s && !rtm_push__ended(s) && !s->eof;
-}
-RTM_PUSH_API_IMPL int rtm_push_want_write(const rtm_push *s) {
-  return s && s->out.len > s->out_off;
-}
-RTM_PUSH_API_IMPL int rtm_push_last_error(const rtm_push *s, const char **message) {
-  if (!s) { if (message) *message = rtm_push_strerror(RTM_PUSH_E_INVALID_ARG); return RTM_PUSH_E_INVALID_ARG; }
-  if (message) *message = s->err ? s->errmsg : "no error";
-  return s->err;
-}
-RTM_PUSH_API_IMPL const rtm_push_config *rtm_push_query_config(const rtm_push *s) { return s ? &s->cfg : NULL; }
-RTM_PUSH_API_IMPL const char *rtm_push_state_name(rtm_push_state st) {
-  switch (st) {
-    case RTM_PUSH_STATE_CONNECTING: return "connecting";
-    case RTM_PUSH_STATE_UPGRADING: return "upgrading";
-    case RTM_PUSH_STATE_AUTHENTICATING: return "authenticating";
-    case RTM_PUSH_STATE_READY: return "ready";
-    case RTM_PUSH_STATE_CLOSING: return "closing";
-    case RTM_PUSH_STATE_CLOSED: return "closed";
-    case RTM_PUSH_STATE_FAILED: return "failed";
-    default: return "invalid";
-  }
-}
-
-/* >>kernels: the byte loops that vector instructions speed up ---------------------------------- */
+/* >>kernels: the byte loops that vector instructions speed up, and their scalar references ------ */
 /* Every kernel has a scalar reference, always compiled; the tiers of vector kernels are compiled for their
    instruction set alone (GCC and clang's target attribute) and one tier is chosen per session from the CPU
    (rtm_push__kernels_pick), the way stb_image picks its IDCT. The protocol code calls s->k->... and never
    tests the CPU. The tests run every tier the CPU has against the scalar one. */
+/* Which tiers are compiled: on x86 with GCC or clang, unless -DRTM_PUSH_NO_SIMD. SSE2 is part of x86-64; the
+   SSSE3, AVX2 and AVX-512 functions carry their instruction set in a target attribute (so the rest of the program
+   needs no -m flag) and run only where rtm_push__kernels_usable says the CPU has it. Elsewhere the scalar tier
+   alone is compiled. */
+#if !defined(RTM_PUSH_NO_SIMD) && defined(__SSE2__) && (defined(__x86_64__) || defined(__i386__)) && \
+    (defined(__GNUC__) || defined(__clang__))
+#define RTM_PUSH__SSE2 1
+#include <emmintrin.h>
+#if defined(__SSSE3__)
+#define RTM_PUSH__SSSE3 2 /* always there */
+#define RTM_PUSH__TARGET_SSSE3
+#include <tmmintrin.h>
+#else
+#define RTM_PUSH__SSSE3 1 /* checked at run time */
+#define RTM_PUSH__TARGET_SSSE3 __attribute__((target("ssse3")))
+#include <tmmintrin.h>
+#endif
+#if defined(__AVX2__)
+#define RTM_PUSH__AVX2 2
+#define RTM_PUSH__TARGET_AVX2
+#else
+#define RTM_PUSH__AVX2 1
+#define RTM_PUSH__TARGET_AVX2 __attribute__((target("avx2")))
+#endif
+#include <immintrin.h>
+/* AVX-512 (BW, and VBMI2's byte compress): JSON escapes and UTF-8 64 bytes at a time. Always chosen at run
+   time, whatever the -m flags (the CPU and the OS both have to support it); -DRTM_PUSH_NO_AVX512 leaves it
+   out. Older compilers lack the intrinsics or the feature names of __builtin_cpu_supports: GCC before 8,
+   clang before 8 (Apple's before 11). */
+#if !defined(RTM_PUSH_NO_AVX512) && \
+    (defined(__clang__) ? (defined(__apple_build_version__) ? __clang_major__ >= 11 : __clang_major__ >= 8) : __GNUC__ >= 8)
+#define RTM_PUSH__AVX512 1
+#define RTM_PUSH__TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt")))
+#endif
+#endif
+
+/* Strict UTF-8, through the session's kernel. */
+static int rtm_push__utf8_ok(const rtm_push *s, const uint8_t *p, size_t n) { return s->k->utf8_valid(p, n); }
 
 /* Scalar references. */
 /* The first byte at or after q that is '"', '\\' or a control character (or end); *high becomes nonzero when a
@@ -4619,12 +4580,7 @@ static const rtm_push__kernels *rtm_push__kernels_pick(void) {
   for (i = 0; !rtm_push__kernels_usable(rtm_push__k_tiers[i]); i++) {}
   return rtm_push__k_tiers[i];
 }
-
 /* >>print: one JSON line per event (the rtm-dump / rtm-listen format) --------------------------- */
-typedef struct rtm_push__w {
-  char *buf;
-  size_t cap, n;
-} rtm_push__w;
 static void rtm_push__wr(rtm_push__w *w, const char *p, size_t n) {
   if (!n) return;
   if (w->n < w->cap) {
@@ -4792,56 +4748,330 @@ RTM_PUSH_API_IMPL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
   rtm_push__wz(&w, "}");
   return w.n;
 }
+/* >>public: the session's public functions (the others sit with their layer: strerror and is_fatal
+                in >>events, parse_int64 in >>words, tls_verified in >>tls, event_to_json in >>print) --- */
 
-/* >>quests: the public calls -------------------------------------------------------------------- */
-/* Internal: never runs the end-of-call work (rtm_push__leave); the public calls do. */
-static int rtm_push__quest_send(rtm_push *s, const char *method, int flag, const void *payload, size_t len,
-                                uint32_t timeout_ms, rtm_push_answer_fn cb, void *user, int64_t mid, int room_op,
-                                int64_t rid, uint32_t *seq_out) {
-  int rc;
-  uint32_t seq = 0;
-  size_t ml;
-  if (!s || !method || (!payload && len)) return RTM_PUSH_E_INVALID_ARG;
-  ml = strlen(method);
-  if (ml == 0 || ml > 255 || (flag != RTM_PUSH_ENC_JSON && flag != RTM_PUSH_ENC_MSGPACK)) return RTM_PUSH_E_INVALID_ARG;
-  if (s->state != RTM_PUSH_STATE_READY) return rtm_push__ended(s) ? RTM_PUSH_E_CLOSED : RTM_PUSH_E_STATE;
-  if (cb) {
-    rtm_push__quest *q;
-    char *m;
-    if (s->nquests >= s->cfg.limits.max_pending_quests) return RTM_PUSH_E_TOO_MANY_QUESTS;
-    if (s->nquests == s->quests_cap) {
-      uint32_t ncap = s->quests_cap ? s->quests_cap * 2 : 8;
-      rtm_push__quest *nq = (rtm_push__quest *)rtm_push__alloc(&s->cfg.allocator, sizeof *nq * ncap);
-      if (!nq) return RTM_PUSH_E_NOMEM;
-      if (s->nquests) memcpy(nq, s->quests, sizeof *nq * s->nquests);
-      rtm_push__dealloc(&s->cfg.allocator, s->quests);
-      s->quests = nq;
-      s->quests_cap = ncap;
+RTM_PUSH_API_IMPL const char *rtm_push_version(void) { return RTM_PUSH_VERSION_STRING; }
+static void rtm_push__really_free(rtm_push *s) {
+  rtm_push_allocator a = s->cfg.allocator;
+  s->state = RTM_PUSH_STATE_CLOSED; /* the last answer callbacks cannot start anything new */
+  rtm_push__quests_expire(s, 1);
+  rtm_push__dealloc(&a, s->quests);
+  rtm_push__dealloc(&a, s->rooms);
+  if (s->wsf) wslay_frame_context_free(s->wsf);
+  mbedtls_ctr_drbg_free(&s->drbg);
+  if (s->entropy) {
+    mbedtls_entropy_free(s->entropy);
+    rtm_push__dealloc(&a, s->entropy);
+  }
+  rtm_push__tls_free(s);
+  rtm_push__buf_free(s, &s->out);
+  rtm_push__buf_free(s, &s->pout);
+  rtm_push__buf_free(s, &s->tls_rbuf);
+  rtm_push__buf_free(s, &s->http);
+  rtm_push__buf_free(s, &s->pkg);
+  rtm_push__buf_free(s, &s->scratch);
+  rtm_push__buf_free(s, &s->scratch2);
+  rtm_push__buf_free(s, &s->qbuf);
+  rtm_push__dealloc(&a, s->dd_ring);
+  rtm_push__dealloc(&a, s->dd_idx);
+  rtm_push__dealloc(&a, s->dd_ovf);
+  rtm_push__dealloc(&a, s->strings);
+  rtm_push__dealloc(&a, s);
+}
+RTM_PUSH_API_IMPL void rtm_push_free(rtm_push *s) {
+  if (!s) return;
+  if (s->in_cb) { s->free_requested = 1; return; } /* freed when the outermost call returns */
+  rtm_push__really_free(s);
+}
+static int rtm_push__leave(rtm_push *s, int rc) {
+  if (!s->free_requested) rtm_push__tls_pump(s);
+  if (s->free_requested && !s->in_cb) {
+    rtm_push__really_free(s);
+    return RTM_PUSH_E_CLOSED;
+  }
+  return rc;
+}
+/* Step 1 of rtm_push_new: the configuration checked, and its defaults filled in. */
+static int rtm_push__config_defaults(rtm_push_config *cp) {
+  rtm_push_config c = *cp;
+  if (!c.allocator.alloc_fn != !c.allocator.free_fn) return RTM_PUSH_E_CONFIG;
+  if (c.start == RTM_PUSH_START_HTTP && (!c.host || !*c.host)) return RTM_PUSH_E_CONFIG;
+  if (c.tls && c.start != RTM_PUSH_START_HTTP) return RTM_PUSH_E_CONFIG;
+#ifdef RTM_PUSH_NO_TLS
+  if (c.tls) return RTM_PUSH_E_TLS_UNAVAILABLE;
+#endif
+  if ((unsigned)c.start > RTM_PUSH_START_FPNN) return RTM_PUSH_E_CONFIG;
+  if (!c.path) c.path = "/service/websocket";
+  if (c.path[0] != '/' || strpbrk(c.path, " \t\r\n") || (c.host && strpbrk(c.host, " \t\r\n/")))
+    return RTM_PUSH_E_CONFIG; /* they go into the request line and the Host header */
+  if (!c.port) c.port = c.tls ? 443 : 80;
+  if (!c.version) c.version = "C-rtm_push-" RTM_PUSH_VERSION_STRING;
+  if (!c.quest_encoding) c.quest_encoding = RTM_PUSH_ENC_JSON;
+  if (c.quest_encoding != RTM_PUSH_ENC_JSON && c.quest_encoding != RTM_PUSH_ENC_MSGPACK) return RTM_PUSH_E_CONFIG;
+  if (!c.ping_timeout_ms) c.ping_timeout_ms = 60000;
+  if (!c.login_timeout_ms) c.login_timeout_ms = 30000;
+  if (!c.quest_timeout_ms) c.quest_timeout_ms = 5000;
+  if (!c.close_timeout_ms) c.close_timeout_ms = 2000;
+  if (!c.limits.max_package) c.limits.max_package = 8u << 20;
+  if (c.limits.max_package < 16 || c.limits.max_package > SIZE_MAX / 4) return RTM_PUSH_E_CONFIG;
+  if (!c.limits.max_frame) c.limits.max_frame = c.limits.max_package + 14;
+  if (!c.limits.max_http_header) c.limits.max_http_header = 16u << 10;
+  if (c.limits.max_http_header > SIZE_MAX / 4 || c.limits.max_frame > SIZE_MAX / 4) return RTM_PUSH_E_CONFIG;
+  if (!c.limits.max_output) c.limits.max_output = 4u << 20;
+  if (c.limits.max_output < 512) return RTM_PUSH_E_CONFIG;
+  if (!c.limits.max_depth) c.limits.max_depth = 32;
+  if (c.limits.max_depth > 256) return RTM_PUSH_E_CONFIG;
+  if (!c.limits.dedup_capacity) c.limits.dedup_capacity = 1024;
+  if (c.limits.dedup_capacity > (1u << 24)) return RTM_PUSH_E_CONFIG; /* an entry keeps its index slot in 28 bits */
+  if (!c.limits.dedup_ttl_ms) c.limits.dedup_ttl_ms = 20u * 60u * 1000u;
+  if (!c.limits.max_pending_quests) c.limits.max_pending_quests = 1024;
+  if (!c.limits.max_rooms) c.limits.max_rooms = 64;
+  if (!c.reconnect.immediate) c.reconnect.immediate = 2;
+  if (!c.reconnect.base_ms) c.reconnect.base_ms = 1000;
+  if (!c.reconnect.max_ms) c.reconnect.max_ms = 30000;
+  if (!c.reconnect.stable_ms) c.reconnect.stable_ms = RTM_PUSH_RECONNECT_STABLE_MS;
+  if (c.tls && !c.tls_server_name) c.tls_server_name = c.host;
+  /* an empty name would be checked as such: a trusted certificate naming "" would pass for any host */
+  if (c.tls && c.tls_server_name && !c.tls_server_name[0]) return RTM_PUSH_E_CONFIG;
+  if (c.host && strlen(c.host) > 255) return RTM_PUSH_E_CONFIG;
+  *cp = c;
+  return 0;
+}
+/* Step 2: one allocation holds the session's own copies of every string of the configuration (the attrs pairs'
+   pointers first). *bytes: its size; *nattrs: the attrs strings. */
+static int rtm_push__config_size(const rtm_push_config *c, size_t *bytes, size_t *nattrs) {
+  const char *strs[6];
+  size_t i, n = 0, na = 0;
+  strs[0] = c->host; strs[1] = c->path; strs[2] = c->token; strs[3] = c->lang; strs[4] = c->version;
+  strs[5] = c->tls ? c->tls_server_name : NULL;
+  for (i = 0; i < 6; i++) if (strs[i]) n += strlen(strs[i]) + 1;
+  if (c->attrs) {
+    while (c->attrs[na]) {
+      if (!c->attrs[na + 1]) return RTM_PUSH_E_CONFIG; /* a key without a value */
+      n += strlen(c->attrs[na]) + strlen(c->attrs[na + 1]) + 2;
+      na += 2;
     }
-    if (!(m = (char *)rtm_push__alloc(&s->cfg.allocator, ml + 1))) return RTM_PUSH_E_NOMEM;
-    memcpy(m, method, ml + 1);
-    seq = s->next_seq++;
-    q = &s->quests[s->nquests];
-    q->room_op = room_op;
-    q->rid = rid;
-    q->seq = seq;
-    q->deadline = s->now + (timeout_ms ? timeout_ms : s->cfg.quest_timeout_ms);
-    q->cb = cb;
-    q->user = user;
-    q->mid = mid;
-    q->method = m;
   }
-  rc = rtm_push__send_package(s, cb ? RTM_PUSH__FPNN_TWOWAY : RTM_PUSH__FPNN_ONEWAY, flag, seq, method, payload, len);
-  if (rc) {
-    if (cb) rtm_push__quest_free(s, &s->quests[s->nquests]);
-    return rtm_push__send_or_fail(s, rc);
+  *bytes = n + (na + 2) * sizeof(char *);
+  *nattrs = na;
+  return 0;
+}
+static void rtm_push__config_copy(rtm_push *s, const rtm_push_config *c, size_t nattrs) {
+  const char **av = (const char **)(void *)s->strings;
+  char *sp = s->strings + (nattrs + 2) * sizeof(char *);
+  size_t i;
+  s->cfg.host = rtm_push__copy_str(&sp, c->host);
+  s->cfg.path = rtm_push__copy_str(&sp, c->path);
+  s->cfg.token = rtm_push__copy_str(&sp, c->token);
+  s->cfg.lang = rtm_push__copy_str(&sp, c->lang);
+  s->cfg.version = rtm_push__copy_str(&sp, c->version);
+  s->cfg.tls_server_name = c->tls ? rtm_push__copy_str(&sp, c->tls_server_name) : NULL;
+  s->cfg.tls_ca_file = s->cfg.tls_ca_path = s->cfg.tls_ca_pem = NULL; /* read once, in rtm_push__tls_setup */
+  s->cfg.tls_ca_pem_len = 0;
+  if (c->attrs) {
+    for (i = 0; i < nattrs; i++) av[i] = rtm_push__copy_str(&sp, c->attrs[i]);
+    av[nattrs] = NULL;
+    s->cfg.attrs = av;
   }
-  if (cb) s->nquests++;
-  if (seq_out) *seq_out = seq;
+}
+/* Step 3: the DRBG, seeded once from the host's entropy callback, the OS, or mbedTLS's collector. */
+static int rtm_push__seed(rtm_push *s, const rtm_push_config *c) {
+  static const char pers[] = "rtm_push";
+  int (*fn)(void *, unsigned char *, size_t) = c->entropy;
+  void *arg = c->entropy_user_data;
+  unsigned char probe[1];
+  mbedtls_ctr_drbg_init(&s->drbg);
+  if (!fn && rtm_push__os_entropy(NULL, probe, 1) == 0) fn = rtm_push__os_entropy;
+  if (!fn) { /* no random device: mbedTLS's collector */
+    if (!(s->entropy = (mbedtls_entropy_context *)rtm_push__alloc(&c->allocator, sizeof *s->entropy))) return RTM_PUSH_E_NOMEM;
+    mbedtls_entropy_init(s->entropy);
+    fn = mbedtls_entropy_func;
+    arg = s->entropy;
+  }
+  if (mbedtls_ctr_drbg_seed(&s->drbg, fn, arg, (const unsigned char *)pers, sizeof pers - 1) != 0) return RTM_PUSH_E_RANDOM;
+  /* Seeded once, here: no reseed (and so no read of the entropy source) in the middle of a feed. 2^31 requests
+     of 256 bytes is far beyond a session's needs and within CTR-DRBG's bounds. */
+  mbedtls_ctr_drbg_set_reseed_interval(&s->drbg, 0x7fffffff);
+  { /* the duplicate table's hash key */
+    unsigned char k[16];
+    int j;
+    if (mbedtls_ctr_drbg_random(&s->drbg, k, sizeof k) != 0) return RTM_PUSH_E_RANDOM;
+    for (j = 0; j < 16; j++) s->dd_key[j >> 3] = s->dd_key[j >> 3] << 8 | k[j];
+    mbedtls_platform_zeroize(k, sizeof k);
+  }
+  return 0;
+}
+RTM_PUSH_API_IMPL int rtm_push_new(rtm_push **out, const rtm_push_config *config) {
+  rtm_push_config c;
+  rtm_push *s;
+  size_t strbytes, nattrs;
+  int rc;
+  if (!out || !config) return RTM_PUSH_E_INVALID_ARG;
+  *out = NULL;
+  c = *config;
+  if ((rc = rtm_push__config_defaults(&c)) != 0 || (rc = rtm_push__config_size(&c, &strbytes, &nattrs)) != 0) return rc;
+  s = (rtm_push *)rtm_push__alloc(&c.allocator, sizeof *s);
+  if (!s) return RTM_PUSH_E_NOMEM;
+  memset(s, 0, sizeof *s);
+  s->cfg = c;
+  memset(s->jnext, -1, sizeof s->jnext);
+  s->k = rtm_push__kernels_pick();
+  s->strings = (char *)rtm_push__alloc(&c.allocator, strbytes);
+  if (!s->strings) { rtm_push__dealloc(&c.allocator, s); return RTM_PUSH_E_NOMEM; }
+  rtm_push__config_copy(s, &c, nattrs);
+  s->state = RTM_PUSH_STATE_CONNECTING;
+  s->next_seq = 1;
+  s->login_deadline = s->ping_deadline = s->bye_deadline = s->close_deadline = RTM_PUSH__NO_DEADLINE;
+  s->reconnect_at = s->ready_at = RTM_PUSH__NO_DEADLINE;
+  s->rnd_pos = sizeof s->rnd;
+  if ((rc = rtm_push__seed(s, &c)) != 0 || (c.tls && (rc = rtm_push__tls_setup(s, &c)) != 0)) {
+    rtm_push__really_free(s);
+    return rc;
+  }
+  s->cfg.on_event = NULL; /* rtm_push_new reports through its return code only */
+  rc = rtm_push__transport_start(s);
+  s->cfg.on_event = c.on_event;
+  if (rc) { rtm_push__really_free(s); return rc; }
+  *out = s;
   return RTM_PUSH_OK;
 }
-/* The end of a public quest call: outside callbacks, encrypt what was queued. */
-static int rtm_push__quest_done(rtm_push *s, int rc) { return s && !s->in_cb ? rtm_push__leave(s, rc) : rc; }
+
+static int rtm_push__enter(rtm_push *s, uint64_t now) {
+  if (!s) return RTM_PUSH_E_INVALID_ARG;
+  if (s->in_cb) return RTM_PUSH_E_IN_CALLBACK;
+  rtm_push__set_now(s, now);
+  return 0;
+}
+RTM_PUSH_API_IMPL int rtm_push_feed(rtm_push *s, const void *data, size_t len, uint64_t now_ms) {
+  int rc = rtm_push__enter(s, now_ms);
+  if (rc) return rc;
+  if (!data && len) return RTM_PUSH_E_INVALID_ARG;
+  if (rtm_push__ended(s) || s->eof) return RTM_PUSH_E_CLOSED;
+  if (s->tls_on) rtm_push__tls_input(s, (const uint8_t *)data, len);
+  else rtm_push__plain_input(s, (const uint8_t *)data, len);
+  return rtm_push__leave(s, s->state == RTM_PUSH_STATE_FAILED ? s->err : RTM_PUSH_OK);
+}
+RTM_PUSH_API_IMPL int rtm_push_feed_eof(rtm_push *s, uint64_t now_ms) {
+  int rc = rtm_push__enter(s, now_ms);
+  if (rc) return rc;
+  if (rtm_push__ended(s) || s->eof) { s->eof = 1; return RTM_PUSH_OK; }
+  s->eof = 1;
+  if (s->tls_on && !s->tls_ready)
+    rtm_push__fail(s, RTM_PUSH_E_TLS_HANDSHAKE, "TLS: the server closed the connection during the handshake");
+  else if (s->tls_on && (s->rec_hlen || s->rec_left))
+    rtm_push__fail(s, RTM_PUSH_E_TLS_TRUNCATED, "TLS: the connection ended inside a TLS record");
+  else rtm_push__plain_eof(s);
+  return rtm_push__leave(s, s->state == RTM_PUSH_STATE_FAILED ? s->err : RTM_PUSH_OK);
+}
+RTM_PUSH_API_IMPL size_t rtm_push_pending_output(rtm_push *s, const uint8_t **data) {
+  size_t n;
+  if (!s) { if (data) *data = NULL; return 0; }
+  n = s->out.len - s->out_off;
+  if (data) *data = n ? s->out.p + s->out_off : NULL;
+  if (n && s->phase == RTM_PUSH__PH_FPNN) { /* one package at a time: each is one WebSocket message */
+    if (!s->out_pkg_left) {
+      const uint8_t *h = s->out.p + s->out_off;
+      s->out_pkg_left = (size_t)rtm_push__fpnn_size(h);
+    }
+    n = RTM_PUSH__MIN(n, s->out_pkg_left);
+  }
+  return n;
+}
+RTM_PUSH_API_IMPL int rtm_push_consume_output(rtm_push *s, size_t n) {
+  if (!s || n > s->out.len - s->out_off) return RTM_PUSH_E_INVALID_ARG;
+  if (s->phase == RTM_PUSH__PH_FPNN && n) {
+    rtm_push_pending_output(s, NULL);
+    if (n > s->out_pkg_left) return RTM_PUSH_E_INVALID_ARG;
+    s->out_pkg_left -= n;
+  }
+  s->out_off += n;
+  if (s->out_off == s->out.len) s->out_off = s->out.len = 0;
+  if (s->state == RTM_PUSH_STATE_CONNECTING && s->out.len == 0 && !s->tls_on) s->state = RTM_PUSH_STATE_UPGRADING;
+  return RTM_PUSH_OK;
+}
+RTM_PUSH_API_IMPL uint64_t rtm_push_next_deadline(const rtm_push *s) {
+  uint64_t d = RTM_PUSH__NO_DEADLINE;
+  if (!s) return d;
+  if (rtm_push__ended(s)) return d; /* nothing to time: the reconnect advice is rtm_push_reconnect_at */
+  if (!s->have_now) return 0; /* no time seen yet: a tick now starts the timers */
+  if (s->login_deadline < d) d = s->login_deadline;
+  if (s->ping_deadline < d) d = s->ping_deadline;
+  if (s->bye_deadline < d) d = s->bye_deadline;
+  if (s->close_deadline < d) d = s->close_deadline;
+  if (s->nquests && rtm_push__quests_deadline(s) < d) d = rtm_push__quests_deadline(s);
+  return d;
+}
+RTM_PUSH_API_IMPL int rtm_push_tick(rtm_push *s, uint64_t now_ms) {
+  int rc = rtm_push__enter(s, now_ms);
+  if (rc) return rc;
+  if (rtm_push__ended(s)) return RTM_PUSH_OK;
+  if (now_ms >= s->login_deadline)
+    rtm_push__fail(s, RTM_PUSH_E_LOGIN_TIMEOUT, "no login answer within %u ms (state %s)", (unsigned)s->cfg.login_timeout_ms,
+                   rtm_push_state_name(s->state));
+  else if (now_ms >= s->ping_deadline)
+    rtm_push__fail(s, RTM_PUSH_E_PING_TIMEOUT, "no ping from the gate for %u ms", (unsigned)s->cfg.ping_timeout_ms);
+  else if (now_ms >= s->bye_deadline) {
+    s->bye_pending = 0;
+    rtm_push__send_close_now(s);
+  } else if (now_ms >= s->close_deadline)
+    rtm_push__finish(s, s->kicked ? RTM_PUSH_E_KICKED_OUT : 0);
+  if (!rtm_push__ended(s)) rtm_push__quests_expire(s, 0);
+  return rtm_push__leave(s, s->state == RTM_PUSH_STATE_FAILED ? s->err : RTM_PUSH_OK);
+}
+RTM_PUSH_API_IMPL int rtm_push_close(rtm_push *s, uint64_t now_ms) {
+  int rc;
+  if (!s) return RTM_PUSH_E_INVALID_ARG;
+  rtm_push__set_now(s, now_ms);
+  if (rtm_push__ended(s) || s->state == RTM_PUSH_STATE_CLOSING) return RTM_PUSH_OK;
+  if (s->state < RTM_PUSH_STATE_AUTHENTICATING) { /* nothing established: just end, nothing to write */
+    s->out.len = s->out_off = s->pout.len = s->pout_off = 0;
+    s->closed_by_us = 1;
+    rtm_push__finish(s, 0);
+    return rtm_push__leave(s, RTM_PUSH_OK);
+  }
+  s->state = RTM_PUSH_STATE_CLOSING;
+  s->closed_by_us = 1;
+  s->login_deadline = s->ping_deadline = RTM_PUSH__NO_DEADLINE; /* an auth answer still due is dropped */
+  s->bye_seq = s->next_seq++;
+  s->bye_pending = 1;
+  s->bye_deadline = now_ms + s->cfg.quest_timeout_ms;
+  rc = s->cfg.quest_encoding == RTM_PUSH_ENC_MSGPACK
+           ? rtm_push__send_package(s, RTM_PUSH__FPNN_TWOWAY, RTM_PUSH_ENC_MSGPACK, s->bye_seq, "bye", "\x80", 1)
+           : rtm_push__send_package(s, RTM_PUSH__FPNN_TWOWAY, RTM_PUSH_ENC_JSON, s->bye_seq, "bye", "{}", 2);
+  if (rc) {
+    if (rtm_push__send_or_fail(s, rc) && rtm_push__ended(s)) return rtm_push__leave(s, rc);
+    rtm_push__send_close_now(s);
+  }
+  return rtm_push__leave(s, RTM_PUSH_OK);
+}
+RTM_PUSH_API_IMPL rtm_push_state rtm_push_get_state(const rtm_push *s) {
+  return s ? s->state : RTM_PUSH_STATE_INVALID;
+}
+RTM_PUSH_API_IMPL int rtm_push_want_read(const rtm_push *s) {
+  return s && !rtm_push__ended(s) && !s->eof;
+}
+RTM_PUSH_API_IMPL int rtm_push_want_write(const rtm_push *s) {
+  return s && s->out.len > s->out_off;
+}
+RTM_PUSH_API_IMPL int rtm_push_last_error(const rtm_push *s, const char **message) {
+  if (!s) { if (message) *message = rtm_push_strerror(RTM_PUSH_E_INVALID_ARG); return RTM_PUSH_E_INVALID_ARG; }
+  if (message) *message = s->err ? s->errmsg : "no error";
+  return s->err;
+}
+RTM_PUSH_API_IMPL const rtm_push_config *rtm_push_query_config(const rtm_push *s) { return s ? &s->cfg : NULL; }
+RTM_PUSH_API_IMPL const char *rtm_push_state_name(rtm_push_state st) {
+  switch (st) {
+    case RTM_PUSH_STATE_CONNECTING: return "connecting";
+    case RTM_PUSH_STATE_UPGRADING: return "upgrading";
+    case RTM_PUSH_STATE_AUTHENTICATING: return "authenticating";
+    case RTM_PUSH_STATE_READY: return "ready";
+    case RTM_PUSH_STATE_CLOSING: return "closing";
+    case RTM_PUSH_STATE_CLOSED: return "closed";
+    case RTM_PUSH_STATE_FAILED: return "failed";
+    default: return "invalid";
+  }
+}
 RTM_PUSH_API_IMPL int rtm_push_quest(rtm_push *s, const char *method, rtm_push_encoding encoding, const void *payload,
                                      size_t len, uint32_t timeout_ms, rtm_push_answer_fn on_answer, void *user_data,
                                      uint32_t *seq_out) {
@@ -4870,97 +5100,11 @@ RTM_PUSH_API_IMPL struct cJSON *rtm_push_cjson_int64(int64_t value) {
   num[rtm_push__i64_to_str(value, num)] = 0;
   return cJSON_CreateRaw(num); /* a number node printed exactly: a double would round beyond 2^53 */
 }
-static int rtm_push__kv_build(rtm_push *s, int flag, const rtm_push__kv *kv, int n, rtm_push__buf *b) {
-  int i, rc = 0;
-  size_t j;
-  b->len = 0;
-  if (flag == RTM_PUSH_ENC_MSGPACK) {
-    rc = rtm_push__mp_map(s, b, (size_t)n);
-    for (i = 0; i < n && !rc; i++) {
-      rc = rtm_push__mp_str(s, b, kv[i].key);
-      if (rc) break;
-      if (kv[i].type == RTM_PUSH__KV_INT64) rc = rtm_push__mp_int(s, b, kv[i].i);
-      else if (kv[i].type == RTM_PUSH__KV_STR) {
-        rc = rtm_push__mp_strhdr(s, b, kv[i].n);
-        if (!rc) rc = rtm_push__append(s, b, kv[i].str, kv[i].n);
-      } else {
-        for (j = 0; kv[i].pairs[j]; j += 2) {}
-        rc = rtm_push__mp_map(s, b, j / 2);
-        for (j = 0; !rc && kv[i].pairs[j]; j++) rc = rtm_push__mp_str(s, b, kv[i].pairs[j]);
-      }
-    }
-    return rc ? RTM_PUSH_E_NOMEM : 0;
-  }
-  for (;;) { /* JSON: measure, then write */
-    rtm_push__w w;
-    w.buf = (char *)b->p;
-    w.cap = b->cap;
-    w.n = 0;
-    rtm_push__wz(&w, "{");
-    for (i = 0; i < n; i++) {
-      rtm_push__wz(&w, i ? ",\"" : "\"");
-      rtm_push__wz(&w, kv[i].key);
-      rtm_push__wz(&w, "\":");
-      if (kv[i].type == RTM_PUSH__KV_INT64) rtm_push__wi(&w, kv[i].i);
-      else if (kv[i].type == RTM_PUSH__KV_STR) rtm_push__wjstr(&w, kv[i].str, kv[i].n);
-      else {
-        for (j = 0; kv[i].pairs[j]; j++) {
-          rtm_push__wz(&w, j == 0 ? "{" : j % 2 ? ":" : ",");
-          rtm_push__wjstr(&w, kv[i].pairs[j], strlen(kv[i].pairs[j]));
-        }
-        rtm_push__wz(&w, j ? "}" : "{}");
-      }
-    }
-    rtm_push__wz(&w, "}");
-    if (w.n + 1 <= b->cap) { b->len = w.n; return 0; }
-    if (rtm_push__reserve(s, b, w.n + 1)) return RTM_PUSH_E_NOMEM;
-  }
-}
-static int rtm_push__kv_quest(rtm_push *s, const char *method, const rtm_push__kv *kv, int n, int64_t mid,
-                              rtm_push_answer_fn cb, void *user, int room_op) {
-  int rc;
-  if (!s) return RTM_PUSH_E_INVALID_ARG;
-  if (s->state != RTM_PUSH_STATE_READY) return rtm_push__ended(s) ? RTM_PUSH_E_CLOSED : RTM_PUSH_E_STATE;
-  if ((rc = rtm_push__kv_build(s, (int)s->cfg.quest_encoding, kv, n, &s->qbuf)) != 0) return rc;
-  return rtm_push__quest_send(s, method, (int)s->cfg.quest_encoding, s->qbuf.p, s->qbuf.len, 0, cb, user, mid, room_op,
-                              room_op ? kv[0].i : 0, NULL);
-}
-static void rtm_push__room_quest_noop(const rtm_push_answer *a) { (void)a; }
-static int rtm_push__room_quest(rtm_push *s, const char *method, int64_t rid, rtm_push_answer_fn cb, void *user, int op) {
-  rtm_push__kv kv[1];
-  int rc;
-  memset(kv, 0, sizeof kv);
-  kv[0].key = "rid";
-  kv[0].i = rid;
-  /* a callback is needed to learn the outcome (room tracking), even when the host gives none */
-  rc = rtm_push__kv_quest(s, method, kv, 1, 0, cb ? cb : rtm_push__room_quest_noop, user, op);
-  return rc;
-}
-static void rtm_push__reenter_rooms(rtm_push *s) {
-  uint32_t i, n = s->nrooms;
-  for (i = 0; i < n && i < s->nrooms; i++) {
-    int rc = rtm_push__room_quest(s, "enterroom", s->rooms[i], NULL, NULL, RTM_PUSH__ROOM_REENTER);
-    if (rc) rtm_push__warn(s, rc, "re-entering room %lld after the reconnect: %s", (long long)s->rooms[i], rtm_push_strerror(rc));
-  }
-}
 RTM_PUSH_API_IMPL int rtm_push_enterroom(rtm_push *s, int64_t rid, rtm_push_answer_fn on_answer, void *user_data) {
   return rtm_push__quest_done(s, rtm_push__room_quest(s, "enterroom", rid, on_answer, user_data, RTM_PUSH__ROOM_ENTER));
 }
 RTM_PUSH_API_IMPL int rtm_push_leaveroom(rtm_push *s, int64_t rid, rtm_push_answer_fn on_answer, void *user_data) {
   return rtm_push__quest_done(s, rtm_push__room_quest(s, "leaveroom", rid, on_answer, user_data, RTM_PUSH__ROOM_LEAVE));
-}
-static int rtm_push__send_common(rtm_push *s, const char *method, const char *target, int64_t to, int64_t mid,
-                                 int32_t mtype, const char *msg, size_t msg_len, const char *attrs,
-                                 rtm_push_answer_fn cb, void *user) {
-  rtm_push__kv kv[5];
-  if (!s || mid == 0 || (!msg && msg_len)) return RTM_PUSH_E_INVALID_ARG;
-  memset(kv, 0, sizeof kv);
-  kv[0].key = target, kv[0].i = to;
-  kv[1].key = "mid", kv[1].i = mid;
-  kv[2].key = "mtype", kv[2].i = mtype;
-  kv[3].key = "msg", kv[3].type = RTM_PUSH__KV_STR, kv[3].str = msg ? msg : "", kv[3].n = msg_len;
-  kv[4].key = "attrs", kv[4].type = RTM_PUSH__KV_STR, kv[4].str = attrs ? attrs : "", kv[4].n = attrs ? strlen(attrs) : 0;
-  return rtm_push__quest_done(s, rtm_push__kv_quest(s, method, kv, 5, mid, cb, user, RTM_PUSH__ROOM_NONE));
 }
 RTM_PUSH_API_IMPL int rtm_push_sendmsg(rtm_push *s, int64_t to, int64_t mid, int32_t mtype, const char *msg,
                                        size_t msg_len, const char *attrs, rtm_push_answer_fn on_answer,
