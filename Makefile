@@ -158,6 +158,7 @@ compile-checks: $(BUILD)/.deps
 	@for cc in gcc clang; do \
 	  $$cc $(WARN) -Werror -Wshadow -Wstrict-prototypes -c tests/compile/impl.c -o $(BUILD)/cc/impl-$$cc.o || exit 1; \
 	  $$cc $(WARN) -Werror -O2 -DRTM_PUSH_NO_AVX512 -c tests/compile/impl.c -o $(BUILD)/cc/impl-no512-$$cc.o || exit 1; \
+	  $$cc $(WARN) -Werror -DRTM_PUSH_NO_CJSON -DRTM_PUSH_NO_TLS -c tests/compile/impl.c -o $(BUILD)/cc/impl-nocjson-$$cc.o || exit 1; \
 	  $$cc $(WARN) -Werror -H -c tests/compile/decl_only.c -o $(BUILD)/cc/decl-$$cc.o 2>$(BUILD)/cc/decl-$$cc.h || { cat $(BUILD)/cc/decl-$$cc.h; exit 1; }; \
 	  if grep -E 'wslay|cjson|cJSON|mbedtls' $(BUILD)/cc/decl-$$cc.h; then echo "declarations pull in a dependency header"; exit 1; fi; \
 	done
@@ -168,8 +169,11 @@ compile-checks: $(BUILD)/.deps
 	done
 	@$(CC) $(WARN) -Werror -DRTM_PUSH_NO_TLS -O1 -o $(BUILD)/cc/rtm-dump-notls examples/rtm_dump.c -lwslay -lcjson $(MBEDTLS_LIBS) -lmbedcrypto
 	@$(BUILD)/cc/rtm-dump-notls tests/vectors/public-json.bin | cmp - tests/vectors/public-json.dump.jsonl
+	@$(CC) $(WARN) -Werror -DRTM_PUSH_NO_TLS -DRTM_PUSH_NO_CJSON -O1 -o $(BUILD)/cc/rtm-dump-nocjson examples/rtm_dump.c -lwslay $(MBEDTLS_LIBS) -lmbedcrypto
+	@$(BUILD)/cc/rtm-dump-nocjson tests/vectors/public-json.bin | cmp - tests/vectors/public-json.dump.jsonl
+	@sh tests/api_check.sh rtm_push.h
 	@$(CC) $(WARN) -Werror -o $(BUILD)/cc/static tests/compile/static_a.c tests/compile/static_b.c $(LIBS) && $(BUILD)/cc/static
-	@echo "compile checks: C99 gcc/clang (also -O2 -DRTM_PUSH_NO_AVX512), C++11 g++/clang++ (-O0, -O2), declarations alone, RTM_PUSH_NO_TLS linked without mbedtls/mbedx509, RTM_PUSH_STATIC twice in one program: ok"
+	@echo "compile checks: C99 gcc/clang (also -O2 -DRTM_PUSH_NO_AVX512), C++11 g++/clang++ (-O0, -O2), declarations alone, RTM_PUSH_NO_TLS linked without mbedtls/mbedx509, RTM_PUSH_NO_CJSON without cjson, RTM_PUSH_STATIC twice in one program: ok"
 	@$(MAKE) --no-print-directory lint
 
 # Stricter warnings, clang's static analyzer and cppcheck, all on the whole implementation.

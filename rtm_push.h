@@ -1,5 +1,5 @@
 /* rtm_push.h -- receive the server pushes of an RTM gate (FPNN over WebSocket), sans-I/O, one header.
-   version 0.1.0, MIT license (see the end of this file). No warranty.
+   version 0.2.0, MIT license (see the end of this file). No warranty.
 
    rtm_push.h receives the server pushes of an RTM gate -- the realtime-messaging service built on the
    FPNN protocol -- over WebSocket, inside whatever event loop the host already has. It never opens a
@@ -14,7 +14,8 @@
      #include "rtm_push.h"
    in ONE C or C++ file, include "rtm_push.h" without the define everywhere else, and link
      -lwslay -lcjson -lmbedtls -lmbedx509 -lmbedcrypto   (Debian: libwslay-dev libcjson-dev libmbedtls-dev)
-   or, with RTM_PUSH_NO_TLS defined (plain ws:// only), -lwslay -lcjson -lmbedcrypto.
+   or, with RTM_PUSH_NO_TLS defined (plain ws:// only), -lwslay -lcjson -lmbedcrypto; RTM_PUSH_NO_CJSON drops
+   -lcjson.
    The declarations alone need no dependency header; the implementation includes <wslay/wslay.h>,
    <cjson/cJSON.h> (override with RTM_PUSH_CJSON_HEADER) and mbedTLS (2.28 or 3.x).
 
@@ -23,6 +24,8 @@
      RTM_PUSH_DLL           __declspec(dllexport/dllimport) on Windows
      RTM_PUSH_API_DECL      override the declaration linkage (default extern)
      RTM_PUSH_CJSON_HEADER  how to include cJSON (default <cjson/cJSON.h>)
+     RTM_PUSH_NO_CJSON      leave out cJSON: rtm_push_quest_desc.json is then refused (RTM_PUSH_E_INVALID_ARG)
+                            and rtm_push_cjson_int64 is not declared
      RTM_PUSH_NO_TLS        leave out TLS (no mbedTLS ssl/x509 parts are used or linked); a config
                             asking for TLS then gets RTM_PUSH_E_TLS_UNAVAILABLE
      RTM_PUSH_NO_SIMD       portable C only. Otherwise, on x86 with GCC or clang, the kernels (UTF-8
@@ -41,7 +44,7 @@
                     (wslay_frame_send);
      FPNN           the package stream: header checks, size limit, seq numbers;
      payload        our own Int64-safe readers for JSON (FPNN's style) and msgpack; our quests' payloads
-                    built by a small writer, or from a cJSON object (rtm_push_quest_cjson);
+                    built by a small writer, or from a cJSON object (rtm_push_quest_desc.json);
      events         the schema tables, routing, duplicate suppression, the excludedUids filter, one typed
                     callback.
    - The dependencies' jobs: wslay writes the WebSocket frames we send; cJSON prints the quest payloads a host
@@ -66,13 +69,13 @@
    - FPNN compression/encryption flags are refused (the gates do not use them).
    - Certificate dates are checked by mbedTLS against the system's wall clock: the one clock read here.
    - The library's allocator hook covers its own allocations only: wslay allocates its frame writer's context
-     (once per session) with malloc, cJSON uses its global hooks (rtm_push_quest_cjson only), mbedTLS its
+     (once per session) with malloc, cJSON uses its global hooks (quests with a json payload only), mbedTLS its
      platform allocator. The library never calls their global setters.
 
    TL;DR: THE HOST LOOP
    ====================
      1. Fill an rtm_push_config (zero means default): host, port, pid, uid, token, on_event,
-        user_data. Connect a TCP socket to host:port yourself.
+        user_data (passed back to on_event). Connect a TCP socket to host:port yourself.
      2. rtm_push_new(&s, &cfg). The HTTP upgrade request (or, with tls = 1, the TLS ClientHello) is now
         pending output.
      3. Loop while rtm_push_want_read(s) || rtm_push_want_write(s):
@@ -134,14 +137,14 @@
        Logs out: a two-way bye quest, then (on its answer or after quest_timeout_ms) a WebSocket close
        frame, then the session waits close_timeout_ms for the server to end the connection. Before the
        WebSocket is open it ends the session at once. Idempotent; allowed inside a callback.
-   rtm_push_state rtm_push_get_state(const rtm_push *s) / const char *rtm_push_state_name(state)
+   rtm_push_state rtm_push_current_state(const rtm_push *s) / const char *rtm_push_state_name(state)
    int rtm_push_want_read(const rtm_push *s) / int rtm_push_want_write(const rtm_push *s)
        Whether the session still reads / has output pending. When both are 0, close the socket.
    int rtm_push_last_error(const rtm_push *s, const char **message)
        The most recent error (fatal or not) and a detailed message (the field, the byte, the limit). The
        message (also the events' message) may quote the peer's bytes: at most 255 bytes of valid UTF-8 on one
        line, with control bytes (C0, DEL, C1) escaped as \u00XX, so it is safe to print or log as it is.
-   const rtm_push_config *rtm_push_query_config(const rtm_push *s)
+   const rtm_push_config *rtm_push_current_config(const rtm_push *s)
        The configuration with every default filled in (the tls_ca_* settings are read at creation and
        not kept: they read back as NULL).
    int rtm_push_tls_verified(const rtm_push *s)
@@ -175,41 +178,60 @@
        advice then grows.
 
    Calling gate methods (our own quests; allowed once READY, also from inside any callback; before that
-   they return RTM_PUSH_E_STATE, after the end RTM_PUSH_E_CLOSED):
-   int rtm_push_quest(s, method, encoding, payload, len, timeout_ms, on_answer, user_data, &seq)
-       Sends a quest: payload is JSON object text (RTM_PUSH_ENC_JSON) or a msgpack map (RTM_PUSH_ENC_MSGPACK);
-       NULL/0 sends an empty map. on_answer NULL sends it one-way. timeout_ms 0 = quest_timeout_ms, counted
-       from the last time the session was given. on_answer runs exactly once: the answer (matched by seq,
-       in any order), an error answer, the timeout (from rtm_push_tick) or the end of the session.
-       Returns RTM_PUSH_OK, RTM_PUSH_E_STATE, RTM_PUSH_E_CLOSED, RTM_PUSH_E_INVALID_ARG,
+   they return RTM_PUSH_E_STATE, after the end RTM_PUSH_E_CLOSED). Each takes a zero-initialised description:
+   int rtm_push_quest(rtm_push *s, const rtm_push_quest_desc *quest, uint32_t *seq_out)
+       Sends quest->method with quest->payload: JSON object text (RTM_PUSH_ENC_JSON, the default) or a msgpack
+       map (RTM_PUSH_ENC_MSGPACK), payload_len bytes; NULL sends an empty map. Or quest->json, a cJSON object
+       printed and sent as JSON: cJSON numbers are doubles, so put Int64 values in as rtm_push_cjson_int64(v),
+       a raw number node that prints exactly. on_answer NULL sends it one-way (*seq_out is then 0). timeout_ms
+       0 = config.quest_timeout_ms, counted from the last time the session was given. on_answer(s, answer,
+       user_data) runs exactly once: the answer (matched by seq, in any order), an error answer, the timeout
+       (from rtm_push_tick) or the end of the session.
+       Returns RTM_PUSH_OK, RTM_PUSH_E_STATE, RTM_PUSH_E_CLOSED, RTM_PUSH_E_INVALID_ARG (no method, a method
+       over 255 bytes, payload_len without payload, both payload and json, json not an object),
        RTM_PUSH_E_TOO_MANY_QUESTS (limits.max_pending_quests), RTM_PUSH_E_NOMEM, RTM_PUSH_E_OUTPUT_FULL.
-   int rtm_push_quest_cjson(s, method, const cJSON *object, timeout_ms, on_answer, user_data, &seq)
-       The same with a cJSON object (sent as JSON). cJSON numbers are doubles: put Int64 values in as
-       rtm_push_cjson_int64(v), a raw number node that prints exactly.
-   int rtm_push_enterroom(s, rid, on_answer, user) / rtm_push_leaveroom(s, rid, on_answer, user)
-   int rtm_push_sendmsg(s, to, mid, mtype, msg, msg_len, attrs, on_answer, user)
-   int rtm_push_sendgroupmsg(s, gid, ...) / rtm_push_sendroommsg(s, rid, ...)
-       Typed helpers in config.quest_encoding; Int64s exact. mid must not be 0: make one the official SDKs'
-       way with rtm_push_make_mid(s, unix_ms) (wall-clock ms * 1000 + a counter 0..999; the library has
-       no clock, so you pass the time). The answer's mtime arrives exact in answer->mtime.
+         rtm_push_quest_desc q = {0};
+         q.method = "getonlineusers"; q.payload = "{\"uids\":[1,2]}"; q.payload_len = 14;
+         q.on_answer = on_answer; q.user_data = app;
+         rc = rtm_push_quest(s, &q, NULL);
+   int rtm_push_send(rtm_push *s, const rtm_push_message *message, uint32_t *seq_out)
+       A message to a user, a group or a room (target RTM_PUSH_TO_USER / _GROUP / _ROOM, to = the uid, gid or
+       rid): sendmsg, sendgroupmsg or sendroommsg in config.quest_encoding, Int64s exact. mid must not be 0:
+       make one the official SDKs' way with rtm_push_make_mid(s, unix_ms) (wall-clock ms * 1000 + a counter
+       0..999; the library has no clock, so you pass the time). The answer's mtime arrives exact in
+       answer->mtime. Returns like rtm_push_quest.
+   int rtm_push_enterroom(s, rid, on_answer, user_data) / rtm_push_leaveroom(s, rid, on_answer, user_data)
+       The rooms entered are re-entered after a reconnect.
 
    EVENTS
    ======
-   One callback, config.on_event(const rtm_push_event *ev, void *user_data). ev->type says which event;
-   for pushes, ev->fields has an RTM_PUSH_F_* bit for every field present (a missing field never stops
-   delivery), ev->category/kind classify it, ev->method is the wire method, ev->seq/twoway/encoding
-   describe the quest and ev->payload holds its raw bytes. Chat translation objects fill
-   ev->translation (ev->msg is then the display text) and file pushes fill ev->file (url, size, surl).
-   RTM_PUSH_EV_LOGIN: ok=1 logged in; ok=0 refused (error RTM_PUSH_E_LOGIN_REFUSED, code 200027, maybe a
-   gate "host:port") or failed (RTM_PUSH_E_LOGIN_ERROR with code and ex). RTM_PUSH_EV_ERROR: error,
-   message, fatal. RTM_PUSH_EV_CLOSED: the session ended; error is RTM_PUSH_OK after a clean close,
-   RTM_PUSH_E_KICKED_OUT after a kickout, or the fatal error. Everything ev points to is borrowed:
-   copy what you keep.
+   One callback, config.on_event(rtm_push *s, const rtm_push_event *ev, void *user_data). ev->type says which
+   event; for pushes, ev->fields has an RTM_PUSH_F_* bit for every field present (a missing field never stops
+   delivery), ev->category/kind classify it, ev->method is the wire method, ev->seq/twoway/encoding describe
+   the quest and ev->payload holds its raw bytes. Chat translation objects fill ev->translation (ev->msg is
+   then the display text) and file pushes fill ev->file (url, size, surl). Everything ev points to is
+   borrowed: copy what you keep. From the callback, s may be used as THREADING AND REENTRANCY says.
+
+   How a session reports each outcome (one failure, one sequence; CLOSED is always the last event):
+     logged in             LOGIN (ok 1)                 then pushes, ANSWERs, non-fatal ERRORs
+     login refused         LOGIN (ok 0, fatal 1) -> CLOSED   error RTM_PUSH_E_LOGIN_REFUSED (ok:false, code
+                                                        200027, maybe gate) or RTM_PUSH_E_LOGIN_ERROR (an FPNN
+                                                        error answer: status, code, ex); message says which
+     a push dropped        ERROR (fatal 0)              malformed or out-of-range payload (-5xx), or a failed
+                                                        room re-entry; the session goes on
+     a fatal error         ERROR (fatal 1) -> CLOSED    error and message on both; state FAILED
+     kicked out            KICKOUT -> CLOSED            CLOSED error RTM_PUSH_E_KICKED_OUT, fatal 0, no
+                                                        reconnect advised; nothing decoded after the kickout is
+                                                        delivered (in no_login decode-only sessions, such as
+                                                        rtm-dump, a kickout is delivered like any push)
+     rtm_push_close        [ANSWER (bye)] -> CLOSED     error RTM_PUSH_OK
+   CLOSED: ev->error is RTM_PUSH_OK, RTM_PUSH_E_KICKED_OUT or the fatal error; ev->fatal is 1 when the session
+   FAILED; ev->reconnect_at is the reconnect advice.
 
    CONNECTION STATES
    =================
    CONNECTING (request pending) -> UPGRADING (waiting for 101) -> AUTHENTICATING (auth sent) -> READY
-   -> CLOSING (bye sent, or kicked out) -> CLOSED. Any fatal error -> FAILED. In CLOSED and FAILED only
+   -> CLOSING (bye sent) -> CLOSED. A kickout -> CLOSED. Any fatal error -> FAILED. In CLOSED and FAILED only
    draining the output, queries and rtm_push_free are useful.
 
    THREADING AND REENTRANCY
@@ -252,6 +274,9 @@
 
    REVISION HISTORY
    ================
+   0.2.0 (2026-12-07) one callback contract (session first, user_data last), rtm_push_quest and rtm_push_send
+         take description structs, a refused login is LOGIN then CLOSED, a kickout ends delivery, RTM_PUSH_NO_CJSON
+         (CHANGELOG.md: each old call and its new form).
    0.1.0 (2026-11-25) first version: ws:// and wss://, JSON and msgpack pushes, rtm-dump, rtm-listen.
 */
 #if defined(RTM_PUSH_IMPL) && !defined(RTM_PUSH_IMPLEMENTATION)
@@ -265,20 +290,21 @@
 #include <stdint.h>
 
 #define RTM_PUSH_VERSION_MAJOR 0
-#define RTM_PUSH_VERSION_MINOR 1
+#define RTM_PUSH_VERSION_MINOR 2
 #define RTM_PUSH_VERSION_PATCH 0
-#define RTM_PUSH_VERSION_STRING "0.1.0"
+#define RTM_PUSH_VERSION_STRING "0.2.0"
 #define RTM_PUSH_VERSION_NUMBER \
   (RTM_PUSH_VERSION_MAJOR * 10000 + RTM_PUSH_VERSION_MINOR * 100 + RTM_PUSH_VERSION_PATCH)
 
+/* Linkage: RTM_PUSH_STATIC gives this translation unit private copies (unused ones draw no warning). */
 #if defined(RTM_PUSH_STATIC) && (defined(__GNUC__) || defined(__clang__))
-#define RTM_PUSH__STATIC static __attribute__((unused)) /* a private copy need not use every function */
-#else
-#define RTM_PUSH__STATIC static
+#define RTM_PUSH_STATIC_LINKAGE static __attribute__((unused))
+#elif defined(RTM_PUSH_STATIC)
+#define RTM_PUSH_STATIC_LINKAGE static
 #endif
 #ifndef RTM_PUSH_API_DECL
 #if defined(RTM_PUSH_STATIC)
-#define RTM_PUSH_API_DECL RTM_PUSH__STATIC
+#define RTM_PUSH_API_DECL RTM_PUSH_STATIC_LINKAGE
 #elif defined(_WIN32) && defined(RTM_PUSH_DLL) && defined(RTM_PUSH_IMPLEMENTATION)
 #define RTM_PUSH_API_DECL __declspec(dllexport)
 #elif defined(_WIN32) && defined(RTM_PUSH_DLL)
@@ -289,7 +315,7 @@
 #endif
 #ifndef RTM_PUSH_API_IMPL
 #if defined(RTM_PUSH_STATIC)
-#define RTM_PUSH_API_IMPL RTM_PUSH__STATIC
+#define RTM_PUSH_API_IMPL RTM_PUSH_STATIC_LINKAGE
 #else
 #define RTM_PUSH_API_IMPL
 #endif
@@ -332,7 +358,7 @@ extern "C" {
   X(E_PING_TIMEOUT, -604, 1, "no ping from the gate within ping_timeout_ms: connection presumed dead")   \
   X(E_EOF, -605, 1, "the connection ended unexpectedly")                                                 \
   X(E_TRUNCATED, -606, 1, "the stream ended inside a frame or package (truncated)")                      \
-  X(E_KICKED_OUT, -607, 0, "kicked out by the gate")                                                     \
+  X(E_KICKED_OUT, -607, 1, "kicked out by the gate")                                                     \
   X(E_CLOSED, -608, 1, "the session is closed")                                                          \
   X(E_QUEST_ERROR, -609, 0, "the gate answered the quest with an error (see code and ex)")              \
   X(E_QUEST_TIMEOUT, -610, 0, "no answer to the quest in time (FPNN 20003)")                             \
@@ -351,10 +377,10 @@ extern "C" {
   X(E_TLS_UNAVAILABLE, -711, 0, "TLS requested, but rtm_push.h was built with RTM_PUSH_NO_TLS")
 
 typedef enum rtm_push_result {
-#define RTM_PUSH__X(name, value, fatal, msg) RTM_PUSH_##name = value,
-  RTM_PUSH_RESULTS(RTM_PUSH__X)
-#undef RTM_PUSH__X
-  RTM_PUSH__RESULT_FORCE_INT = -0x7fffffff
+#define RTM_PUSH_X(name, value, fatal, msg) RTM_PUSH_##name = value,
+  RTM_PUSH_RESULTS(RTM_PUSH_X)
+#undef RTM_PUSH_X
+  RTM_PUSH_RESULT_MIN = -0x7fffffff /* keeps the enum an int */
 } rtm_push_result;
 
 /* >>api-events: fields and events ------------------------------------------------------------ */
@@ -371,27 +397,28 @@ typedef enum rtm_push_result {
   X(ATTRS, attrs, "attrs", STR)            \
   X(MTIME, mtime, "mtime", INT64)
 
-enum {
-#define RTM_PUSH__X(N, m, w, t) RTM_PUSH__FBIT_##N,
-  RTM_PUSH_FIELDS(RTM_PUSH__X)
-#undef RTM_PUSH__X
-  RTM_PUSH__FBIT_COUNT
-};
-#define RTM_PUSH_F_FROM (1u << RTM_PUSH__FBIT_FROM)
-#define RTM_PUSH_F_TO (1u << RTM_PUSH__FBIT_TO)
-#define RTM_PUSH_F_GID (1u << RTM_PUSH__FBIT_GID)
-#define RTM_PUSH_F_RID (1u << RTM_PUSH__FBIT_RID)
-#define RTM_PUSH_F_MTYPE (1u << RTM_PUSH__FBIT_MTYPE)
-#define RTM_PUSH_F_MID (1u << RTM_PUSH__FBIT_MID)
-#define RTM_PUSH_F_MSG (1u << RTM_PUSH__FBIT_MSG)
-#define RTM_PUSH_F_ATTRS (1u << RTM_PUSH__FBIT_ATTRS)
-#define RTM_PUSH_F_MTIME (1u << RTM_PUSH__FBIT_MTIME)
-#define RTM_PUSH__F_MSGCOMMON \
+typedef enum rtm_push_field { /* a field's bit number in rtm_push_event.fields */
+#define RTM_PUSH_X(N, m, w, t) RTM_PUSH_FIELD_##N,
+  RTM_PUSH_FIELDS(RTM_PUSH_X)
+#undef RTM_PUSH_X
+  RTM_PUSH_FIELD_COUNT
+} rtm_push_field;
+#define RTM_PUSH_F_FROM (1u << RTM_PUSH_FIELD_FROM)
+#define RTM_PUSH_F_TO (1u << RTM_PUSH_FIELD_TO)
+#define RTM_PUSH_F_GID (1u << RTM_PUSH_FIELD_GID)
+#define RTM_PUSH_F_RID (1u << RTM_PUSH_FIELD_RID)
+#define RTM_PUSH_F_MTYPE (1u << RTM_PUSH_FIELD_MTYPE)
+#define RTM_PUSH_F_MID (1u << RTM_PUSH_FIELD_MID)
+#define RTM_PUSH_F_MSG (1u << RTM_PUSH_FIELD_MSG)
+#define RTM_PUSH_F_ATTRS (1u << RTM_PUSH_FIELD_ATTRS)
+#define RTM_PUSH_F_MTIME (1u << RTM_PUSH_FIELD_MTIME)
+/* the fields each category's message pushes carry */
+#define RTM_PUSH_FIELDS_COMMON \
   (RTM_PUSH_F_FROM | RTM_PUSH_F_MTYPE | RTM_PUSH_F_MID | RTM_PUSH_F_MSG | RTM_PUSH_F_ATTRS | RTM_PUSH_F_MTIME)
-#define RTM_PUSH__F_P2P (RTM_PUSH__F_MSGCOMMON | RTM_PUSH_F_TO)
-#define RTM_PUSH__F_GROUP (RTM_PUSH__F_MSGCOMMON | RTM_PUSH_F_GID)
-#define RTM_PUSH__F_ROOM (RTM_PUSH__F_MSGCOMMON | RTM_PUSH_F_RID)
-#define RTM_PUSH__F_BCAST RTM_PUSH__F_MSGCOMMON
+#define RTM_PUSH_FIELDS_P2P (RTM_PUSH_FIELDS_COMMON | RTM_PUSH_F_TO)
+#define RTM_PUSH_FIELDS_GROUP (RTM_PUSH_FIELDS_COMMON | RTM_PUSH_F_GID)
+#define RTM_PUSH_FIELDS_ROOM (RTM_PUSH_FIELDS_COMMON | RTM_PUSH_F_RID)
+#define RTM_PUSH_FIELDS_BROADCAST RTM_PUSH_FIELDS_COMMON
 
 /* The 23 events of EventProcess.md. X(NAME, "name", category, kind, fields).
    Categories: NONE, P2P, GROUP, ROOM, BROADCAST. Kinds: PING, KICKOUT, KICKOUTROOM, MSG (mtype not 30-32,
@@ -400,38 +427,38 @@ enum {
   X(PING, "ping", NONE, PING, 0)                                             \
   X(KICKOUT, "kickout", NONE, KICKOUT, 0)                                    \
   X(KICKOUTROOM, "kickoutroom", NONE, KICKOUTROOM, RTM_PUSH_F_RID)           \
-  X(PUSHMSG, "pushmsg", P2P, MSG, RTM_PUSH__F_P2P)                           \
-  X(PUSHCHAT, "pushchat", P2P, CHAT, RTM_PUSH__F_P2P)                        \
-  X(PUSHAUDIO, "pushaudio", P2P, AUDIO, RTM_PUSH__F_P2P)                     \
-  X(PUSHCMD, "pushcmd", P2P, CMD, RTM_PUSH__F_P2P)                           \
-  X(PUSHFILE, "pushfile", P2P, FILE, RTM_PUSH__F_P2P)                        \
-  X(PUSHGROUPMSG, "pushgroupmsg", GROUP, MSG, RTM_PUSH__F_GROUP)             \
-  X(PUSHGROUPCHAT, "pushgroupchat", GROUP, CHAT, RTM_PUSH__F_GROUP)          \
-  X(PUSHGROUPAUDIO, "pushgroupaudio", GROUP, AUDIO, RTM_PUSH__F_GROUP)       \
-  X(PUSHGROUPCMD, "pushgroupcmd", GROUP, CMD, RTM_PUSH__F_GROUP)             \
-  X(PUSHGROUPFILE, "pushgroupfile", GROUP, FILE, RTM_PUSH__F_GROUP)          \
-  X(PUSHROOMMSG, "pushroommsg", ROOM, MSG, RTM_PUSH__F_ROOM)                 \
-  X(PUSHROOMCHAT, "pushroomchat", ROOM, CHAT, RTM_PUSH__F_ROOM)              \
-  X(PUSHROOMAUDIO, "pushroomaudio", ROOM, AUDIO, RTM_PUSH__F_ROOM)           \
-  X(PUSHROOMCMD, "pushroomcmd", ROOM, CMD, RTM_PUSH__F_ROOM)                 \
-  X(PUSHROOMFILE, "pushroomfile", ROOM, FILE, RTM_PUSH__F_ROOM)              \
-  X(PUSHBROADCASTMSG, "pushbroadcastmsg", BROADCAST, MSG, RTM_PUSH__F_BCAST) \
-  X(PUSHBROADCASTCHAT, "pushbroadcastchat", BROADCAST, CHAT, RTM_PUSH__F_BCAST) \
-  X(PUSHBROADCASTAUDIO, "pushbroadcastaudio", BROADCAST, AUDIO, RTM_PUSH__F_BCAST) \
-  X(PUSHBROADCASTCMD, "pushbroadcastcmd", BROADCAST, CMD, RTM_PUSH__F_BCAST) \
-  X(PUSHBROADCASTFILE, "pushbroadcastfile", BROADCAST, FILE, RTM_PUSH__F_BCAST)
+  X(PUSHMSG, "pushmsg", P2P, MSG, RTM_PUSH_FIELDS_P2P)                           \
+  X(PUSHCHAT, "pushchat", P2P, CHAT, RTM_PUSH_FIELDS_P2P)                        \
+  X(PUSHAUDIO, "pushaudio", P2P, AUDIO, RTM_PUSH_FIELDS_P2P)                     \
+  X(PUSHCMD, "pushcmd", P2P, CMD, RTM_PUSH_FIELDS_P2P)                           \
+  X(PUSHFILE, "pushfile", P2P, FILE, RTM_PUSH_FIELDS_P2P)                        \
+  X(PUSHGROUPMSG, "pushgroupmsg", GROUP, MSG, RTM_PUSH_FIELDS_GROUP)             \
+  X(PUSHGROUPCHAT, "pushgroupchat", GROUP, CHAT, RTM_PUSH_FIELDS_GROUP)          \
+  X(PUSHGROUPAUDIO, "pushgroupaudio", GROUP, AUDIO, RTM_PUSH_FIELDS_GROUP)       \
+  X(PUSHGROUPCMD, "pushgroupcmd", GROUP, CMD, RTM_PUSH_FIELDS_GROUP)             \
+  X(PUSHGROUPFILE, "pushgroupfile", GROUP, FILE, RTM_PUSH_FIELDS_GROUP)          \
+  X(PUSHROOMMSG, "pushroommsg", ROOM, MSG, RTM_PUSH_FIELDS_ROOM)                 \
+  X(PUSHROOMCHAT, "pushroomchat", ROOM, CHAT, RTM_PUSH_FIELDS_ROOM)              \
+  X(PUSHROOMAUDIO, "pushroomaudio", ROOM, AUDIO, RTM_PUSH_FIELDS_ROOM)           \
+  X(PUSHROOMCMD, "pushroomcmd", ROOM, CMD, RTM_PUSH_FIELDS_ROOM)                 \
+  X(PUSHROOMFILE, "pushroomfile", ROOM, FILE, RTM_PUSH_FIELDS_ROOM)              \
+  X(PUSHBROADCASTMSG, "pushbroadcastmsg", BROADCAST, MSG, RTM_PUSH_FIELDS_BROADCAST) \
+  X(PUSHBROADCASTCHAT, "pushbroadcastchat", BROADCAST, CHAT, RTM_PUSH_FIELDS_BROADCAST) \
+  X(PUSHBROADCASTAUDIO, "pushbroadcastaudio", BROADCAST, AUDIO, RTM_PUSH_FIELDS_BROADCAST) \
+  X(PUSHBROADCASTCMD, "pushbroadcastcmd", BROADCAST, CMD, RTM_PUSH_FIELDS_BROADCAST) \
+  X(PUSHBROADCASTFILE, "pushbroadcastfile", BROADCAST, FILE, RTM_PUSH_FIELDS_BROADCAST)
 
 typedef enum rtm_push_event_type {
   RTM_PUSH_EV_INVALID = 0,
-#define RTM_PUSH__X(N, name, cat, kind, f) RTM_PUSH_EV_##N,
-  RTM_PUSH_EVENTS(RTM_PUSH__X)
-#undef RTM_PUSH__X
+#define RTM_PUSH_X(N, name, cat, kind, f) RTM_PUSH_EV_##N,
+  RTM_PUSH_EVENTS(RTM_PUSH_X)
+#undef RTM_PUSH_X
   RTM_PUSH_EV_UNKNOWN, /* a quest whose method is not in the table: raw payload only */
   RTM_PUSH_EV_LOGIN,   /* the answer to our auth quest: ok, or refused/error with code and ex */
   RTM_PUSH_EV_ANSWER,  /* an answer to another quest (bye; any answer when login is off) */
-  RTM_PUSH_EV_ERROR,   /* an error: fatal (the session ends) or not (one push dropped) */
-  RTM_PUSH_EV_CLOSED,  /* the session ended; error is RTM_PUSH_OK for a clean end */
-  RTM_PUSH_EV__COUNT
+  RTM_PUSH_EV_ERROR,   /* an error: fatal (CLOSED follows) or not (one push dropped) */
+  RTM_PUSH_EV_CLOSED,  /* the session ended: the last event; error is RTM_PUSH_OK for a clean end */
+  RTM_PUSH_EV_COUNT    /* the number of event types */
 } rtm_push_event_type;
 
 typedef enum rtm_push_category {
@@ -449,7 +476,7 @@ typedef enum rtm_push_state {
   RTM_PUSH_STATE_UPGRADING,      /* request written, waiting for "101 Switching Protocols" */
   RTM_PUSH_STATE_AUTHENTICATING, /* WebSocket open, auth quest sent, waiting for its answer */
   RTM_PUSH_STATE_READY,          /* logged in (or login disabled): pushes flow */
-  RTM_PUSH_STATE_CLOSING,        /* rtm_push_close() called or the gate kicked us out */
+  RTM_PUSH_STATE_CLOSING,        /* rtm_push_close() called: bye, then the WebSocket close */
   RTM_PUSH_STATE_CLOSED,         /* ended cleanly; drain the output, then close the socket */
   RTM_PUSH_STATE_FAILED          /* ended by a fatal error; drain the output, then close the socket */
 } rtm_push_state;
@@ -508,13 +535,14 @@ typedef struct rtm_push_event {
   rtm_push_file_info file;
   /* LOGIN, ANSWER: status is the FPNN answer status; an error answer sets code and ex. ERROR and CLOSED with
      RTM_PUSH_E_HTTP_STATUS: status is the HTTP status the server answered the upgrade with.
-     LOGIN: ok is 1 when logged in; a refused login may carry gate ("host:port"). */
+     LOGIN: ok is 1 when logged in, 0 when refused (error, message and code say why; CLOSED follows); a refused
+     login may carry gate ("host:port"). */
   int ok;
   int status;
   int64_t code;
   rtm_push_str ex, gate;
-  /* LOGIN (failure), ERROR, CLOSED: a RTM_PUSH_* result, its detailed message, and whether it ended
-     the session. */
+  /* LOGIN (refused), ERROR, CLOSED: a RTM_PUSH_* result and its detailed message. fatal: ERROR and LOGIN: the
+     session ends (CLOSED follows); CLOSED: it ended by a failure (state FAILED), not cleanly. */
   int error;
   const char *message;
   int fatal;
@@ -523,12 +551,20 @@ typedef struct rtm_push_event {
   uint64_t reconnect_at;
 } rtm_push_event;
 
-typedef void (*rtm_push_event_fn)(const rtm_push_event *ev, void *user_data);
-typedef int (*rtm_push_entropy_fn)(void *user_data, unsigned char *buf, size_t len);
+typedef struct rtm_push rtm_push; /* opaque session */
+
+/* Every callback gets the session first and its user_data last. The event callback (config.on_event) runs
+   inside rtm_push_feed, _feed_eof, _tick, _close, _reconnect and the quest calls; ev and all it points to are
+   borrowed for the call. */
+typedef void (*rtm_push_event_fn)(rtm_push *s, const rtm_push_event *ev, void *user_data);
+/* Fills buf with len bytes of entropy; returns 0, or nonzero on failure (rtm_push_new: RTM_PUSH_E_RANDOM). */
+typedef int (*rtm_push_entropy_fn)(unsigned char *buf, size_t len, void *user_data);
+typedef void *(*rtm_push_alloc_fn)(size_t size, void *user_data);
+typedef void (*rtm_push_free_fn)(void *ptr, void *user_data);
 
 typedef struct rtm_push_allocator {
-  void *(*alloc_fn)(size_t size, void *user_data); /* both or neither; NULL = malloc/free */
-  void (*free_fn)(void *ptr, void *user_data);
+  rtm_push_alloc_fn alloc_fn; /* both or neither; NULL = malloc/free */
+  rtm_push_free_fn free_fn;
   void *user_data;
 } rtm_push_allocator;
 
@@ -599,14 +635,11 @@ typedef struct rtm_push_config {
   rtm_push_reconnect_policy reconnect;
 } rtm_push_config;
 
-typedef struct rtm_push rtm_push; /* opaque session */
-
 /* The outcome of one of our two-way quests: delivered exactly once, from inside feed, tick, close or
    free. result: RTM_PUSH_OK (status 0); RTM_PUSH_E_QUEST_ERROR (an FPNN error answer: code, ex);
    RTM_PUSH_E_QUEST_TIMEOUT (code 20003); RTM_PUSH_E_QUEST_CLOSED (code 20002: the session ended
    first). Pointers are borrowed for the callback. */
 typedef struct rtm_push_answer {
-  rtm_push *session;
   uint32_t seq;
   const char *method;
   int result;
@@ -615,13 +648,45 @@ typedef struct rtm_push_answer {
   rtm_push_str ex;
   rtm_push_encoding encoding;
   rtm_push_str payload; /* the answer's raw payload */
-  int has_mtime;        /* the answer carried mtime (sendmsg & co.) */
+  int has_mtime;        /* the answer carried mtime (rtm_push_send) */
   int64_t mtime;
-  int64_t mid;          /* the message id a send helper sent (0 otherwise) */
-  void *user_data;
+  int64_t mid;          /* the message id rtm_push_send sent (0 otherwise) */
 } rtm_push_answer;
-typedef void (*rtm_push_answer_fn)(const rtm_push_answer *answer);
+typedef void (*rtm_push_answer_fn)(rtm_push *s, const rtm_push_answer *answer, void *user_data);
 struct cJSON;
+
+/* A quest to the gate (rtm_push_quest). Zero-initialise it, then set what you need: zero means the default. */
+typedef struct rtm_push_quest_desc {
+  const char *method;           /* [required] the gate method, e.g. "getonlineusers" */
+  rtm_push_encoding encoding;   /* [RTM_PUSH_ENC_JSON] the encoding of payload */
+  const void *payload;          /* [an empty map] JSON object text or a msgpack map, payload_len bytes */
+  size_t payload_len;
+  const struct cJSON *json;     /* or a cJSON object, printed and sent as JSON (not with payload; not with
+                                   RTM_PUSH_NO_CJSON) */
+  uint32_t timeout_ms;          /* [config.quest_timeout_ms] */
+  rtm_push_answer_fn on_answer; /* [none: the quest is sent one-way] runs exactly once */
+  void *user_data;              /* passed to on_answer */
+} rtm_push_quest_desc;
+
+typedef enum rtm_push_target {
+  RTM_PUSH_TO_USER = 1, /* sendmsg: to is a uid */
+  RTM_PUSH_TO_GROUP,    /* sendgroupmsg: to is a gid */
+  RTM_PUSH_TO_ROOM      /* sendroommsg: to is a rid */
+} rtm_push_target;
+
+/* A message to a user, a group or a room (rtm_push_send). Zero-initialise it; zero means the default. */
+typedef struct rtm_push_message {
+  rtm_push_target target;       /* [required] */
+  int64_t to;                   /* the uid, gid or rid */
+  int64_t mid;                  /* [required, not 0] the message id: rtm_push_make_mid */
+  int32_t mtype;                /* [0] */
+  const char *msg;              /* [""] msg_len bytes (may hold NUL), */
+  size_t msg_len;               /* or, when msg_len is 0 and msg is not NULL, up to its NUL */
+  const char *attrs;            /* [""] a NUL-terminated string */
+  uint32_t timeout_ms;          /* [config.quest_timeout_ms] */
+  rtm_push_answer_fn on_answer; /* [none: sent one-way] the answer carries mtime */
+  void *user_data;
+} rtm_push_message;
 
 RTM_PUSH_API_DECL const char *rtm_push_version(void);
 RTM_PUSH_API_DECL int rtm_push_new(rtm_push **out, const rtm_push_config *config);
@@ -633,30 +698,19 @@ RTM_PUSH_API_DECL int rtm_push_consume_output(rtm_push *s, size_t n);
 RTM_PUSH_API_DECL int rtm_push_tick(rtm_push *s, uint64_t now_ms);
 RTM_PUSH_API_DECL uint64_t rtm_push_next_deadline(const rtm_push *s);
 RTM_PUSH_API_DECL int rtm_push_close(rtm_push *s, uint64_t now_ms);
-RTM_PUSH_API_DECL rtm_push_state rtm_push_get_state(const rtm_push *s);
+RTM_PUSH_API_DECL rtm_push_state rtm_push_current_state(const rtm_push *s);
 RTM_PUSH_API_DECL int rtm_push_want_read(const rtm_push *s);
 RTM_PUSH_API_DECL int rtm_push_want_write(const rtm_push *s);
 RTM_PUSH_API_DECL int rtm_push_last_error(const rtm_push *s, const char **message);
-RTM_PUSH_API_DECL const rtm_push_config *rtm_push_query_config(const rtm_push *s);
+RTM_PUSH_API_DECL const rtm_push_config *rtm_push_current_config(const rtm_push *s);
 RTM_PUSH_API_DECL int rtm_push_tls_verified(const rtm_push *s);
-RTM_PUSH_API_DECL int rtm_push_quest(rtm_push *s, const char *method, rtm_push_encoding encoding, const void *payload,
-                                     size_t len, uint32_t timeout_ms, rtm_push_answer_fn on_answer, void *user_data,
-                                     uint32_t *seq_out);
-RTM_PUSH_API_DECL int rtm_push_quest_cjson(rtm_push *s, const char *method, const struct cJSON *payload,
-                                           uint32_t timeout_ms, rtm_push_answer_fn on_answer, void *user_data,
-                                           uint32_t *seq_out);
-RTM_PUSH_API_DECL struct cJSON *rtm_push_cjson_int64(int64_t value);
+RTM_PUSH_API_DECL int rtm_push_quest(rtm_push *s, const rtm_push_quest_desc *quest, uint32_t *seq_out);
+RTM_PUSH_API_DECL int rtm_push_send(rtm_push *s, const rtm_push_message *message, uint32_t *seq_out);
 RTM_PUSH_API_DECL int rtm_push_enterroom(rtm_push *s, int64_t rid, rtm_push_answer_fn on_answer, void *user_data);
 RTM_PUSH_API_DECL int rtm_push_leaveroom(rtm_push *s, int64_t rid, rtm_push_answer_fn on_answer, void *user_data);
-RTM_PUSH_API_DECL int rtm_push_sendmsg(rtm_push *s, int64_t to, int64_t mid, int32_t mtype, const char *msg,
-                                       size_t msg_len, const char *attrs, rtm_push_answer_fn on_answer,
-                                       void *user_data);
-RTM_PUSH_API_DECL int rtm_push_sendgroupmsg(rtm_push *s, int64_t gid, int64_t mid, int32_t mtype, const char *msg,
-                                            size_t msg_len, const char *attrs, rtm_push_answer_fn on_answer,
-                                            void *user_data);
-RTM_PUSH_API_DECL int rtm_push_sendroommsg(rtm_push *s, int64_t rid, int64_t mid, int32_t mtype, const char *msg,
-                                           size_t msg_len, const char *attrs, rtm_push_answer_fn on_answer,
-                                           void *user_data);
+#ifndef RTM_PUSH_NO_CJSON
+RTM_PUSH_API_DECL struct cJSON *rtm_push_cjson_int64(int64_t value);
+#endif
 RTM_PUSH_API_DECL int64_t rtm_push_make_mid(rtm_push *s, uint64_t unix_ms);
 RTM_PUSH_API_DECL uint64_t rtm_push_reconnect_at(const rtm_push *s);
 RTM_PUSH_API_DECL int rtm_push_reconnect(rtm_push *s, uint64_t now_ms);
@@ -706,10 +760,12 @@ RTM_PUSH_API_DECL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
 #include <string.h>
 #include <sys/types.h>
 #include <wslay/wslay.h>
+#ifndef RTM_PUSH_NO_CJSON
 #ifndef RTM_PUSH_CJSON_HEADER
 #define RTM_PUSH_CJSON_HEADER <cjson/cJSON.h>
 #endif
 #include RTM_PUSH_CJSON_HEADER
+#endif
 #include <mbedtls/version.h>
 #include <mbedtls/sha1.h>
 #include <mbedtls/base64.h>
@@ -876,7 +932,7 @@ struct rtm_push {
   rtm_push__buf scratch2;  /* the same for what is read a second time (a file msg's JSON, attrs, an answer) */
   size_t scratch2_need;
   const rtm_push__kernels *k; /* the kernels this CPU runs best */
-  int8_t jnext[RTM_PUSH_EV__COUNT][RTM_PUSH__FBIT_COUNT + 1]; /* by event type: the field that came after
+  int8_t jnext[RTM_PUSH_EV_COUNT][RTM_PUSH_FIELD_COUNT + 1]; /* by event type: the field that came after
                                                                  this one last time (-1: none yet) */
   rtm_push__buf qbuf;      /* our own quests' payloads: never the same memory as an event's */
   /* duplicates */
@@ -887,7 +943,6 @@ struct rtm_push {
   uint64_t dd_key[2];       /* the hash's secret, from the DRBG at rtm_push_new */
   uint64_t dd_probes;       /* index buckets read by lookups (tests: a lookup stays O(1) whatever the keys) */
   /* session */
-  int kicked;
   int eof;
   int closed_by_us;        /* rtm_push_close was called: no reconnect advice */
   int stop_code;           /* the login was refused with a code that must not be retried */
@@ -953,7 +1008,7 @@ typedef struct rtm_push__fielddef {
   const char *name;
   uint8_t len, type;
 } rtm_push__fielddef;
-static const rtm_push__fielddef rtm_push__fielddefs[RTM_PUSH__FBIT_COUNT] = {
+static const rtm_push__fielddef rtm_push__fielddefs[RTM_PUSH_FIELD_COUNT] = {
 #define RTM_PUSH__X(N, m, w, t) {w, (uint8_t)(sizeof(w) - 1), RTM_PUSH__T_##t},
   RTM_PUSH_FIELDS(RTM_PUSH__X)
 #undef RTM_PUSH__X
@@ -972,11 +1027,11 @@ static const uint8_t rtm_push__evtab[64] = {
 static const uint8_t rtm_push__ftab[32] = {
   4, 9, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 8, 0,
   7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 5, 0, 2, 6, 0};
-static const uint64_t rtm_push__fkeys[RTM_PUSH__FBIT_COUNT] = {
+static const uint64_t rtm_push__fkeys[RTM_PUSH_FIELD_COUNT] = {
   0x040000006d6f7266ull, 0x0200000000006f74ull, 0x0300000000646967ull,
   0x0300000000646972ull, 0x050000657079746dull, 0x030000000064696dull,
   0x030000000067736dull, 0x0500007372747461ull, 0x050000656d69746dull};
-static const uint64_t rtm_push__jpat[RTM_PUSH__FBIT_COUNT][6] = {
+static const uint64_t rtm_push__jpat[RTM_PUSH_FIELD_COUNT][6] = {
   {0x226d6f726622202cull, 0x000000000000003aull, 0xffffffffffffffffull, 0x00000000000000ffull, 0x003a226d6f726622ull, 0x00ffffffffffffffull}, /* from */
   {0x003a226f7422202cull, 0x0000000000000000ull, 0x00ffffffffffffffull, 0x0000000000000000ull, 0x0000003a226f7422ull, 0x000000ffffffffffull}, /* to */
   {0x3a2264696722202cull, 0x0000000000000000ull, 0xffffffffffffffffull, 0x0000000000000000ull, 0x00003a2264696722ull, 0x0000ffffffffffffull}, /* gid */
@@ -987,8 +1042,8 @@ static const uint64_t rtm_push__jpat[RTM_PUSH__FBIT_COUNT][6] = {
   {0x737274746122202cull, 0x0000000000003a22ull, 0xffffffffffffffffull, 0x000000000000ffffull, 0x3a22737274746122ull, 0xffffffffffffffffull}, /* attrs */
   {0x656d69746d22202cull, 0x0000000000003a22ull, 0xffffffffffffffffull, 0x000000000000ffffull, 0x3a22656d69746d22ull, 0xffffffffffffffffull} /* mtime */
 };
-static const uint8_t rtm_push__jlen[RTM_PUSH__FBIT_COUNT] = {9, 7, 8, 8, 10, 8, 8, 10, 10};
-static const uint64_t rtm_push__mpat[RTM_PUSH__FBIT_COUNT][2] = {
+static const uint8_t rtm_push__jlen[RTM_PUSH_FIELD_COUNT] = {9, 7, 8, 8, 10, 8, 8, 10, 10};
+static const uint64_t rtm_push__mpat[RTM_PUSH_FIELD_COUNT][2] = {
   {0x0000006d6f7266a4ull, 0x000000ffffffffffull}, /* from */
   {0x00000000006f74a2ull, 0x0000000000ffffffull}, /* to */
   {0x00000000646967a3ull, 0x00000000ffffffffull}, /* gid */
@@ -999,7 +1054,7 @@ static const uint64_t rtm_push__mpat[RTM_PUSH__FBIT_COUNT][2] = {
   {0x00007372747461a5ull, 0x0000ffffffffffffull}, /* attrs */
   {0x0000656d69746da5ull, 0x0000ffffffffffffull} /* mtime */
 };
-static const uint32_t rtm_push__jkinds[RTM_PUSH_EV__COUNT] = {
+static const uint32_t rtm_push__jkinds[RTM_PUSH_EV_COUNT] = {
   0x00000000, 0x00000000, 0x00000000, 0x00001000, 0x0b850048, 0x0b850048,
   0x0b850048, 0x0b850048, 0x0b850048, 0x0b850208, 0x0b850208, 0x0b850208,
   0x0b850208, 0x0b850208, 0x0b851008, 0x0b851008, 0x0b851008, 0x0b851008,
@@ -1093,6 +1148,9 @@ static const uint8_t *rtm_push__digits(const uint8_t *p, const uint8_t *end, uin
 RTM_PUSH__HOT uint64_t rtm_push__be(const uint8_t *p, int n);
 static void rtm_push__emit(rtm_push *s, rtm_push_event *ev);
 static void rtm_push__vset_error(rtm_push *s, int code, const char *fmt, va_list ap);
+static void rtm_push__set_error(rtm_push *s, int code, const char *fmt, ...);
+static int rtm_push__failed(rtm_push *s, int code, rtm_push_event *ev);
+static void rtm_push__kicked_out(rtm_push *s);
 static void rtm_push__emit_error(rtm_push *s, int code, int fatal);
 static void rtm_push__emit_closed(rtm_push *s, int code);
 static int rtm_push__ended(const rtm_push *s);
@@ -1107,6 +1165,7 @@ static int rtm_push__queue_append(rtm_push *s, rtm_push__buf *b, size_t *off, co
 static rtm_push__buf *rtm_push__plain_queue(rtm_push *s, size_t **off);
 static int rtm_push__out_append(rtm_push *s, const void *p, size_t n);
 static int rtm_push__os_entropy(void *u, unsigned char *buf, size_t n);
+static int rtm_push__host_entropy(void *p, unsigned char *buf, size_t n);
 static int rtm_push__aes_ctr_mbedtls(const unsigned char seed[32], unsigned char *out, size_t n);
 static int rtm_push__rnd_refill(rtm_push *s);
 static int rtm_push__random(rtm_push *s, unsigned char *buf, size_t n);
@@ -1151,7 +1210,7 @@ static void rtm_push__transport_reset(rtm_push *s);
 static void rtm_push__plain_input(rtm_push *s, const uint8_t *p, size_t len);
 static int rtm_push__mid_stream(const rtm_push *s);
 static void rtm_push__plain_eof(rtm_push *s);
-static void rtm_push__room_quest_noop(const rtm_push_answer *a);
+static void rtm_push__room_quest_noop(rtm_push *s, const rtm_push_answer *a, void *user_data);
 static int rtm_push__room_quest(rtm_push *s, const char *method, int64_t rid, rtm_push_answer_fn cb, void *user, int op);
 static void rtm_push__reenter_rooms(rtm_push *s);
 static void rtm_push__quest_free(rtm_push *s, rtm_push__quest *q);
@@ -1164,11 +1223,10 @@ static int rtm_push__mp_int(rtm_push *s, rtm_push__buf *b, int64_t v);
 static int rtm_push__mp_strhdr(rtm_push *s, rtm_push__buf *b, size_t n);
 static int rtm_push__mp_str(rtm_push *s, rtm_push__buf *b, const char *z);
 static int rtm_push__mp_map(rtm_push *s, rtm_push__buf *b, size_t n);
-static int rtm_push__quest_send(rtm_push *s, const char *method, int flag, const void *payload, size_t len, uint32_t timeout_ms, rtm_push_answer_fn cb, void *user, int64_t mid, int room_op, int64_t rid, uint32_t *seq_out);
+static int rtm_push__quest_send(rtm_push *s, const rtm_push_quest_desc *d, int64_t mid, int room_op, int64_t rid, uint32_t *seq_out);
 static int rtm_push__quest_done(rtm_push *s, int rc);
 static int rtm_push__kv_build(rtm_push *s, int flag, const rtm_push__kv *kv, int n, rtm_push__buf *b);
-static int rtm_push__kv_quest(rtm_push *s, const char *method, const rtm_push__kv *kv, int n, int64_t mid, rtm_push_answer_fn cb, void *user, int room_op);
-static int rtm_push__send_common(rtm_push *s, const char *method, const char *target, int64_t to, int64_t mid, int32_t mtype, const char *msg, size_t msg_len, const char *attrs, rtm_push_answer_fn cb, void *user);
+static int rtm_push__kv_quest(rtm_push *s, const char *method, const rtm_push__kv *kv, int n, int64_t mid, uint32_t timeout_ms, rtm_push_answer_fn cb, void *user, int room_op, uint32_t *seq_out);
 static int rtm_push__rd_err(rtm_push__rd *r, int code, const char *what);
 static void rtm_push__scratch_reset(rtm_push *s, size_t plen);
 static rtm_push__buf *rtm_push__scratch_of(rtm_push__rd *r);
@@ -1479,7 +1537,7 @@ RTM_PUSH_API_IMPL int rtm_push_is_fatal(int result) {
 static void rtm_push__emit(rtm_push *s, rtm_push_event *ev) {
   if (!s->cfg.on_event || s->free_requested) return;
   s->in_cb++;
-  s->cfg.on_event(ev, s->cfg.user_data);
+  s->cfg.on_event(s, ev, s->cfg.user_data);
   s->in_cb--;
 }
 /* The error message (rtm_push_last_error, the events' message). Messages quote the peer's bytes (an HTTP status
@@ -1533,7 +1591,7 @@ static void rtm_push__emit_closed(rtm_push *s, int code) {
   ev.error = code;
   if (code == RTM_PUSH_E_HTTP_STATUS) ev.status = s->http_status;
   ev.message = code ? s->errmsg : "closed";
-  ev.fatal = code != 0 && code != RTM_PUSH_E_KICKED_OUT;
+  ev.fatal = s->state == RTM_PUSH_STATE_FAILED;
   rtm_push__emit(s, &ev);
 }
 static int rtm_push__ended(const rtm_push *s) {
@@ -1541,13 +1599,10 @@ static int rtm_push__ended(const rtm_push *s) {
 }
 /* Ended, or freed from inside a callback: nothing more is processed or delivered. */
 static int rtm_push__stopped(const rtm_push *s) { return rtm_push__ended(s) || s->free_requested; }
-/* A fatal error: the session fails, the host gets ERROR then CLOSED. Returns code. */
-static int rtm_push__fail(rtm_push *s, int code, const char *fmt, ...) {
-  va_list ap;
-  if (rtm_push__ended(s)) return code;
-  va_start(ap, fmt);
-  rtm_push__vset_error(s, code, fmt, ap);
-  va_end(ap);
+/* The session fails with the error just set: a close frame where that still makes sense, then the events. The
+   host learns of the failure once: from `ev` (a refused LOGIN) when given, else from an ERROR event; CLOSED ends
+   the sequence. Returns code. */
+static int rtm_push__failed(rtm_push *s, int code, rtm_push_event *ev) {
   s->state = RTM_PUSH_STATE_FAILED;
   if (code != RTM_PUSH_E_NOMEM && code != RTM_PUSH_E_OUTPUT_FULL && code != RTM_PUSH_E_EOF &&
       code != RTM_PUSH_E_TRUNCATED && code != RTM_PUSH_E_WS_CLOSED)
@@ -1555,9 +1610,25 @@ static int rtm_push__fail(rtm_push *s, int code, const char *fmt, ...) {
                                                ? RTM_PUSH__CLOSE_TOO_BIG
                                            : code <= -300 && code > -500 ? RTM_PUSH__CLOSE_PROTOCOL /* the peer broke the protocol */
                                            : RTM_PUSH__CLOSE_NORMAL));
-  rtm_push__emit_error(s, code, 1);
+  if (ev) rtm_push__emit(s, ev);
+  else rtm_push__emit_error(s, code, 1);
   rtm_push__emit_closed(s, code);
   return code;
+}
+/* A fatal error: the session fails, the host gets ERROR then CLOSED. Returns code. */
+static int rtm_push__fail(rtm_push *s, int code, const char *fmt, ...) {
+  va_list ap;
+  if (rtm_push__ended(s)) return code;
+  va_start(ap, fmt);
+  rtm_push__vset_error(s, code, fmt, ap);
+  va_end(ap);
+  return rtm_push__failed(s, code, NULL);
+}
+static void rtm_push__set_error(rtm_push *s, int code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  rtm_push__vset_error(s, code, fmt, ap);
+  va_end(ap);
 }
 /* A non-fatal error: one push is dropped, the session goes on. */
 static int rtm_push__warn(rtm_push *s, int code, const char *fmt, ...) {
@@ -1618,6 +1689,11 @@ static int rtm_push__out_append(rtm_push *s, const void *p, size_t n) {
 /* The default entropy source: the OS's random device, read only to seed (and rarely reseed) the DRBG.
    (mbedTLS's own entropy collector costs 38 KB per session; it is used only where there is no
    /dev/urandom.) */
+/* The host's entropy callback, as mbedTLS calls an entropy source. */
+static int rtm_push__host_entropy(void *p, unsigned char *buf, size_t n) {
+  const rtm_push *s = (const rtm_push *)p;
+  return s->cfg.entropy(buf, n, s->cfg.entropy_user_data) == 0 ? 0 : MBEDTLS_ERR_ENTROPY_SOURCE_FAILED;
+}
 static int rtm_push__os_entropy(void *u, unsigned char *buf, size_t n) {
   FILE *f = fopen("/dev/urandom", "rb");
   size_t got = 0;
@@ -1819,7 +1895,7 @@ static void rtm_push__tls_fail(rtm_push *s, int r, const char *during) {
     mbedtls_x509_crt_verify_info(why + n, sizeof why - n, "", flags);
     for (n = strlen(why); n && (why[n - 1] == '\n'); n--) why[n - 1] = 0;
     for (n = 0; why[n]; n++) if (why[n] == '\n') why[n] = ';';
-    rtm_push__fail(s, code, "TLS: certificate verification failed for '%s': %s", s->cfg.tls_server_name, why);
+    rtm_push__fail(s, code, "%s (server name '%s'): %s", rtm_push_strerror(code), s->cfg.tls_server_name, why);
     return;
   }
   mbedtls_strerror(r, why, sizeof why);
@@ -2553,13 +2629,13 @@ static void rtm_push__handle_quest(rtm_push *s, int twoway, int flag, uint32_t s
   }
   if (ev.kind == RTM_PUSH_KIND_KICKOUTROOM && (ev.fields & RTM_PUSH_F_RID)) rtm_push__room_track(s, ev.rid, 0);
   rtm_push__emit(s, &ev);
-  if (ev.kind == RTM_PUSH_KIND_KICKOUT && !rtm_push__ended(s)) {
-    s->kicked = 1;
-    s->state = RTM_PUSH_STATE_CLOSING;
-    s->ping_deadline = s->login_deadline = RTM_PUSH__NO_DEADLINE;
-    s->close_deadline = s->now + s->cfg.close_timeout_ms;
-    rtm_push__queue_ws_close(s, RTM_PUSH__CLOSE_NORMAL);
-  }
+  if (ev.kind == RTM_PUSH_KIND_KICKOUT && !rtm_push__ended(s) && !s->cfg.no_login) rtm_push__kicked_out(s);
+}
+/* The gate kicked us out: the session ends here, KICKOUT then CLOSED; nothing decoded after it is delivered.
+   Our close frame is queued (the gate closes the connection; the host may drop it once the output is written). */
+static void rtm_push__kicked_out(rtm_push *s) {
+  rtm_push__queue_ws_close(s, RTM_PUSH__CLOSE_NORMAL);
+  rtm_push__finish(s, RTM_PUSH_E_KICKED_OUT);
 }
 /* ok / code / ex / gate of an answer payload */
 static int rtm_push__decode_answer(rtm_push *s, rtm_push_event *ev, int flag, const uint8_t *payload, size_t plen) {
@@ -2626,26 +2702,23 @@ static void rtm_push__handle_answer(rtm_push *s, int flag, int status, uint32_t 
       if (!rtm_push__ended(s)) rtm_push__emit(s, &ev);
       return;
     }
+    /* Refused: LOGIN (ok 0, with why) then CLOSED -- no ERROR event between, the LOGIN event is the report. */
+    ev.ok = 0;
+    ev.fatal = 1;
     if (status == 0) {
-      ev.ok = 0;
-      ev.error = RTM_PUSH_E_LOGIN_REFUSED;
       ev.code = RTM_PUSH__RTM_INVALID_TOKEN;
+      rtm_push__set_error(s, RTM_PUSH_E_LOGIN_REFUSED, "login refused: the gate answered ok:false (invalid token, RTM 200027)%s%.*s",
+                          ev.gate.len ? "; gate " : "", (int)RTM_PUSH__MIN(ev.gate.len, 100), ev.gate.ptr ? ev.gate.ptr : "");
     } else {
-      ev.ok = 0;
-      ev.error = RTM_PUSH_E_LOGIN_ERROR;
       /* unauthorized, duplicated auth, auth denied, invalid token: retrying cannot help */
       s->stop_code = ev.code == RTM_PUSH__RTM_UNAUTHORIZED || ev.code == RTM_PUSH__RTM_DUPLICATED_AUTH ||
                     ev.code == RTM_PUSH__RTM_AUTH_DENIED || ev.code == RTM_PUSH__RTM_INVALID_TOKEN;
+      rtm_push__set_error(s, RTM_PUSH_E_LOGIN_ERROR, "login failed: the gate answered with FPNN error status %d, code %lld: %.*s",
+                          status, (long long)ev.code, (int)RTM_PUSH__MIN(ev.ex.len, 150), ev.ex.ptr ? ev.ex.ptr : "");
     }
-    ev.message = rtm_push_strerror(ev.error);
-    ev.fatal = 1;
-    rtm_push__emit(s, &ev);
-    if (status == 0)
-      rtm_push__fail(s, RTM_PUSH_E_LOGIN_REFUSED, "login refused: the gate answered ok:false (invalid token, RTM 200027)%s%.*s",
-                     ev.gate.len ? "; gate " : "", (int)RTM_PUSH__MIN(ev.gate.len, 100), ev.gate.ptr ? ev.gate.ptr : "");
-    else
-      rtm_push__fail(s, RTM_PUSH_E_LOGIN_ERROR, "login failed: FPNN error answer status %d, code %lld: %.*s", status,
-                     (long long)ev.code, (int)RTM_PUSH__MIN(ev.ex.len, 150), ev.ex.ptr ? ev.ex.ptr : "");
+    ev.error = s->err;
+    ev.message = s->errmsg;
+    rtm_push__failed(s, s->err, &ev);
     return;
   }
   if (is_bye) s->bye_pending = 0;
@@ -2689,7 +2762,7 @@ static void rtm_push__open(rtm_push *s) {
 }
 static void rtm_push__on_peer_close(rtm_push *s, unsigned code, const uint8_t *reason, size_t n) {
   if (s->state == RTM_PUSH_STATE_CLOSING) {
-    rtm_push__finish(s, s->kicked ? RTM_PUSH_E_KICKED_OUT : 0);
+    rtm_push__finish(s, 0);
     return;
   }
   rtm_push__fail(s, RTM_PUSH_E_WS_CLOSED, "the server closed the WebSocket (code %u%s%.*s)", (unsigned)code,
@@ -2738,7 +2811,7 @@ static void rtm_push__transport_reset(rtm_push *s) {
   s->fx_in_payload = s->fx_op = s->fx_in_msg = s->ws_close_queued = s->ws_close_received = 0;
   s->pkg.len = s->pkg_total = 0;
   s->auth_pending = s->bye_pending = 0;
-  s->kicked = s->eof = 0;
+  s->eof = 0;
   s->tls_ready = s->tls_verified = s->tls_notify_sent = s->tls_out_full = 0;
   s->tls_in = NULL;
   s->tls_in_len = 0;
@@ -2775,16 +2848,18 @@ static int rtm_push__mid_stream(const rtm_push *s) {
 static void rtm_push__plain_eof(rtm_push *s) {
   if (rtm_push__ended(s)) return;
   if (s->phase == RTM_PUSH__PH_HTTP_BODY) rtm_push__http_refused(s);
-  else if (s->state == RTM_PUSH_STATE_CLOSING && (s->ws_close_queued || s->kicked)) /* PROTOCOL.md 2 */
-    rtm_push__finish(s, s->kicked ? RTM_PUSH_E_KICKED_OUT : 0);
+  else if (s->state == RTM_PUSH_STATE_CLOSING && s->ws_close_queued) /* PROTOCOL.md 2 */
+    rtm_push__finish(s, 0);
   else if (rtm_push__mid_stream(s))
     rtm_push__fail(s, RTM_PUSH_E_TRUNCATED, "the connection ended inside %s (truncated)",
                    s->phase == RTM_PUSH__PH_HTTP ? "an HTTP response" : s->pkg.len || s->pkg_total ? "an FPNN package" : "a WebSocket frame");
-  else if (s->state == RTM_PUSH_STATE_CLOSING) rtm_push__finish(s, s->kicked ? RTM_PUSH_E_KICKED_OUT : 0);
+  else if (s->state == RTM_PUSH_STATE_CLOSING) rtm_push__finish(s, 0);
   else if (s->cfg.no_login && s->state == RTM_PUSH_STATE_READY) rtm_push__finish(s, 0);
   else rtm_push__fail(s, RTM_PUSH_E_EOF, "the server closed the connection (state %s)", rtm_push_state_name(s->state));
 }
-static void rtm_push__room_quest_noop(const rtm_push_answer *a) { (void)a; }
+static void rtm_push__room_quest_noop(rtm_push *s, const rtm_push_answer *a, void *user_data) {
+  (void)s, (void)a, (void)user_data;
+}
 static int rtm_push__room_quest(rtm_push *s, const char *method, int64_t rid, rtm_push_answer_fn cb, void *user, int op) {
   rtm_push__kv kv[1];
   int rc;
@@ -2792,7 +2867,7 @@ static int rtm_push__room_quest(rtm_push *s, const char *method, int64_t rid, rt
   kv[0].key = "rid";
   kv[0].i = rid;
   /* a callback is needed to learn the outcome (room tracking), even when the host gives none */
-  rc = rtm_push__kv_quest(s, method, kv, 1, 0, cb ? cb : rtm_push__room_quest_noop, user, op);
+  rc = rtm_push__kv_quest(s, method, kv, 1, 0, 0, cb ? cb : rtm_push__room_quest_noop, user, op, NULL);
   return rc;
 }
 static void rtm_push__reenter_rooms(rtm_push *s) {
@@ -2808,11 +2883,9 @@ static void rtm_push__quest_free(rtm_push *s, rtm_push__quest *q) { rtm_push__de
 static void rtm_push__quest_finish(rtm_push *s, uint32_t i, rtm_push_answer *a) {
   rtm_push__quest q = s->quests[i];
   s->quests[i] = s->quests[--s->nquests];
-  a->session = s;
   a->seq = q.seq;
   a->method = q.method;
   a->mid = q.mid;
-  a->user_data = q.user;
   if (a->result == RTM_PUSH_E_QUEST_TIMEOUT) a->code = RTM_PUSH__FPNN_CODE_TIMEOUT;
   if (a->result == RTM_PUSH_E_QUEST_CLOSED) a->code = RTM_PUSH__FPNN_CODE_CLOSED;
   if (q.room_op != RTM_PUSH__ROOM_NONE && a->result == RTM_PUSH_OK) rtm_push__room_track(s, q.rid, q.room_op != RTM_PUSH__ROOM_LEAVE);
@@ -2821,7 +2894,7 @@ static void rtm_push__quest_finish(rtm_push *s, uint32_t i, rtm_push_answer *a) 
                    rtm_push_strerror(a->result), (long long)a->code);
   if (q.cb && !s->free_requested) {
     s->in_cb++;
-    q.cb(a);
+    q.cb(s, a, q.user);
     s->in_cb--;
   }
   rtm_push__quest_free(s, &q);
@@ -2912,15 +2985,21 @@ static int rtm_push__mp_map(rtm_push *s, rtm_push__buf *b, size_t n) {
 }
 
 /* Internal: never runs the end-of-call work (rtm_push__leave); the public calls do. */
-static int rtm_push__quest_send(rtm_push *s, const char *method, int flag, const void *payload, size_t len,
-                                uint32_t timeout_ms, rtm_push_answer_fn cb, void *user, int64_t mid, int room_op,
-                                int64_t rid, uint32_t *seq_out) {
-  int rc;
+static int rtm_push__quest_send(rtm_push *s, const rtm_push_quest_desc *d, int64_t mid, int room_op, int64_t rid,
+                                uint32_t *seq_out) {
+  int rc, flag = d->encoding ? (int)d->encoding : RTM_PUSH_ENC_JSON;
   uint32_t seq = 0;
-  size_t ml;
+  size_t ml, len = d->payload_len;
+  const void *payload = d->payload;
+  const char *method = d->method;
+  rtm_push_answer_fn cb = d->on_answer;
   if (!s || !method || (!payload && len)) return RTM_PUSH_E_INVALID_ARG;
   ml = strlen(method);
   if (ml == 0 || ml > 255 || (flag != RTM_PUSH_ENC_JSON && flag != RTM_PUSH_ENC_MSGPACK)) return RTM_PUSH_E_INVALID_ARG;
+  if (!payload) {
+    payload = flag == RTM_PUSH_ENC_MSGPACK ? "\x80" : "{}";
+    len = flag == RTM_PUSH_ENC_MSGPACK ? 1 : 2;
+  }
   if (s->state != RTM_PUSH_STATE_READY) return rtm_push__ended(s) ? RTM_PUSH_E_CLOSED : RTM_PUSH_E_STATE;
   if (cb) {
     rtm_push__quest *q;
@@ -2942,9 +3021,9 @@ static int rtm_push__quest_send(rtm_push *s, const char *method, int flag, const
     q->room_op = room_op;
     q->rid = rid;
     q->seq = seq;
-    q->deadline = s->now + (timeout_ms ? timeout_ms : s->cfg.quest_timeout_ms);
+    q->deadline = s->now + (d->timeout_ms ? d->timeout_ms : s->cfg.quest_timeout_ms);
     q->cb = cb;
-    q->user = user;
+    q->user = d->user_data;
     q->mid = mid;
     q->method = m;
   }
@@ -3006,26 +3085,21 @@ static int rtm_push__kv_build(rtm_push *s, int flag, const rtm_push__kv *kv, int
   }
 }
 static int rtm_push__kv_quest(rtm_push *s, const char *method, const rtm_push__kv *kv, int n, int64_t mid,
-                              rtm_push_answer_fn cb, void *user, int room_op) {
+                              uint32_t timeout_ms, rtm_push_answer_fn cb, void *user, int room_op, uint32_t *seq_out) {
+  rtm_push_quest_desc d;
   int rc;
   if (!s) return RTM_PUSH_E_INVALID_ARG;
   if (s->state != RTM_PUSH_STATE_READY) return rtm_push__ended(s) ? RTM_PUSH_E_CLOSED : RTM_PUSH_E_STATE;
   if ((rc = rtm_push__kv_build(s, (int)s->cfg.quest_encoding, kv, n, &s->qbuf)) != 0) return rc;
-  return rtm_push__quest_send(s, method, (int)s->cfg.quest_encoding, s->qbuf.p, s->qbuf.len, 0, cb, user, mid, room_op,
-                              room_op ? kv[0].i : 0, NULL);
-}
-static int rtm_push__send_common(rtm_push *s, const char *method, const char *target, int64_t to, int64_t mid,
-                                 int32_t mtype, const char *msg, size_t msg_len, const char *attrs,
-                                 rtm_push_answer_fn cb, void *user) {
-  rtm_push__kv kv[5];
-  if (!s || mid == 0 || (!msg && msg_len)) return RTM_PUSH_E_INVALID_ARG;
-  memset(kv, 0, sizeof kv);
-  kv[0].key = target, kv[0].i = to;
-  kv[1].key = "mid", kv[1].i = mid;
-  kv[2].key = "mtype", kv[2].i = mtype;
-  kv[3].key = "msg", kv[3].type = RTM_PUSH__KV_STR, kv[3].str = msg ? msg : "", kv[3].n = msg_len;
-  kv[4].key = "attrs", kv[4].type = RTM_PUSH__KV_STR, kv[4].str = attrs ? attrs : "", kv[4].n = attrs ? strlen(attrs) : 0;
-  return rtm_push__quest_done(s, rtm_push__kv_quest(s, method, kv, 5, mid, cb, user, RTM_PUSH__ROOM_NONE));
+  memset(&d, 0, sizeof d);
+  d.method = method;
+  d.encoding = s->cfg.quest_encoding;
+  d.payload = s->qbuf.p;
+  d.payload_len = s->qbuf.len;
+  d.timeout_ms = timeout_ms;
+  d.on_answer = cb;
+  d.user_data = user;
+  return rtm_push__quest_send(s, &d, mid, room_op, room_op ? kv[0].i : 0, seq_out);
 }
 /* >>json: the JSON reader ----------------------------------------------------------------------- */
 static int rtm_push__rd_err(rtm_push__rd *r, int code, const char *what) {
@@ -3482,7 +3556,7 @@ static int rtm_push__find_field(const char *k, size_t n) {
 static int64_t *rtm_push__i64_slot(rtm_push_event *ev, int bit) { /* a table: no indirect jump per member */
 #define RTM_PUSH__X(N, m, w, t) \
   (uint16_t)(RTM_PUSH__T_##t == RTM_PUSH__T_INT64 ? offsetof(rtm_push_event, m) : offsetof(rtm_push_event, mtime)),
-  static const uint16_t off[RTM_PUSH__FBIT_COUNT] = {RTM_PUSH_FIELDS(RTM_PUSH__X)};
+  static const uint16_t off[RTM_PUSH_FIELD_COUNT] = {RTM_PUSH_FIELDS(RTM_PUSH__X)};
 #undef RTM_PUSH__X
   return (int64_t *)(void *)((char *)ev + off[bit]);
 }
@@ -3628,7 +3702,7 @@ static int rtm_push__decode_translation(rtm_push__rd *r, const rtm_push__val *v,
   ev->msg = t->target_text.len ? t->target_text : t->source_text;
   return 0;
 }
-/* One decoded member into its field (bit: RTM_PUSH__FBIT_*, allowed); a null value leaves it absent. */
+/* One decoded member into its field (bit: RTM_PUSH_FIELD_*, allowed); a null value leaves it absent. */
 static int rtm_push__field_set(rtm_push__rd *r, rtm_push_event *ev, int bit, const rtm_push__val *v) {
   const char *fname = rtm_push__fielddefs[bit].name;
   int rc;
@@ -3657,11 +3731,11 @@ static int rtm_push__field_set(rtm_push__rd *r, rtm_push_event *ev, int bit, con
 }
 /* The fields of `allowed` and their types, 3 bits a field (at 3 * (bit + 1): bit -1 reads 0): the type + 1, 0 for
    a field not taken. */
-typedef char rtm_push__kinds_fit[3 * (RTM_PUSH__FBIT_COUNT + 1) <= 32 ? 1 : -1];
+typedef char rtm_push__kinds_fit[3 * (RTM_PUSH_FIELD_COUNT + 1) <= 32 ? 1 : -1];
 static uint32_t rtm_push__kinds(uint32_t allowed) {
   uint32_t k = 0;
   int f;
-  for (f = 0; f < RTM_PUSH__FBIT_COUNT; f++)
+  for (f = 0; f < RTM_PUSH_FIELD_COUNT; f++)
     if (allowed & (1u << f)) k |= (uint32_t)(rtm_push__fielddefs[f].type + 1) << (3 * (f + 1));
   return k;
 }
@@ -3724,7 +3798,7 @@ static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t a
   rtm_push *s = r->s;
   uint32_t kinds = allowed == rtm_push__evdefs[ev->type].fields ? rtm_push__jkinds[ev->type] : rtm_push__kinds(allowed);
   const int wide = end - r->p >= 8; /* the integers may load 8 bytes before their end */
-  int first = 1, rc, bit, prev = RTM_PUSH__FBIT_COUNT;
+  int first = 1, rc, bit, prev = RTM_PUSH_FIELD_COUNT;
   int8_t *jnext = s->jnext[ev->type]; /* the order of the members differs with the method */
   r->depth = 1;
   bit = jnext[prev]; /* the field that came first last time */
@@ -3763,7 +3837,7 @@ static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t a
     if ((p = rtm_push__json_key(r, p, &bit, &rc)) == NULL) return rc;
     if (bit >= 0) jnext[prev] = (int8_t)bit;
   value:
-    prev = bit >= 0 ? bit : RTM_PUSH__FBIT_COUNT;
+    prev = bit >= 0 ? bit : RTM_PUSH_FIELD_COUNT;
     RTM_PUSH__WS(p, end);
     switch (p < end ? (kinds >> (3 * (bit + 1))) & 7 : 0) { /* 0: not a field of this event (or bit -1) */
       case 0: bit = -1; break;
@@ -3786,11 +3860,11 @@ static int rtm_push__json_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t a
       }
       default: /* msg, attrs */
         if (*p == '"') {
-          rtm_push_str *dst = bit == RTM_PUSH__FBIT_ATTRS ? &ev->attrs : &ev->msg;
+          rtm_push_str *dst = bit == RTM_PUSH_FIELD_ATTRS ? &ev->attrs : &ev->msg;
           r->p = p;
           if ((rc = rtm_push__json_str(r, dst, RTM_PUSH__STR_VALUE)) != 0) return rc;
           p = r->p;
-          if (bit == RTM_PUSH__FBIT_MSG) ev->msg_is_translation = 0;
+          if (bit == RTM_PUSH_FIELD_MSG) ev->msg_is_translation = 0;
           ev->fields |= 1u << bit;
           continue;
         }
@@ -3820,7 +3894,7 @@ static int rtm_push__decode_fields_rd(rtm_push__rd *r, rtm_push_event *ev, uint3
 static int rtm_push__mp_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t allowed) {
   const uint8_t *p = r->p, *end = r->end;
   rtm_push *s = r->s;
-  int prev = RTM_PUSH__FBIT_COUNT;
+  int prev = RTM_PUSH_FIELD_COUNT;
   int8_t *jnext = s->jnext[ev->type]; /* the order of the members differs with the method */
   r->depth = 1;
   while (r->left) {
@@ -3853,7 +3927,7 @@ static int rtm_push__mp_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t all
     p += 1 + kl;
     if (bit >= 0) jnext[prev] = (int8_t)bit;
   value:
-    prev = bit >= 0 ? bit : RTM_PUSH__FBIT_COUNT;
+    prev = bit >= 0 ? bit : RTM_PUSH_FIELD_COUNT;
     if (bit >= 0 && !(allowed & (1u << bit))) bit = -1;
     if (bit >= 0 && p < end) {
       b = *p;
@@ -4722,7 +4796,7 @@ RTM_PUSH_API_IMPL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
     rtm_push__wi(&w, ev->seq);
   }
   rtm_push__wz(&w, ev->twoway ? ",\"twoway\":true" : ",\"twoway\":false");
-  for (bit = 0; bit < RTM_PUSH__FBIT_COUNT; bit++) {
+  for (bit = 0; bit < RTM_PUSH_FIELD_COUNT; bit++) {
     const char *name = rtm_push__fielddefs[bit].name;
     if (!(ev->fields & (1u << bit))) continue;
     switch (rtm_push__fielddefs[bit].type) {
@@ -4888,8 +4962,8 @@ static void rtm_push__config_copy(rtm_push *s, const rtm_push_config *c, size_t 
 /* Step 3: the DRBG, seeded once from the host's entropy callback, the OS, or mbedTLS's collector. */
 static int rtm_push__seed(rtm_push *s, const rtm_push_config *c) {
   static const char pers[] = "rtm_push";
-  int (*fn)(void *, unsigned char *, size_t) = c->entropy;
-  void *arg = c->entropy_user_data;
+  int (*fn)(void *, unsigned char *, size_t) = c->entropy ? rtm_push__host_entropy : NULL;
+  void *arg = s;
   unsigned char probe[1];
   mbedtls_ctr_drbg_init(&s->drbg);
   if (!fn && rtm_push__os_entropy(NULL, probe, 1) == 0) fn = rtm_push__os_entropy;
@@ -5025,7 +5099,7 @@ RTM_PUSH_API_IMPL int rtm_push_tick(rtm_push *s, uint64_t now_ms) {
     s->bye_pending = 0;
     rtm_push__send_close_now(s);
   } else if (now_ms >= s->close_deadline)
-    rtm_push__finish(s, s->kicked ? RTM_PUSH_E_KICKED_OUT : 0);
+    rtm_push__finish(s, 0);
   if (!rtm_push__ended(s)) rtm_push__quests_expire(s, 0);
   return rtm_push__leave(s, s->state == RTM_PUSH_STATE_FAILED ? s->err : RTM_PUSH_OK);
 }
@@ -5055,7 +5129,7 @@ RTM_PUSH_API_IMPL int rtm_push_close(rtm_push *s, uint64_t now_ms) {
   }
   return rtm_push__leave(s, RTM_PUSH_OK);
 }
-RTM_PUSH_API_IMPL rtm_push_state rtm_push_get_state(const rtm_push *s) {
+RTM_PUSH_API_IMPL rtm_push_state rtm_push_current_state(const rtm_push *s) {
   return s ? s->state : RTM_PUSH_STATE_INVALID;
 }
 RTM_PUSH_API_IMPL int rtm_push_want_read(const rtm_push *s) {
@@ -5069,7 +5143,7 @@ RTM_PUSH_API_IMPL int rtm_push_last_error(const rtm_push *s, const char **messag
   if (message) *message = s->err ? s->errmsg : "no error";
   return s->err;
 }
-RTM_PUSH_API_IMPL const rtm_push_config *rtm_push_query_config(const rtm_push *s) { return s ? &s->cfg : NULL; }
+RTM_PUSH_API_IMPL const rtm_push_config *rtm_push_current_config(const rtm_push *s) { return s ? &s->cfg : NULL; }
 RTM_PUSH_API_IMPL const char *rtm_push_state_name(rtm_push_state st) {
   switch (st) {
     case RTM_PUSH_STATE_CONNECTING: return "connecting";
@@ -5082,54 +5156,57 @@ RTM_PUSH_API_IMPL const char *rtm_push_state_name(rtm_push_state st) {
     default: return "invalid";
   }
 }
-RTM_PUSH_API_IMPL int rtm_push_quest(rtm_push *s, const char *method, rtm_push_encoding encoding, const void *payload,
-                                     size_t len, uint32_t timeout_ms, rtm_push_answer_fn on_answer, void *user_data,
-                                     uint32_t *seq_out) {
-  if ((int)encoding == 0) encoding = RTM_PUSH_ENC_JSON;
-  if (!payload && !len) {
-    payload = encoding == RTM_PUSH_ENC_MSGPACK ? "\x80" : "{}";
-    len = encoding == RTM_PUSH_ENC_MSGPACK ? 1 : 2;
+RTM_PUSH_API_IMPL int rtm_push_quest(rtm_push *s, const rtm_push_quest_desc *quest, uint32_t *seq_out) {
+  rtm_push_quest_desc d;
+  if (!s || !quest) return RTM_PUSH_E_INVALID_ARG;
+  d = *quest;
+  if (!d.json) return rtm_push__quest_done(s, rtm_push__quest_send(s, &d, 0, 0, 0, seq_out));
+#ifdef RTM_PUSH_NO_CJSON
+  return RTM_PUSH_E_INVALID_ARG; /* quest.json needs cJSON: this build has RTM_PUSH_NO_CJSON */
+#else
+  {
+    char *txt;
+    int rc;
+    if (d.payload || d.payload_len || (d.encoding && d.encoding != RTM_PUSH_ENC_JSON) || !cJSON_IsObject(d.json))
+      return RTM_PUSH_E_INVALID_ARG;
+    if (!(txt = cJSON_PrintUnformatted(d.json))) return RTM_PUSH_E_NOMEM;
+    d.payload = txt;
+    d.payload_len = strlen(txt);
+    rc = rtm_push__quest_send(s, &d, 0, 0, 0, seq_out);
+    cJSON_free(txt);
+    return rtm_push__quest_done(s, rc);
   }
-  return rtm_push__quest_done(s, rtm_push__quest_send(s, method, (int)encoding, payload, len, timeout_ms, on_answer,
-                                                      user_data, 0, 0, 0, seq_out));
+#endif
 }
-RTM_PUSH_API_IMPL int rtm_push_quest_cjson(rtm_push *s, const char *method, const struct cJSON *payload,
-                                           uint32_t timeout_ms, rtm_push_answer_fn on_answer, void *user_data,
-                                           uint32_t *seq_out) {
-  char *txt;
-  int rc;
-  if (!s || !payload || !cJSON_IsObject(payload)) return RTM_PUSH_E_INVALID_ARG;
-  if (!(txt = cJSON_PrintUnformatted(payload))) return RTM_PUSH_E_NOMEM;
-  rc = rtm_push__quest_send(s, method, RTM_PUSH_ENC_JSON, txt, strlen(txt), timeout_ms, on_answer, user_data, 0, 0, 0,
-                            seq_out);
-  cJSON_free(txt);
-  return rtm_push__quest_done(s, rc);
-}
+#ifndef RTM_PUSH_NO_CJSON
 RTM_PUSH_API_IMPL struct cJSON *rtm_push_cjson_int64(int64_t value) {
   char num[24];
   num[rtm_push__i64_to_str(value, num)] = 0;
   return cJSON_CreateRaw(num); /* a number node printed exactly: a double would round beyond 2^53 */
 }
+#endif
 RTM_PUSH_API_IMPL int rtm_push_enterroom(rtm_push *s, int64_t rid, rtm_push_answer_fn on_answer, void *user_data) {
   return rtm_push__quest_done(s, rtm_push__room_quest(s, "enterroom", rid, on_answer, user_data, RTM_PUSH__ROOM_ENTER));
 }
 RTM_PUSH_API_IMPL int rtm_push_leaveroom(rtm_push *s, int64_t rid, rtm_push_answer_fn on_answer, void *user_data) {
   return rtm_push__quest_done(s, rtm_push__room_quest(s, "leaveroom", rid, on_answer, user_data, RTM_PUSH__ROOM_LEAVE));
 }
-RTM_PUSH_API_IMPL int rtm_push_sendmsg(rtm_push *s, int64_t to, int64_t mid, int32_t mtype, const char *msg,
-                                       size_t msg_len, const char *attrs, rtm_push_answer_fn on_answer,
-                                       void *user_data) {
-  return rtm_push__send_common(s, "sendmsg", "to", to, mid, mtype, msg, msg_len, attrs, on_answer, user_data);
-}
-RTM_PUSH_API_IMPL int rtm_push_sendgroupmsg(rtm_push *s, int64_t gid, int64_t mid, int32_t mtype, const char *msg,
-                                            size_t msg_len, const char *attrs, rtm_push_answer_fn on_answer,
-                                            void *user_data) {
-  return rtm_push__send_common(s, "sendgroupmsg", "gid", gid, mid, mtype, msg, msg_len, attrs, on_answer, user_data);
-}
-RTM_PUSH_API_IMPL int rtm_push_sendroommsg(rtm_push *s, int64_t rid, int64_t mid, int32_t mtype, const char *msg,
-                                           size_t msg_len, const char *attrs, rtm_push_answer_fn on_answer,
-                                           void *user_data) {
-  return rtm_push__send_common(s, "sendroommsg", "rid", rid, mid, mtype, msg, msg_len, attrs, on_answer, user_data);
+RTM_PUSH_API_IMPL int rtm_push_send(rtm_push *s, const rtm_push_message *m, uint32_t *seq_out) {
+  static const char *const methods[] = {"sendmsg", "sendgroupmsg", "sendroommsg"}, *const keys[] = {"to", "gid", "rid"};
+  rtm_push__kv kv[5];
+  int i;
+  if (!s || !m || m->mid == 0 || (!m->msg && m->msg_len) || m->target < RTM_PUSH_TO_USER || m->target > RTM_PUSH_TO_ROOM)
+    return RTM_PUSH_E_INVALID_ARG;
+  i = (int)m->target - RTM_PUSH_TO_USER;
+  memset(kv, 0, sizeof kv);
+  kv[0].key = keys[i], kv[0].i = m->to;
+  kv[1].key = "mid", kv[1].i = m->mid;
+  kv[2].key = "mtype", kv[2].i = m->mtype;
+  kv[3].key = "msg", kv[3].type = RTM_PUSH__KV_STR, kv[3].str = m->msg ? m->msg : "";
+  kv[3].n = m->msg_len || !m->msg ? m->msg_len : strlen(m->msg);
+  kv[4].key = "attrs", kv[4].type = RTM_PUSH__KV_STR, kv[4].str = m->attrs ? m->attrs : "", kv[4].n = m->attrs ? strlen(m->attrs) : 0;
+  return rtm_push__quest_done(s, rtm_push__kv_quest(s, methods[i], kv, 5, m->mid, m->timeout_ms, m->on_answer, m->user_data,
+                                                    RTM_PUSH__ROOM_NONE, seq_out));
 }
 RTM_PUSH_API_IMPL uint64_t rtm_push_reconnect_at(const rtm_push *s) {
   return s && rtm_push__ended(s) ? s->reconnect_at : RTM_PUSH__NO_DEADLINE;

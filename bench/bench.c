@@ -139,7 +139,7 @@ static uint32_t rnd_range(uint32_t lo, uint32_t hi) { return lo + rnd_below(hi -
 static int chance_ppm(uint32_t ppm) { return rnd_below(1000000) < ppm; }
 
 /* A deterministic entropy source (config.entropy, and the in-memory TLS server's DRBG). */
-static int det_entropy(void *u, unsigned char *buf, size_t len) {
+static int det_entropy(unsigned char *buf, size_t len, void *u) {
   uint64_t *st = (uint64_t *)u;
   size_t i;
   for (i = 0; i < len; i++) {
@@ -229,7 +229,7 @@ typedef struct stream_t {
   /* expectations for the library's callback */
   uint64_t expect_events, expect_ck;
   /* stats */
-  size_t n_by_type[RTM_PUSH_EV__COUNT];
+  size_t n_by_type[RTM_PUSH_EV_COUNT];
   size_t dups, excluded, ids_total, ids_big, with_escapes, with_nul, with_slash, translations, mp_bin, attrs_json;
   size_t max_frame;
 } stream_t;
@@ -1073,7 +1073,8 @@ const char *bench_msgpackc_version(void);
 static int run_msgpackc(sink_t *k) { return bench_msgpackc_run(G.st.mp.p, G.st.mp.len, baseline_emit, k); }
 
 /* --- (c) rtm_push.h, START_WS --- */
-static void on_event(const rtm_push_event *ev, void *u) {
+static void on_event(rtm_push *cb_s, const rtm_push_event *ev, void *u) {
+  (void)cb_s;
   sink_t *k = (sink_t *)u;
   if (ev->type >= RTM_PUSH_EV_PING && ev->type <= RTM_PUSH_EV_PUSHBROADCASTFILE) {
     k->events++;
@@ -1088,7 +1089,7 @@ static void on_event(const rtm_push_event *ev, void *u) {
   }
 }
 static sink_t *g_cur_sink; /* the sink the sessions' callbacks write to (user_data points here) */
-static void on_event_cur(const rtm_push_event *ev, void *u) { (void)u; on_event(ev, g_cur_sink); }
+static void on_event_cur(rtm_push *cb_s, const rtm_push_event *ev, void *u) { (void)cb_s; (void)u; on_event(ev, g_cur_sink); }
 
 static uint64_t g_entropy_state = 0xC0FFEEull;
 static void base_config(rtm_push_config *c) {
@@ -1168,7 +1169,7 @@ static int pipe_send(void *u, const unsigned char *buf, size_t len) {
   buf_put(&((pipe_t *)u)->b, buf, len);
   return (int)len;
 }
-static int pipe_recv(void *u, unsigned char *buf, size_t len) {
+static int pipe_recv(unsigned char *buf, size_t len, void *u) {
   pipe_t *p = (pipe_t *)u;
   size_t end = p->limit < p->b.len ? p->limit : p->b.len, k = end - p->off;
   if (k > len) k = len;
@@ -1243,9 +1244,9 @@ static void tls_server_init(tls_pair *t, uint64_t seed) {
 }
 /* server bio: writes to s2c, reads c2s */
 static int srv_send(void *u, const unsigned char *b, size_t n) { return pipe_send(&((tls_pair *)u)->s2c, b, n); }
-static int srv_recv(void *u, unsigned char *b, size_t n) { return pipe_recv(&((tls_pair *)u)->c2s, b, n); }
+static int srv_recv(unsigned char *b, size_t n, void *u) { return pipe_recv(&((tls_pair *)u)->c2s, b, n); }
 static int cli_send(void *u, const unsigned char *b, size_t n) { return pipe_send(&((tls_pair *)u)->c2s, b, n); }
-static int cli_recv(void *u, unsigned char *b, size_t n) { return pipe_recv(&((tls_pair *)u)->s2c, b, n); }
+static int cli_recv(unsigned char *b, size_t n, void *u) { return pipe_recv(&((tls_pair *)u)->s2c, b, n); }
 static int hs_step(mbedtls_ssl_context *ssl, int *done, const char *who) {
   int r;
   if (*done) return 0;
@@ -1333,7 +1334,7 @@ static void tls_session_setup(void) {
     rc = rtm_push_feed(g_sess[P_TLS], t->s2c.b.p + t->s2c.off, t->s2c.b.len - t->s2c.off, g_now++);
     t->s2c.off = t->s2c.b.len;
     pipe_compact(&t->s2c);
-    if (rc != RTM_PUSH_OK || rtm_push_get_state(g_sess[P_TLS]) != RTM_PUSH_STATE_READY) die("TLS setup: the session is not READY after the 101");
+    if (rc != RTM_PUSH_OK || rtm_push_current_state(g_sess[P_TLS]) != RTM_PUSH_STATE_READY) die("TLS setup: the session is not READY after the 101");
   }
   g_tls_suite = mbedtls_ssl_get_ciphersuite(&t->srv.ssl);
   g_tls_version = mbedtls_ssl_get_version(&t->srv.ssl);

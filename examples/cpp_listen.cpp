@@ -28,7 +28,7 @@ namespace rtm {
 
 // The library calls back through a C function pointer: give it a function with C language linkage.
 extern "C" {
-static void session_trampoline(const rtm_push_event *ev, void *user);
+static void session_trampoline(rtm_push *s, const rtm_push_event *ev, void *user);
 }
 
 class Session {
@@ -74,7 +74,7 @@ class Session {
     uint64_t d = wantRead() ? rtm_push_next_deadline(s_) : UINT64_MAX, t = now();
     return d == UINT64_MAX ? -1 : d <= t ? 0 : d - t > 60000 ? 60000 : static_cast<int>(d - t);
   }
-  bool endedCleanly() const { return rtm_push_get_state(s_) == RTM_PUSH_STATE_CLOSED; }
+  bool endedCleanly() const { return rtm_push_current_state(s_) == RTM_PUSH_STATE_CLOSED; }
   std::string lastError() const {
     const char *msg;
     int err = rtm_push_last_error(s_, &msg);
@@ -87,7 +87,7 @@ class Session {
   }
 
  private:
-  friend void session_trampoline(const rtm_push_event *ev, void *user);
+  friend void session_trampoline(rtm_push *s, const rtm_push_event *ev, void *user);
   int rethrow(int rc) {
     if (error_) {
       std::exception_ptr e = error_;
@@ -103,7 +103,8 @@ class Session {
 };
 
 extern "C" {
-static void session_trampoline(const rtm_push_event *ev, void *user) {
+static void session_trampoline(rtm_push *s, const rtm_push_event *ev, void *user) {
+  (void)s;
   Session *self = static_cast<Session *>(user);
   if (self->error_) return; // the handler already failed in this call: skip the rest
   try {

@@ -31,7 +31,8 @@ static uint64_t now_ms(void) {
 }
 
 typedef struct printer { char *line; size_t cap; } printer;
-static void on_event(const rtm_push_event *ev, void *user) {
+static void on_event(rtm_push *cb_s, const rtm_push_event *ev, void *user) {
+  (void)cb_s;
   printer *pr = (printer *)user;
   size_t n;
   if (ev->type == RTM_PUSH_EV_ERROR && !ev->fatal) fprintf(stderr, "epoll_listen: warning: %s\n", ev->message);
@@ -165,7 +166,7 @@ int main(int argc, char **argv) {
     }
     rtm_push_tick(s, now_ms());
   }
-  status = rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSED ? 0 : 1;
+  status = rtm_push_current_state(s) == RTM_PUSH_STATE_CLOSED ? 0 : 1;
   if (status) {
     const char *msg;
     int err = rtm_push_last_error(s, &msg);

@@ -40,7 +40,8 @@ typedef struct game {
   unsigned long frames, events;
 } game;
 
-static void on_event(const rtm_push_event *ev, void *user) {
+static void on_event(rtm_push *cb_s, const rtm_push_event *ev, void *user) {
+  (void)cb_s;
   game *g = (game *)user;
   size_t n;
   if (ev->type == RTM_PUSH_EV_ERROR && !ev->fatal) fprintf(stderr, "game_loop: warning: %s\n", ev->message);
@@ -136,7 +137,7 @@ int main(int argc, char **argv) {
     if (ms_of(&next) + 100 < now_ms()) clock_gettime(CLOCK_MONOTONIC, &next); /* far behind: resync */
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR && !g_quit) {}
   }
-  status = rtm_push_get_state(g.s) == RTM_PUSH_STATE_CLOSED ? 0 : 1;
+  status = rtm_push_current_state(g.s) == RTM_PUSH_STATE_CLOSED ? 0 : 1;
   if (status) {
     const char *msg;
     int err = rtm_push_last_error(g.s, &msg);

@@ -16,7 +16,8 @@ static uint64_t now_ms(void) {
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
-static void on_event(const rtm_push_event *ev, void *user) {
+static void on_event(rtm_push *cb_s, const rtm_push_event *ev, void *user) {
+  (void)cb_s;
   char line[4096];
   (void)user;
   rtm_push_event_to_json(ev, line, sizeof line); /* or use ev->type, ev->from, ev->msg.ptr/len ... */
@@ -50,7 +51,7 @@ int main(int argc, char **argv) {
     }
     rtm_push_tick(s, now_ms());                                /* 4. timers: ping watchdog, timeouts */
   }
-  int ok = rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSED;
+  int ok = rtm_push_current_state(s) == RTM_PUSH_STATE_CLOSED;
   rtm_push_free(s);
   close(fd);
   return ok ? 0 : 1;

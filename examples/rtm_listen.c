@@ -69,12 +69,12 @@ typedef struct listener {
   char *line;
   size_t cap;
   int logged_in;
-  rtm_push *s;
   int64_t rooms[64];
   int nrooms, rooms_entered;
 } listener;
 
-static void on_room_answer(const rtm_push_answer *a) {
+static void on_room_answer(rtm_push *s, const rtm_push_answer *a, void *user_data) {
+  (void)s, (void)user_data;
   if (a->result == RTM_PUSH_OK) return;
   fprintf(stderr, "rtm-listen: warning: %s failed: %s (code %lld%s", a->method, rtm_push_strerror(a->result),
           (long long)a->code, a->ex.len ? ": " : "");
@@ -82,7 +82,7 @@ static void on_room_answer(const rtm_push_answer *a) {
   fputs(")\n", stderr);
 }
 
-static void on_event(const rtm_push_event *ev, void *user) {
+static void on_event(rtm_push *s, const rtm_push_event *ev, void *user) {
   listener *l = (listener *)user;
   size_t n;
   if (ev->type == RTM_PUSH_EV_CLOSED || ev->type == RTM_PUSH_EV_ANSWER) return;
@@ -93,7 +93,7 @@ static void on_event(const rtm_push_event *ev, void *user) {
   if (ev->type == RTM_PUSH_EV_LOGIN) {
     if (!ev->ok) return; /* reported at exit */
     l->logged_in = 1;
-    if (rtm_push_tls_verified(l->s) == 0)
+    if (rtm_push_tls_verified(s) == 0)
       fputs("rtm-listen: WARNING: logged in over TLS WITHOUT verifying the server's certificate\n", stderr);
   }
   n = rtm_push_event_to_json(ev, l->line, l->cap);
@@ -111,7 +111,7 @@ static void on_event(const rtm_push_event *ev, void *user) {
     int i, rc;                                                 /* after a reconnect the library re-enters them */
     l->rooms_entered = 1;
     for (i = 0; i < l->nrooms; i++)
-      if ((rc = rtm_push_enterroom(l->s, l->rooms[i], on_room_answer, l)) != RTM_PUSH_OK)
+      if ((rc = rtm_push_enterroom(s, l->rooms[i], on_room_answer, l)) != RTM_PUSH_OK)
         fprintf(stderr, "rtm-listen: warning: enterroom %lld: %s\n", (long long)l->rooms[i], rtm_push_strerror(rc));
   }
 }
@@ -124,7 +124,7 @@ static void run_connection(rtm_push *s, int fd, size_t read_size, uint64_t end_a
     struct pollfd pfd;
     uint64_t now = now_ms(), deadline = rtm_push_next_deadline(s);
     int timeout;
-    rtm_push_state st = rtm_push_get_state(s);
+    rtm_push_state st = rtm_push_current_state(s);
     if ((st == RTM_PUSH_STATE_CLOSED || st == RTM_PUSH_STATE_FAILED) && !rtm_push_want_write(s)) break;
     if (!*closing && (g_stop || now >= end_at)) {
       *closing = 1;
@@ -303,7 +303,7 @@ int main(int argc, char **argv) {
   }
   l.cap = 65536;
   l.line = (char *)malloc(l.cap);
-  l.s = s;
+
   if (duration > 0) end_at = now_ms() + (uint64_t)(duration * 1000);
   for (;;) { /* one connection */
     uint64_t at;
@@ -329,11 +329,8 @@ int main(int argc, char **argv) {
     const char *msg;
     int err = rtm_push_last_error(s, &msg);
     /* 0: a clean end (kickout, bye); also, with --reconnect, the end of --duration or a signal */
-    status = rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSED || (reconnect && (g_stop || now_ms() >= end_at)) ? 0 : 1;
-    if (status) {
-      put_message(stderr, "rtm-listen: ", msg, " (");
-      fprintf(stderr, "%s)\n", rtm_push_strerror(err));
-    }
+    status = rtm_push_current_state(s) == RTM_PUSH_STATE_CLOSED || (reconnect && (g_stop || now_ms() >= end_at)) ? 0 : 1;
+    if (status) put_message(stderr, "rtm-listen: ", msg, "\n"); /* one line: the detailed message names the error */
     else if (err == RTM_PUSH_E_KICKED_OUT) fprintf(stderr, "rtm-listen: kicked out by the gate\n");
   }
   rtm_push_free(s);

@@ -32,7 +32,8 @@ typedef struct app {
   char rbuf[65536];
 } app;
 
-static void on_event(const rtm_push_event *ev, void *user) {
+static void on_event(rtm_push *cb_s, const rtm_push_event *ev, void *user) {
+  (void)cb_s;
   app *a = (app *)user;
   size_t n;
   if (ev->type == RTM_PUSH_EV_ERROR && !ev->fatal) fprintf(stderr, "uv_listen: warning: %s\n", ev->message);
@@ -145,7 +146,7 @@ static void on_connect(uv_connect_t *req, int status) {
   }
   a->ai = a->ai->ai_next; /* a failed handle cannot be reused: close it, then try the next address */
   if (a->ai) { uv_close((uv_handle_t *)&a->tcp, on_closed_retry); return; }
-  fprintf(stderr, "uv_listen: cannot connect to %s: %s\n", rtm_push_query_config(a->s)->host, uv_strerror(status));
+  fprintf(stderr, "uv_listen: cannot connect to %s: %s\n", rtm_push_current_config(a->s)->host, uv_strerror(status));
   finish(a);
 }
 static void try_connect(app *a) {
@@ -184,7 +185,7 @@ int main(int argc, char **argv) {
   uv_signal_start(&a.sigint, on_signal, SIGINT), uv_signal_start(&a.sigterm, on_signal, SIGTERM);
   try_connect(&a);
   uv_run(&a.loop, UV_RUN_DEFAULT);
-  status = a.connected && rtm_push_get_state(a.s) == RTM_PUSH_STATE_CLOSED ? 0 : 1;
+  status = a.connected && rtm_push_current_state(a.s) == RTM_PUSH_STATE_CLOSED ? 0 : 1;
   if (status && a.connected) {
     const char *msg;
     int err = rtm_push_last_error(a.s, &msg);

@@ -147,7 +147,7 @@ static int fz_all_digits(const char *t, size_t n) { /* "-?[0-9]+" */
 }
 
 /* Deterministic entropy: the WebSocket key and the masks are the same on every run. */
-static int fz_entropy(void *u, unsigned char *buf, size_t len) {
+static int fz_entropy(unsigned char *buf, size_t len, void *u) {
   size_t i;
   (void)u;
   for (i = 0; i < len; i++) buf[i] = (unsigned char)(i * 29u + 11u);
@@ -299,10 +299,10 @@ static void fz_check_json(fz_ctx *cx, const rtm_push_event *ev) {
     FZ_CHECK(e && cJSON_IsString(e) && strcmp(e->valuestring, ev->type == RTM_PUSH_EV_UNKNOWN ? "unknown" : ev->name) == 0,
              "event line: wrong \"event\"");
     fz_check_roundtrip(o, "method", &ev->method);
-    for (bit = 0; bit < RTM_PUSH__FBIT_COUNT; bit++) {
+    for (bit = 0; bit < RTM_PUSH_FIELD_COUNT; bit++) {
       const cJSON *it;
       if (!(ev->fields & (1u << bit))) continue;
-      if (bit == RTM_PUSH__FBIT_MSG) {
+      if (bit == RTM_PUSH_FIELD_MSG) {
         if (ev->msg_is_translation) {
           it = cJSON_GetObjectItemCaseSensitive(o, "msg");
           FZ_CHECK(it && cJSON_IsObject(it), "translation msg is not an object");
@@ -313,9 +313,9 @@ static void fz_check_json(fz_ctx *cx, const rtm_push_event *ev) {
         } else {
           fz_check_roundtrip(o, "msg", &ev->msg);
         }
-      } else if (bit == RTM_PUSH__FBIT_ATTRS) {
+      } else if (bit == RTM_PUSH_FIELD_ATTRS) {
         fz_check_roundtrip(o, "attrs", &ev->attrs);
-      } else if (bit == RTM_PUSH__FBIT_MTYPE) {
+      } else if (bit == RTM_PUSH_FIELD_MTYPE) {
         it = cJSON_GetObjectItemCaseSensitive(o, "mtype");
         FZ_CHECK(it && cJSON_IsNumber(it) && it->valuedouble == (double)ev->mtype, "mtype printed wrong");
       } else {
@@ -351,7 +351,7 @@ static int fz_route_kind(int32_t mtype) {
 
 static void fz_check_event(fz_ctx *cx, const rtm_push_event *ev) {
   int t = (int)ev->type;
-  FZ_CHECK(t > RTM_PUSH_EV_INVALID && t < RTM_PUSH_EV__COUNT, "event type %d", t);
+  FZ_CHECK(t > RTM_PUSH_EV_INVALID && t < RTM_PUSH_EV_COUNT, "event type %d", t);
   FZ_CHECK(ev->name && strcmp(ev->name, fz_evtab[t].name) == 0, "event %d named %s", t, ev->name ? ev->name : "(null)");
   FZ_CHECK((int)ev->category == fz_evtab[t].cat && (int)ev->kind == fz_evtab[t].kind, "event %s: category/kind", ev->name);
   if (t <= RTM_PUSH_EV_UNKNOWN) { /* quests */
@@ -482,7 +482,7 @@ static int fz_attrs_excludes(const rtm_push_str *attrs, uint32_t fields, int64_t
 }
 /* A push delivered twice within the dedup TTL, before the table could have evicted anything by capacity. */
 static void fz_dedup_check(fz_ctx *cx, const rtm_push_event *ev) {
-  const rtm_push_config *c = rtm_push_query_config(cx->s);
+  const rtm_push_config *c = rtm_push_current_config(cx->s);
   struct fz_ddkey key;
   unsigned i;
   if (c->no_dedup || !(ev->fields & RTM_PUSH_F_MID) || ev->mid == 0) return;
@@ -503,9 +503,10 @@ static void fz_dedup_check(fz_ctx *cx, const rtm_push_event *ev) {
   cx->dd_total++;
 }
 
-static void fz_on_event(const rtm_push_event *ev, void *user) {
+static void fz_on_event(rtm_push *session, const rtm_push_event *ev, void *user) {
   fz_ctx *cx = (fz_ctx *)user;
   rtm_push *s = cx->s;
+  FZ_CHECK(session == s || cx->freed || !s, "the callback's session is not the host's");
   FZ_CHECK(!cx->closed_seen, "event %s after the CLOSED event", ev->name ? ev->name : "?");
   FZ_CHECK(!cx->freed, "event %s delivered after the host called rtm_push_free() in a callback", ev->name ? ev->name : "?");
   cx->events++;
@@ -516,9 +517,12 @@ static void fz_on_event(const rtm_push_event *ev, void *user) {
   FZ_CHECK(rtm_push_tick(s, cx->now) == RTM_PUSH_E_IN_CALLBACK, "tick inside a callback");
   FZ_CHECK(rtm_push_feed_eof(s, cx->now) == RTM_PUSH_E_IN_CALLBACK, "feed_eof inside a callback");
   if (!cx->in_payload_harness) {
-    rtm_push_state st = rtm_push_get_state(s);
-    if (ev->type == RTM_PUSH_EV_ERROR && ev->fatal) {
+    rtm_push_state st = rtm_push_current_state(s);
+    /* one failure, one report: a fatal ERROR, or a refused LOGIN (ok 0), then CLOSED */
+    if ((ev->type == RTM_PUSH_EV_ERROR && ev->fatal) || (ev->type == RTM_PUSH_EV_LOGIN && ev->ok == 0)) {
+      FZ_CHECK(ev->fatal && ev->error != 0, "%s event reporting a failure: fatal %d, error %d", ev->name, ev->fatal, ev->error);
       FZ_CHECK(st == RTM_PUSH_STATE_FAILED, "fatal error %d delivered in state %s", ev->error, rtm_push_state_name(st));
+      FZ_CHECK(!cx->last_fatal, "a second failure report (%s %d) after %d", ev->name, ev->error, cx->last_fatal);
       FZ_CHECK(rtm_push_last_error(s, NULL) == ev->error, "last_error differs from the fatal error");
       cx->last_fatal = ev->error;
     }
@@ -538,10 +542,10 @@ static void fz_on_event(const rtm_push_event *ev, void *user) {
                (unsigned long long)rtm_push_next_deadline(s));
       FZ_CHECK(ev->reconnect_at == UINT64_MAX || (ev->reconnect_at >= cx->now && ev->reconnect_at - cx->now <= 30000u),
                "reconnect advice %llu at now %llu", (unsigned long long)ev->reconnect_at, (unsigned long long)cx->now);
-      if (rtm_push_query_config(s)->no_login || ev->error == RTM_PUSH_E_KICKED_OUT || ev->error == RTM_PUSH_E_LOGIN_REFUSED)
+      if (rtm_push_current_config(s)->no_login || ev->error == RTM_PUSH_E_KICKED_OUT || ev->error == RTM_PUSH_E_LOGIN_REFUSED)
         FZ_CHECK(ev->reconnect_at == UINT64_MAX, "reconnect advised after %d (no_login %d)", ev->error,
-                 rtm_push_query_config(s)->no_login);
-    } else if (ev->type != RTM_PUSH_EV_ERROR || !ev->fatal) {
+                 rtm_push_current_config(s)->no_login);
+    } else if ((ev->type != RTM_PUSH_EV_ERROR || !ev->fatal) && (ev->type != RTM_PUSH_EV_LOGIN || ev->ok != 0)) {
       FZ_CHECK(st != RTM_PUSH_STATE_FAILED && st != RTM_PUSH_STATE_CLOSED, "%s event in state %s", ev->name,
                rtm_push_state_name(st));
     }
@@ -740,7 +744,7 @@ static void fz_after(fz_ctx *cx, int rc, int was_ended, const char *what) {
     cx->s = NULL;
     return;
   }
-  st = rtm_push_get_state(s);
+  st = rtm_push_current_state(s);
   err = rtm_push_last_error(s, NULL);
   FZ_CHECK(st >= RTM_PUSH_STATE_CONNECTING && st <= RTM_PUSH_STATE_FAILED, "state %d", st);
   if (rc != RTM_PUSH_OK && !(rc == RTM_PUSH_E_CLOSED && was_ended))
@@ -759,7 +763,7 @@ static void fz_after(fz_ctx *cx, int rc, int was_ended, const char *what) {
   }
 }
 static int fz_ended(const fz_ctx *cx) {
-  rtm_push_state st = rtm_push_get_state(cx->s);
+  rtm_push_state st = rtm_push_current_state(cx->s);
   return st == RTM_PUSH_STATE_CLOSED || st == RTM_PUSH_STATE_FAILED;
 }
 
@@ -834,10 +838,10 @@ static int fz_open(fz_ctx *cx, fz_outchk *oc, const rtm_push_config *cfg, size_t
   if (cfg->start == RTM_PUSH_START_HTTP) {
     char acc[64], resp[256];
     int n;
-    FZ_CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_CONNECTING, "state after new");
+    FZ_CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_CONNECTING, "state after new");
     fz_drain(cx, oc, 0);
     FZ_CHECK(oc->mode == FZ_OUT_WS && strcmp(oc->key, s->ws_key) == 0, "request key");
-    FZ_CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_UPGRADING, "state after writing the request");
+    FZ_CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_UPGRADING, "state after writing the request");
     if (!auto101) return 0;
     fz_accept_for(oc->key, strlen(oc->key), acc);
     n = snprintf(resp, sizeof resp,
@@ -845,11 +849,11 @@ static int fz_open(fz_ctx *cx, fz_outchk *oc, const rtm_push_config *cfg, size_t
                  "Sec-WebSocket-Accept: %s\r\n\r\n", acc);
     rc = rtm_push_feed(s, resp, (size_t)n, cx->now);
     FZ_CHECK(rc == RTM_PUSH_OK, "the correct 101 was refused: %d", rc);
-    FZ_CHECK(rtm_push_get_state(s) == (cfg->no_login ? RTM_PUSH_STATE_READY : RTM_PUSH_STATE_AUTHENTICATING),
-             "state after the 101: %s", rtm_push_state_name(rtm_push_get_state(s)));
+    FZ_CHECK(rtm_push_current_state(s) == (cfg->no_login ? RTM_PUSH_STATE_READY : RTM_PUSH_STATE_AUTHENTICATING),
+             "state after the 101: %s", rtm_push_state_name(rtm_push_current_state(s)));
     fz_drain(cx, oc, 0);
   } else {
-    FZ_CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_READY, "state after new (no_login)");
+    FZ_CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_READY, "state after new (no_login)");
   }
   (void)input_size;
   return 0;
@@ -883,7 +887,7 @@ static void fz_close(fz_ctx *cx) {
   FZ_CHECK(rc == RTM_PUSH_OK || rtm_push_is_fatal(rc), "close returned %d", rc);
   fz_after(cx, rc, was_ended, "rtm_push_close");
   if (cx->s && !cx->freed) {
-    rtm_push_state st = rtm_push_get_state(cx->s);
+    rtm_push_state st = rtm_push_current_state(cx->s);
     FZ_CHECK(st == RTM_PUSH_STATE_CLOSING || st == RTM_PUSH_STATE_CLOSED || st == RTM_PUSH_STATE_FAILED,
              "state %s after rtm_push_close", rtm_push_state_name(st));
   }
@@ -912,7 +916,7 @@ static void fz_reconnect(fz_ctx *cx, fz_outchk *oc, int start) {
   if (start == RTM_PUSH_START_HTTP) {
     char acc[64], resp[256];
     int n;
-    FZ_CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_CONNECTING, "state after reconnect: %s", rtm_push_state_name(rtm_push_get_state(s)));
+    FZ_CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_CONNECTING, "state after reconnect: %s", rtm_push_state_name(rtm_push_current_state(s)));
     fz_drain(cx, oc, 0);
     FZ_CHECK(oc->mode == FZ_OUT_WS && strcmp(oc->key, s->ws_key) == 0, "request key after reconnect");
     fz_accept_for(oc->key, strlen(oc->key), acc);
@@ -944,7 +948,7 @@ static void fz_finish(fz_ctx *cx, fz_outchk *oc, uint8_t f, uint8_t cbf) {
     int was_ended = fz_ended(cx), rc = rtm_push_feed_eof(cx->s, cx->now);
     fz_after(cx, rc, was_ended, "rtm_push_feed_eof");
     if (cx->s) {
-      FZ_CHECK(fz_ended(cx), "not ended after feed_eof: %s", rtm_push_state_name(rtm_push_get_state(cx->s)));
+      FZ_CHECK(fz_ended(cx), "not ended after feed_eof: %s", rtm_push_state_name(rtm_push_current_state(cx->s)));
       FZ_CHECK(cx->closed_seen, "no CLOSED event after feed_eof");
       FZ_CHECK(rtm_push_feed_eof(cx->s, cx->now) == RTM_PUSH_OK, "second feed_eof");
       FZ_CHECK(rtm_push_feed(cx->s, "x", 1, cx->now) == RTM_PUSH_E_CLOSED, "feed after eof");
@@ -1117,7 +1121,7 @@ static void fz_same_as_general(rtm_push *s, const uint8_t *data, size_t size, in
   size_t keep = s->scratch.len;
   rtm_push__ev_init(&e, RTM_PUSH_EV_PUSHMSG);
   grc = rtm_push__rd_open(&g, s, data, size, msgpack);
-  if (!grc) grc = rtm_push__decode_fields_rd(&g, &e, (1u << RTM_PUSH__FBIT_COUNT) - 1);
+  if (!grc) grc = rtm_push__decode_fields_rd(&g, &e, (1u << RTM_PUSH_FIELD_COUNT) - 1);
   FZ_CHECK(rc == grc, "fast loop returned %d, the general reader %d (%s / %s)", rc, grc, r->what, g.what);
   if (rc) {
     FZ_CHECK(strcmp(r->what, g.what) == 0, "error messages differ: '%s' vs '%s'", r->what, g.what);
@@ -1160,7 +1164,7 @@ static void fz_json_differential(const uint8_t *data, size_t size, const rtm_pus
   }
   o = cJSON_ParseWithLength((const char *)data, size);
   FZ_CHECK(o && cJSON_IsObject(o), "our reader accepted a payload cJSON cannot parse");
-  for (bit = 0; bit < RTM_PUSH__FBIT_COUNT; bit++) {
+  for (bit = 0; bit < RTM_PUSH_FIELD_COUNT; bit++) {
     const char *name = fz_fieldnames[bit];
     int count = 0;
     cJSON *one = NULL;
@@ -1168,16 +1172,16 @@ static void fz_json_differential(const uint8_t *data, size_t size, const rtm_pus
       if (it->string && strcmp(it->string, name) == 0) { count++; one = it; }
     if (count != 1 || cJSON_IsNull(one)) continue;
     FZ_CHECK(ev->fields & (1u << bit), "field '%s' present (once) but not decoded", name);
-    if (bit == RTM_PUSH__FBIT_MSG && !ev->msg_is_translation && cJSON_IsString(one)) {
+    if (bit == RTM_PUSH_FIELD_MSG && !ev->msg_is_translation && cJSON_IsString(one)) {
       if (!memchr(ev->msg.ptr, 0, ev->msg.len))
         FZ_CHECK(strlen(one->valuestring) == ev->msg.len && memcmp(one->valuestring, ev->msg.ptr, ev->msg.len) == 0,
                  "msg decoded differently from cJSON");
-    } else if (bit == RTM_PUSH__FBIT_ATTRS && cJSON_IsString(one)) {
+    } else if (bit == RTM_PUSH_FIELD_ATTRS && cJSON_IsString(one)) {
       if (!memchr(ev->attrs.ptr, 0, ev->attrs.len))
         FZ_CHECK(strlen(one->valuestring) == ev->attrs.len && memcmp(one->valuestring, ev->attrs.ptr, ev->attrs.len) == 0,
                  "attrs decoded differently from cJSON");
-    } else if (bit != RTM_PUSH__FBIT_MSG && bit != RTM_PUSH__FBIT_ATTRS) {
-      int64_t got = bit == RTM_PUSH__FBIT_MTYPE ? ev->mtype : *rtm_push__i64_slot((rtm_push_event *)(uintptr_t)ev, bit);
+    } else if (bit != RTM_PUSH_FIELD_MSG && bit != RTM_PUSH_FIELD_ATTRS) {
+      int64_t got = bit == RTM_PUSH_FIELD_MTYPE ? ev->mtype : *rtm_push__i64_slot((rtm_push_event *)(uintptr_t)ev, bit);
       if (cJSON_IsNumber(one) && one->valuedouble > -9007199254740992.0 && one->valuedouble < 9007199254740992.0)
         FZ_CHECK((double)got == one->valuedouble, "field '%s': %lld vs cJSON %.17g", name, (long long)got, one->valuedouble);
       if (cJSON_IsString(one)) {
@@ -1196,7 +1200,7 @@ static void fz_exact_ints(rtm_push *s, const uint8_t *data, size_t size, int msg
   rtm_push__rd r;
   rtm_push_str k;
   rtm_push__val v;
-  const uint8_t *lo[RTM_PUSH__FBIT_COUNT], *hi[RTM_PUSH__FBIT_COUNT];
+  const uint8_t *lo[RTM_PUSH_FIELD_COUNT], *hi[RTM_PUSH_FIELD_COUNT];
   int rc, bit;
   memset(lo, 0, sizeof lo);
   memset(hi, 0, sizeof hi);
@@ -1204,21 +1208,21 @@ static void fz_exact_ints(rtm_push *s, const uint8_t *data, size_t size, int msg
   rc = rtm_push__rd_open(&r, s, data, size, msgpack);
   FZ_CHECK(rc == 0, "second open failed");
   while ((rc = rtm_push__rd_next(&r, &k, &v)) == 1) {
-    for (bit = 0; bit < RTM_PUSH__FBIT_COUNT; bit++)
+    for (bit = 0; bit < RTM_PUSH_FIELD_COUNT; bit++)
       if (k.ptr && k.len == strlen(fz_fieldnames[bit]) && memcmp(k.ptr, fz_fieldnames[bit], k.len) == 0) break;
-    if (bit == RTM_PUSH__FBIT_COUNT || v.t == RTM_PUSH__V_NULL) continue;
+    if (bit == RTM_PUSH_FIELD_COUNT || v.t == RTM_PUSH__V_NULL) continue;
     lo[bit] = v.raw;
     hi[bit] = v.raw_end;
   }
   FZ_CHECK(rc == 0, "second pass over an accepted payload failed: %d", rc);
-  for (bit = 0; bit < RTM_PUSH__FBIT_COUNT; bit++) {
+  for (bit = 0; bit < RTM_PUSH_FIELD_COUNT; bit++) {
     const uint8_t *p = lo[bit];
     size_t n = p ? (size_t)(hi[bit] - p) : 0;
     int64_t got, want = 0;
     int have = 0;
-    if (!p || bit == RTM_PUSH__FBIT_MSG || bit == RTM_PUSH__FBIT_ATTRS) continue;
+    if (!p || bit == RTM_PUSH_FIELD_MSG || bit == RTM_PUSH_FIELD_ATTRS) continue;
     FZ_CHECK(ev->fields & (1u << bit), "field '%s' present but not decoded", fz_fieldnames[bit]);
-    got = bit == RTM_PUSH__FBIT_MTYPE ? ev->mtype : *rtm_push__i64_slot((rtm_push_event *)(uintptr_t)ev, bit);
+    got = bit == RTM_PUSH_FIELD_MTYPE ? ev->mtype : *rtm_push__i64_slot((rtm_push_event *)(uintptr_t)ev, bit);
     if (!msgpack) {
       if (fz_all_digits((const char *)p, n)) {
         FZ_CHECK(fz_ref_parse_int64((const char *)p, n, &want) == 0, "accepted out-of-range '%.*s'", (int)n, p);
@@ -1295,7 +1299,7 @@ static void fz_payload(const uint8_t *data, size_t size, int flag) {
     s->cfg.no_dedup = (i % 3) != 2;
     s->now = 1000 + i;
     rtm_push__handle_quest(s, (int)(i & 1), flag, (uint32_t)(i & 1 ? i + 1 : 0), m, strlen(m), data, size);
-    FZ_CHECK(s->state == RTM_PUSH_STATE_READY || (s->state == RTM_PUSH_STATE_CLOSING && t == RTM_PUSH_EV_KICKOUT),
+    FZ_CHECK(s->state == RTM_PUSH_STATE_READY || (s->state == RTM_PUSH_STATE_CLOSED && t == RTM_PUSH_EV_KICKOUT),
              "state %s after decoding a %s push", rtm_push_state_name(s->state), m);
     fz_drain_payload(&cx, &oc);
   }
@@ -1312,7 +1316,7 @@ static void fz_payload(const uint8_t *data, size_t size, int flag) {
     FZ_CHECK(rtm_push__reserve(s, &s->scratch, size * 2 + 64) == 0, "oom");
     rtm_push__ev_init(&ev, RTM_PUSH_EV_PUSHMSG);
     rc = rtm_push__rd_open(&r, s, data, size, msgpack);
-    if (!rc) rc = rtm_push__decode_fields(&r, &ev, (1u << RTM_PUSH__FBIT_COUNT) - 1);
+    if (!rc) rc = rtm_push__decode_fields(&r, &ev, (1u << RTM_PUSH_FIELD_COUNT) - 1);
     FZ_CHECK(memchr(r.what, 0, sizeof r.what), "reader message not terminated");
     FZ_CHECK(rc == 0 || rc == RTM_PUSH_E_PAYLOAD_SYNTAX || rc == RTM_PUSH_E_FIELD_TYPE || rc == RTM_PUSH_E_FIELD_RANGE ||
                  rc == RTM_PUSH_E_PAYLOAD_DEPTH, "decode_fields returned %d", rc);
@@ -1320,7 +1324,7 @@ static void fz_payload(const uint8_t *data, size_t size, int flag) {
     FZ_CHECK(s->scratch.len <= s->scratch.cap, "scratch overrun");
     fz_same_as_general(s, data, size, msgpack, rc, &r, &ev);
     if (rc == 0) {
-      FZ_CHECK(!(ev.fields & ~((1u << RTM_PUSH__FBIT_COUNT) - 1)), "unknown field bits");
+      FZ_CHECK(!(ev.fields & ~((1u << RTM_PUSH_FIELD_COUNT) - 1)), "unknown field bits");
       FZ_CHECK(r.p == r.end, "reader accepted without reaching the end of the payload");
       fz_check_decoded(&cx, &ev);
       if (!msgpack) fz_json_differential(data, size, &ev);

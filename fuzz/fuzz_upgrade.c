@@ -29,7 +29,7 @@ static void run(const uint8_t *data, size_t size, unsigned chunk, uint8_t f, fz_
     fz_drain(&cx, &oc, 0);
   }
   if (cx.s && !fz_ended(&cx)) {
-    rtm_push_state st = rtm_push_get_state(cx.s);
+    rtm_push_state st = rtm_push_current_state(cx.s);
     FZ_CHECK(st == RTM_PUSH_STATE_UPGRADING || (oc.mode == FZ_OUT_WS && st >= RTM_PUSH_STATE_AUTHENTICATING),
              "state %s", rtm_push_state_name(st));
   }

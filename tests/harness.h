@@ -186,7 +186,7 @@ static H_UNUSED uint32_t g_rng = 0x9E3779B9u;
 static H_UNUSED uint32_t rnd32(void) { g_rng ^= g_rng << 13; g_rng ^= g_rng >> 17; g_rng ^= g_rng << 5; return g_rng; }
 /* Deterministic: the state is *(uint32_t *)u when given (two sessions with equal seeds draw the same
    WebSocket keys and masks), else a shared counter. */
-static H_UNUSED int test_entropy(void *u, unsigned char *buf, size_t len) {
+static H_UNUSED int test_entropy(unsigned char *buf, size_t len, void *u) {
   static uint32_t shared = 0x12345678u;
   uint32_t *x = u ? (uint32_t *)u : &shared;
   size_t i;
@@ -196,7 +196,7 @@ static H_UNUSED int test_entropy(void *u, unsigned char *buf, size_t len) {
   }
   return 0;
 }
-static H_UNUSED int failing_entropy(void *u, unsigned char *buf, size_t len) {
+static H_UNUSED int failing_entropy(unsigned char *buf, size_t len, void *u) {
   (void)u; (void)buf; (void)len;
   return -1;
 }
@@ -220,7 +220,7 @@ typedef struct rec rec;
 typedef void (*rec_hook)(rec *r, const rtm_push_event *ev);
 struct rec {
   bytes lines; /* one rtm_push_event_to_json line per event, '\n'-terminated */
-  int count[RTM_PUSH_EV__COUNT];
+  int count[RTM_PUSH_EV_COUNT];
   int n;
   evrec *evs; /* the first MAXREC events */
   rtm_push *s;   /* for hooks */
@@ -233,7 +233,8 @@ static H_UNUSED void copy_str(char *dst, size_t cap, const rtm_push_str *s) {
   if (n) memcpy(dst, s->ptr, n);
   dst[n] = 0;
 }
-static H_UNUSED void rec_cb(const rtm_push_event *ev, void *u) {
+static H_UNUSED void rec_cb(rtm_push *cb_s, const rtm_push_event *ev, void *u) {
+  (void)cb_s;
   rec *r = (rec *)u;
   size_t n = rtm_push_event_to_json(ev, NULL, 0);
   char *line = (char *)malloc(n + 1);
@@ -242,7 +243,7 @@ static H_UNUSED void rec_cb(const rtm_push_event *ev, void *u) {
   b_put(&r->lines, line, strlen(line));
   b_byte(&r->lines, '\n');
   free(line);
-  if ((int)ev->type >= 0 && ev->type < RTM_PUSH_EV__COUNT) r->count[ev->type]++;
+  if ((int)ev->type >= 0 && ev->type < RTM_PUSH_EV_COUNT) r->count[ev->type]++;
   if (!r->evs) r->evs = (evrec *)calloc(MAXREC, sizeof(evrec));
   if (r->n < MAXREC) {
     evrec *e = &r->evs[r->n];
@@ -329,7 +330,7 @@ static H_UNUSED int feed_exact(rtm_push *s, const void *p, size_t n, uint64_t no
   return rc;
 }
 static H_UNUSED int feed_pkg(rtm_push *s, const bytes *pkg, uint64_t now) {
-  if (rtm_push_query_config(s)->start == RTM_PUSH_START_FPNN) return feed_exact(s, pkg->p, pkg->len, now);
+  if (rtm_push_current_config(s)->start == RTM_PUSH_START_FPNN) return feed_exact(s, pkg->p, pkg->len, now);
   {
     bytes f = {0, 0, 0};
     int rc;
@@ -369,6 +370,23 @@ static H_UNUSED void discard_output(rtm_push *s) {
   size_t n;
   while ((n = rtm_push_pending_output(s, NULL)) > 0)
     if (rtm_push_consume_output(s, n) != RTM_PUSH_OK) break;
+}
+/* The 0.1 positional quest and send calls, as tests write them most compactly: each fills the description. */
+static H_UNUSED int h_quest(rtm_push *s, const char *method, rtm_push_encoding enc, const void *payload, size_t len,
+                            uint32_t timeout_ms, rtm_push_answer_fn cb, void *user, uint32_t *seq) {
+  rtm_push_quest_desc q;
+  memset(&q, 0, sizeof q);
+  q.method = method, q.encoding = enc, q.payload = payload, q.payload_len = len, q.timeout_ms = timeout_ms;
+  q.on_answer = cb, q.user_data = user;
+  return rtm_push_quest(s, &q, seq);
+}
+static H_UNUSED int h_send(rtm_push *s, rtm_push_target target, int64_t to, int64_t mid, int32_t mtype, const char *msg,
+                           size_t len, const char *attrs, rtm_push_answer_fn cb, void *user) {
+  rtm_push_message m;
+  memset(&m, 0, sizeof m);
+  m.target = target, m.to = to, m.mid = mid, m.mtype = mtype, m.msg = msg, m.msg_len = len, m.attrs = attrs;
+  m.on_answer = cb, m.user_data = user;
+  return rtm_push_send(s, &m, NULL);
 }
 /* A bare START_FPNN session with the caller's own callback (no recorder): pid 5, uid 42, token "t". */
 static H_UNUSED rtm_push *mk_bare(rtm_push_event_fn cb, void *user, int login) {
@@ -491,7 +509,7 @@ static H_UNUSED rtm_push *mk_login(rec *r, rtm_push_config *c) {
   if (!c->on_event) cfg_init(c, r, RTM_PUSH_START_WS);
   c->no_login = 0;
   s = mk_cfg(r, c);
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_AUTHENTICATING);
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_AUTHENTICATING);
   drain(s, &out);
   CHECK(check_auth_frame(&out, "4242", 0) == 1);
   b_free(&out);
@@ -504,6 +522,15 @@ static H_UNUSED int feed_answer(rtm_push *s, uint32_t seq, int status, const cha
   rc = feed_pkg(s, &b, now);
   b_free(&b);
   return rc;
+}
+/* START_WS, logged in at `now` (the default configuration of mk_login) */
+static H_UNUSED rtm_push *mk_ready(rec *r, uint64_t now) {
+  rtm_push_config c;
+  rtm_push *s;
+  memset(&c, 0, sizeof c);
+  s = mk_login(r, &c);
+  CHECK(feed_answer(s, 1, 0, "{\"ok\":true}", now) == RTM_PUSH_OK);
+  return s;
 }
 
 /* >>files --------------------------------------------------------------------------------------- */

@@ -30,10 +30,11 @@ static void t_free(void *ptr, void *u) {
 }
 
 /* the same bytes every time: every run of the sweep's scenario makes the same allocations */
-static int fixed_entropy(void *u, unsigned char *b, size_t n) { (void)u; memset(b, 0x5a, n); return 0; }
+static int fixed_entropy(unsigned char *b, size_t n, void *u) { (void)u; memset(b, 0x5a, n); return 0; }
 
 typedef struct { int events, errors, nomem, fatal; } counts;
-static void on_event(const rtm_push_event *ev, void *u) {
+static void on_event(rtm_push *cb_s, const rtm_push_event *ev, void *u) {
+  (void)cb_s;
   counts *c = (counts *)u;
   char buf[64];
   rtm_push_event_to_json(ev, buf, sizeof buf); /* the printer must cope with every event, truncated */
@@ -41,7 +42,7 @@ static void on_event(const rtm_push_event *ev, void *u) {
   if (ev->type == RTM_PUSH_EV_ERROR) { c->errors++; if (ev->fatal) c->fatal++; }
   if ((ev->type == RTM_PUSH_EV_ERROR || ev->type == RTM_PUSH_EV_CLOSED) && ev->error == RTM_PUSH_E_NOMEM) c->nomem++;
 }
-static void on_answer(const rtm_push_answer *a) { ++*(int *)a->user_data; }
+static void on_answer(rtm_push *cb_s, const rtm_push_answer *a, void *cb_user) { (void)cb_s, (void)a; ++*(int *)cb_user; }
 
 /* One whole session: upgrade, login (the vector's first frame answers our auth, seq 1), every push of
    the recorded JSON and msgpack sessions, a quest, a room, close. Returns a summary of what happened. */
@@ -69,7 +70,7 @@ static int scenario(alloc_stats *st, const unsigned char *json, size_t jn, const
   discard_output(s);
   rtm_push_feed(s, mp + 23, mn - 23 - 22, 3); /* the msgpack pushes (its auth answer and kickout left out) */
   discard_output(s);
-  if (rtm_push_quest(s, "anything", RTM_PUSH_ENC_JSON, NULL, 0, 0, on_answer, &answers, NULL) == RTM_PUSH_E_NOMEM) c->nomem++;
+  if (h_quest(s, "anything", RTM_PUSH_ENC_JSON, NULL, 0, 0, on_answer, &answers, NULL) == RTM_PUSH_E_NOMEM) c->nomem++;
   if (rtm_push_enterroom(s, 42, on_answer, &answers) == RTM_PUSH_E_NOMEM) c->nomem++;
   rtm_push_close(s, 4);
   discard_output(s);
@@ -214,7 +215,7 @@ static void test_flood_deep_nesting(void) {
   ws_frame(&fr, pkg.p, pkg.len);
   rtm_push_feed(s, fr.p, fr.len, 0);
   h_note("JSON nested 30,000 deep: the push is dropped with %s, the session goes on", rtm_push_strerror(rtm_push_last_error(s, NULL)));
-  CHECKM(rtm_push_last_error(s, NULL) == RTM_PUSH_E_PAYLOAD_DEPTH && rtm_push_get_state(s) == RTM_PUSH_STATE_READY,
+  CHECKM(rtm_push_last_error(s, NULL) == RTM_PUSH_E_PAYLOAD_DEPTH && rtm_push_current_state(s) == RTM_PUSH_STATE_READY,
          "JSON nested 30,000 deep: %s", rtm_push_strerror(rtm_push_last_error(s, NULL)));
   b_reset(&pl);
   b_reset(&pkg);
@@ -225,7 +226,7 @@ static void test_flood_deep_nesting(void) {
   pkg_quest(&pkg, 1, 0x80, 2, "pushmsg", pl.p, pl.len);
   ws_frame(&fr, pkg.p, pkg.len);
   rtm_push_feed(s, fr.p, fr.len, 0);
-  CHECKM(rtm_push_last_error(s, NULL) == RTM_PUSH_E_PAYLOAD_DEPTH && rtm_push_get_state(s) == RTM_PUSH_STATE_READY,
+  CHECKM(rtm_push_last_error(s, NULL) == RTM_PUSH_E_PAYLOAD_DEPTH && rtm_push_current_state(s) == RTM_PUSH_STATE_READY,
          "msgpack nested 60,000 deep: dropped with the depth error, the session goes on");
   rtm_push_free(s);
   b_free(&pl);
@@ -242,7 +243,7 @@ static void test_flood_pings(void) {
   long i;
   for (i = 0; i < 100000; i++) { rtm_push_feed(s, ping, sizeof ping, 0); discard_output(s); }
   h_note("100,000 pings, output drained: every one ponged, peak %zu bytes", st.peak);
-  CHECKM(rtm_push_get_state(s) == RTM_PUSH_STATE_READY && st.peak < 64 * 1024, "peak %zu", st.peak);
+  CHECKM(rtm_push_current_state(s) == RTM_PUSH_STATE_READY && st.peak < 64 * 1024, "peak %zu", st.peak);
   for (i = 0; i < 2000000 && rc == 0; i++) rc = rtm_push_feed(s, ping, sizeof ping, 0);
   h_note("pings while the host never drains: %s after %ld pings, peak %zu bytes (limits.max_output 4 MiB)",
          rtm_push_strerror(rc), i, st.peak);
@@ -293,14 +294,15 @@ static void test_guard_page(void) {
 /* >>API misuse ---------------------------------------------------------------------------------- */
 static rtm_push *g_s;
 static int g_in_cb_rc = 1, g_freed;
-static void misuse_cb(const rtm_push_event *ev, void *u) {
+static void misuse_cb(rtm_push *cb_s, const rtm_push_event *ev, void *u) {
+  (void)cb_s;
   (void)u;
   if (ev->type == RTM_PUSH_EV_PING) {
     g_in_cb_rc = rtm_push_feed(g_s, "x", 1, 0);
     if (rtm_push_tick(g_s, 0) != RTM_PUSH_E_IN_CALLBACK) g_in_cb_rc = 0;
     rtm_push_free(g_s); /* deferred until the feed returns */
     g_freed = 1;
-    if (rtm_push_get_state(g_s) != RTM_PUSH_STATE_READY) g_in_cb_rc = 0; /* still valid inside the callback */
+    if (rtm_push_current_state(g_s) != RTM_PUSH_STATE_READY) g_in_cb_rc = 0; /* still valid inside the callback */
   }
 }
 static void test_misuse(void) {
@@ -318,9 +320,9 @@ static void test_misuse(void) {
   CHECKM(rtm_push_feed(NULL, "x", 1, 0) == RTM_PUSH_E_INVALID_ARG && rtm_push_feed_eof(NULL, 0) == RTM_PUSH_E_INVALID_ARG &&
          rtm_push_tick(NULL, 0) == RTM_PUSH_E_INVALID_ARG && rtm_push_close(NULL, 0) == RTM_PUSH_E_INVALID_ARG &&
          rtm_push_pending_output(NULL, &o) == 0 && o == NULL && rtm_push_consume_output(NULL, 1) == RTM_PUSH_E_INVALID_ARG &&
-         rtm_push_next_deadline(NULL) == UINT64_MAX && rtm_push_get_state(NULL) == RTM_PUSH_STATE_INVALID &&
+         rtm_push_next_deadline(NULL) == UINT64_MAX && rtm_push_current_state(NULL) == RTM_PUSH_STATE_INVALID &&
          rtm_push_want_read(NULL) == 0 && rtm_push_want_write(NULL) == 0 && rtm_push_last_error(NULL, NULL) == RTM_PUSH_E_INVALID_ARG &&
-         rtm_push_quest(NULL, "m", RTM_PUSH_ENC_JSON, NULL, 0, 0, NULL, NULL, NULL) == RTM_PUSH_E_INVALID_ARG &&
+         h_quest(NULL, "m", RTM_PUSH_ENC_JSON, NULL, 0, 0, NULL, NULL, NULL) == RTM_PUSH_E_INVALID_ARG &&
          rtm_push_reconnect(NULL, 0) == RTM_PUSH_E_INVALID_ARG && rtm_push_event_to_json(NULL, NULL, 0) == 0,
          "NULL sessions: an error code from every call, no crash");
   rtm_push_free(NULL);
@@ -333,13 +335,13 @@ static void test_misuse(void) {
   rc = rtm_push_feed(s, "\x82\x0c\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", 14, 0); /* not FPNN: fatal */
   CHECKM(rc == RTM_PUSH_E_FPNN_HEADER, "a package without the FPNN magic: RTM_PUSH_E_FPNN_HEADER");
   rc = rtm_push_feed(s, "\x82\x00", 2, 0);
-  CHECKM(rtm_push_get_state(s) == RTM_PUSH_STATE_FAILED && rc == RTM_PUSH_E_CLOSED && rtm_push_tick(s, 0) == RTM_PUSH_OK &&
-         rtm_push_quest(s, "m", RTM_PUSH_ENC_JSON, NULL, 0, 0, NULL, NULL, NULL) == RTM_PUSH_E_CLOSED,
+  CHECKM(rtm_push_current_state(s) == RTM_PUSH_STATE_FAILED && rc == RTM_PUSH_E_CLOSED && rtm_push_tick(s, 0) == RTM_PUSH_OK &&
+         h_quest(s, "m", RTM_PUSH_ENC_JSON, NULL, 0, 0, NULL, NULL, NULL) == RTM_PUSH_E_CLOSED,
          "feed after a fatal error: RTM_PUSH_E_CLOSED; quests refused");
   rtm_push_free(s);
   rtm_push_new(&s, &cfg);
   rtm_push_close(s, 0);
-  CHECKM(rtm_push_feed(s, "\x82\x00", 2, 0) == RTM_PUSH_E_CLOSED || rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSING,
+  CHECKM(rtm_push_feed(s, "\x82\x00", 2, 0) == RTM_PUSH_E_CLOSED || rtm_push_current_state(s) == RTM_PUSH_STATE_CLOSING,
          "feed after close: refused or still closing, never undefined");
   rtm_push_free(s);
   cfg.on_event = misuse_cb;
@@ -358,7 +360,8 @@ static void h20_check(int ok, const char *what) { CHECKM(ok, "%s", what); if (ok
    48 MiB. */
 static size_t big_msg_len, big_escape_at;
 static int big_msg_escape_ok;
-static void big_cb(const rtm_push_event *ev, void *u) {
+static void big_cb(rtm_push *cb_s, const rtm_push_event *ev, void *u) {
+  (void)cb_s;
   (void)u;
   if (ev->fields & RTM_PUSH_F_MSG) { /* pushchat: mtype 30 */
     big_msg_len = ev->msg.len;
@@ -401,7 +404,7 @@ static void test_big_push_peak(void) {
   peak = st.peak - base;
   snprintf(line, sizeof line, "a JSON push of 8 MiB with one escape, fed 64 KiB at a time: delivered whole; peak %.2f MiB above the "
            "idle session (%.3f x the payload), at most 2 x the payload + 1 MiB", (double)peak / 1048576.0, (double)peak / (double)plen);
-  h20_check(big_msg_len == msgn - 1 && big_msg_escape_ok && rtm_push_get_state(s) == RTM_PUSH_STATE_READY && peak <= 2 * plen + (1u << 20), line);
+  h20_check(big_msg_len == msgn - 1 && big_msg_escape_ok && rtm_push_current_state(s) == RTM_PUSH_STATE_READY && peak <= 2 * plen + (1u << 20), line);
   rtm_push_free(s);
   h20_check(st.live == 0 && st.bytes == 0, "the 8 MiB push: every byte freed with the session");
   free(pk);
@@ -412,7 +415,8 @@ static void test_big_push_peak(void) {
    excludedUids) decodes whole, nothing "exhausted". */
 static int file_ok, file_errors;
 static size_t file_url_n;
-static void file_cb(const rtm_push_event *ev, void *u) {
+static void file_cb(rtm_push *cb_s, const rtm_push_event *ev, void *u) {
+  (void)cb_s;
   size_t i;
   (void)u;
   if (ev->type == RTM_PUSH_EV_ERROR) file_errors++;
@@ -444,7 +448,7 @@ static void test_second_reading(void) {
   rtm_push_new(&s, &cfg);
   rtm_push_tick(s, 1);
   for (i = 0; i < total; i += 4096) rtm_push_feed(s, pk + i, total - i < 4096 ? total - i : 4096, 2);
-  h20_check(file_ok && file_errors == 0 && rtm_push_get_state(s) == RTM_PUSH_STATE_READY,
+  h20_check(file_ok && file_errors == 0 && rtm_push_current_state(s) == RTM_PUSH_STATE_READY,
         "a file push whose msg JSON has 30,000 escapes, attrs with one: file info decoded whole from its second reading");
   rtm_push_free(s);
   free(pk);

@@ -24,8 +24,9 @@ static uint64_t now_ms(void) {
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
-static void on_answer(const rtm_push_answer *a) {
-  int i = (int)(intptr_t)a->user_data;
+static void on_answer(rtm_push *cb_s, const rtm_push_answer *a, void *cb_user) {
+  (void)cb_s;
+  int i = (int)(intptr_t)cb_user;
   calls[i]++;
   order[norder++] = i;
   got[i] = *a;
@@ -42,29 +43,34 @@ static void send_all(rtm_push *s) {
   mids[Q_CJSON] = INT64_MIN;
   rc |= rtm_push_enterroom(s, 42, on_answer, (void *)(intptr_t)Q_ENTER);
   rc |= rtm_push_leaveroom(s, 42, on_answer, (void *)(intptr_t)Q_LEAVE);
-  rc |= rtm_push_sendmsg(s, INT64_MAX, mids[Q_SEND], 30, "hi \"there\" \xe4\xbd\xa0", 14, "", on_answer, (void *)(intptr_t)Q_SEND);
-  rc |= rtm_push_sendgroupmsg(s, INT64_MIN, mids[Q_SENDGROUP], 31, "a\0b", 3, "{\"k\":1}", on_answer, (void *)(intptr_t)Q_SENDGROUP);
-  rc |= rtm_push_sendroommsg(s, 9007199254740993LL, mids[Q_SENDROOM], 77, "room", 4, NULL, on_answer, (void *)(intptr_t)Q_SENDROOM);
-  rc |= rtm_push_quest(s, "nosuchmethod", RTM_PUSH_ENC_JSON, NULL, 0, 0, on_answer, (void *)(intptr_t)Q_UNKNOWN, NULL);
-  rc |= rtm_push_quest(s, "test.slow", RTM_PUSH_ENC_JSON, slow, sizeof slow - 1, 0, on_answer, (void *)(intptr_t)Q_SLOW, NULL);
-  rc |= rtm_push_quest(s, "test.slow", RTM_PUSH_ENC_MSGPACK, "\x81\xa2ms\x00", 5, 0, on_answer, (void *)(intptr_t)Q_FAST, NULL);
+  rc |= h_send(s, RTM_PUSH_TO_USER, INT64_MAX, mids[Q_SEND], 30, "hi \"there\" \xe4\xbd\xa0", 14, "", on_answer, (void *)(intptr_t)Q_SEND);
+  rc |= h_send(s, RTM_PUSH_TO_GROUP, INT64_MIN, mids[Q_SENDGROUP], 31, "a\0b", 3, "{\"k\":1}", on_answer, (void *)(intptr_t)Q_SENDGROUP);
+  rc |= h_send(s, RTM_PUSH_TO_ROOM, 9007199254740993LL, mids[Q_SENDROOM], 77, "room", 4, NULL, on_answer, (void *)(intptr_t)Q_SENDROOM);
+  rc |= h_quest(s, "nosuchmethod", RTM_PUSH_ENC_JSON, NULL, 0, 0, on_answer, (void *)(intptr_t)Q_UNKNOWN, NULL);
+  rc |= h_quest(s, "test.slow", RTM_PUSH_ENC_JSON, slow, sizeof slow - 1, 0, on_answer, (void *)(intptr_t)Q_SLOW, NULL);
+  rc |= h_quest(s, "test.slow", RTM_PUSH_ENC_MSGPACK, "\x81\xa2ms\x00", 5, 0, on_answer, (void *)(intptr_t)Q_FAST, NULL);
   (void)fast;
-  rc |= rtm_push_quest(s, "test.never", RTM_PUSH_ENC_JSON, NULL, 0, 200, on_answer, (void *)(intptr_t)Q_NEVER, NULL);
+  rc |= h_quest(s, "test.never", RTM_PUSH_ENC_JSON, NULL, 0, 200, on_answer, (void *)(intptr_t)Q_NEVER, NULL);
   cJSON_AddItemToObject(o, "to", rtm_push_cjson_int64(-9223372036854775807LL - 1));
   cJSON_AddItemToObject(o, "mid", rtm_push_cjson_int64(mids[Q_CJSON]));
   cJSON_AddItemToObject(o, "mtype", cJSON_CreateNumber(30));
   cJSON_AddStringToObject(o, "msg", "via cJSON");
   cJSON_AddStringToObject(o, "attrs", "");
-  rc |= rtm_push_quest_cjson(s, "sendmsg", o, 0, on_answer, (void *)(intptr_t)Q_CJSON, NULL);
+  {
+    rtm_push_quest_desc d = {0};
+    d.method = "sendmsg", d.json = o, d.on_answer = on_answer, d.user_data = (void *)(intptr_t)Q_CJSON;
+    rc |= rtm_push_quest(s, &d, NULL);
+  }
   cJSON_Delete(o);
-  rc |= rtm_push_quest(s, "test.never", RTM_PUSH_ENC_JSON, NULL, 0, 0, NULL, NULL, NULL); /* one-way: no answer */
+  rc |= h_quest(s, "test.never", RTM_PUSH_ENC_JSON, NULL, 0, 0, NULL, NULL, NULL); /* one-way: no answer */
   CHECKM(rc == 0, "every quest accepted");
   all_sent = 1;
 }
-static void on_event(const rtm_push_event *ev, void *user) {
+static void on_event(rtm_push *cb_s, const rtm_push_event *ev, void *user) {
+  (void)cb_s;
   rtm_push *s = *(rtm_push **)user;
   if (ev->type == RTM_PUSH_EV_LOGIN && ev->ok) {
-    CHECKM(rtm_push_quest(s, "x", RTM_PUSH_ENC_JSON, NULL, 0, 0, NULL, NULL, NULL) == RTM_PUSH_OK, "a quest from inside the login callback");
+    CHECKM(h_quest(s, "x", RTM_PUSH_ENC_JSON, NULL, 0, 0, NULL, NULL, NULL) == RTM_PUSH_OK, "a quest from inside the login callback");
     send_all(s);
   }
   if (ev->type == RTM_PUSH_EV_ERROR) printf("     event: error %s\n", ev->message);
@@ -107,12 +113,12 @@ static void test_quests_over_loopback(void) {
     }
     rtm_push_tick(s, now_ms());
     if (!closing && all_sent && norder == Q_PENDING) { /* every answer in: one more quest, then leave */
-      rtm_push_quest(s, "test.never", RTM_PUSH_ENC_JSON, NULL, 0, 60000, on_answer, (void *)(intptr_t)Q_PENDING, NULL);
+      h_quest(s, "test.never", RTM_PUSH_ENC_JSON, NULL, 0, 60000, on_answer, (void *)(intptr_t)Q_PENDING, NULL);
       rtm_push_close(s, now_ms());
       closing = 1;
     }
   }
-  CHECKM(rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSED, "the session ended cleanly (bye, close)");
+  CHECKM(rtm_push_current_state(s) == RTM_PUSH_STATE_CLOSED, "the session ended cleanly (bye, close)");
   rtm_push_free(s);
   close(fd);
   for (i = 0; i < Q_N; i++) {

@@ -109,12 +109,14 @@ done
 start_sim --auth refuse
 $W $B/rtm-listen ws://127.0.0.1:$PORT --pid 1017 --uid 4242 --token demo-token --duration 10 >"$T/l.out" 2>"$T/l.err"; rc=$?
 stop_sim
-if [ $rc = 1 ] && grep -q 'login refused' "$T/l.err" && [ ! -s "$T/l.out" ]; then ok "simulator: refused token -> exit 1, 'login refused' on stderr"
+if [ $rc = 1 ] && grep -q 'login refused' "$T/l.err" && [ "$(wc -l <"$T/l.err")" = 1 ] && [ ! -s "$T/l.out" ]; then
+  ok "simulator: refused token -> exit 1, one stderr line: $(cat "$T/l.err")"
 else bad "simulator: refused token (rc=$rc)" "$T/l.err"; fi
 start_sim --auth error
 $W $B/rtm-listen ws://127.0.0.1:$PORT --pid 1017 --uid 4242 --token demo-token --duration 10 >"$T/l.out" 2>"$T/l.err"; rc=$?
 stop_sim
-if [ $rc = 1 ] && grep -q 'code 200027: invalid token' "$T/l.err"; then ok "simulator: error answer to auth -> exit 1 with code and ex"
+if [ $rc = 1 ] && grep -q 'code 200027: invalid token' "$T/l.err" && [ "$(wc -l <"$T/l.err")" = 1 ]; then
+  ok "simulator: error answer to auth -> exit 1, one stderr line with code and ex"
 else bad "simulator: error answer to auth (rc=$rc)" "$T/l.err"; fi
 start_sim
 $W $B/rtm-listen ws://127.0.0.1:$PORT/service/nothing --pid 1017 --uid 4242 --token demo-token --duration 10 >"$T/l.out" 2>"$T/l.err"; rc=$?
@@ -201,11 +203,11 @@ done
 mkdir -p "$T/outside" && cp tests/outside/main.c tests/outside/CMakeLists.txt "$T/outside/"
 if make --no-print-directory install PREFIX="$T/prefix" >"$T/install.log" 2>&1 \
    && (cd "$T/outside" && cc -std=c99 -Wall -Wextra -Werror $MBEDTLS_CFLAGS -o outside-pc main.c $(PKG_CONFIG_PATH="$T/prefix/lib/pkgconfig" pkg-config --cflags --libs rtm_push) $MBEDTLS_LIBS) >>"$T/install.log" 2>&1 \
-   && [ "$("$T/outside/outside-pc" $V/public-json.bin)" = "rtm_push 0.1.0: events=14" ]; then
+   && [ "$("$T/outside/outside-pc" $V/public-json.bin)" = "rtm_push 0.2.0: events=14" ]; then
   ok "make install + pkg-config: an outside program builds against the installed header and decodes a vector"
 else bad "make install + pkg-config" "$T/install.log"; fi
 if (CFLAGS="$MBEDTLS_CFLAGS" LDFLAGS="$MBEDTLS_LIBS" cmake -S "$T/outside" -B "$T/outside/build" -DCMAKE_PREFIX_PATH="$T/prefix" && cmake --build "$T/outside/build") >"$T/cmake.log" 2>&1 \
-   && [ "$("$T/outside/build/outside" $V/public-json.bin)" = "rtm_push 0.1.0: events=14" ]; then
+   && [ "$("$T/outside/build/outside" $V/public-json.bin)" = "rtm_push 0.2.0: events=14" ]; then
   ok "CMake: find_package(rtm_push) + rtm_push::rtm_push (dependencies through pkg-config)"
 else bad "CMake consumption" "$T/cmake.log"; fi
 
@@ -376,6 +378,19 @@ close_notify() { # name host [simulator options...] -- [rtm-listen options...]
 close_notify "kicked out by the gate" localhost -- --duration 20
 close_notify "closed by the host (rtm_push_close at --duration)" localhost --delay 300 -- --duration 1
 close_notify "(the certificate's iPAddress SAN), kicked out by the gate" 127.0.0.1 -- --duration 20
+# A two-way and a one-way kickout in one message: one kickout line, then the end (exit 0), in ws:// and wss://,
+# with and without --reconnect and --enter-room.
+for mode in "ws" "ws --reconnect" "wss" "wss --reconnect --enter-room 5"; do
+  set -- $mode; scheme=$1; shift
+  if [ $scheme = wss ]; then start_sim --script kickout2 --host localhost --tls-cert "$P/server.pem" --tls-key "$P/server.key"; h=localhost
+  else start_sim --script kickout2; h=127.0.0.1; fi
+  $W $B/rtm-listen $scheme://$h:$PORT $LISTEN0 --cafile "$P/ca.pem" "$@" >"$T/l.out" 2>"$T/l.err"; rc=$?
+  kill $SIM_PID 2>/dev/null; stop_sim
+  if [ $rc = 0 ] && [ "$(grep -c '"event":"kickout"' "$T/l.out")" = 1 ] && tail -n 1 "$T/l.out" | grep -q '"event":"kickout"' &&
+     [ "$(cat "$T/l.err")" = "rtm-listen: kicked out by the gate" ]; then
+    ok "rtm-listen $mode: a two-way and a one-way kickout in one read -> one kickout line, exit 0"
+  else { echo "rc=$rc"; cat "$T/l.out" "$T/l.err"; } >"$T/why"; bad "rtm-listen $mode: two kickouts in one read" "$T/why"; fi
+done
 # When the gate's close_notify crosses rtm-listen's (kicked out, the gate echoes the close frame and ends TLS at
 # once), rtm-listen half-closes and reads to the gate's FIN before close(): closing with the gate's bytes unread, or
 # before they come, would answer them with a TCP reset (the proxy's late write sees it).

@@ -8,9 +8,9 @@
 #include <stdio.h>
 
 typedef struct tables {
-  uint8_t evtab[64], ftab[32], jlen[RTM_PUSH__FBIT_COUNT];
-  uint64_t fkeys[RTM_PUSH__FBIT_COUNT], jpat[RTM_PUSH__FBIT_COUNT][6], mpat[RTM_PUSH__FBIT_COUNT][2];
-  uint32_t jkinds[RTM_PUSH_EV__COUNT];
+  uint8_t evtab[64], ftab[32], jlen[RTM_PUSH_FIELD_COUNT];
+  uint64_t fkeys[RTM_PUSH_FIELD_COUNT], jpat[RTM_PUSH_FIELD_COUNT][6], mpat[RTM_PUSH_FIELD_COUNT][2];
+  uint32_t jkinds[RTM_PUSH_EV_COUNT];
 } tables;
 static void evtab_build(uint8_t tab[64]) {
   int i;
@@ -23,7 +23,7 @@ static void evtab_build(uint8_t tab[64]) {
 }
 static void ftab_build(tables *s) {
   int i;
-  for (i = 0; i < RTM_PUSH__FBIT_COUNT; i++) {
+  for (i = 0; i < RTM_PUSH_FIELD_COUNT; i++) {
     uint64_t w = rtm_push__key_word(rtm_push__fielddefs[i].name, rtm_push__fielddefs[i].len);
     unsigned h = rtm_push__key_hash(w);
     while (s->ftab[h]) h = (h + 1) & 31u;
@@ -34,7 +34,7 @@ static void ftab_build(tables *s) {
 /* The JSON and msgpack member patterns (rtm_push__json_fields and rtm_push__mp_fields predict the next member). */
 static void jpat_build(tables *s) {
   int i;
-  for (i = 0; i < RTM_PUSH__FBIT_COUNT; i++) {
+  for (i = 0; i < RTM_PUSH_FIELD_COUNT; i++) {
     uint8_t b[16];
     size_t l = rtm_push__fielddefs[i].len, n = 5 + l;
     memset(b, 0, sizeof b);
@@ -61,7 +61,7 @@ static void build(tables *s) {
   evtab_build(s->evtab);
   ftab_build(s);
   jpat_build(s);
-  for (t = 0; t < RTM_PUSH_EV__COUNT; t++) s->jkinds[t] = rtm_push__kinds(rtm_push__evdefs[t].fields);
+  for (t = 0; t < RTM_PUSH_EV_COUNT; t++) s->jkinds[t] = rtm_push__kinds(rtm_push__evdefs[t].fields);
 }
 static int check(void) {
   tables t;
@@ -84,20 +84,20 @@ static int print_tables(void) {
   printf("static const uint8_t rtm_push__ftab[32] = {");
   for (i = 0; i < 32; i++) printf("%s%d", i ? (i % 16 ? ", " : ",\n  ") : "\n  ", s->ftab[i]);
   printf("};\n");
-  printf("static const uint64_t rtm_push__fkeys[RTM_PUSH__FBIT_COUNT] = {");
-  for (i = 0; i < RTM_PUSH__FBIT_COUNT; i++) printf("%s0x%016llxull", i ? (i % 3 ? ", " : ",\n  ") : "\n  ", (unsigned long long)s->fkeys[i]);
+  printf("static const uint64_t rtm_push__fkeys[RTM_PUSH_FIELD_COUNT] = {");
+  for (i = 0; i < RTM_PUSH_FIELD_COUNT; i++) printf("%s0x%016llxull", i ? (i % 3 ? ", " : ",\n  ") : "\n  ", (unsigned long long)s->fkeys[i]);
   printf("};\n");
-  printf("static const uint64_t rtm_push__jpat[RTM_PUSH__FBIT_COUNT][6] = {\n");
-  for (i = 0; i < RTM_PUSH__FBIT_COUNT; i++) { printf("  {"); for (j = 0; j < 6; j++) printf("%s0x%016llxull", j ? ", " : "", (unsigned long long)s->jpat[i][j]); printf("}%s /* %s */\n", i + 1 < RTM_PUSH__FBIT_COUNT ? "," : "", rtm_push__fielddefs[i].name); }
+  printf("static const uint64_t rtm_push__jpat[RTM_PUSH_FIELD_COUNT][6] = {\n");
+  for (i = 0; i < RTM_PUSH_FIELD_COUNT; i++) { printf("  {"); for (j = 0; j < 6; j++) printf("%s0x%016llxull", j ? ", " : "", (unsigned long long)s->jpat[i][j]); printf("}%s /* %s */\n", i + 1 < RTM_PUSH_FIELD_COUNT ? "," : "", rtm_push__fielddefs[i].name); }
   printf("};\n");
-  printf("static const uint8_t rtm_push__jlen[RTM_PUSH__FBIT_COUNT] = {");
-  for (i = 0; i < RTM_PUSH__FBIT_COUNT; i++) printf("%s%d", i ? ", " : "", s->jlen[i]);
+  printf("static const uint8_t rtm_push__jlen[RTM_PUSH_FIELD_COUNT] = {");
+  for (i = 0; i < RTM_PUSH_FIELD_COUNT; i++) printf("%s%d", i ? ", " : "", s->jlen[i]);
   printf("};\n");
-  printf("static const uint64_t rtm_push__mpat[RTM_PUSH__FBIT_COUNT][2] = {\n");
-  for (i = 0; i < RTM_PUSH__FBIT_COUNT; i++) printf("  {0x%016llxull, 0x%016llxull}%s /* %s */\n", (unsigned long long)s->mpat[i][0], (unsigned long long)s->mpat[i][1], i + 1 < RTM_PUSH__FBIT_COUNT ? "," : "", rtm_push__fielddefs[i].name);
+  printf("static const uint64_t rtm_push__mpat[RTM_PUSH_FIELD_COUNT][2] = {\n");
+  for (i = 0; i < RTM_PUSH_FIELD_COUNT; i++) printf("  {0x%016llxull, 0x%016llxull}%s /* %s */\n", (unsigned long long)s->mpat[i][0], (unsigned long long)s->mpat[i][1], i + 1 < RTM_PUSH_FIELD_COUNT ? "," : "", rtm_push__fielddefs[i].name);
   printf("};\n");
-  printf("static const uint32_t rtm_push__jkinds[RTM_PUSH_EV__COUNT] = {");
-  for (t = 0; t < RTM_PUSH_EV__COUNT; t++) printf("%s0x%08x", t ? (t % 6 ? ", " : ",\n  ") : "\n  ", rtm_push__kinds(rtm_push__evdefs[t].fields));
+  printf("static const uint32_t rtm_push__jkinds[RTM_PUSH_EV_COUNT] = {");
+  for (t = 0; t < RTM_PUSH_EV_COUNT; t++) printf("%s0x%08x", t ? (t % 6 ? ", " : ",\n  ") : "\n  ", rtm_push__kinds(rtm_push__evdefs[t].fields));
   printf("};\n");
   return 0;
 }
@@ -119,7 +119,7 @@ int main(int argc, char **argv) {
     if (d->cat == RTM_PUSH_CAT_NONE) printf("`%s` | - | ", d->name);
     else if (d->kind == RTM_PUSH_KIND_MSG) printf("`%s` | %s | ", wire[d->cat], rule[d->kind]);
     else printf("`%s` (or `%s` itself) | %s | ", wire[d->cat], d->name, rule[d->kind]);
-    for (b = 0; b < RTM_PUSH__FBIT_COUNT; b++) {
+    for (b = 0; b < RTM_PUSH_FIELD_COUNT; b++) {
       if (!(d->fields & (1u << b))) continue;
       printf("%s`%s` (%s)", first ? "" : ", ", rtm_push__fielddefs[b].name, types[rtm_push__fielddefs[b].type]);
       first = 0;

@@ -94,7 +94,7 @@ static void json_mid_case(const char *text, int want_err, int64_t want, int want
     CHECKM(r.count[RTM_PUSH_EV_PUSHMSG] == 0, "%s", text);
     CHECKM(e && e->ev.error == want_err && e->ev.fatal == 0, "%s: %d", text, e ? e->ev.error : 0);
     if (want_named) CHECKM(e && strstr(e->message, "'mid'"), "%s: %s", text, e ? e->message : "");
-    CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_READY);
+    CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_READY);
     {
       const char *m = NULL;
       CHECK(rtm_push_last_error(s, &m) == want_err && m && (!want_named || strstr(m, "'mid'")));
@@ -184,7 +184,7 @@ static void json_msg_ok(const char *lit, const void *want, size_t wn, int binary
     CHECKM(e->msg_binary == binary, "%s: binary %d", lit, e->msg_binary);
     CHECK(e->ev.fields & RTM_PUSH_F_MSG);
   }
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_READY);
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_READY);
   if (binary) CHECKM(rec_has(&r, "\"msg_base64\":"), "%s", rec_text(&r));
   rtm_push_free(s);
   rec_free(&r);
@@ -195,7 +195,7 @@ static void json_msg_err(const char *lit, int want_err) {
   const evrec *e = rec_nth(&r, RTM_PUSH_EV_ERROR, 0);
   CHECKM(r.count[RTM_PUSH_EV_PUSHMSG] == 0, "%s", lit);
   CHECKM(e && e->ev.error == want_err && !e->ev.fatal, "%s: %s", lit, rec_text(&r));
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_READY);
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_READY);
   CHECK(feed_jpush(s, 1, 2, "pushmsg", "{\"mid\":3, \"msg\":\"after\"}") == RTM_PUSH_OK);
   CHECK(r.count[RTM_PUSH_EV_PUSHMSG] == 1);
   rtm_push_free(s);
@@ -266,7 +266,7 @@ static void test_json_string_errors(void) {
     CHECK(feed_jpush(s, 1, 4, "pushmsg", "{\"x\":{\"y\":\"\\q\"}, \"msg\":\"a\"}") == RTM_PUSH_OK); /* skipped values are validated */
     CHECK(feed_jpush(s, 1, 5, "pushmsg", "{\"x\":\"\x02\"}") == RTM_PUSH_OK);
     CHECK(r.count[RTM_PUSH_EV_ERROR] == 5 && r.count[RTM_PUSH_EV_PUSHMSG] == 0);
-    CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_READY);
+    CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_READY);
     rtm_push_free(s);
     rec_free(&r);
   }
@@ -309,7 +309,7 @@ static void test_json_style(void) {
   CHECK(feed_jpush(s, 1, 13, "pushmsg", "{\"x\":[1 2]}") == RTM_PUSH_OK);
   CHECK(feed_jpush(s, 1, 14, "pushmsg", "{\"x\":[1,") == RTM_PUSH_OK);
   CHECK(r.count[RTM_PUSH_EV_ERROR] == 10 && r.count[RTM_PUSH_EV_PUSHMSG] == 3);
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_READY);
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_READY);
   rtm_push_free(s);
   rec_free(&r);
 }
@@ -340,7 +340,7 @@ static void mp_mid_case(const char *enc, size_t encn, int want_err, int64_t want
            (unsigned char)enc[0], rec_text(&r));
     if (want_err != RTM_PUSH_E_PAYLOAD_SYNTAX) CHECKM(e && strstr(e->message, "'mid'"), "%s", e ? e->message : "");
   }
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_READY);
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_READY);
   rtm_push_free(s);
   rec_free(&r);
   b_free(&m);
@@ -587,7 +587,7 @@ static void test_msgpack_malformed(void) {
     b_free(&m);
   }
   CHECK(r.count[RTM_PUSH_EV_PUSHMSG] == 0);
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_READY);
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_READY);
   rtm_push_free(s);
   rec_free(&r);
 }

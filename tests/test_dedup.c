@@ -66,7 +66,7 @@ static void test_dedup_capacity(void) {
   cfg_init(&c, &r, RTM_PUSH_START_FPNN);
   c.limits.dedup_capacity = 4;
   s = mk_cfg(&r, &c);
-  CHECK(rtm_push_query_config(s)->limits.dedup_capacity == 4);
+  CHECK(rtm_push_current_config(s)->limits.dedup_capacity == 4);
   for (i = 1; i <= 5; i++) {
     snprintf(json, sizeof json, "{\"from\":1, \"to\":2, \"mid\":%d}", i);
     CHECK(feed_jpush(s, 1, seq++, "pushmsg", json) == RTM_PUSH_OK);

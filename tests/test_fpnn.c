@@ -19,7 +19,7 @@ static void fpnn_fatal_case(const char *what, const void *p, size_t n, int want,
     b_free(&f);
   }
   CHECKM(rc == want, "%s: rc %d", what, rc);
-  CHECKM(rtm_push_get_state(s) == RTM_PUSH_STATE_FAILED, "%s", what);
+  CHECKM(rtm_push_current_state(s) == RTM_PUSH_STATE_FAILED, "%s", what);
   CHECKM(r.count[RTM_PUSH_EV_ERROR] == 1 && r.count[RTM_PUSH_EV_CLOSED] == 1 && r.n >= 2, "%s: %s", what, rec_text(&r));
   CHECK(r.n >= 2 && r.evs[r.n - 2].ev.type == RTM_PUSH_EV_ERROR && r.evs[r.n - 2].ev.fatal &&
         r.evs[r.n - 2].ev.error == want && r.evs[r.n - 1].ev.type == RTM_PUSH_EV_CLOSED && r.evs[r.n - 1].ev.error == want);
@@ -69,7 +69,7 @@ static void test_fpnn_header_split(void) {
     rc = feed_exact(s, hdr + i, 1, 1);
     if (i < 11) CHECK(rc == RTM_PUSH_OK && r.n == 0);
   }
-  CHECK(rc == RTM_PUSH_E_FPNN_TOO_LARGE && rtm_push_get_state(s) == RTM_PUSH_STATE_FAILED);
+  CHECK(rc == RTM_PUSH_E_FPNN_TOO_LARGE && rtm_push_current_state(s) == RTM_PUSH_STATE_FAILED);
   rtm_push_free(s);
   rec_free(&r);
 }
@@ -114,7 +114,7 @@ static void test_fpnn_truncated(void) {
     s = mk(&r, RTM_PUSH_START_FPNN);
     CHECK(feed_exact(s, b.p, cut, 1) == RTM_PUSH_OK && r.n == 0);
     CHECKM(rtm_push_feed_eof(s, 2) == RTM_PUSH_E_TRUNCATED, "cut %lu", (unsigned long)cut);
-    CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_FAILED && r.count[RTM_PUSH_EV_CLOSED] == 1 &&
+    CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_FAILED && r.count[RTM_PUSH_EV_CLOSED] == 1 &&
           rec_last(&r)->ev.error == RTM_PUSH_E_TRUNCATED);
     CHECK(rtm_push_feed_eof(s, 3) == RTM_PUSH_OK && r.count[RTM_PUSH_EV_CLOSED] == 1); /* idempotent */
     CHECK(feed_exact(s, "x", 1, 4) == RTM_PUSH_E_CLOSED);
@@ -145,7 +145,7 @@ static void test_fpnn_truncated(void) {
     s = mk(&r, cut ? RTM_PUSH_START_WS : RTM_PUSH_START_FPNN);
     CHECK(feed_pkg(s, &b, 1) == RTM_PUSH_OK);
     CHECK(rtm_push_feed_eof(s, 2) == RTM_PUSH_OK);
-    CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSED && rec_last(&r)->ev.type == RTM_PUSH_EV_CLOSED &&
+    CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_CLOSED && rec_last(&r)->ev.type == RTM_PUSH_EV_CLOSED &&
           rec_last(&r)->ev.error == RTM_PUSH_OK && !rec_last(&r)->ev.fatal);
     CHECK(rec_has(&r, "{\"event\":\"closed\",\"code\":0}\n"));
     CHECK(!rtm_push_want_read(s));

@@ -90,7 +90,8 @@ typedef struct last_msg {
   int64_t mid, from;
   int error;
 } last_msg;
-static void last_msg_cb(const rtm_push_event *ev, void *u) {
+static void last_msg_cb(rtm_push *cb_s, const rtm_push_event *ev, void *u) {
+  (void)cb_s;
   last_msg *m = (last_msg *)u;
   if (ev->type == RTM_PUSH_EV_ERROR) { m->errors++; m->error = ev->error; return; }
   if (ev->type != RTM_PUSH_EV_PUSHMSG && ev->type != RTM_PUSH_EV_PUSHCHAT) return;

@@ -14,11 +14,15 @@ typedef struct qrec {
   char ex[128];
   char method[64];
   uint32_t order[16]; /* seqs in callback order */
+  rtm_push *session;  /* the callback's session and user_data arguments */
+  void *user_data;
   rtm_push *requeue;  /* if set: issue one more quest from inside the callback */
   int requeue_rc;
 } qrec;
-static void q_cb(const rtm_push_answer *a) {
-  qrec *q = (qrec *)a->user_data;
+static void q_cb(rtm_push *cb_s, const rtm_push_answer *a, void *cb_user) {
+  qrec *q = (qrec *)cb_user;
+  q->session = cb_s;
+  q->user_data = cb_user;
   if (q->calls < 16) q->order[q->calls] = a->seq;
   q->calls++;
   q->a = *a;
@@ -33,7 +37,7 @@ static void q_cb(const rtm_push_answer *a) {
     rtm_push *s = q->requeue;
     uint32_t seq = 0;
     q->requeue = NULL;
-    q->requeue_rc = rtm_push_quest(s, "again", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, q, &seq);
+    q->requeue_rc = h_quest(s, "again", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, q, &seq);
     if (q->requeue_rc == RTM_PUSH_OK) CHECK(seq != 0);
   }
 }
@@ -53,7 +57,7 @@ static rtm_push *mk_quest_session(rec *r, rtm_push_encoding enc, uint32_t max_pe
   c.quest_encoding = enc;
   c.limits.max_pending_quests = max_pending;
   s = mk_cfg(r, &c);
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_READY);
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_READY);
   CHECK(rtm_push_tick(s, 1000) == RTM_PUSH_OK); /* the clock starts at 1000 */
   return s;
 }
@@ -72,33 +76,33 @@ static void test_quest_basic(void) {
   bytes pkg = {0, 0, 0}, want = {0, 0, 0};
   uint32_t seq = 0, seq2 = 0;
   memset(&q, 0, sizeof q);
-  CHECK(rtm_push_quest(s, "getinfo", RTM_PUSH_ENC_JSON, "{\"a\":1}", 7, 0, q_cb, &q, &seq) == RTM_PUSH_OK);
+  CHECK(h_quest(s, "getinfo", RTM_PUSH_ENC_JSON, "{\"a\":1}", 7, 0, q_cb, &q, &seq) == RTM_PUSH_OK);
   CHECK(seq == 1);
   next_pkg(s, &pkg);
   pkg_quest(&want, 1, 0x40, seq, "getinfo", "{\"a\":1}", 7);
   CHECK(pkg.len == want.len && memcmp(pkg.p, want.p, want.len) == 0);
   CHECK(q.calls == 0);
   CHECK(feed_answer(s, seq, 0, "{\"x\":2}", 1500) == RTM_PUSH_OK);
-  CHECK(q.calls == 1 && q.a.result == RTM_PUSH_OK && q.a.status == 0 && q.a.seq == seq && q.a.session == s &&
+  CHECK(q.calls == 1 && q.a.result == RTM_PUSH_OK && q.a.status == 0 && q.a.seq == seq && q.session == s &&
         strcmp(q.method, "getinfo") == 0 && q.payload_len == 7 && memcmp(q.payload, "{\"x\":2}", 7) == 0 &&
-        q.a.encoding == RTM_PUSH_ENC_JSON && q.a.user_data == &q && !q.a.has_mtime && q.a.mid == 0);
+        q.a.encoding == RTM_PUSH_ENC_JSON && q.user_data == &q && !q.a.has_mtime && q.a.mid == 0);
   CHECK(r.count[RTM_PUSH_EV_ANSWER] == 0); /* the callback, not an event */
   /* answered once only: a second answer with that seq is an ordinary answer event (no_login) */
   CHECK(feed_answer(s, seq, 0, "{}", 1600) == RTM_PUSH_OK);
   CHECK(q.calls == 1 && r.count[RTM_PUSH_EV_ANSWER] == 1);
   /* NULL payload: an empty map; one-way (no callback): mtype 0 and no seq */
-  CHECK(rtm_push_quest(s, "m", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q, &seq2) == RTM_PUSH_OK && seq2 == 2);
+  CHECK(h_quest(s, "m", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q, &seq2) == RTM_PUSH_OK && seq2 == 2);
   next_pkg(s, &pkg);
   b_reset(&want);
   pkg_quest(&want, 1, 0x40, 2, "m", "{}", 2);
   CHECK(pkg.len == want.len && memcmp(pkg.p, want.p, want.len) == 0);
-  CHECK(rtm_push_quest(s, "m", RTM_PUSH_ENC_MSGPACK, NULL, 0, 0, NULL, NULL, &seq2) == RTM_PUSH_OK && seq2 == 0);
+  CHECK(h_quest(s, "m", RTM_PUSH_ENC_MSGPACK, NULL, 0, 0, NULL, NULL, &seq2) == RTM_PUSH_OK && seq2 == 0);
   next_pkg(s, &pkg);
   b_reset(&want);
   pkg_quest(&want, 0, 0x80, 0, "m", "\x80", 1);
   CHECK(pkg.len == want.len && memcmp(pkg.p, want.p, want.len) == 0);
   /* encoding 0 = JSON */
-  CHECK(rtm_push_quest(s, "m", (rtm_push_encoding)0, NULL, 0, 0, NULL, NULL, NULL) == RTM_PUSH_OK);
+  CHECK(h_quest(s, "m", (rtm_push_encoding)0, NULL, 0, 0, NULL, NULL, NULL) == RTM_PUSH_OK);
   next_pkg(s, &pkg);
   CHECK(pkg.len > 6 && pkg.p[5] == 0x40);
   rtm_push_free(s);
@@ -116,9 +120,9 @@ static void test_quest_errors_and_order(void) {
   memset(&q1, 0, sizeof q1);
   memset(&q2, 0, sizeof q2);
   memset(&q3, 0, sizeof q3);
-  CHECK(rtm_push_quest(s, "a", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q1, &s1) == RTM_PUSH_OK);
-  CHECK(rtm_push_quest(s, "b", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q2, &s2) == RTM_PUSH_OK);
-  CHECK(rtm_push_quest(s, "c", RTM_PUSH_ENC_MSGPACK, NULL, 0, 0, q_cb, &q3, &s3) == RTM_PUSH_OK);
+  CHECK(h_quest(s, "a", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q1, &s1) == RTM_PUSH_OK);
+  CHECK(h_quest(s, "b", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q2, &s2) == RTM_PUSH_OK);
+  CHECK(h_quest(s, "c", RTM_PUSH_ENC_MSGPACK, NULL, 0, 0, q_cb, &q3, &s3) == RTM_PUSH_OK);
   CHECK(s1 != s2 && s2 != s3 && s1 != s3);
   count_answers(s);
   /* reverse order, one error */
@@ -132,11 +136,11 @@ static void test_quest_errors_and_order(void) {
   CHECK(q3.calls == 1 && q3.a.result == RTM_PUSH_E_QUEST_ERROR && q3.a.code == 20004 && strcmp(q3.ex, "bad") == 0 &&
         q3.a.encoding == RTM_PUSH_ENC_MSGPACK);
   CHECK(r.count[RTM_PUSH_EV_ANSWER] == 0 && r.count[RTM_PUSH_EV_ERROR] == 0);
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_READY);
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_READY);
   /* a quest from inside an answer callback */
   memset(&q1, 0, sizeof q1);
   q1.requeue = s;
-  CHECK(rtm_push_quest(s, "first", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q1, &s1) == RTM_PUSH_OK);
+  CHECK(h_quest(s, "first", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q1, &s1) == RTM_PUSH_OK);
   count_answers(s);
   CHECK(feed_answer(s, s1, 0, "{}", 1200) == RTM_PUSH_OK);
   CHECK(q1.calls == 1 && q1.requeue_rc == RTM_PUSH_OK && count_answers(s) == 1);
@@ -153,9 +157,9 @@ static void test_quest_timeout(void) {
   uint32_t s1 = 0, s2 = 0;
   memset(&q1, 0, sizeof q1);
   memset(&q2, 0, sizeof q2);
-  CHECK(rtm_push_query_config(s)->ping_timeout_ms == 60000); /* the ping watchdog at 61000 */
-  CHECK(rtm_push_quest(s, "slow", RTM_PUSH_ENC_JSON, NULL, 0, 3000, q_cb, &q1, &s1) == RTM_PUSH_OK);
-  CHECK(rtm_push_quest(s, "default", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q2, &s2) == RTM_PUSH_OK);
+  CHECK(rtm_push_current_config(s)->ping_timeout_ms == 60000); /* the ping watchdog at 61000 */
+  CHECK(h_quest(s, "slow", RTM_PUSH_ENC_JSON, NULL, 0, 3000, q_cb, &q1, &s1) == RTM_PUSH_OK);
+  CHECK(h_quest(s, "default", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q2, &s2) == RTM_PUSH_OK);
   CHECK(rtm_push_next_deadline(s) == 4000);
   CHECK(rtm_push_tick(s, 3999) == RTM_PUSH_OK && q1.calls == 0);
   CHECK(rtm_push_tick(s, 4000) == RTM_PUSH_OK);
@@ -168,7 +172,7 @@ static void test_quest_timeout(void) {
   CHECK(q1.calls == 1);
   CHECK(rtm_push_tick(s, 10000) == RTM_PUSH_OK && q2.calls == 1 && q2.a.result == RTM_PUSH_E_QUEST_TIMEOUT);
   CHECK(rtm_push_next_deadline(s) == 61000);
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_READY);
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_READY);
   rtm_push_free(s);
   CHECK(q1.calls == 1 && q2.calls == 1);
   rec_free(&r);
@@ -181,7 +185,7 @@ static void test_quest_closed(void) {
   /* free with quests pending */
   s = mk_quest_session(&r, RTM_PUSH_ENC_JSON, 0);
   memset(q, 0, sizeof q);
-  for (i = 0; i < 3; i++) CHECK(rtm_push_quest(s, "x", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q[i], NULL) == RTM_PUSH_OK);
+  for (i = 0; i < 3; i++) CHECK(h_quest(s, "x", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q[i], NULL) == RTM_PUSH_OK);
   rtm_push_free(s);
   for (i = 0; i < 3; i++) CHECK(q[i].calls == 1 && q[i].a.result == RTM_PUSH_E_QUEST_CLOSED && q[i].a.code == 20002);
   rec_free(&r);
@@ -189,7 +193,7 @@ static void test_quest_closed(void) {
   s = mk_quest_session(&r, RTM_PUSH_ENC_JSON, 0);
   memset(q, 0, sizeof q);
   q[0].requeue = s;
-  CHECK(rtm_push_quest(s, "x", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q[0], NULL) == RTM_PUSH_OK);
+  CHECK(h_quest(s, "x", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q[0], NULL) == RTM_PUSH_OK);
   rtm_push_free(s);
   /* the new quest is refused (the session is ending), or accepted and ended at once */
   CHECK(q[0].a.result == RTM_PUSH_E_QUEST_CLOSED);
@@ -200,21 +204,21 @@ static void test_quest_closed(void) {
   /* close: the bye's answer ends the session (START_FPNN), the pending quests end with it */
   s = mk_quest_session(&r, RTM_PUSH_ENC_JSON, 0);
   memset(q, 0, sizeof q);
-  for (i = 0; i < 2; i++) CHECK(rtm_push_quest(s, "x", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q[i], NULL) == RTM_PUSH_OK);
+  for (i = 0; i < 2; i++) CHECK(h_quest(s, "x", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q[i], NULL) == RTM_PUSH_OK);
   CHECK(rtm_push_close(s, 1100) == RTM_PUSH_OK);
-  CHECK(rtm_push_quest(s, "x", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q[2], NULL) == RTM_PUSH_E_STATE); /* closing */
+  CHECK(h_quest(s, "x", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q[2], NULL) == RTM_PUSH_E_STATE); /* closing */
   CHECK(feed_answer(s, 3, 0, "{}", 1200) == RTM_PUSH_OK); /* the bye (seq 3) */
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSED);
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_CLOSED);
   for (i = 0; i < 2; i++) CHECK(q[i].calls == 1 && q[i].a.result == RTM_PUSH_E_QUEST_CLOSED && q[i].a.code == 20002);
   CHECK(q[2].calls == 0);
-  CHECK(rtm_push_quest(s, "x", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q[2], NULL) == RTM_PUSH_E_CLOSED);
+  CHECK(h_quest(s, "x", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q[2], NULL) == RTM_PUSH_E_CLOSED);
   rtm_push_free(s);
   for (i = 0; i < 2; i++) CHECK(q[i].calls == 1);
   rec_free(&r);
   /* a fatal error */
   s = mk_quest_session(&r, RTM_PUSH_ENC_JSON, 0);
   memset(q, 0, sizeof q);
-  CHECK(rtm_push_quest(s, "x", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q[0], NULL) == RTM_PUSH_OK);
+  CHECK(h_quest(s, "x", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q[0], NULL) == RTM_PUSH_OK);
   CHECK(feed_exact(s, "GET / HTTP/1.1\r\n", 16, 1100) == RTM_PUSH_E_FPNN_HEADER);
   CHECK(q[0].calls == 1 && q[0].a.result == RTM_PUSH_E_QUEST_CLOSED);
   rtm_push_free(s);
@@ -225,7 +229,7 @@ static void test_quest_closed(void) {
     rtm_push_config c;
     memset(&c, 0, sizeof c);
     s = mk_login(&r, &c);
-    CHECK(rtm_push_quest(s, "x", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q[0], NULL) == RTM_PUSH_E_STATE);
+    CHECK(h_quest(s, "x", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q[0], NULL) == RTM_PUSH_E_STATE);
     rtm_push_free(s);
     rec_free(&r);
   }
@@ -236,15 +240,15 @@ static void test_quest_limit(void) {
   qrec q[3];
   uint32_t seq = 0;
   memset(q, 0, sizeof q);
-  CHECK(rtm_push_quest(s, "x", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q[0], &seq) == RTM_PUSH_OK);
-  CHECK(rtm_push_quest(s, "x", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q[1], NULL) == RTM_PUSH_OK);
-  CHECK(rtm_push_quest(s, "x", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q[2], NULL) == RTM_PUSH_E_TOO_MANY_QUESTS);
-  CHECK(rtm_push_sendmsg(s, 1, 2, 3, "m", 1, NULL, q_cb, &q[2]) == RTM_PUSH_E_TOO_MANY_QUESTS);
-  CHECK(rtm_push_quest(s, "oneway", RTM_PUSH_ENC_JSON, NULL, 0, 0, NULL, NULL, NULL) == RTM_PUSH_OK);
+  CHECK(h_quest(s, "x", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q[0], &seq) == RTM_PUSH_OK);
+  CHECK(h_quest(s, "x", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q[1], NULL) == RTM_PUSH_OK);
+  CHECK(h_quest(s, "x", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q[2], NULL) == RTM_PUSH_E_TOO_MANY_QUESTS);
+  CHECK(h_send(s, RTM_PUSH_TO_USER, 1, 2, 3, "m", 1, NULL, q_cb, &q[2]) == RTM_PUSH_E_TOO_MANY_QUESTS);
+  CHECK(h_quest(s, "oneway", RTM_PUSH_ENC_JSON, NULL, 0, 0, NULL, NULL, NULL) == RTM_PUSH_OK);
   CHECK(count_answers(s) == 3);
   CHECK(feed_answer(s, seq, 0, "{}", 1100) == RTM_PUSH_OK && q[0].calls == 1);
-  CHECK(rtm_push_quest(s, "x", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q[2], NULL) == RTM_PUSH_OK);
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_READY);
+  CHECK(h_quest(s, "x", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &q[2], NULL) == RTM_PUSH_OK);
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_READY);
   rtm_push_free(s);
   CHECK(q[1].calls == 1 && q[2].calls == 1);
   rec_free(&r);
@@ -256,7 +260,7 @@ static void test_quest_limit(void) {
     int i;
     s = mk_quest_session(&r, RTM_PUSH_ENC_JSON, 0);
     memset(qs, 0, sizeof qs);
-    for (i = 0; i < N; i++) CHECK(rtm_push_quest(s, "x", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &qs[i], &seqs[i]) == RTM_PUSH_OK);
+    for (i = 0; i < N; i++) CHECK(h_quest(s, "x", RTM_PUSH_ENC_JSON, NULL, 0, 0, q_cb, &qs[i], &seqs[i]) == RTM_PUSH_OK);
     count_answers(s);
     for (i = 0; i < N; i++) {
       int k = (i * 73) % N; /* 73 is prime to 200 */
@@ -278,14 +282,14 @@ static void test_quest_sendmsg(void) {
   /* JSON */
   s = mk_quest_session(&r, RTM_PUSH_ENC_JSON, 0);
   memset(&q, 0, sizeof q);
-  CHECK(rtm_push_sendmsg(s, INT64_MAX, INT64_MIN, 30, "hi \"x\"\0\n", 8, "{\"k\":1}", q_cb, &q) == RTM_PUSH_OK);
+  CHECK(h_send(s, RTM_PUSH_TO_USER, INT64_MAX, INT64_MIN, 30, "hi \"x\"\0\n", 8, "{\"k\":1}", q_cb, &q) == RTM_PUSH_OK);
   next_pkg(s, &pkg);
   pkg_quest(&want, 1, 0x40, 1, "sendmsg", jwant, sizeof jwant - 1);
   CHECKM(pkg.len == want.len && memcmp(pkg.p, want.p, want.len) == 0, "%.*s", (int)pkg.len, (const char *)pkg.p);
   CHECK(feed_answer(s, 1, 0, "{\"mtime\":9223372036854775807}", 1100) == RTM_PUSH_OK);
   CHECK(q.calls == 1 && q.a.result == RTM_PUSH_OK && q.a.has_mtime && q.a.mtime == INT64_MAX && q.a.mid == INT64_MIN);
   /* group and room variants; enterroom */
-  CHECK(rtm_push_sendgroupmsg(s, 9007199254740993LL, 5, 1, "g", 1, NULL, q_cb, &q) == RTM_PUSH_OK);
+  CHECK(h_send(s, RTM_PUSH_TO_GROUP, 9007199254740993LL, 5, 1, "g", 1, NULL, q_cb, &q) == RTM_PUSH_OK);
   next_pkg(s, &pkg);
   b_reset(&want);
   {
@@ -295,7 +299,7 @@ static void test_quest_sendmsg(void) {
   CHECKM(pkg.len == want.len && memcmp(pkg.p, want.p, want.len) == 0, "%.*s", (int)pkg.len, (const char *)pkg.p);
   CHECK(feed_answer(s, 2, 0, "{\"mtime\":\"1712345678001\"}", 1100) == RTM_PUSH_OK);
   CHECK(q.calls == 2 && q.a.has_mtime && q.a.mtime == 1712345678001LL && q.a.mid == 5);
-  CHECK(rtm_push_sendroommsg(s, -2, 6, 2, NULL, 0, NULL, NULL, NULL) == RTM_PUSH_OK); /* one-way */
+  CHECK(h_send(s, RTM_PUSH_TO_ROOM, -2, 6, 2, NULL, 0, NULL, NULL, NULL) == RTM_PUSH_OK); /* one-way */
   next_pkg(s, &pkg);
   b_reset(&want);
   {
@@ -311,14 +315,14 @@ static void test_quest_sendmsg(void) {
   /* an mtime that is not an Int64: no mtime */
   CHECK(feed_answer(s, 3, 0, "{\"mtime\":1.5}", 1100) == RTM_PUSH_OK);
   CHECK(q.calls == 3 && q.a.result == RTM_PUSH_OK && !q.a.has_mtime);
-  CHECK(rtm_push_sendmsg(s, 1, 0, 1, "x", 1, NULL, NULL, NULL) == RTM_PUSH_E_INVALID_ARG); /* mid 0 */
-  CHECK(rtm_push_sendmsg(s, 1, 1, 1, NULL, 3, NULL, NULL, NULL) == RTM_PUSH_E_INVALID_ARG);
+  CHECK(h_send(s, RTM_PUSH_TO_USER, 1, 0, 1, "x", 1, NULL, NULL, NULL) == RTM_PUSH_E_INVALID_ARG); /* mid 0 */
+  CHECK(h_send(s, RTM_PUSH_TO_USER, 1, 1, 1, NULL, 3, NULL, NULL, NULL) == RTM_PUSH_E_INVALID_ARG);
   rtm_push_free(s);
   rec_free(&r);
   /* msgpack */
   s = mk_quest_session(&r, RTM_PUSH_ENC_MSGPACK, 0);
   memset(&q, 0, sizeof q);
-  CHECK(rtm_push_sendmsg(s, INT64_MAX, INT64_MIN, 300, "hi\0", 3, "a", q_cb, &q) == RTM_PUSH_OK);
+  CHECK(h_send(s, RTM_PUSH_TO_USER, INT64_MAX, INT64_MIN, 300, "hi\0", 3, "a", q_cb, &q) == RTM_PUSH_OK);
   next_pkg(s, &pkg);
   b_reset(&want);
   b_reset(&mp);
@@ -347,7 +351,7 @@ static void test_quest_sendmsg(void) {
     static const size_t lens[] = {2, 2, 3, 3, 5, 5, 9, 9, 2, 2, 3, 3, 5, 5, 9, 9};
     size_t i;
     for (i = 0; i < sizeof vals / sizeof vals[0]; i++) {
-      CHECK(rtm_push_sendroommsg(s, vals[i], 1000, 1000, NULL, 0, NULL, NULL, NULL) == RTM_PUSH_OK);
+      CHECK(h_send(s, RTM_PUSH_TO_ROOM, vals[i], 1000, 1000, NULL, 0, NULL, NULL, NULL) == RTM_PUSH_OK);
       next_pkg(s, &pkg);
       b_reset(&mp);
       b_byte(&mp, 0x85);
@@ -379,13 +383,23 @@ static void test_quest_cjson_and_mid(void) {
   memset(&q, 0, sizeof q);
   cJSON_AddItemToObject(o, "uid", rtm_push_cjson_int64(INT64_MIN));
   cJSON_AddStringToObject(o, "s", "v");
-  CHECK(rtm_push_quest_cjson(s, "q", o, 0, q_cb, &q, &seq) == RTM_PUSH_OK && seq == 1);
+  {
+    rtm_push_quest_desc d = {0};
+    d.method = "q", d.json = o, d.on_answer = q_cb, d.user_data = &q;
+    CHECK(rtm_push_quest(s, &d, &seq) == RTM_PUSH_OK && seq == 1);
+    d.payload = "{}", d.payload_len = 2; /* json and payload: which one? refused */
+    CHECK(rtm_push_quest(s, &d, NULL) == RTM_PUSH_E_INVALID_ARG);
+    d.payload = NULL, d.payload_len = 0, d.encoding = RTM_PUSH_ENC_MSGPACK; /* json is sent as JSON only */
+    CHECK(rtm_push_quest(s, &d, NULL) == RTM_PUSH_E_INVALID_ARG);
+    CHECK(rtm_push_quest(s, NULL, NULL) == RTM_PUSH_E_INVALID_ARG);
+  }
   next_pkg(s, &pkg);
   CHECK(pkg.len > 17 && strcmp((const char *)pkg.p + 17, "{\"uid\":-9223372036854775808,\"s\":\"v\"}") == 0);
-  CHECK(rtm_push_quest_cjson(s, "q", NULL, 0, NULL, NULL, NULL) == RTM_PUSH_E_INVALID_ARG);
   {
+    rtm_push_quest_desc d = {0};
     cJSON *arr = cJSON_CreateArray();
-    CHECK(rtm_push_quest_cjson(s, "q", arr, 0, NULL, NULL, NULL) == RTM_PUSH_E_INVALID_ARG);
+    d.method = "q", d.json = arr;
+    CHECK(rtm_push_quest(s, &d, NULL) == RTM_PUSH_E_INVALID_ARG);
     cJSON_Delete(arr);
   }
   cJSON_Delete(o);
@@ -414,7 +428,7 @@ static void test_bug_msgpack_fixint(void) {
   bytes pkg = {0, 0, 0}, want = {0, 0, 0}, mp = {0, 0, 0};
   size_t i;
   for (i = 0; i < sizeof vals / sizeof vals[0]; i++) {
-    CHECK(rtm_push_sendroommsg(s, vals[i], 1000, 30, NULL, 0, NULL, NULL, NULL) == RTM_PUSH_OK);
+    CHECK(h_send(s, RTM_PUSH_TO_ROOM, vals[i], 1000, 30, NULL, 0, NULL, NULL, NULL) == RTM_PUSH_OK);
     next_pkg(s, &pkg);
     b_reset(&mp);
     b_byte(&mp, 0x85);
@@ -455,11 +469,12 @@ static void test_bug_msgpack_fixint(void) {
 /* ================================================================================================ */
 static uint8_t g_sent[4096];
 static size_t g_sent_len;
-static void echo_cb(const rtm_push_event *ev, void *u) {
+static void echo_cb(rtm_push *cb_s, const rtm_push_event *ev, void *u) {
+  (void)cb_s;
   rtm_push *s = *(rtm_push **)u;
   if (ev->type == RTM_PUSH_EV_PUSHMSG) {
     const uint8_t *o;
-    rtm_push_sendmsg(s, ev->from, 1234, 1, ev->msg.ptr, ev->msg.len, NULL, NULL, NULL);
+    h_send(s, RTM_PUSH_TO_USER, ev->from, 1234, 1, ev->msg.ptr, ev->msg.len, NULL, NULL, NULL);
     g_sent_len = 0;
     while (rtm_push_pending_output(s, &o)) { /* the answer to the push, then our quest */
       size_t n = rtm_push_pending_output(s, &o);
@@ -483,16 +498,16 @@ static void test_fix_sendmsg_in_callback_keeps_strings(void) {
   b_free(&b);
 }
 static int g_retries;
-static void retry_answer(const rtm_push_answer *a) { /* retries on every failure */
+static void retry_answer(rtm_push *cb_s, const rtm_push_answer *a, void *cb_user) { (void)a, (void)cb_user; /* retries on every failure */
   g_retries++;
-  if (g_retries < 1000) rtm_push_quest(a->session, "again", RTM_PUSH_ENC_JSON, NULL, 0, 0, retry_answer, NULL, NULL);
+  if (g_retries < 1000) h_quest(cb_s, "again", RTM_PUSH_ENC_JSON, NULL, 0, 0, retry_answer, NULL, NULL);
 }
 /* Guards [11]: answer callbacks run by rtm_push_free could start new quests: a retry-on-failure host looped. */
 static void test_fix_free_answers_cannot_quest(void) {
   rtm_push *s = mk_bare(NULL, NULL, 0);
   g_retries = 0;
   rtm_push_tick(s, 0);
-  rtm_push_quest(s, "m", RTM_PUSH_ENC_JSON, NULL, 0, 0, retry_answer, NULL, NULL);
+  h_quest(s, "m", RTM_PUSH_ENC_JSON, NULL, 0, 0, retry_answer, NULL, NULL);
   rtm_push_free(s);
   CHECKM(g_retries == 1, "rtm_push_free: each pending quest's callback once, no retry loop");
 }

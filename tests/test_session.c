@@ -93,7 +93,7 @@ static void test_answers_ws(void) {
   uint8_t masks[3][4];
   memset(&r, 0, sizeof r);
   s = mk(&r, RTM_PUSH_START_WS);
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_READY);
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_READY);
   CHECK(feed_jpush(s, 1, 11, "ping", "{}") == RTM_PUSH_OK);
   b_byte(&mp, 0x80);
   CHECK(feed_mpush(s, 1, 12, "ping", &mp) == RTM_PUSH_OK);
@@ -135,11 +135,11 @@ static void test_session_login(void) {
   e = rec_last(&r);
   CHECK(e && e->ev.type == RTM_PUSH_EV_LOGIN && e->ev.ok == 1 && e->ev.error == 0 && r.n == 1);
   CHECK(rec_has(&r, "{\"event\":\"login\",\"ok\":true}\n"));
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_READY);
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_READY);
   /* a second answer to seq 1 is no longer the login: a non-fatal unexpected answer */
   CHECK(feed_answer(s, 1, 0, "{\"ok\":true}", 100) == RTM_PUSH_OK);
   CHECK(rec_last(&r)->ev.type == RTM_PUSH_EV_ERROR && rec_last(&r)->ev.error == RTM_PUSH_E_FPNN_UNEXPECTED_ANSWER &&
-        !rec_last(&r)->ev.fatal && rtm_push_get_state(s) == RTM_PUSH_STATE_READY);
+        !rec_last(&r)->ev.fatal && rtm_push_current_state(s) == RTM_PUSH_STATE_READY);
   rtm_push_free(s);
   rec_free(&r);
   /* {"ok":false}: refused, code 200027, gate */
@@ -149,9 +149,11 @@ static void test_session_login(void) {
   e = rec_nth(&r, RTM_PUSH_EV_LOGIN, 0);
   CHECK(e && e->ev.ok == 0 && e->ev.error == RTM_PUSH_E_LOGIN_REFUSED && e->ev.code == 200027 && e->ev.fatal);
   CHECKM(rec_has(&r, "{\"event\":\"login\",\"ok\":false,\"code\":200027,\"gate\":\"10.0.0.1:13321\"}\n"), "%s", rec_text(&r));
-  CHECK(r.count[RTM_PUSH_EV_ERROR] == 1 && r.count[RTM_PUSH_EV_CLOSED] == 1 &&
-        rec_last(&r)->ev.error == RTM_PUSH_E_LOGIN_REFUSED);
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_FAILED);
+  CHECKM(r.n == 2 && r.evs[0].ev.type == RTM_PUSH_EV_LOGIN && r.evs[1].ev.type == RTM_PUSH_EV_CLOSED &&
+             rec_last(&r)->ev.error == RTM_PUSH_E_LOGIN_REFUSED && rec_last(&r)->ev.fatal,
+         "a refused login is LOGIN(ok 0) then CLOSED, nothing between: %s", rec_text(&r));
+  CHECK(strstr(r.evs[0].message, "10.0.0.1:13321") != NULL); /* the LOGIN event carries the whole reason */
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_FAILED);
   {
     const char *m = NULL;
     CHECK(rtm_push_last_error(s, &m) == RTM_PUSH_E_LOGIN_REFUSED && m && strstr(m, "10.0.0.1:13321"));
@@ -170,7 +172,10 @@ static void test_session_login(void) {
     const char *m = NULL;
     CHECK(rtm_push_last_error(s, &m) == RTM_PUSH_E_LOGIN_ERROR && m && strstr(m, "200027") && strstr(m, "invalid token"));
   }
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_FAILED);
+  CHECKM(r.n == 2 && r.evs[0].ev.type == RTM_PUSH_EV_LOGIN && r.evs[1].ev.type == RTM_PUSH_EV_CLOSED &&
+             rec_last(&r)->ev.error == RTM_PUSH_E_LOGIN_ERROR && r.evs[0].ev.fatal,
+         "an error answer to the login is LOGIN(ok 0) then CLOSED, nothing between: %s", rec_text(&r));
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_FAILED);
   rtm_push_free(s);
   rec_free(&r);
   /* an answer that is neither: {"ok":"yes"} -> refused */
@@ -185,7 +190,7 @@ static void test_session_login(void) {
   {
     bytes b = {0, 0, 0};
     pkg_answer(&b, 0x80, 1, 0, "\x81\xa2ok\xc3", 5);
-    CHECK(feed_pkg(s, &b, 100) == RTM_PUSH_OK && rtm_push_get_state(s) == RTM_PUSH_STATE_READY);
+    CHECK(feed_pkg(s, &b, 100) == RTM_PUSH_OK && rtm_push_current_state(s) == RTM_PUSH_STATE_READY);
     b_free(&b);
   }
   rtm_push_free(s);
@@ -201,9 +206,9 @@ static void test_session_login_timeout(void) {
   CHECK(rtm_push_next_deadline(s) == UINT64_MAX || rtm_push_next_deadline(s) == 0);
   CHECK(rtm_push_tick(s, 1000) == RTM_PUSH_OK);
   CHECK(rtm_push_next_deadline(s) == 31000);
-  CHECK(rtm_push_tick(s, 30999) == RTM_PUSH_OK && rtm_push_get_state(s) == RTM_PUSH_STATE_AUTHENTICATING);
+  CHECK(rtm_push_tick(s, 30999) == RTM_PUSH_OK && rtm_push_current_state(s) == RTM_PUSH_STATE_AUTHENTICATING);
   CHECK(rtm_push_tick(s, 31000) == RTM_PUSH_E_LOGIN_TIMEOUT);
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_FAILED && rec_last(&r)->ev.error == RTM_PUSH_E_LOGIN_TIMEOUT);
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_FAILED && rec_last(&r)->ev.error == RTM_PUSH_E_LOGIN_TIMEOUT);
   rtm_push_free(s);
   rec_free(&r);
   /* a configured timeout; a login in time clears it */
@@ -214,7 +219,7 @@ static void test_session_login_timeout(void) {
   s = mk_login(&r, &c);
   CHECK(feed_answer(s, 1, 0, "{\"ok\":true}", 200) == RTM_PUSH_OK);
   CHECK(rtm_push_next_deadline(s) == UINT64_MAX);
-  CHECK(rtm_push_tick(s, 100000) == RTM_PUSH_OK && rtm_push_get_state(s) == RTM_PUSH_STATE_READY);
+  CHECK(rtm_push_tick(s, 100000) == RTM_PUSH_OK && rtm_push_current_state(s) == RTM_PUSH_STATE_READY);
   rtm_push_free(s);
   rec_free(&r);
 }
@@ -235,9 +240,9 @@ static void test_session_ping_watchdog(void) {
   CHECK(rtm_push_next_deadline(s) == 8000);
   CHECK(feed_jpush_at(s, 7000, 3, "ping", "{}") == RTM_PUSH_OK);
   CHECK(rtm_push_next_deadline(s) == 12000);
-  CHECK(rtm_push_tick(s, 11999) == RTM_PUSH_OK && rtm_push_get_state(s) == RTM_PUSH_STATE_READY);
+  CHECK(rtm_push_tick(s, 11999) == RTM_PUSH_OK && rtm_push_current_state(s) == RTM_PUSH_STATE_READY);
   CHECK(rtm_push_tick(s, 12000) == RTM_PUSH_E_PING_TIMEOUT);
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_FAILED && rec_last(&r)->ev.type == RTM_PUSH_EV_CLOSED &&
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_FAILED && rec_last(&r)->ev.type == RTM_PUSH_EV_CLOSED &&
         rec_last(&r)->ev.error == RTM_PUSH_E_PING_TIMEOUT);
   rtm_push_free(s);
   rec_free(&r);
@@ -258,7 +263,7 @@ static void test_session_ping_watchdog(void) {
   s = mk_cfg(&r, &c);
   CHECK(feed_jpush_at(s, 3000, 1, "ping", "{}") == RTM_PUSH_OK);
   CHECK(rtm_push_next_deadline(s) == UINT64_MAX);
-  CHECK(rtm_push_tick(s, UINT64_MAX - 1) == RTM_PUSH_OK && rtm_push_get_state(s) == RTM_PUSH_STATE_READY);
+  CHECK(rtm_push_tick(s, UINT64_MAX - 1) == RTM_PUSH_OK && rtm_push_current_state(s) == RTM_PUSH_STATE_READY);
   rtm_push_free(s);
   rec_free(&r);
 }
@@ -290,7 +295,7 @@ static void test_session_close(void) {
   s = mk_login(&r, &c);
   CHECK(feed_answer(s, 1, 0, "{\"ok\":true}", 1000) == RTM_PUSH_OK);
   CHECK(rtm_push_close(s, 2000) == RTM_PUSH_OK);
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSING);
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_CLOSING);
   CHECK(rtm_push_next_deadline(s) == 7000); /* quest_timeout_ms for the bye answer */
   drain(s, &out);
   CHECK(client_frames(&out, &pkg, &code) == 1 && code == -1);
@@ -313,7 +318,7 @@ static void test_session_close(void) {
   CHECK(rtm_push_next_deadline(s) == 5000); /* close_timeout_ms */
   CHECK(rtm_push_want_read(s));
   CHECK(rtm_push_feed_eof(s, 3500) == RTM_PUSH_OK);
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSED && rec_last(&r)->ev.type == RTM_PUSH_EV_CLOSED &&
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_CLOSED && rec_last(&r)->ev.type == RTM_PUSH_EV_CLOSED &&
         rec_last(&r)->ev.error == RTM_PUSH_OK);
   CHECK(!rtm_push_want_read(s) && !rtm_push_want_write(s));
   CHECK(r.count[RTM_PUSH_EV_ERROR] == 0 && r.count[RTM_PUSH_EV_CLOSED] == 1);
@@ -331,9 +336,9 @@ static void test_session_close(void) {
   b_reset(&out);
   drain(s, &out);
   CHECK(client_frames(&out, NULL, &code) == 1 && code == 1000);
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSING && rtm_push_next_deadline(s) == 9000);
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_CLOSING && rtm_push_next_deadline(s) == 9000);
   CHECK(rtm_push_tick(s, 9000) == RTM_PUSH_OK);
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSED && rec_last(&r)->ev.error == RTM_PUSH_OK);
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_CLOSED && rec_last(&r)->ev.error == RTM_PUSH_OK);
   rtm_push_free(s);
   rec_free(&r);
   /* the server's close frame after ours is a clean end too */
@@ -348,19 +353,19 @@ static void test_session_close(void) {
     CHECK(feed_exact(s, f.p, f.len, 2200) == RTM_PUSH_OK);
     b_free(&f);
   }
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSED && rec_last(&r)->ev.error == RTM_PUSH_OK);
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_CLOSED && rec_last(&r)->ev.error == RTM_PUSH_OK);
   rtm_push_free(s);
   rec_free(&r);
   /* START_FPNN: the bye answer ends the session (the host closes its WebSocket) */
   memset(&r, 0, sizeof r);
   cfg_init(&c, &r, RTM_PUSH_START_FPNN);
   s = mk_cfg(&r, &c);
-  CHECK(rtm_push_close(s, 10) == RTM_PUSH_OK && rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSING);
+  CHECK(rtm_push_close(s, 10) == RTM_PUSH_OK && rtm_push_current_state(s) == RTM_PUSH_STATE_CLOSING);
   b_reset(&out);
   drain(s, &out);
   CHECK(out.len == 21 && memcmp(out.p + 16, "bye{}", 5) == 0);
   CHECK(feed_answer(s, 1, 0, "{}", 20) == RTM_PUSH_OK);
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSED);
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_CLOSED);
   rtm_push_free(s);
   rec_free(&r);
   /* before the WebSocket is open: ends at once */
@@ -368,7 +373,7 @@ static void test_session_close(void) {
   cfg_init(&c, &r, RTM_PUSH_START_HTTP);
   s = mk_cfg(&r, &c);
   CHECK(rtm_push_close(s, 10) == RTM_PUSH_OK);
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSED && r.count[RTM_PUSH_EV_CLOSED] == 1);
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_CLOSED && r.count[RTM_PUSH_EV_CLOSED] == 1);
   CHECK(rtm_push_close(s, 11) == RTM_PUSH_OK && r.count[RTM_PUSH_EV_CLOSED] == 1);
   rtm_push_free(s);
   rec_free(&r);
@@ -395,54 +400,69 @@ static void test_session_close_during_login(void) {
   int code;
   memset(&c, 0, sizeof c);
   s = mk_login(&r, &c);
-  CHECK(rtm_push_close(s, 100) == RTM_PUSH_OK && rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSING);
+  CHECK(rtm_push_close(s, 100) == RTM_PUSH_OK && rtm_push_current_state(s) == RTM_PUSH_STATE_CLOSING);
   drain(s, &out);
   CHECK(client_frames(&out, &pkg, &code) == 1 && pkg.len == 21 && memcmp(pkg.p + 16, "bye{}", 5) == 0);
   CHECK(rtm_push_tick(s, 100000) == RTM_PUSH_OK); /* no login timeout any more: the bye timeout runs */
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSING);
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_CLOSING);
   b_reset(&out);
   drain(s, &out);
   CHECK(client_frames(&out, NULL, &code) == 1 && code == 1000);
-  CHECK(rtm_push_feed_eof(s, 100001) == RTM_PUSH_OK && rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSED);
+  CHECK(rtm_push_feed_eof(s, 100001) == RTM_PUSH_OK && rtm_push_current_state(s) == RTM_PUSH_STATE_CLOSED);
   CHECK(r.count[RTM_PUSH_EV_LOGIN] == 0 && rec_last(&r)->ev.error == RTM_PUSH_OK);
   rtm_push_free(s);
   rec_free(&r);
   b_free(&out);
   b_free(&pkg);
 }
+/* A kickout ends delivery: KICKOUT, then CLOSED at once; nothing decoded after it is delivered (#18). The gate's
+   own sequence (vectors: a two-way kickout, then a one-way kickout) plus a push, in one read and byte by byte. */
 static void test_session_kickout(void) {
-  rec r;
-  rtm_push_config c;
-  rtm_push *s;
-  bytes out = {0, 0, 0};
-  int code;
-  memset(&c, 0, sizeof c);
-  s = mk_login(&r, &c);
-  CHECK(feed_answer(s, 1, 0, "{\"ok\":true}", 1000) == RTM_PUSH_OK);
-  CHECK(feed_jpush(s, 0, 0, "kickout", "{}") == RTM_PUSH_OK);
-  CHECK(rec_last(&r)->ev.type == RTM_PUSH_EV_KICKOUT);
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSING);
-  drain(s, &out);
-  CHECK(client_frames(&out, NULL, &code) == 1 && code == 1000);
-  CHECK(rtm_push_feed_eof(s, 2000) == RTM_PUSH_OK);
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSED);
-  CHECK(rec_last(&r)->ev.type == RTM_PUSH_EV_CLOSED && rec_last(&r)->ev.error == RTM_PUSH_E_KICKED_OUT &&
-        !rec_last(&r)->ev.fatal);
-  CHECK(rec_has(&r, "{\"event\":\"closed\",\"code\":-607}\n"));
-  CHECK(r.count[RTM_PUSH_EV_ERROR] == 0);
-  rtm_push_free(s);
-  rec_free(&r);
-  /* kicked out, the server never ends the connection: the close timeout does */
-  memset(&c, 0, sizeof c);
-  s = mk_login(&r, &c);
-  CHECK(feed_answer(s, 1, 0, "{\"ok\":true}", 1000) == RTM_PUSH_OK);
-  CHECK(feed_jpush(s, 0, 0, "kickout", "{}") == RTM_PUSH_OK); /* at t=1000 */
-  CHECK(rtm_push_next_deadline(s) == 3000);
-  CHECK(rtm_push_tick(s, 3000) == RTM_PUSH_OK);
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSED && rec_last(&r)->ev.error == RTM_PUSH_E_KICKED_OUT);
-  rtm_push_free(s);
-  rec_free(&r);
-  b_free(&out);
+  static const size_t chunks[] = {0, 1, 7};
+  size_t ci;
+  for (ci = 0; ci < sizeof chunks / sizeof chunks[0]; ci++) {
+    rec r;
+    rtm_push *s = mk_ready(&r, 1000);
+    bytes in = {0, 0, 0}, pkg = {0, 0, 0}, out = {0, 0, 0};
+    size_t off;
+    int code, rc = RTM_PUSH_OK;
+    pkg_jquest(&pkg, 1, 7, "kickout", "{}");
+    ws_frame(&in, pkg.p, pkg.len);
+    b_reset(&pkg);
+    pkg_jquest(&pkg, 0, 0, "kickout", "{}");
+    ws_frame(&in, pkg.p, pkg.len);
+    b_reset(&pkg);
+    pkg_jquest(&pkg, 0, 0, "pushmsg", "{\"from\":1,\"to\":2,\"mid\":3,\"mtype\":1,\"msg\":\"late\",\"attrs\":\"\",\"mtime\":4}");
+    ws_frame(&in, pkg.p, pkg.len);
+    if (!chunks[ci]) rc = feed_exact(s, in.p, in.len, 2000);
+    else
+      for (off = 0; off < in.len; off += chunks[ci]) {
+        int reading = rtm_push_want_read(s);
+        int k = feed_exact(s, in.p + off, off + chunks[ci] <= in.len ? chunks[ci] : in.len - off, 2000);
+        if (reading) rc = k;
+        else CHECKM(k == RTM_PUSH_E_CLOSED, "after the kickout a feed returns RTM_PUSH_E_CLOSED, got %d", k);
+      }
+    CHECKM(rc == RTM_PUSH_OK, "chunk %u: %d", (unsigned)chunks[ci], rc);
+    CHECKM(r.n == 3 && r.count[RTM_PUSH_EV_KICKOUT] == 1 && r.count[RTM_PUSH_EV_PUSHMSG] == 0 &&
+               rec_nth(&r, RTM_PUSH_EV_KICKOUT, 0)->ev.twoway == 1,
+           "chunk %u: LOGIN, KICKOUT, CLOSED; got %s", (unsigned)chunks[ci], rec_text(&r));
+    CHECK(rec_last(&r)->ev.type == RTM_PUSH_EV_CLOSED && rec_last(&r)->ev.error == RTM_PUSH_E_KICKED_OUT &&
+          !rec_last(&r)->ev.fatal && rec_last(&r)->ev.reconnect_at == UINT64_MAX);
+    CHECK(rec_has(&r, "{\"event\":\"closed\",\"code\":-607}\n"));
+    CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_CLOSED && !rtm_push_want_read(s));
+    CHECK(rtm_push_is_fatal(RTM_PUSH_E_KICKED_OUT) == 1); /* it ends the session */
+    /* the two-way kickout was answered (before it was decoded), then our close frame: nothing more */
+    drain(s, &out);
+    CHECK(client_frames(&out, &pkg, &code) == 2 && code == 1000);
+    expect_answer(pkg.p, pkg.len, 0x40, 7);
+    CHECK(rtm_push_feed(s, "x", 1, 3000) == RTM_PUSH_E_CLOSED && rtm_push_feed_eof(s, 3000) == RTM_PUSH_OK);
+    CHECK(r.n == 3 && rtm_push_next_deadline(s) == UINT64_MAX);
+    rtm_push_free(s);
+    rec_free(&r);
+    b_free(&in);
+    b_free(&pkg);
+    b_free(&out);
+  }
 }
 static void test_session_eof(void) {
   rec r;
@@ -452,7 +472,7 @@ static void test_session_eof(void) {
   s = mk_login(&r, &c);
   CHECK(feed_answer(s, 1, 0, "{\"ok\":true}", 1000) == RTM_PUSH_OK);
   CHECK(rtm_push_feed_eof(s, 2000) == RTM_PUSH_E_EOF);
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_FAILED && rec_last(&r)->ev.error == RTM_PUSH_E_EOF);
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_FAILED && rec_last(&r)->ev.error == RTM_PUSH_E_EOF);
   CHECK(feed_exact(s, "x", 1, 2001) == RTM_PUSH_E_CLOSED);
   CHECK(rtm_push_feed_eof(s, 2002) == RTM_PUSH_OK);
   rtm_push_free(s);
@@ -528,8 +548,8 @@ static void hook_reenter(rec *r, const rtm_push_event *ev) {
   CHECK(rtm_push_feed_eof(r->s, 5) == RTM_PUSH_E_IN_CALLBACK);
   CHECK(rtm_push_tick(r->s, 5) == RTM_PUSH_E_IN_CALLBACK);
   /* queries are fine */
-  CHECK(rtm_push_get_state(r->s) == RTM_PUSH_STATE_READY);
-  CHECK(rtm_push_query_config(r->s) != NULL);
+  CHECK(rtm_push_current_state(r->s) == RTM_PUSH_STATE_READY);
+  CHECK(rtm_push_current_config(r->s) != NULL);
 }
 static void hook_free(rec *r, const rtm_push_event *ev) {
   (void)ev;
@@ -546,7 +566,7 @@ static void test_session_callbacks(void) {
   s = mk(&r, RTM_PUSH_START_FPNN);
   r.hook = hook_reenter;
   CHECK(feed_jpush(s, 1, 1, "pushmsg", "{\"mid\":1}") == RTM_PUSH_OK);
-  CHECK(r.hook_rc == 1 && r.count[RTM_PUSH_EV_PUSHMSG] == 1 && rtm_push_get_state(s) == RTM_PUSH_STATE_READY);
+  CHECK(r.hook_rc == 1 && r.count[RTM_PUSH_EV_PUSHMSG] == 1 && rtm_push_current_state(s) == RTM_PUSH_STATE_READY);
   /* afterwards, feeding works again */
   r.hook = NULL;
   CHECK(feed_jpush(s, 1, 2, "pushmsg", "{\"mid\":2}") == RTM_PUSH_OK && r.count[RTM_PUSH_EV_PUSHMSG] == 2);
@@ -572,7 +592,7 @@ static void test_session_callbacks(void) {
   s = mk(&r, RTM_PUSH_START_FPNN);
   r.hook = hook_close;
   CHECK(feed_jpush(s, 1, 1, "pushmsg", "{\"mid\":1}") == RTM_PUSH_OK);
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSING);
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_CLOSING);
   CHECK(count_answers(s) == 2); /* the push's answer, then the bye */
   rtm_push_free(s);
   rec_free(&r);
@@ -597,24 +617,24 @@ static void test_session_null_args(void) {
   CHECK(rtm_push_pending_output(NULL, &p) == 0 && p == NULL);
   CHECK(rtm_push_pending_output(NULL, NULL) == 0);
   CHECK(rtm_push_next_deadline(NULL) == UINT64_MAX);
-  CHECK(rtm_push_get_state(NULL) == RTM_PUSH_STATE_INVALID);
+  CHECK(rtm_push_current_state(NULL) == RTM_PUSH_STATE_INVALID);
   CHECK(rtm_push_want_read(NULL) == 0 && rtm_push_want_write(NULL) == 0);
   CHECK(rtm_push_last_error(NULL, &m) == RTM_PUSH_E_INVALID_ARG && m && *m);
   CHECK(rtm_push_last_error(NULL, NULL) == RTM_PUSH_E_INVALID_ARG);
-  CHECK(rtm_push_query_config(NULL) == NULL);
+  CHECK(rtm_push_current_config(NULL) == NULL);
   CHECK(rtm_push_tls_verified(NULL) == -1);
-  CHECK(rtm_push_quest(NULL, "m", RTM_PUSH_ENC_JSON, NULL, 0, 0, NULL, NULL, NULL) == RTM_PUSH_E_INVALID_ARG);
-  CHECK(rtm_push_sendmsg(NULL, 1, 1, 1, "x", 1, NULL, NULL, NULL) == RTM_PUSH_E_INVALID_ARG);
+  CHECK(h_quest(NULL, "m", RTM_PUSH_ENC_JSON, NULL, 0, 0, NULL, NULL, NULL) == RTM_PUSH_E_INVALID_ARG);
+  CHECK(h_send(NULL, RTM_PUSH_TO_USER, 1, 1, 1, "x", 1, NULL, NULL, NULL) == RTM_PUSH_E_INVALID_ARG);
   CHECK(rtm_push_make_mid(NULL, 1) == 0);
   CHECK(rtm_push_event_to_json(NULL, buf, sizeof buf) == 0 && buf[0] == 0);
   rtm_push_free(NULL);
   s = mk(&r, RTM_PUSH_START_FPNN);
   CHECK(rtm_push_feed(s, NULL, 1, 0) == RTM_PUSH_E_INVALID_ARG);
   CHECK(rtm_push_feed(s, NULL, 0, 0) == RTM_PUSH_OK);
-  CHECK(rtm_push_quest(s, NULL, RTM_PUSH_ENC_JSON, NULL, 0, 0, NULL, NULL, NULL) == RTM_PUSH_E_INVALID_ARG);
-  CHECK(rtm_push_quest(s, "", RTM_PUSH_ENC_JSON, NULL, 0, 0, NULL, NULL, NULL) == RTM_PUSH_E_INVALID_ARG);
-  CHECK(rtm_push_quest(s, "m", RTM_PUSH_ENC_JSON, NULL, 5, 0, NULL, NULL, NULL) == RTM_PUSH_E_INVALID_ARG);
-  CHECK(rtm_push_quest(s, "m", (rtm_push_encoding)0x41, "{}", 2, 0, NULL, NULL, NULL) == RTM_PUSH_E_INVALID_ARG);
+  CHECK(h_quest(s, NULL, RTM_PUSH_ENC_JSON, NULL, 0, 0, NULL, NULL, NULL) == RTM_PUSH_E_INVALID_ARG);
+  CHECK(h_quest(s, "", RTM_PUSH_ENC_JSON, NULL, 0, 0, NULL, NULL, NULL) == RTM_PUSH_E_INVALID_ARG);
+  CHECK(h_quest(s, "m", RTM_PUSH_ENC_JSON, NULL, 5, 0, NULL, NULL, NULL) == RTM_PUSH_E_INVALID_ARG);
+  CHECK(h_quest(s, "m", (rtm_push_encoding)0x41, "{}", 2, 0, NULL, NULL, NULL) == RTM_PUSH_E_INVALID_ARG);
   CHECK(rtm_push_tls_verified(s) == -1);
   CHECK(rtm_push_last_error(s, &m) == RTM_PUSH_OK && m && strcmp(m, "no error") == 0);
   rtm_push_free(s);
@@ -630,7 +650,7 @@ static void test_session_config(void) {
   memset(&r, 0, sizeof r);
   cfg_init(&c, &r, RTM_PUSH_START_FPNN);
   s = mk_cfg(&r, &c);
-  q = rtm_push_query_config(s);
+  q = rtm_push_current_config(s);
   CHECK(q->ping_timeout_ms == 60000 && q->login_timeout_ms == 30000 && q->quest_timeout_ms == 5000 &&
         q->close_timeout_ms == 2000);
   CHECK(q->limits.max_package == 8u << 20 && q->limits.max_frame == (8u << 20) + 14 && q->limits.max_http_header == 16384 &&
@@ -742,9 +762,9 @@ static void test_bug_nested_nomem(void) {
     pkg_quest(&in, 0, 0x80, 1, "pushmsg", mp.p, mp.len);
     if (round == 0) {
       CHECK(feed_pkg(s, &in, 1) == RTM_PUSH_E_NOMEM);
-      CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_FAILED && rtm_push_last_error(s, &m) == RTM_PUSH_E_NOMEM);
+      CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_FAILED && rtm_push_last_error(s, &m) == RTM_PUSH_E_NOMEM);
     } else {
-      CHECK(feed_pkg(s, &in, 1) == RTM_PUSH_OK && rtm_push_get_state(s) == RTM_PUSH_STATE_READY); /* excluded */
+      CHECK(feed_pkg(s, &in, 1) == RTM_PUSH_OK && rtm_push_current_state(s) == RTM_PUSH_STATE_READY); /* excluded */
     }
     CHECKM(r.count[RTM_PUSH_EV_PUSHMSG] == 0, "round %d: %s", round, rec_text(&r));
     rtm_push_free(s);
@@ -766,7 +786,7 @@ static void test_session_output_full(void) {
   s = mk_cfg(&r, &c);
   for (i = 0; i < 100 && rc == 0; i++) rc = feed_jpush(s, 1, (uint32_t)i, "ping", "{}");
   CHECK(rc == RTM_PUSH_E_OUTPUT_FULL && i == 29); /* 28 answers of 18 bytes fit in 512 */
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_FAILED && rec_last(&r)->ev.error == RTM_PUSH_E_OUTPUT_FULL);
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_FAILED && rec_last(&r)->ev.error == RTM_PUSH_E_OUTPUT_FULL);
   CHECK(rtm_push_pending_output(s, NULL) == 18); /* what was queued stays drainable */
   rtm_push_free(s);
   rec_free(&r);
@@ -918,14 +938,73 @@ static void vector_case(const char *name, const char *expected_file, int64_t uid
   b_free(&got);
 }
 static void test_vectors_public_json(void) {
-  vector_case("public-json", "public-json.dump.jsonl", 0, 12, RTM_PUSH_E_KICKED_OUT, 0);
+  vector_case("public-json", "public-json.dump.jsonl", 0, 12, RTM_PUSH_OK, 0); /* no_login: a kickout is a push */
 }
 static void test_vectors_public_msgpack(void) {
-  vector_case("public-msgpack", "public-msgpack.dump.jsonl", 0, 12, RTM_PUSH_E_KICKED_OUT, 0);
+  vector_case("public-msgpack", "public-msgpack.dump.jsonl", 0, 12, RTM_PUSH_OK, 0);
 }
 static void test_vectors_auth(void) {
   vector_case("authfail", "authfail.dump.jsonl", 0, 0, RTM_PUSH_OK, 1);
   vector_case("autherror", "autherror.dump.jsonl", 0, 0, RTM_PUSH_OK, 1);
+}
+/* The recorded sessions with the login on (their first frame answers our auth, seq 1), whole and byte by byte: the
+   event types in order. A refused login (ok:false, and an error answer 200027) is exactly LOGIN(ok 0) -> CLOSED; a
+   kickout ends delivery, also with a second kickout and a push behind it in the same read (#18). */
+static void vector_logged_in(const char *name, const char *extra, int want_last_error, const char *want_types) {
+  static const char *const tn[] = {"login", "ping", "push", "kickoutroom", "kickout", "closed", "error", "other"};
+  enum { PUSH = 2 };
+  bytes bin = {0, 0, 0}, pkg = {0, 0, 0};
+  int bytewise;
+  if (!load_file(name, &bin)) { CHECK(!"vector files missing"); return; }
+  if (extra) { /* a two-way kickout and a push after the recorded one-way kickout */
+    pkg_jquest(&pkg, 1, 99, "kickout", "{}");
+    ws_frame(&bin, pkg.p, pkg.len);
+    b_reset(&pkg);
+    pkg_jquest(&pkg, 0, 0, "pushmsg", extra);
+    ws_frame(&bin, pkg.p, pkg.len);
+  }
+  for (bytewise = 0; bytewise < 2; bytewise++) {
+    rec r;
+    rtm_push_config c;
+    rtm_push *s;
+    char types[256] = "";
+    size_t pos;
+    int i, last;
+    memset(&r, 0, sizeof r);
+    cfg_init(&c, &r, RTM_PUSH_START_WS);
+    c.no_login = 0;
+    s = mk_cfg(&r, &c);
+    discard_output(s);
+    if (!bytewise) feed_exact(s, bin.p, bin.len, 1000);
+    else
+      for (pos = 0; pos < bin.len && rtm_push_want_read(s); pos++) rtm_push_feed(s, bin.p + pos, 1, 1000);
+    rtm_push_feed_eof(s, 2000);
+    for (i = 0, last = -1; i < r.n && i < MAXREC; i++) { /* a run of pushes is written once */
+      rtm_push_event_type ty = r.evs[i].ev.type;
+      int k = ty == RTM_PUSH_EV_LOGIN ? 0 : ty == RTM_PUSH_EV_PING ? 1 : r.evs[i].ev.category ? 2 : ty == RTM_PUSH_EV_KICKOUTROOM ? 3
+            : ty == RTM_PUSH_EV_KICKOUT ? 4 : ty == RTM_PUSH_EV_CLOSED ? 5 : ty == RTM_PUSH_EV_ERROR ? 6 : 7;
+      if (k == PUSH && last == PUSH) continue;
+      last = k;
+      snprintf(types + strlen(types), sizeof types - strlen(types), "%s ", tn[k]);
+    }
+    CHECKM(strcmp(types, want_types) == 0, "%s%s%s: %s", name, extra ? " + kickout + push" : "", bytewise ? " bytewise" : "",
+           types);
+    CHECK(rec_last(&r) && rec_last(&r)->ev.error == want_last_error);
+    CHECK(rtm_push_current_state(s) == (rtm_push_is_fatal(want_last_error) && want_last_error != RTM_PUSH_E_KICKED_OUT
+                                            ? RTM_PUSH_STATE_FAILED : RTM_PUSH_STATE_CLOSED));
+    rtm_push_free(s);
+    rec_free(&r);
+  }
+  b_free(&bin);
+  b_free(&pkg);
+}
+static void test_vectors_logged_in(void) {
+  static const char push[] = "{\"from\":1,\"to\":2,\"mid\":77,\"mtype\":1,\"msg\":\"late\",\"attrs\":\"\",\"mtime\":4}";
+  vector_logged_in("authfail.bin", NULL, RTM_PUSH_E_LOGIN_REFUSED, "login closed ");
+  vector_logged_in("autherror.bin", NULL, RTM_PUSH_E_LOGIN_ERROR, "login closed ");
+  vector_logged_in("public-json.bin", NULL, RTM_PUSH_E_KICKED_OUT, "login ping push kickoutroom kickout closed ");
+  vector_logged_in("public-json.bin", push, RTM_PUSH_E_KICKED_OUT, "login ping push kickoutroom kickout closed ");
+  vector_logged_in("public-msgpack.bin", push, RTM_PUSH_E_KICKED_OUT, "login ping push kickoutroom kickout closed ");
 }
 static void test_vectors_uid_and_compare(void) {
   bytes bin = {0, 0, 0}, bin2 = {0, 0, 0}, want = {0, 0, 0}, a = {0, 0, 0}, b = {0, 0, 0};
@@ -984,7 +1063,7 @@ static void test_vectors_uid_and_compare(void) {
   CHECK(r.count[RTM_PUSH_EV_PUSHCHAT] == 4);
   CHECK(r.count[RTM_PUSH_EV_PUSHGROUPCHAT] == 2); /* the duplicate of quest 6 was dropped */
   CHECK(r.count[RTM_PUSH_EV_ERROR] == 0);
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSING);
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_READY); /* no_login (decode only): the kickout is delivered, the session reads on */
   rtm_push_free(s);
   rec_free(&r);
   b_free(&bin);
@@ -1001,7 +1080,8 @@ static void test_vectors_uid_and_compare(void) {
 /* Reconnect advice on a simulated clock (START_FPNN: we play the gate's FPNN side): the back-off schedule,
    the CLOSED event's advice, rooms re-entered after the new login, and every condition that stops it. */
 static uint64_t g_closed_at_advice;
-static void advice_cb(const rtm_push_event *ev, void *u) {
+static void advice_cb(rtm_push *cb_s, const rtm_push_event *ev, void *u) {
+  (void)cb_s;
   (void)u;
   if (ev->type == RTM_PUSH_EV_CLOSED) g_closed_at_advice = ev->reconnect_at;
 }
@@ -1060,7 +1140,7 @@ static void test_session_reconnect_backoff_needs_a_stable_connection(void) {
   feed_answer(g, pending_seq(g), 0, "{\"ok\":true}", t);
   t += 500;
   rtm_push_feed_eof(g, t);
-  CHECKM(rtm_push_query_config(g)->reconnect.stable_ms == 500 && rtm_push_reconnect_at(g) == t,
+  CHECKM(rtm_push_current_config(g)->reconnect.stable_ms == 500 && rtm_push_reconnect_at(g) == t,
          "reconnect.stable_ms = 500: a connection logged in 500 ms starts the schedule over");
   rtm_push_free(g);
 }
@@ -1080,7 +1160,7 @@ static void test_session_reconnect_advice(void) {
   rtm_push_tick(s, now);
   seq = pending_seq(s); /* auth */
   feed_answer(s, seq, 0, "{\"ok\":true}", now);
-  CHECKM(rtm_push_get_state(s) == RTM_PUSH_STATE_READY, "logged in");
+  CHECKM(rtm_push_current_state(s) == RTM_PUSH_STATE_READY, "logged in");
   CHECKM(rtm_push_reconnect_at(s) == UINT64_MAX, "no advice while connected");
   for (i = 0; i < sizeof want / sizeof want[0]; i++) { /* connections that end before login */
     now += 5;
@@ -1090,7 +1170,7 @@ static void test_session_reconnect_advice(void) {
            "attempt %u: reconnect advised at +%llu ms (the CLOSED event agrees; no timer runs)", i + 1,
            (unsigned long long)want[i]);
     now += want[i];
-    CHECKM(rtm_push_reconnect(s, now) == RTM_PUSH_OK && rtm_push_get_state(s) != RTM_PUSH_STATE_FAILED,
+    CHECKM(rtm_push_reconnect(s, now) == RTM_PUSH_OK && rtm_push_current_state(s) != RTM_PUSH_STATE_FAILED,
            "attempt %u: reconnect starts a new connection", i + 1);
     seq = pending_seq(s); /* the new auth quest */
   }
@@ -1119,7 +1199,7 @@ static void test_session_reconnect_advice(void) {
   rtm_push_tick(s, now);
   now += 3000;
   rtm_push_tick(s, now);
-  CHECKM(rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSED && rtm_push_reconnect_at(s) == UINT64_MAX,
+  CHECKM(rtm_push_current_state(s) == RTM_PUSH_STATE_CLOSED && rtm_push_reconnect_at(s) == UINT64_MAX,
          "after rtm_push_close: closed, no advice");
   /* kickout: no advice */
   rtm_push_reconnect(s, now);
@@ -1132,7 +1212,7 @@ static void test_session_reconnect_advice(void) {
     rtm_push_feed_eof(s, now);
     b_free(&kick);
   }
-  CHECKM(rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSED && rtm_push_last_error(s, NULL) == RTM_PUSH_E_KICKED_OUT &&
+  CHECKM(rtm_push_current_state(s) == RTM_PUSH_STATE_CLOSED && rtm_push_last_error(s, NULL) == RTM_PUSH_E_KICKED_OUT &&
          rtm_push_reconnect_at(s) == UINT64_MAX, "after a kickout: no advice");
   { /* refused logins */
     static const struct { const char *json; int status; int advise; const char *what; } cases[] = {
@@ -1146,7 +1226,7 @@ static void test_session_reconnect_advice(void) {
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
       rtm_push_reconnect(s, now);
       feed_answer(s, pending_seq(s), cases[i].status, cases[i].json, now);
-      CHECKM(rtm_push_get_state(s) == RTM_PUSH_STATE_FAILED && (rtm_push_reconnect_at(s) != UINT64_MAX) == cases[i].advise,
+      CHECKM(rtm_push_current_state(s) == RTM_PUSH_STATE_FAILED && (rtm_push_reconnect_at(s) != UINT64_MAX) == cases[i].advise,
              "%s", cases[i].what);
     }
   }
@@ -1165,7 +1245,8 @@ static void test_session_reconnect_advice(void) {
 /* >>regressions: defects a code review found, each pinned down (the finding's number in brackets)  */
 /* ================================================================================================ */
 static int g_after_free;
-static void free_cb(const rtm_push_event *ev, void *u) {
+static void free_cb(rtm_push *cb_s, const rtm_push_event *ev, void *u) {
+  (void)cb_s;
   rtm_push **sp = (rtm_push **)u;
   if (*sp == NULL) { g_after_free++; return; }
   if (ev->type == RTM_PUSH_EV_PUSHMSG) { rtm_push_free(*sp); *sp = NULL; }
@@ -1269,7 +1350,7 @@ static void test_fix_eof_mid_frame_after_our_close(void) {
   b_put(&in, "\x82\x64" "F", 3); /* then half a frame (100 bytes announced), and the gate drops TCP */
   feed_exact(s, in.p, in.len, 1);
   rtm_push_feed_eof(s, 2);
-  CHECKM(rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSED && rtm_push_last_error(s, NULL) == RTM_PUSH_OK,
+  CHECKM(rtm_push_current_state(s) == RTM_PUSH_STATE_CLOSED && rtm_push_last_error(s, NULL) == RTM_PUSH_OK,
          "the connection ending mid-frame after our close is a clean close");
   rtm_push_free(s);
   b_free(&pkg);
@@ -1284,8 +1365,9 @@ static void test_fix_kickout_before_login_answer(void) {
   pkg_jquest(&b, 0, 0, "kickout", "{}");
   pkg_answer(&b, 0x40, 1, 0, "{\"ok\":true}", 11);
   feed_exact(s, b.p, b.len, 2);
-  CHECKM(rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSING && rtm_push_next_deadline(s) != 1 + 30000,
-         "kicked out before the login answer: stays closing, login timer off");
+  CHECKM(rtm_push_current_state(s) == RTM_PUSH_STATE_CLOSED && rtm_push_next_deadline(s) == UINT64_MAX &&
+             rtm_push_last_error(s, NULL) == RTM_PUSH_E_KICKED_OUT,
+         "kicked out before the login answer: closed at once, the late answer not read, no timer left");
   rtm_push_free(s);
   b_free(&b);
 }
@@ -1297,12 +1379,12 @@ static void test_fix_bad_ping_rearms_watchdog(void) {
   pkg_jquest(&b, 1, 1, "ping", "not json");
   feed_exact(s, b.p, b.len, 50000);
   rtm_push_tick(s, 100000);
-  CHECKM(rtm_push_get_state(s) == RTM_PUSH_STATE_READY, "a ping with an undecodable payload re-arms the watchdog");
+  CHECKM(rtm_push_current_state(s) == RTM_PUSH_STATE_READY, "a ping with an undecodable payload re-arms the watchdog");
   rtm_push_free(s);
   b_free(&b);
 }
 static int g_new_events;
-static void count_cb(const rtm_push_event *ev, void *u) { (void)ev; (void)u; g_new_events++; }
+static void count_cb(rtm_push *cb_s, const rtm_push_event *ev, void *u) { (void)cb_s; (void)ev; (void)u; g_new_events++; }
 /* Guards [10]: a failure inside rtm_push_new called the event callback on a session the host never got. */
 static void test_fix_no_callback_inside_new(void) {
   rtm_push_config c;
@@ -1316,9 +1398,17 @@ static void test_fix_no_callback_inside_new(void) {
   CHECKM(rtm_push_new(&s, &c) == RTM_PUSH_E_OUTPUT_FULL && g_new_events == 0 && s == NULL,
          "a failure inside rtm_push_new is its return code, with no callback");
 }
-/* Guards [12]: a kickout was classed fatal (it is the gate's orderly end). */
+/* Guards [12]: a kickout was reported as a failure (it is the gate's orderly end). Since 0.2 rtm_push_is_fatal says
+   whether a result ends the session, which a kickout does; the session still ends CLOSED, not FAILED. */
 static void test_fix_kickout_not_fatal(void) {
-  CHECKM(!rtm_push_is_fatal(RTM_PUSH_E_KICKED_OUT), "a kickout is not fatal");
+  rec r;
+  rtm_push *s = mk_ready(&r, 1000);
+  CHECK(feed_jpush(s, 0, 0, "kickout", "{}") == RTM_PUSH_OK);
+  CHECKM(rtm_push_is_fatal(RTM_PUSH_E_KICKED_OUT) && rtm_push_current_state(s) == RTM_PUSH_STATE_CLOSED &&
+             rec_last(&r)->ev.type == RTM_PUSH_EV_CLOSED && !rec_last(&r)->ev.fatal && r.count[RTM_PUSH_EV_ERROR] == 0,
+         "a kickout ends the session (is_fatal) cleanly: CLOSED, fatal 0, no ERROR");
+  rtm_push_free(s);
+  rec_free(&r);
 }
 /* Guards [13]: our close frame for a local condition (here the login timeout) carried 1002 instead of 1000. */
 static void test_fix_login_timeout_close_code(void) {
@@ -1383,6 +1473,7 @@ static const test_def g_tests[] = {
   T(test_vectors_public_json),
   T(test_vectors_public_msgpack),
   T(test_vectors_auth),
+  T(test_vectors_logged_in),
   T(test_vectors_uid_and_compare),
 };
 TEST_MAIN(g_tests)

@@ -130,7 +130,7 @@ static void test_http_request(void) {
   size_t rawn = 0;
   http_cfg(&c, &r);
   s = mk_cfg(&r, &c);
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_CONNECTING && rtm_push_want_write(s) && rtm_push_want_read(s));
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_CONNECTING && rtm_push_want_write(s) && rtm_push_want_read(s));
   request_key(s, key, &req);
   CHECK(strlen(key) == 24 && key[22] == '=' && key[23] == '=');
   CHECK(strcmp(key, "AAAAAAAAAAAAAAAAAAAAAA==") != 0); /* not zero bytes */
@@ -140,10 +140,10 @@ static void test_http_request(void) {
            "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n", key);
   CHECKM(req.len == strlen(want) && memcmp(req.p, want, req.len) == 0, "%s", (const char *)req.p);
   /* partial writes; UPGRADING once the request is out */
-  CHECK(rtm_push_consume_output(s, 10) == RTM_PUSH_OK && rtm_push_get_state(s) == RTM_PUSH_STATE_CONNECTING);
+  CHECK(rtm_push_consume_output(s, 10) == RTM_PUSH_OK && rtm_push_current_state(s) == RTM_PUSH_STATE_CONNECTING);
   CHECK(rtm_push_consume_output(s, req.len) == RTM_PUSH_E_INVALID_ARG);
   CHECK(rtm_push_consume_output(s, req.len - 10) == RTM_PUSH_OK);
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_UPGRADING && !rtm_push_want_write(s));
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_UPGRADING && !rtm_push_want_write(s));
   rtm_push_free(s);
   /* a fresh key per session; IPv6 literal, default port, own path */
   {
@@ -215,7 +215,7 @@ static void test_http_upgrade_ok(void) {
   accept_for(key, acc);
   switching(&in, acc);
   CHECK(feed_exact(s, in.p, in.len, 100) == RTM_PUSH_OK);
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_AUTHENTICATING && r.n == 0);
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_AUTHENTICATING && r.n == 0);
   drain(s, &out);
   seq = check_auth_frame(&out, "9007199254740993", 0);
   CHECK(seq == 1);
@@ -225,7 +225,7 @@ static void test_http_upgrade_ok(void) {
   pkg_jquest(&pkg, 1, 1, "ping", "{}");
   ws_frame(&in, pkg.p, pkg.len);
   CHECK(feed_exact(s, in.p, in.len, 200) == RTM_PUSH_OK);
-  CHECK(rtm_push_get_state(s) == RTM_PUSH_STATE_READY && r.count[RTM_PUSH_EV_LOGIN] == 1 && r.count[RTM_PUSH_EV_PING] == 1);
+  CHECK(rtm_push_current_state(s) == RTM_PUSH_STATE_READY && r.count[RTM_PUSH_EV_LOGIN] == 1 && r.count[RTM_PUSH_EV_PING] == 1);
   rtm_push_free(s);
   rec_free(&r);
   /* the same, byte by byte, with case-insensitive names, a token list and the frames in the same feed */
@@ -250,7 +250,7 @@ static void test_http_upgrade_ok(void) {
   pkg_jquest(&pkg, 1, 1, "ping", "{}");
   ws_frame(&in, pkg.p, pkg.len);
   for (i = 0; i < in.len; i++) CHECK(feed_exact(s, in.p + i, 1, 100) == RTM_PUSH_OK);
-  CHECKM(rtm_push_get_state(s) == RTM_PUSH_STATE_READY && r.count[RTM_PUSH_EV_LOGIN] == 1 && r.count[RTM_PUSH_EV_PING] == 1,
+  CHECKM(rtm_push_current_state(s) == RTM_PUSH_STATE_READY && r.count[RTM_PUSH_EV_LOGIN] == 1 && r.count[RTM_PUSH_EV_PING] == 1,
          "%s", rec_text(&r));
   b_reset(&out);
   drain(s, &out);
@@ -316,7 +316,7 @@ static void http_fail_case(const char *what, rtm_push_config *c, rec *r, const c
   rc = feed_exact(s, buf, strlen(buf), 1);
   if (eof) rc = rtm_push_feed_eof(s, 2);
   CHECKM(rc == want, "%s: rc %d", what, rc);
-  CHECKM(rtm_push_get_state(s) == RTM_PUSH_STATE_FAILED, "%s", what);
+  CHECKM(rtm_push_current_state(s) == RTM_PUSH_STATE_FAILED, "%s", what);
   CHECK(rtm_push_last_error(s, &m) == want);
   if (in_msg) CHECKM(m && strstr(m, in_msg), "%s: %s", what, m ? m : "");
   CHECK(rec_last(r) && rec_last(r)->ev.type == RTM_PUSH_EV_CLOSED && r->count[RTM_PUSH_EV_ERROR] == 1);
@@ -410,7 +410,7 @@ static void test_http_header_limit_exact(void) {
     b_str(&in, "\r\n\r\n");
     CHECK(in.len == target + (size_t)extra);
     CHECK(feed_exact(s, in.p, in.len, 1) == (extra ? RTM_PUSH_E_HTTP_HEADER_TOO_LARGE : RTM_PUSH_OK));
-    CHECK(rtm_push_get_state(s) == (extra ? RTM_PUSH_STATE_FAILED : RTM_PUSH_STATE_AUTHENTICATING));
+    CHECK(rtm_push_current_state(s) == (extra ? RTM_PUSH_STATE_FAILED : RTM_PUSH_STATE_AUTHENTICATING));
     rtm_push_free(s);
     rec_free(&r);
     b_free(&in);
@@ -429,7 +429,7 @@ static void test_fix_close_before_upgrade(void) {
   c.host = "h", c.token = "t", c.entropy = test_entropy;
   CHECK(rtm_push_new(&s, &c) == RTM_PUSH_OK);
   rtm_push_close(s, 0);
-  CHECKM(rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSED && !rtm_push_want_write(s), "closed before the upgrade: no request left to send");
+  CHECKM(rtm_push_current_state(s) == RTM_PUSH_STATE_CLOSED && !rtm_push_want_write(s), "closed before the upgrade: no request left to send");
   rtm_push_free(s);
 }
 /* Guards [15]: header injection through config.host or config.path (CR/LF, spaces) into the upgrade request. */
@@ -452,7 +452,8 @@ static void i20_check(int ok, const char *what) { CHECKM(ok, "%s", what); }
    line and body, a close reason, a login's ex and gate) raw in rtm_push_last_error and the events' message. */
 static char last_msg[512];
 static int msg_events;
-static void msg_cb(const rtm_push_event *ev, void *u) {
+static void msg_cb(rtm_push *cb_s, const rtm_push_event *ev, void *u) {
+  (void)cb_s;
   (void)u;
   if ((ev->type == RTM_PUSH_EV_ERROR || ev->type == RTM_PUSH_EV_CLOSED) && ev->message) {
     snprintf(last_msg, sizeof last_msg, "%s", ev->message);
@@ -487,7 +488,7 @@ static rtm_push_state upgrade_with(const char *status_line) {
   if (!s) return RTM_PUSH_STATE_FAILED;
   snprintf(resp, sizeof resp, "%s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", status_line, acc);
   rtm_push_feed(s, resp, strlen(resp), 2);
-  st = rtm_push_get_state(s);
+  st = rtm_push_current_state(s);
   rtm_push_free(s);
   return st;
 }
@@ -552,7 +553,7 @@ static void test_upgrade_issue20_status_line_name_messages(void) {
     memcpy(b + 4, r, rl);
     rtm_push_feed(s, b, 4 + rl, 3);
   }
-  i20_check(rtm_push_get_state(s) == RTM_PUSH_STATE_FAILED && message_clean(s, "\\u001b[31m"), "20d: close reason: escaped");
+  i20_check(rtm_push_current_state(s) == RTM_PUSH_STATE_FAILED && message_clean(s, "\\u001b[31m"), "20d: close reason: escaped");
   rtm_push_free(s);
   { /* login ex (an error answer) and gate (ok:false), in an FPNN session */
     static const char *answers[2] = {"{\"code\":200010,\"ex\":\"" "Bad\\u001b[31m\\r\\n2026-01-01 INFO login ok\\u001b]0;owned\\u0007\\u009b2J\\u007f" "\"}",
@@ -573,7 +574,7 @@ static void test_upgrade_issue20_status_line_name_messages(void) {
         rtm_push_feed(s, pk.p, pk.len, 2);
         b_free(&pk);
       }
-      i20_check(rtm_push_get_state(s) == RTM_PUSH_STATE_FAILED && message_clean(s, i == 0 ? "\\u001b[31m" : "h\\u001b[31m\\u000d\\u000afake\\u0085"),
+      i20_check(rtm_push_current_state(s) == RTM_PUSH_STATE_FAILED && message_clean(s, i == 0 ? "\\u001b[31m" : "h\\u001b[31m\\u000d\\u000afake\\u0085"),
             i == 0 ? "20d: login ex: escaped" : "20d: login gate: escaped");
       rtm_push_free(s);
     }

@@ -55,7 +55,8 @@ psa_status_t psa_crypto_init(void) {
 #define HAVE_PSA 0
 #endif
 
-static void on_event(const rtm_push_event *ev, void *u) {
+static void on_event(rtm_push *cb_s, const rtm_push_event *ev, void *u) {
+  (void)cb_s;
   (void)u;
   if (ev->type == RTM_PUSH_EV_CLOSED) return; /* how it ended: on stderr */
   printf("%s", ev->name);
@@ -67,8 +68,8 @@ static void on_event(const rtm_push_event *ev, void *u) {
 static int ended_cleanly(rtm_push *s) {
   const char *msg;
   int err = rtm_push_last_error(s, &msg);
-  fprintf(stderr, "end: %s: %s\n", rtm_push_state_name(rtm_push_get_state(s)), err ? msg : "no error");
-  return rtm_push_get_state(s) == RTM_PUSH_STATE_CLOSED && (!err || err == RTM_PUSH_E_KICKED_OUT);
+  fprintf(stderr, "end: %s: %s\n", rtm_push_state_name(rtm_push_current_state(s)), err ? msg : "no error");
+  return rtm_push_current_state(s) == RTM_PUSH_STATE_CLOSED && (!err || err == RTM_PUSH_E_KICKED_OUT);
 }
 static unsigned char *read_file(const char *path, size_t *n) {
   FILE *f = fopen(path, "rb");
@@ -126,7 +127,7 @@ static int ticket(int argc, char **argv) {
     return 1;
   }
   /* the handshake, fed as it comes */
-  while (rtm_push_get_state(s) == RTM_PUSH_STATE_CONNECTING) {
+  while (rtm_push_current_state(s) == RTM_PUSH_STATE_CONNECTING) {
     ssize_t n;
     if (drain(s, fd) || (n = recv(fd, buf, sizeof buf, 0)) <= 0) break;
     rtm_push_feed(s, buf, (size_t)n, 0);

@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static void count(const rtm_push_event *ev, void *user) {
+static void count(rtm_push *cb_s, const rtm_push_event *ev, void *user) {
+  (void)cb_s;
   if (ev->type != RTM_PUSH_EV_CLOSED) ++*(int *)user;
 }
 int main(int argc, char **argv) {

@@ -126,6 +126,15 @@ const small = [
   { push: 'kickout', twoway: false, payload: {} },
 ];
 
+// 'kickout2': the gate's two kickouts (a two-way one, then a one-way one) in one WebSocket message, as a real gate
+// sends them when a second login takes the uid: the client delivers the first and ends (issue #18).
+const kickout2 = [
+  { push: 'ping', twoway: true, payload: {} },
+  p2p({ payload: { from: 7n, to: 4242n, mtype: 30, mid: MID, msg: 'before the kickouts', attrs: '', mtime: T + 1n } }),
+  { push: 'kickout', twoway: true, payload: {}, transport: 'coalesce', note: 'two-way kickout + one-way kickout in one message' },
+  { push: 'kickout', twoway: false, payload: {} },
+];
+
 // 'rooms': room pushes arrive only after the client entered the rooms (rtm-listen --enter-room).
 const rooms = [
   { push: 'ping', twoway: true, payload: {} },
@@ -158,7 +167,7 @@ const reconnect3 = [
   { push: 'kickout', twoway: false, payload: {} },
 ];
 
-const SCRIPTS = { demo, small, rooms, quests, 'reconnect.1': reconnect1, 'reconnect.2': reconnect2, 'reconnect.3': reconnect3 };
+const SCRIPTS = { demo, small, kickout2, rooms, quests, 'reconnect.1': reconnect1, 'reconnect.2': reconnect2, 'reconnect.3': reconnect3 };
 
 function resolve(v, enc) {
   if (v instanceof ByEnc) return v[enc];
