@@ -86,6 +86,21 @@ $W $B/rtm-dump --input fpnn "$T/bad.fpnn" >"$T/bad.out" 2>&1; rc=$?
 if [ $rc = 1 ] && grep -q '"code":-401' "$T/bad.out"; then ok "rtm-dump: bad FPNN magic -> error -401, exit 1"
 else bad "rtm-dump: bad FPNN magic (rc=$rc)" "$T/bad.out"; fi
 
+# 3b. The demos (make demo, make demo-tls): exit 0, and what they show is exactly the demo script's events with
+#     long values shortened and the closing kickout announced (no line of 70 KB).
+demo_check() { # what, tests/demo.sh options
+  what=$1; shift
+  sh tests/demo.sh "$@" $B >"$T/demo.out" 2>&1; rc=$?
+  node tests/sim/expect.js --script demo --encoding json --uid 4242 | node tests/sim/shorten.js >"$T/demo.expect"
+  grep -E '^(\{|# the simulator ends)' "$T/demo.out" >"$T/demo.got"
+  if [ $rc = 0 ] && cmp -s "$T/demo.expect" "$T/demo.got" && grep -q '\.\.\.([0-9]* bytes)"' "$T/demo.got" &&
+     [ "$(awk '{ if (length($0) > m) m = length($0) } END { print m }' "$T/demo.out")" -lt 1000 ]; then
+    ok "$what: exit 0, every event of the script, long values shortened, the closing kickout announced"
+  else { echo "rc=$rc"; diff "$T/demo.expect" "$T/demo.got" | cut -c1-300 | head; cut -c1-300 "$T/demo.out" | tail; } >"$T/why"; bad "$what" "$T/why"; fi
+}
+demo_check "make demo (tests/demo.sh, ws://)"
+demo_check "make demo-tls (tests/demo.sh --tls: wss:// with a CA made at start)" --tls
+
 # 4. Against the local gate simulator (the npm ws package: an independent WebSocket implementation),
 #    over real loopback sockets.
 LISTEN0="--pid 1017 --uid 4242 --token demo-token --duration 20"
