@@ -253,8 +253,10 @@ static const char *const doc_tail =
     "as `\\u0000`; DEL and C1 controls escaped too); a value that is binary or not valid UTF-8 is printed as\n"
     "`\"<field>_base64\"`; a translation object as a JSON object. The login prints `{\"event\":\"login\",\"ok\":true}`;\n"
     "answers `{\"event\":\"answer\",\"seq\":N,\"status\":S}` (plus `ok`, or `code` and `ex` for an error answer); unknown\n"
-    "methods `{\"event\":\"unknown\",\"method\":\"...\",\"seq\":N,\"twoway\":true}`. The tools print an error as\n"
-    "`{\"error\":\"<message>\",\"code\":<int>}` after every event decoded before it, and exit 1.\n";
+    "methods `{\"event\":\"unknown\",\"method\":\"...\",\"seq\":N,\"twoway\":true}`; an ERROR event\n"
+    "`{\"error\":\"<message>\",\"code\":<int>}`; CLOSED `{\"event\":\"closed\",\"code\":<int>}` (0 after a clean close, -607 after a kickout).\n"
+    "`rtm-dump` prints a fatal error's line after every event decoded before it, and exits 1; `rtm-listen` prints\n"
+    "events on stdout and its errors on stderr.\n";
 static void print_markdown(void) {
   fputs(doc_head, stdout);
   print_overview();
