@@ -1,6 +1,7 @@
 # rtm_push.h -- build, demo, tests.
 #   make          build the tools into build/ (never installs anything: `make deps` does, as root)
 #   make demo     start the local gate simulator and listen to it with build/rtm-listen
+#   make demo-tls the same over wss://, with a test CA and certificate made at start (openssl)
 #   make test     every test (unit, golden vectors, simulator over loopback, compile checks)
 #   make test-sanitize  the tests again under ASan+UBSan;  make test-valgrind  under valgrind
 #   make test-stress    the tests STRESS_RUNS times (default 3) beside two busy-looping CPU hogs
@@ -33,7 +34,7 @@ TESTS := $(UNIT_TESTS) $(BUILD)/tls_events $(BUILD)/schema_table $(BUILD)/live_q
 PREFIX  ?= /usr/local
 VERSION := $(shell sed -n 's/^\#define RTM_PUSH_VERSION_STRING "\(.*\)"/\1/p' rtm_push.h)
 
-.PHONY: all deps npm demo test test-run test-sanitize test-valgrind test-mbedtls3 compile-checks lint install clean
+.PHONY: all deps npm demo demo-tls test test-run test-sanitize test-valgrind test-mbedtls3 compile-checks lint install clean
 all: $(TOOLS)
 
 # Debian packages. A plain `make` never runs the package manager: it checks that the three libraries are there
@@ -105,9 +106,14 @@ fuzz: deps-test
 	JOBS=2 FUZZ_FLAGS="$(FUZZ_FLAGS)" sh fuzz/run.sh $(FUZZ_SECONDS) $(BUILD)/fuzz
 
 # demo and test: the packages first (deps, deps-test), then a make of their own that builds and runs.
+# The demos need rtm-listen only (not the examples' libuv); demo-tls also the openssl command, to make its certificates.
 demo: deps npm
-	@$(MAKE) --no-print-directory $(TOOLS)
-	@sh tests/demo.sh
+	@$(MAKE) -s --no-print-directory $(BUILD)/rtm-listen
+	@sh tests/demo.sh $(BUILD)
+demo-tls: deps npm
+	@$(call install_missing,openssl=openssl)
+	@$(MAKE) -s --no-print-directory $(BUILD)/rtm-listen
+	@sh tests/demo.sh --tls $(BUILD)
 
 test: deps-test npm
 	@$(MAKE) --no-print-directory test-run

@@ -90,7 +90,7 @@
      4. To leave: rtm_push_close(s, now_ms) (sends bye, then a WebSocket close) and keep looping until
         both want flags are 0.
      5. Close the socket, rtm_push_free(s).
-   examples/minimal.c is this loop in 50 lines; examples/rtm_listen.c adds URL parsing, non-blocking
+   examples/minimal.c is this loop in 65 lines; examples/rtm_listen.c adds URL parsing, non-blocking
    sockets, signals and a duration.
 
    API DOCUMENTATION
@@ -155,7 +155,7 @@
        Exact decimal parse: optional '-', digits (leading zeros allowed). RTM_PUSH_E_FIELD_TYPE for
        anything else, RTM_PUSH_E_FIELD_RANGE outside int64.
    size_t rtm_push_event_to_json(const rtm_push_event *ev, char *buf, size_t cap)
-       The event as one JSON line (the rtm-dump / rtm-listen format, see README), snprintf-style:
+       The event as one JSON line (the rtm-dump / rtm-listen format, docs/events.md), snprintf-style:
        returns the full length, writes at most cap-1 bytes and a NUL.
    const char *rtm_push_version(void), RTM_PUSH_VERSION_STRING, RTM_PUSH_VERSION_NUMBER.
 

@@ -37,14 +37,21 @@ done
 prog hostile "hostile input: failmalloc sweep, floods against every limit, guard page, API misuse"
 
 check "the header's constant lookup tables equal what their builders make from the schema" $W $B/schema_table --check
-# 1b. README: the events table comes from the schema tables; the integration snippet compiles as shown.
-check "README's events table is the one the schema tables print" sh -c \
-  "$W $B/schema_table >'$T/table.md' && grep -F -x -f '$T/table.md' README.md | cmp - '$T/table.md'"
-sed -n '/<!-- snippet:begin -->/,/<!-- snippet:end -->/p' README.md | grep -v '^<!--' | grep -v '^```' >"$T/snippet.c"
-printf '#define RTM_PUSH_IMPLEMENTATION\n#include "rtm_push.h"\n#include <time.h>\nuint64_t now_ms(void);\nuint64_t now_ms(void) { return (uint64_t)time(0) * 1000; }\nint main(void) { return 0; }\n' >"$T/snippet_main.c"
-check "README's snippet compiles as shown (-std=c99 -Wall -Wextra -Wpedantic -Werror) and links" sh -c \
-  "cc -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -Werror -I. $MBEDTLS_CFLAGS -o '$T/snippet' '$T/snippet.c' '$T/snippet_main.c' -lwslay -lcjson $MBEDTLS_LIBS -lmbedtls -lmbedx509 -lmbedcrypto"
-
+# 1b. The docs: docs/events.md is what the schema tables print, README's events overview too, and README's first
+#     program is examples/minimal.c byte for byte (make builds it warning-free; section 5 runs it).
+block() { awk -v b="<!-- $1:begin -->" -v e="<!-- $1:end -->" '$0 == e { f = 0 } f { print } $0 == b { f = 1 }' README.md; }
+check "docs/events.md is exactly what the schema tables print (build/schema_table --markdown)" sh -c \
+  "$W $B/schema_table --markdown | cmp - docs/events.md"
+block overview >"$T/readme-overview.md"
+check "README's events overview is exactly what the schema tables print (build/schema_table --overview)" sh -c \
+  "$W $B/schema_table --overview | cmp - '$T/readme-overview.md'"
+block minimal.c >"$T/readme-minimal.md"
+{ echo '```c'; cat examples/minimal.c; echo '```'; } >"$T/minimal.md"
+check "README's first program is examples/minimal.c, byte for byte" cmp "$T/minimal.md" "$T/readme-minimal.md"
+check "examples/minimal.c compiles as C99 with -Wall -Wextra -Wpedantic -Werror (gcc, clang)" sh -c \
+  "for cc in gcc clang; do \$cc -std=c99 -Wall -Wextra -Wpedantic -Werror $MBEDTLS_CFLAGS -fsyntax-only examples/minimal.c || exit 1; done"
+check "README.md is at most 300 lines (the rest lives in docs/, SECURITY.md, bench/ and tests/README.md)" \
+  test "$(wc -l <README.md)" -le 300
 # 1c. The Makefile: a plain make never runs the package manager; make deps, not root, names what to install.
 check "a plain 'make' (make -n -B) runs no apt-get" sh -c "! make -n -B all 2>&1 | grep -q apt-get"
 if id nobody >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && su nobody -s /bin/sh -c 'test -r Makefile' 2>/dev/null; then
@@ -85,6 +92,21 @@ printf 'FPNX\001\100\001\004\002\000\000\000' >"$T/bad.fpnn"
 $W $B/rtm-dump --input fpnn "$T/bad.fpnn" >"$T/bad.out" 2>&1; rc=$?
 if [ $rc = 1 ] && grep -q '"code":-401' "$T/bad.out"; then ok "rtm-dump: bad FPNN magic -> error -401, exit 1"
 else bad "rtm-dump: bad FPNN magic (rc=$rc)" "$T/bad.out"; fi
+
+# 3b. The demos (make demo, make demo-tls): exit 0, and what they show is exactly the demo script's events with
+#     long values shortened and the closing kickout announced (no line of 70 KB).
+demo_check() { # what, tests/demo.sh options
+  what=$1; shift
+  sh tests/demo.sh "$@" $B >"$T/demo.out" 2>&1; rc=$?
+  node tests/sim/expect.js --script demo --encoding json --uid 4242 | node tests/sim/shorten.js >"$T/demo.expect"
+  grep -E '^(\{|# the simulator ends)' "$T/demo.out" >"$T/demo.got"
+  if [ $rc = 0 ] && cmp -s "$T/demo.expect" "$T/demo.got" && grep -q '\.\.\.([0-9]* bytes)"' "$T/demo.got" &&
+     [ "$(awk '{ if (length($0) > m) m = length($0) } END { print m }' "$T/demo.out")" -lt 1000 ]; then
+    ok "$what: exit 0, every event of the script, long values shortened, the closing kickout announced"
+  else { echo "rc=$rc"; diff "$T/demo.expect" "$T/demo.got" | cut -c1-300 | head; cut -c1-300 "$T/demo.out" | tail; } >"$T/why"; bad "$what" "$T/why"; fi
+}
+demo_check "make demo (tests/demo.sh, ws://)"
+demo_check "make demo-tls (tests/demo.sh --tls: wss:// with a CA made at start)" --tls
 
 # 4. Against the local gate simulator (the npm ws package: an independent WebSocket implementation),
 #    over real loopback sockets.
