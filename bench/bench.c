@@ -139,7 +139,7 @@ static uint32_t rnd_range(uint32_t lo, uint32_t hi) { return lo + rnd_below(hi -
 static int chance_ppm(uint32_t ppm) { return rnd_below(1000000) < ppm; }
 
 /* A deterministic entropy source (config.entropy, and the in-memory TLS server's DRBG). */
-static int det_entropy(unsigned char *buf, size_t len, void *u) {
+static int det_entropy(void *u, unsigned char *buf, size_t len) {
   uint64_t *st = (uint64_t *)u;
   size_t i;
   for (i = 0; i < len; i++) {
@@ -150,6 +150,7 @@ static int det_entropy(unsigned char *buf, size_t len, void *u) {
   }
   return 0;
 }
+static int det_entropy_host(unsigned char *buf, size_t len, void *u) { return det_entropy(u, buf, len); }
 
 /* ============================================================================================== */
 /* The event checksum: one function for the library's events, the naive path's and the generator's */
@@ -1073,9 +1074,9 @@ const char *bench_msgpackc_version(void);
 static int run_msgpackc(sink_t *k) { return bench_msgpackc_run(G.st.mp.p, G.st.mp.len, baseline_emit, k); }
 
 /* --- (c) rtm_push.h, START_WS --- */
-static void on_event(rtm_push *cb_s, const rtm_push_event *ev, void *u) {
-  (void)cb_s;
+static void on_event(rtm_push *s, const rtm_push_event *ev, void *u) {
   sink_t *k = (sink_t *)u;
+  (void)s;
   if (ev->type >= RTM_PUSH_EV_PING && ev->type <= RTM_PUSH_EV_PUSHBROADCASTFILE) {
     k->events++;
     k->ck += ev_hash(ev);
@@ -1089,7 +1090,7 @@ static void on_event(rtm_push *cb_s, const rtm_push_event *ev, void *u) {
   }
 }
 static sink_t *g_cur_sink; /* the sink the sessions' callbacks write to (user_data points here) */
-static void on_event_cur(rtm_push *cb_s, const rtm_push_event *ev, void *u) { (void)cb_s; (void)u; on_event(ev, g_cur_sink); }
+static void on_event_cur(rtm_push *s, const rtm_push_event *ev, void *u) { (void)u; on_event(s, ev, g_cur_sink); }
 
 static uint64_t g_entropy_state = 0xC0FFEEull;
 static void base_config(rtm_push_config *c) {
@@ -1097,7 +1098,7 @@ static void base_config(rtm_push_config *c) {
   c->no_login = 1;
   c->uid = OUR_UID;
   c->on_event = on_event_cur;
-  c->entropy = det_entropy;
+  c->entropy = det_entropy_host;
   c->entropy_user_data = &g_entropy_state;
   c->allocator.alloc_fn = lib_alloc;
   c->allocator.free_fn = lib_free;
@@ -1169,7 +1170,7 @@ static int pipe_send(void *u, const unsigned char *buf, size_t len) {
   buf_put(&((pipe_t *)u)->b, buf, len);
   return (int)len;
 }
-static int pipe_recv(unsigned char *buf, size_t len, void *u) {
+static int pipe_recv(void *u, unsigned char *buf, size_t len) {
   pipe_t *p = (pipe_t *)u;
   size_t end = p->limit < p->b.len ? p->limit : p->b.len, k = end - p->off;
   if (k > len) k = len;
@@ -1244,9 +1245,9 @@ static void tls_server_init(tls_pair *t, uint64_t seed) {
 }
 /* server bio: writes to s2c, reads c2s */
 static int srv_send(void *u, const unsigned char *b, size_t n) { return pipe_send(&((tls_pair *)u)->s2c, b, n); }
-static int srv_recv(unsigned char *b, size_t n, void *u) { return pipe_recv(&((tls_pair *)u)->c2s, b, n); }
+static int srv_recv(void *u, unsigned char *b, size_t n) { return pipe_recv(&((tls_pair *)u)->c2s, b, n); }
 static int cli_send(void *u, const unsigned char *b, size_t n) { return pipe_send(&((tls_pair *)u)->c2s, b, n); }
-static int cli_recv(unsigned char *b, size_t n, void *u) { return pipe_recv(&((tls_pair *)u)->s2c, b, n); }
+static int cli_recv(void *u, unsigned char *b, size_t n) { return pipe_recv(&((tls_pair *)u)->s2c, b, n); }
 static int hs_step(mbedtls_ssl_context *ssl, int *done, const char *who) {
   int r;
   if (*done) return 0;
