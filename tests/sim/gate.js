@@ -10,18 +10,19 @@ const https = require('https');
 const { WebSocketServer } = require('ws');
 const F = require('./fpnn');
 const S = require('./script');
+const H = require('./history');
 
 const USAGE = `usage: node gate.js [--port N] [--host H] [--encoding json|msgpack|mixed]
   [--script demo|small] [--token T] [--pid N] [--uid N] [--auth ok|refuse|error]
   [--report FILE] [--once] [--connections N] [--tls-cert F --tls-key K] [--keylog FILE] [--delay MS] [--timeout S]
   [--answer-timeout MS] [--ready FILE]
-  [--echo-close] [--strict-handshake] [--quiet]`;
+  [--echo-close] [--strict-handshake] [--quiet] [--quest-rate N] [--rate-slack MS]`;
 
 function parseArgs(argv) {
   const o = {
     port: 0, host: '127.0.0.1', encoding: 'json', script: 'demo', token: 'demo-token',
     pid: 1017n, uid: 4242n, auth: 'ok', report: null, once: false, tlsCert: null, tlsKey: null, connections: 1,
-    ready: null, delay: 5, timeout: null, answerTimeout: 5000, echoClose: false, strictHandshake: false, quiet: false,
+    ready: null, questRate: 0, rateSlack: 300, delay: 5, timeout: null, answerTimeout: 5000, echoClose: false, strictHandshake: false, quiet: false,
   };
   const flags = { '--once': 'once', '--echo-close': 'echoClose', '--strict-handshake': 'strictHandshake', '--quiet': 'quiet' };
   for (let i = 0; i < argv.length; i++) {
@@ -29,7 +30,8 @@ function parseArgs(argv) {
     if (a === '-h' || a === '--help') { process.stderr.write(USAGE + '\n'); process.exit(0); }
     if (flags[a]) { o[flags[a]] = true; continue; }
     const valued = ['--port', '--host', '--encoding', '--script', '--token', '--pid', '--uid', '--auth', '--report',
-      '--tls-cert', '--tls-key', '--keylog', '--delay', '--timeout', '--answer-timeout', '--connections', '--ready'];
+      '--tls-cert', '--tls-key', '--keylog', '--delay', '--timeout', '--answer-timeout', '--connections', '--ready',
+      '--quest-rate', '--rate-slack'];
     if (!valued.includes(a)) die('unknown option ' + a + '\n' + USAGE);
     const v = argv[++i];
     if (v === undefined) die('missing value for ' + a);
@@ -51,6 +53,8 @@ function parseArgs(argv) {
       case '--timeout': o.timeout = int(v, a); break;
       case '--answer-timeout': o.answerTimeout = int(v, a); break;
       case '--connections': o.connections = int(v, a); break;
+      case '--quest-rate': o.questRate = int(v, a); break; // history/unread/session quests per second (0: no limit)
+      case '--rate-slack': o.rateSlack = int(v, a); break; // ms taken off the 1 s window for arrival jitter
       default: die('unknown option ' + a + '\n' + USAGE);
     }
   }
@@ -100,6 +104,9 @@ for (const it of plans.flatMap((p) => p.items)) {
 }
 
 const ANSWER_TIMEOUT = opt.answerTimeout;
+// The gate's message history and the catch-up quests' rate limit: one per gate (per user), across connections.
+const history = new H.History(opt.uid);
+const rateLimit = new H.RateLimit(opt.questRate, Math.max(1, 1000 - opt.rateSlack));
 const CLOSE_WAIT = 3000;
 const REFUSE_CLOSE = 200;
 
@@ -120,6 +127,8 @@ class Session {
     this.kickoutSent = false;
     this.pending = new Map(); // seq -> { item, sentAt, timer }
     this.rooms = new Set();   // rids the client entered (BigInt)
+    this.cuUnread = null;     // what getunread told the client (this connection)
+    this.cuDone = new Set();  // conversations paged to their end (a short page) on this connection
     this.expired = new Map(); // seq -> { item, sentAt }
     this.answeredSeqs = new Set();
     this.onewaySent = []; // one-way pushes not yet matched to a stray answer
@@ -249,10 +258,42 @@ class Session {
       case 'sendroommsg': send('rid'); break;
       case 'test.slow': setTimeout(() => { if (!this.closed && twoway) this.answer(pkg, { slept: p && isInt(p.ms) ? p.ms : 0n }); }, Number(p && isInt(p.ms) ? p.ms : 0n)); break;
       case 'test.never': break;
+      case 'getunread': case 'getsession': case 'getp2pmsg': case 'getgroupmsg': case 'getroommsg': case 'getbroadcastmsg':
+        if (twoway) this.historyQuest(pkg, p, rec);
+        break;
       default: return false;
     }
     (this.report.client_quests = this.report.client_quests || []).push(rec);
     return true;
+  }
+
+  // getunread, getsession and the four history quests (tests/sim/history.js), under the rate limit (--quest-rate).
+  historyQuest(pkg, p, rec) {
+    if (!rateLimit.admit(pkg.method, Date.now())) {
+      rec.refused = true;
+      this.log(`quest ${pkg.method} refused: more than ${opt.questRate} a second`);
+      this.errorAnswer(pkg, H.RATE_LIMITED, 'API frequency limited');
+      return;
+    }
+    if (pkg.method === 'getunread') {
+      const u = history.unread();
+      if (!this.cuUnread) this.cuUnread = u;
+      this.answer(pkg, u);
+      return;
+    }
+    if (pkg.method === 'getsession') { this.answer(pkg, history.sessions()); return; }
+    const isMember = (cat, target) => {
+      if (cat === 'group' && !S.CU_GROUPS.includes(target)) return { code: 200041, ex: 'not a group member' };
+      if (cat === 'room' && !this.rooms.has(target)) return { code: 200040, ex: 'not in the room' };
+      return true;
+    };
+    const r = history.page(pkg.method, p, isMember);
+    if (r.code) { rec.error = r.code; this.errorAnswer(pkg, r.code, r.ex); return; }
+    rec.count = r.count;
+    const cat = H.HISTORY_METHODS[pkg.method];
+    const target = { p2p: p.ouid, group: p.gid, room: p.rid, broadcast: 0n }[cat];
+    if (BigInt(r.count) < p.num) this.cuDone.add(H.History.key(cat, target));
+    this.answer(pkg, r.answer);
   }
 
   onAuth(pkg, p) {
@@ -386,6 +427,7 @@ class Session {
   // ---- the script
   registerSent(it) {
     this.report.pushes++;
+    history.store(it.method, it.payload); // the gate keeps what it pushes (HISTORY.md 5)
     if (it.twoway) {
       this.report.twoway++;
       const ent = { item: it, sentAt: Date.now(), timer: null };
@@ -420,8 +462,24 @@ class Session {
         await this.waitFor(() => this.pending.size === 0 || !live(), ANSWER_TIMEOUT + 500);
         this.dropped = true;
         this.log('dropping the TCP connection (frame boundary)');
+        if (it.away && it.away.length) { // sent while the client is away: stored, not pushed
+          history.logoutMtime = history.maxMtime();
+          for (const a of it.away) history.store(a.push, a.payload, { deleted: a.deleted });
+          this.log(`stored ${it.away.length} messages sent while the client is away`);
+        }
         this.sock.destroy();
         return;
+      }
+      if (it.waitCatchUp) { // until the client paged every conversation it was told of (and its rooms, the broadcast) to the end
+        const want = () => {
+          if (!this.cuUnread) return null;
+          const keys = [...this.cuUnread.p2p.map((t) => H.History.key('p2p', t)), ...this.cuUnread.group.map((t) => H.History.key('group', t)),
+            ...[...this.rooms].map((r) => H.History.key('room', r)), H.History.key('broadcast', 0n)];
+          return keys.filter((k) => !this.cuDone.has(k));
+        };
+        const done = () => { const w = want(); return w !== null && w.length === 0; };
+        if (!(await this.waitFor(() => done() || !live(), 30000)) && live()) this.error('the client did not finish its catch-up: ' + JSON.stringify(want()));
+        continue;
       }
       if (it.waitRooms) { // room pushes only once the client is in the rooms
         const inAll = () => it.waitRooms.every((r) => this.rooms.has(r));
@@ -529,6 +587,11 @@ class Session {
     if (this.state === 'await-auth') this.error('connection closed before auth');
     if (r.pings > r.pongs) this.warn(`${r.pings} pings sent, ${r.pongs} pongs received`);
     r.duration_ms = Date.now() - this.t0;
+    if (history.convs.size && rateLimit.log.length) { // catch-up runs: the history and every catch-up quest's arrival
+      r.history = history.dump();
+      r.quest_log = rateLimit.log.slice();
+      r.quest_rate = opt.questRate;
+    }
     r.max_answer_ms = this.maxAnswerMs;
     r.ok = r.errors.length === 0 && r.unanswered.length === 0 && r.bad_answers.length === 0 &&
       r.oneway_answered.length === 0 && r.answered === r.twoway;

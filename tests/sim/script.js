@@ -167,7 +167,84 @@ const reconnect3 = [
   { push: 'kickout', twoway: false, payload: {} },
 ];
 
-const SCRIPTS = { demo, small, kickout2, rooms, quests, 'reconnect.1': reconnect1, 'reconnect.2': reconnect2, 'reconnect.3': reconnect3 };
+// 'catchup' (issue #22): one logical session over three connections (gate.js --connections 3), both drops at a
+// frame boundary. At each drop the gate stores messages "sent while the client was away" in the conversations'
+// history without pushing them (`away`); the next connection redelivers a few of them as pushes too, waits until
+// the client has paged every conversation to its end (`waitCatchUp`), then pushes new messages. uid 4242;
+// P2P peers 21 and 22, groups 31 and 32 (the client is a member of both), room 41 (rtm-listen --enter-room 41)
+// and the broadcast channel. P2P 21 holds 23 away messages (a full page, then a short one) with a deleted entry and
+// one the client sent itself (direction 1); group 31 holds 21 in the second gap, the broadcast channel exactly 20
+// (a full page, then an empty one).
+const CU_T = 1800000000000n;
+const CU_MID = 1800000000000000000n;
+const CU_GROUPS = [31n, 32n];
+const CU_ROOM = 41n;
+const CU_MTYPES = [30, 32, 40, 31, 77, 30];
+function cuMsg(method, target, from, n, dt, extra) {
+  const mtype = CU_MTYPES[n % CU_MTYPES.length];
+  const p = { from, mtype, mid: CU_MID + BigInt(n), msg: mtype === 40 ? '{"url":"https://example.org/cu/' + n + '.png","size":' + n + '}' : 'catch-up ' + n,
+    attrs: '', mtime: CU_T + BigInt(dt) };
+  if (method === 'pushmsg') p.to = from === 4242n ? target : 4242n;
+  if (method === 'pushgroupmsg') p.gid = target;
+  if (method === 'pushroommsg') p.rid = target;
+  return { push: method, twoway: true, payload: p, ...(extra || {}) };
+}
+function cuAway(base, dt0) { // the messages of one gap, in server-time order
+  const out = [];
+  let n = base, dt = dt0;
+  const add = (method, target, from, k, extra) => { for (let i = 0; i < k; i++) out.push(cuMsg(method, target, from, n++, dt++, extra && extra(i))); };
+  return { out, add };
+}
+const cuGap1 = (() => {
+  const g = cuAway(1000, 10);
+  g.add('pushmsg', 21n, 21n, 23, (i) => (i === 4 ? { deleted: true } : null));
+  g.add('pushmsg', 21n, 4242n, 1); // sent by the client itself (direction 1): not delivered
+  g.add('pushmsg', 22n, 22n, 3);
+  g.add('pushgroupmsg', 31n, 5001n, 4);
+  g.add('pushgroupmsg', 31n, 4242n, 1); // the client's own group message: not delivered
+  g.add('pushroommsg', CU_ROOM, 6001n, 4);
+  g.add('pushbroadcastmsg', 0n, 900n, 2);
+  return g.out;
+})();
+const cuGap2 = (() => {
+  const g = cuAway(2000, 300);
+  g.add('pushmsg', 22n, 22n, 2);
+  g.add('pushgroupmsg', 31n, 5002n, 21);
+  g.add('pushgroupmsg', 32n, 5003n, 2, (i) => (i === 0 ? { deleted: true } : null));
+  g.add('pushroommsg', CU_ROOM, 6002n, 3);
+  g.add('pushbroadcastmsg', 0n, 901n, 20);
+  return g.out;
+})();
+const redeliver = (m) => ({ ...m, note: 'redelivered: also stored while away', deleted: undefined });
+const catchup1 = [
+  { push: 'ping', twoway: true, payload: {} },
+  { waitRooms: [CU_ROOM] },
+  cuMsg('pushmsg', 21n, 21n, 1, 1), cuMsg('pushgroupmsg', 31n, 5000n, 2, 2), cuMsg('pushroommsg', CU_ROOM, 6000n, 3, 3),
+  cuMsg('pushbroadcastmsg', 0n, 900n, 4, 4),
+  { push: 'ping', twoway: true, payload: {} },
+  { drop: 'boundary', away: cuGap1 },
+];
+const catchup2 = [
+  redeliver(cuGap1[21]), redeliver(cuGap1[22]), redeliver(cuGap1[30]),
+  { push: 'ping', twoway: true, payload: {} },
+  { waitRooms: [CU_ROOM] },
+  { waitCatchUp: true },
+  cuMsg('pushmsg', 22n, 22n, 5, 200), cuMsg('pushroommsg', CU_ROOM, 6000n, 6, 201),
+  { push: 'ping', twoway: true, payload: {} },
+  { drop: 'boundary', away: cuGap2 },
+];
+const catchup3 = [
+  redeliver(cuGap2[cuGap2.length - 1]), redeliver(cuGap2[0]),
+  { push: 'ping', twoway: true, payload: {} },
+  { waitRooms: [CU_ROOM] },
+  { waitCatchUp: true },
+  cuMsg('pushgroupmsg', 32n, 5003n, 7, 500),
+  { push: 'ping', twoway: true, payload: {} },
+  { push: 'kickout', twoway: false, payload: {} },
+];
+
+const SCRIPTS = { demo, small, kickout2, rooms, quests, 'reconnect.1': reconnect1, 'reconnect.2': reconnect2, 'reconnect.3': reconnect3,
+  'catchup.1': catchup1, 'catchup.2': catchup2, 'catchup.3': catchup3 };
 
 function resolve(v, enc) {
   if (v instanceof ByEnc) return v[enc];
@@ -198,7 +275,8 @@ function buildPlan(name, runEnc) {
   for (const s of steps) {
     if (s.wsping) { items.push({ wsping: true }); continue; }
     if (s.waitRooms) { items.push({ wsping: false, waitRooms: s.waitRooms }); continue; }
-    if (s.drop) { items.push({ wsping: false, drop: s.drop }); continue; }
+    if (s.drop) { items.push({ wsping: false, drop: s.drop, away: s.away || [] }); continue; }
+    if (s.waitCatchUp) { items.push({ wsping: false, waitCatchUp: true }); continue; }
     const enc = pushEncoding(runEnc, index);
     items.push({
       index,
@@ -212,6 +290,7 @@ function buildPlan(name, runEnc) {
       note: s.note || '',
       dup: !!s.dup,
       excluded: !!s.excluded,
+      deleted: !!s.deleted,
     });
     index++;
   }
@@ -219,6 +298,6 @@ function buildPlan(name, runEnc) {
 }
 
 module.exports = {
-  SCRIPTS, buildPlan, pushEncoding, fill, byEnc, ByEnc,
+  SCRIPTS, buildPlan, CU_GROUPS, CU_ROOM, pushEncoding, fill, byEnc, ByEnc,
   INT64_MAX, INT64_MIN, P53_1, INT64_MAX_1, P62, FILE_MSG, FILE_ATTRS, ESC, TRANSLATION,
 };

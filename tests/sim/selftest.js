@@ -523,6 +523,34 @@ async function main() {
     check('wrong path: HTTP 404', c.httpStatus === 404, c.httpStatus);
     g.proc.kill();
   }
+  // history (catch-up, issue #22): paging, direction, deleted entries, unread, rate limit -- no network
+  {
+    const H = require('./history');
+    const h = new H.History(4242n);
+    for (let i = 1; i <= 23; i++) h.store('pushmsg', { from: i === 7 ? 4242n : 21n, to: i === 7 ? 21n : 4242n, mtype: 30, mid: 100n + BigInt(i), msg: 'm' + i, attrs: '', mtime: 1000n + BigInt(i) }, { deleted: i === 5 });
+    h.store('pushmsg', { from: 21n, to: 4242n, mtype: 30, mid: 101n, msg: 'again', attrs: '', mtime: 5000n }); // same from+mid: kept once
+    const all = () => true;
+    const q = (o) => h.page('getp2pmsg', { ouid: 21n, desc: false, num: 20n, begin: 0n, end: 0n, lastid: 0n, ...o }, all);
+    const p1 = q({ begin: 1003n });
+    check('history: forward page from begin (>=), 20 of 21, oldest first', p1.count === 20 && p1.answer.msgs[0][0] === 3n && p1.answer.lastid === 22n && p1.answer.begin === 1022n, JSON.stringify(H.History.key));
+    const p2 = q({ begin: p1.answer.begin, lastid: p1.answer.lastid, end: p1.answer.end });
+    check('history: next page by lastid/begin: the short last page', p2.count === 1 && p2.answer.msgs[0][0] === 23n && p2.answer.msgs[0][5] === 'm23');
+    const p3 = q({ begin: p2.answer.begin, lastid: p2.answer.lastid });
+    check('history: past the end: an empty page keeps lastid', p3.count === 0 && p3.answer.lastid === 23n && p3.answer.msgs.length === 0);
+    check('history: P2P direction 1 (sent by the client) and 2, the deleted flag, 8 elements',
+      p1.answer.msgs.find((m) => m[0] === 7n)[1] === 1n && p1.answer.msgs[0][1] === 2n && p1.answer.msgs.find((m) => m[0] === 5n)[4] === true && p1.answer.msgs[0].length === 8);
+    const back = q({ desc: true, num: 5n, lastid: 10n });
+    check('history: desc pages backward below lastid', back.count === 5 && back.answer.msgs.map((m) => Number(m[0])).join() === '9,8,7,6,5' && back.answer.end === 1005n);
+    check('history: num above 20 refused (200034), missing ouid 10009', q({ num: 21n }).code === 200034 && h.page('getp2pmsg', { desc: false, num: 1n }, all).code === 10009);
+    check('history: a refused membership passes its code', h.page('getgroupmsg', { gid: 9n, desc: false, num: 5n }, () => ({ code: 200041, ex: 'x' })).code === 200041);
+    h.store('pushgroupmsg', { from: 7n, gid: 31n, mtype: 30, mid: 1n, msg: 'g', attrs: '', mtime: 6000n });
+    h.logoutMtime = 5500n;
+    const u = h.unread();
+    check('history: unread = conversations with messages from others after the lost connection', u.p2p.length === 0 && u.group.length === 1 && u.group[0] === 31n, JSON.stringify(u, (k, v) => (typeof v === 'bigint' ? String(v) : v)));
+    const rl = new H.RateLimit(2, 700);
+    const verdicts = [0, 100, 650, 800, 1400].map((t) => rl.admit('getp2pmsg', t));
+    check('rate limit: 2 per window, the third inside the window refused, recorded', verdicts.join() === 'true,true,false,true,true' && rl.log.length === 5 && rl.log[2].refused, verdicts.join());
+  }
   // TLS
   let tlsNote = 'skipped (no openssl)';
   try {
