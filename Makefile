@@ -26,7 +26,7 @@ FUZZ_TARGETS := session fpnn upgrade json msgpack
 REPLAYS := $(patsubst %,$(BUILD)/replay_%,$(FUZZ_TARGETS))
 # the unit tests: one program per layer (tests/test_LAYER.c over tests/harness.h), each also built on the portable
 # code alone (-DRTM_PUSH_NO_SIMD: no SSE2 scans, no SSSE3/AVX2/AVX-512 UTF-8 validators)
-LAYERS := upgrade websocket fpnn decode schema dedup session quests kernels
+LAYERS := upgrade websocket fpnn decode schema dedup session quests catchup kernels
 UNIT_TESTS := $(patsubst %,$(BUILD)/test_%,$(LAYERS)) $(patsubst %,$(BUILD)/test_%_nosimd,$(LAYERS))
 TESTS := $(UNIT_TESTS) $(BUILD)/tls_events $(BUILD)/schema_table $(BUILD)/live_quests $(BUILD)/hostile \
          $(REPLAYS)

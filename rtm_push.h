@@ -203,6 +203,22 @@
    int rtm_push_enterroom(s, rid, on_answer, user_data) / rtm_push_leaveroom(s, rid, on_answer, user_data)
        The rooms entered are re-entered after a reconnect.
 
+   Catch-up after a reconnect (docs/catch-up.md; opt-in: config.catch_up = 1):
+       After each login that follows a reconnect the session asks getunread for the P2P peers and groups with
+       messages, adds the rooms it is in and the broadcast channel, and pages each one's history forward from the
+       watermark as it stood when the connection was lost, config.catch_up_rate quests a second at most (timed by
+       the times the host passes in), config.catch_up_in_flight at a time, backing off on 200010. Each message
+       becomes the event its push would have been, with ev->caught_up = 1 (deleted entries and this user's own
+       messages skipped; de-duplicated against pushes both ways); RTM_PUSH_EV_CATCH_UP ends it with ev->counts; a
+       conversation that fails is a non-fatal ERROR (RTM_PUSH_E_CATCH_UP) naming it.
+   int rtm_push_catch_up(rtm_push *s, int64_t since_ms)
+       Starts the same now (READY only; since_ms 0 = the watermark), with or without config.catch_up.
+       RTM_PUSH_OK, RTM_PUSH_E_STATE (not READY, or a catch-up is running), RTM_PUSH_E_CLOSED,
+       RTM_PUSH_E_INVALID_ARG (no starting time: since_ms 0 and no watermark), RTM_PUSH_E_NOMEM.
+   int64_t rtm_push_watermark(const rtm_push *s) / int rtm_push_set_watermark(rtm_push *s, int64_t ms)
+       The highest server mtime among the messages delivered (pushed or caught up), 0 = none yet: save it, and
+       set it again after a restart (then rtm_push_catch_up(s, 0) once READY). Server time only, never a clock.
+
    EVENTS
    ======
    One callback, config.on_event(rtm_push *s, const rtm_push_event *ev, void *user_data). ev->type says which
@@ -364,6 +380,7 @@ extern "C" {
   X(E_QUEST_TIMEOUT, -610, 0, "no answer to the quest in time (FPNN 20003)")                             \
   X(E_QUEST_CLOSED, -611, 0, "the connection ended before the quest was answered (FPNN 20002)")          \
   X(E_TOO_MANY_QUESTS, -612, 0, "too many quests waiting for answers (limits.max_pending_quests)")       \
+  X(E_CATCH_UP, -613, 0, "catch-up: a conversation could not be fetched (the message names it)")       \
   X(E_TLS_HANDSHAKE, -701, 1, "TLS handshake failed")                                                    \
   X(E_TLS_CERT_EXPIRED, -702, 1, "TLS: the server certificate has expired or is not yet valid")         \
   X(E_TLS_CERT_UNTRUSTED, -703, 1, "TLS: the server certificate is not signed by a trusted CA")         \
@@ -458,6 +475,7 @@ typedef enum rtm_push_event_type {
   RTM_PUSH_EV_ANSWER,  /* an answer to another quest (bye; any answer when login is off) */
   RTM_PUSH_EV_ERROR,   /* an error: fatal (CLOSED follows) or not (one push dropped) */
   RTM_PUSH_EV_CLOSED,  /* the session ended: the last event; error is RTM_PUSH_OK for a clean end */
+  RTM_PUSH_EV_CATCH_UP,/* a catch-up ended (config.catch_up, rtm_push_catch_up): ev->counts */
   RTM_PUSH_EV_COUNT    /* the number of event types */
 } rtm_push_event_type;
 
@@ -514,6 +532,16 @@ typedef struct rtm_push_file_info {
   int has_size;
 } rtm_push_file_info;
 
+/* What one catch-up did (RTM_PUSH_EV_CATCH_UP, ev->counts). */
+typedef struct rtm_push_catch_up_counts {
+  int64_t since;           /* the server time (ms) it fetched from */
+  uint32_t conversations;  /* conversations paged (P2P peers and groups named by getunread, rooms, broadcast) */
+  uint32_t pages;          /* history answers read */
+  uint32_t messages;       /* messages delivered (caught_up = 1) */
+  uint32_t duplicates;     /* messages already delivered (pushed or caught up), dropped */
+  uint32_t errors;         /* conversations that failed (each one a non-fatal ERROR), getunread included */
+} rtm_push_catch_up_counts;
+
 typedef struct rtm_push_event {
   rtm_push_event_type type;
   const char *name;        /* "pushgroupchat", "login", "unknown", "error", ... */
@@ -549,6 +577,10 @@ typedef struct rtm_push_event {
   /* CLOSED: when to open the next connection (rtm_push_reconnect), UINT64_MAX for "do not": after
      rtm_push_close, a kickout, or a login refused with a code that must not be retried. */
   uint64_t reconnect_at;
+  /* message events: 1 when the message was fetched from the history by a catch-up (method is then the history
+     quest, e.g. "getgroupmsg", and payload the message's element), 0 when it was pushed */
+  int caught_up;
+  rtm_push_catch_up_counts counts; /* CATCH_UP */
 } rtm_push_event;
 
 typedef struct rtm_push rtm_push; /* opaque session */
@@ -625,6 +657,10 @@ typedef struct rtm_push_config {
   uint32_t login_timeout_ms; /* [30000] from the first call with a time until the login answer */
   uint32_t quest_timeout_ms; /* [5000] bye answer; then the WebSocket close is sent anyway */
   uint32_t close_timeout_ms; /* [2000] after our close frame, wait this long for the server's end */
+  int catch_up;            /* 1: after each login that follows a reconnect, fetch from the history what was sent
+                              while the connection was down, once each (docs/catch-up.md) */
+  uint32_t catch_up_rate;  /* [2] catch-up quests per second at most (the gate refuses more: 200010) */
+  uint32_t catch_up_in_flight; /* [2] catch-up quests waiting for their answers at most */
   /* callbacks */
   rtm_push_event_fn on_event;
   void *user_data;
@@ -719,6 +755,9 @@ RTM_PUSH_API_DECL const char *rtm_push_strerror(int result);
 RTM_PUSH_API_DECL int rtm_push_is_fatal(int result);
 RTM_PUSH_API_DECL int rtm_push_parse_int64(const char *text, size_t len, int64_t *out);
 RTM_PUSH_API_DECL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *buf, size_t cap);
+RTM_PUSH_API_DECL int rtm_push_catch_up(rtm_push *s, int64_t since_ms);
+RTM_PUSH_API_DECL int64_t rtm_push_watermark(const rtm_push *s);
+RTM_PUSH_API_DECL int rtm_push_set_watermark(rtm_push *s, int64_t ms);
 
 #ifdef __cplusplus
 }
@@ -743,14 +782,15 @@ RTM_PUSH_API_DECL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
     9. >>fpnn      the FPNN package stream: packages in, our packages out
    10. >>session   a connection's life: transport, login, pushes, answers, close, reconnect advice
    11. >>quests    our quests, matched to their answers by seq, and the payloads we build
-   12. >>json      the JSON reader
-   13. >>msgpack   the msgpack reader
-   14. >>schema    an event by its method, a field by its name (tables in >>base), routing by mtype
-   15. >>fields    payload members into event fields, through one map interface over both readers
-   16. >>dedup     the duplicate table: (category, target, from, mid), oldest evicted
-   17. >>kernels   the byte loops that vector instructions speed up, and their scalar references
-   18. >>print     one JSON line per event (the rtm-dump / rtm-listen format)
-   19. >>public    the session's public functions (the others sit with their layer: strerror and is_fatal
+   12. >>catchup   after a reconnect, what was sent while the connection was down, from the history
+   13. >>json      the JSON reader
+   14. >>msgpack   the msgpack reader
+   15. >>schema    an event by its method, a field by its name (tables in >>base), routing by mtype
+   16. >>fields    payload members into event fields, through one map interface over both readers
+   17. >>dedup     the duplicate table: (category, target, from, mid), oldest evicted
+   18. >>kernels   the byte loops that vector instructions speed up, and their scalar references
+   19. >>print     one JSON line per event (the rtm-dump / rtm-listen format)
+   20. >>public    the session's public functions (the others sit with their layer: strerror and is_fatal
                 in >>events, parse_int64 in >>words, tls_verified in >>tls, event_to_json in >>print)
 */
 /* >>base: includes, configuration macros, protocol constants, the structs, the schema's tables, prototypes --- */
@@ -876,6 +916,8 @@ typedef struct rtm_push__dent { /* one remembered push key */
 } rtm_push__dent;
 
 enum { RTM_PUSH__PH_HTTP, RTM_PUSH__PH_HTTP_BODY, RTM_PUSH__PH_WS, RTM_PUSH__PH_FPNN };
+typedef struct rtm_push__conv rtm_push__conv; /* >>catchup: one conversation of a catch-up */
+struct rtm_push__cu;                          /* >>catchup: a catch-up */
 
 struct rtm_push {
   rtm_push_config cfg; /* defaults filled in, strings owned by `strings` */
@@ -951,6 +993,11 @@ struct rtm_push {
   uint64_t ready_at;        /* when this connection logged in (NO_DEADLINE: it has not) */
   int64_t *rooms;          /* rooms entered, re-entered after a reconnect */
   uint32_t nrooms;
+  /* catch-up (>>catchup) */
+  int64_t wm;              /* the watermark: the highest server mtime delivered (0: none) */
+  int64_t cu_from;         /* where the catch-up due at the next login starts */
+  int cu_due;
+  struct rtm_push__cu *cu; /* the running (or last) catch-up; NULL before the first */
   /* TLS */
   int tls_on, tls_ready, tls_verified, tls_notify_sent, tls_out_full;
   const uint8_t *tls_in;
@@ -1001,6 +1048,7 @@ static const rtm_push__evdef rtm_push__evdefs[] = {
   {"answer", 6, 0, 0, 0},
   {"error", 5, 0, 0, 0},
   {"closed", 6, 0, 0, 0},
+  {"catchup", 7, 0, 0, 0},
 };
 
 enum { RTM_PUSH__T_INT64, RTM_PUSH__T_INT32, RTM_PUSH__T_STR, RTM_PUSH__T_MSG };
@@ -1101,7 +1149,8 @@ typedef struct rtm_push__piece {
 typedef enum rtm_push__kvtype {
   RTM_PUSH__KV_INT64, /* i */
   RTM_PUSH__KV_STR,   /* str, n */
-  RTM_PUSH__KV_MAP    /* pairs: key, value, ..., NULL */
+  RTM_PUSH__KV_MAP,   /* pairs: key, value, ..., NULL */
+  RTM_PUSH__KV_BOOL   /* i: 0 false, else true */
 } rtm_push__kvtype;
 typedef struct rtm_push__kv {
   const char *key;
@@ -1130,6 +1179,7 @@ static void rtm_push__dealloc(const rtm_push_allocator *a, void *p);
 static int rtm_push__reserve_upto(rtm_push *s, rtm_push__buf *b, size_t need, size_t limit);
 static int rtm_push__reserve(rtm_push *s, rtm_push__buf *b, size_t need);
 static void rtm_push__buf_free(rtm_push *s, rtm_push__buf *b);
+static void *rtm_push__grow(rtm_push *s, void *arr, uint32_t n, uint32_t *cap, size_t size, uint32_t first);
 static int rtm_push__append(rtm_push *s, rtm_push__buf *b, const void *p, size_t n);
 static const char *rtm_push__copy_str(char **dst, const char *src);
 static uint32_t rtm_push__le32(const uint8_t *p);
@@ -1227,6 +1277,23 @@ static int rtm_push__quest_send(rtm_push *s, const rtm_push_quest_desc *d, int64
 static int rtm_push__quest_done(rtm_push *s, int rc);
 static int rtm_push__kv_build(rtm_push *s, int flag, const rtm_push__kv *kv, int n, rtm_push__buf *b);
 static int rtm_push__kv_quest(rtm_push *s, const char *method, const rtm_push__kv *kv, int n, int64_t mid, uint32_t timeout_ms, rtm_push_answer_fn cb, void *user, int room_op, uint32_t *seq_out);
+static const char *rtm_push__cu_what(int cat);
+static int rtm_push__cu_add(rtm_push *s, int cat, int64_t target);
+static int rtm_push__cu_start(rtm_push *s, int64_t since);
+static void rtm_push__cu_fail(rtm_push *s, rtm_push__conv *c, const rtm_push_answer *a, const char *why);
+static int rtm_push__arr_open(rtm_push__rd *a, const rtm_push__rd *r, const rtm_push__val *v);
+static int rtm_push__arr_next(rtm_push__rd *a, rtm_push__val *v);
+static int rtm_push__cu_unread(rtm_push *s, const rtm_push_answer *a);
+static int rtm_push__cu_element(rtm_push__rd *r, const rtm_push__conv *c, rtm_push_event *ev, int64_t *id);
+static int rtm_push__cu_page(rtm_push *s, rtm_push__conv *c, const rtm_push_answer *a, uint32_t seq);
+static void rtm_push__cu_answer(rtm_push *s, const rtm_push_answer *a, void *user_data);
+static int rtm_push__cu_send(rtm_push *s, uint32_t i);
+static void rtm_push__cu_end(rtm_push *s);
+static void rtm_push__cu_pump(rtm_push *s);
+static uint64_t rtm_push__cu_deadline(const rtm_push *s);
+static void rtm_push__cu_lost(rtm_push *s);
+static void rtm_push__cu_login(rtm_push *s);
+static int rtm_push__deliver_message(rtm_push *s, rtm_push_event *ev);
 static int rtm_push__rd_err(rtm_push__rd *r, int code, const char *what);
 static void rtm_push__scratch_reset(rtm_push *s, size_t plen);
 static rtm_push__buf *rtm_push__scratch_of(rtm_push__rd *r);
@@ -1325,6 +1392,19 @@ static void rtm_push__buf_free(rtm_push *s, rtm_push__buf *b) {
   rtm_push__dealloc(&s->cfg.allocator, b->p);
   b->p = NULL;
   b->len = b->cap = 0;
+}
+/* An array of n elements (capacity *cap) with room for one more: arr itself, or a copy twice as large (first
+   elements the first time); NULL when out of memory (arr is then unchanged). */
+static void *rtm_push__grow(rtm_push *s, void *arr, uint32_t n, uint32_t *cap, size_t size, uint32_t first) {
+  uint32_t ncap;
+  void *na;
+  if (n < *cap) return arr;
+  ncap = *cap ? *cap * 2 : first;
+  if (!(na = rtm_push__alloc(&s->cfg.allocator, size * ncap))) return NULL;
+  if (n) memcpy(na, arr, size * n);
+  rtm_push__dealloc(&s->cfg.allocator, arr);
+  *cap = ncap;
+  return na;
 }
 static int rtm_push__append(rtm_push *s, rtm_push__buf *b, const void *p, size_t n) {
   if (n > SIZE_MAX - b->len) return RTM_PUSH_E_NOMEM;
@@ -1582,6 +1662,7 @@ static void rtm_push__emit_error(rtm_push *s, int code, int fatal) {
 }
 static void rtm_push__emit_closed(rtm_push *s, int code) {
   rtm_push_event ev;
+  rtm_push__cu_lost(s);          /* before the catch-up's quests are ended below */
   rtm_push__quests_expire(s, 1); /* every quest still waiting gets its one callback: 20002 */
   s->reconnect_at = rtm_push__advice(s, code);
   memset(&ev, 0, sizeof ev);
@@ -2613,19 +2694,9 @@ static void rtm_push__handle_quest(rtm_push *s, int twoway, int flag, uint32_t s
     ev.name = rtm_push__evdefs[routed].name;
     ev.kind = (rtm_push_kind)rtm_push__evdefs[routed].kind;
   }
-  if (ev.category != RTM_PUSH_CAT_NONE) {
-    rtm_push__dent key;
-    rtm_push__dd_key(s, &ev, &key); /* its index slots come into the cache while the rest is done */
-    if ((ev.kind == RTM_PUSH_KIND_FILE && (rc = rtm_push__decode_file(s, &ev)) != 0) ||
-        (rc = rtm_push__excluded(s, &ev)) != 0) {
-      if (rc < 0) rtm_push__fail(s, rc, NULL); /* out of memory */
-      return;                                  /* or excluded */
-    }
-    if (!s->cfg.no_dedup && (ev.fields & RTM_PUSH_F_MID) && ev.mid != 0) {
-      rc = rtm_push__dd_check(s, &key);
-      if (rc < 0) { rtm_push__fail(s, rc, NULL); return; }
-      if (rc) return;
-    }
+  if (ev.category != RTM_PUSH_CAT_NONE) { /* a message: file msg, excludedUids, duplicates, watermark (>>catchup) */
+    rtm_push__deliver_message(s, &ev);
+    return;
   }
   if (ev.kind == RTM_PUSH_KIND_KICKOUTROOM && (ev.fields & RTM_PUSH_F_RID)) rtm_push__room_track(s, ev.rid, 0);
   rtm_push__emit(s, &ev);
@@ -2700,6 +2771,7 @@ static void rtm_push__handle_answer(rtm_push *s, int flag, int status, uint32_t 
       if (s->cfg.ping_timeout_ms != UINT32_MAX) s->ping_deadline = s->now + s->cfg.ping_timeout_ms;
       rtm_push__reenter_rooms(s);
       if (!rtm_push__ended(s)) rtm_push__emit(s, &ev);
+      if (!rtm_push__stopped(s)) rtm_push__cu_login(s); /* after a reconnect, with config.catch_up */
       return;
     }
     /* Refused: LOGIN (ok 0, with why) then CLOSED -- no ERROR event between, the LOGIN event is the report. */
@@ -3005,15 +3077,8 @@ static int rtm_push__quest_send(rtm_push *s, const rtm_push_quest_desc *d, int64
     rtm_push__quest *q;
     char *m;
     if (s->nquests >= s->cfg.limits.max_pending_quests) return RTM_PUSH_E_TOO_MANY_QUESTS;
-    if (s->nquests == s->quests_cap) {
-      uint32_t ncap = s->quests_cap ? s->quests_cap * 2 : 8;
-      rtm_push__quest *nq = (rtm_push__quest *)rtm_push__alloc(&s->cfg.allocator, sizeof *nq * ncap);
-      if (!nq) return RTM_PUSH_E_NOMEM;
-      if (s->nquests) memcpy(nq, s->quests, sizeof *nq * s->nquests);
-      rtm_push__dealloc(&s->cfg.allocator, s->quests);
-      s->quests = nq;
-      s->quests_cap = ncap;
-    }
+    if (!(q = (rtm_push__quest *)rtm_push__grow(s, s->quests, s->nquests, &s->quests_cap, sizeof *q, 8))) return RTM_PUSH_E_NOMEM;
+    s->quests = q;
     if (!(m = (char *)rtm_push__alloc(&s->cfg.allocator, ml + 1))) return RTM_PUSH_E_NOMEM;
     memcpy(m, method, ml + 1);
     seq = s->next_seq++;
@@ -3051,6 +3116,8 @@ static int rtm_push__kv_build(rtm_push *s, int flag, const rtm_push__kv *kv, int
       else if (kv[i].type == RTM_PUSH__KV_STR) {
         rc = rtm_push__mp_strhdr(s, b, kv[i].n);
         if (!rc) rc = rtm_push__append(s, b, kv[i].str, kv[i].n);
+      } else if (kv[i].type == RTM_PUSH__KV_BOOL) {
+        rc = rtm_push__mp_put(s, b, kv[i].i ? 0xc3 : 0xc2, 0, 0);
       } else {
         for (j = 0; kv[i].pairs[j]; j += 2) {}
         rc = rtm_push__mp_map(s, b, j / 2);
@@ -3071,6 +3138,7 @@ static int rtm_push__kv_build(rtm_push *s, int flag, const rtm_push__kv *kv, int
       rtm_push__wz(&w, "\":");
       if (kv[i].type == RTM_PUSH__KV_INT64) rtm_push__wi(&w, kv[i].i);
       else if (kv[i].type == RTM_PUSH__KV_STR) rtm_push__wjstr(&w, kv[i].str, kv[i].n);
+      else if (kv[i].type == RTM_PUSH__KV_BOOL) rtm_push__wz(&w, kv[i].i ? "true" : "false");
       else {
         for (j = 0; kv[i].pairs[j]; j++) {
           rtm_push__wz(&w, j == 0 ? "{" : j % 2 ? ":" : ",");
@@ -3100,6 +3168,400 @@ static int rtm_push__kv_quest(rtm_push *s, const char *method, const rtm_push__k
   d.on_answer = cb;
   d.user_data = user;
   return rtm_push__quest_send(s, &d, mid, room_op, room_op ? kv[0].i : 0, seq_out);
+}
+/* >>catchup: after a reconnect, what was sent while the connection was down, from the history (issue #22) ----- */
+/* One catch-up: getunread, then every conversation paged forward from `since` (HISTORY.md 4): P2P peers and groups
+   getunread names, the rooms entered, the broadcast channel. Quests go out one interval apart (1000 /
+   catch_up_rate ms of the host's time), catch_up_in_flight at a time; a conversation refused with 200010 waits
+   (1 s, doubling) and tries again, up to RTM_PUSH__CU_RETRIES times. */
+#define RTM_PUSH__CU_NUM 20          /* entries a page (the gate's maximum) */
+#define RTM_PUSH__CU_RETRIES 5       /* 200010 answers borne by one conversation */
+#define RTM_PUSH__CU_MAX_CONVS 4096  /* conversations one catch-up takes */
+#define RTM_PUSH__RTM_RATE_LIMITED 200010
+enum { RTM_PUSH__CU_TODO, RTM_PUSH__CU_SENT, RTM_PUSH__CU_DONE };
+/* by category (NONE: getunread) */
+static const char *const rtm_push__cu_methods[] = {"getunread", "getp2pmsg", "getgroupmsg", "getroommsg", "getbroadcastmsg"};
+struct rtm_push__conv {
+  int cat;                 /* RTM_PUSH_CAT_*; NONE: the getunread quest */
+  int state;               /* RTM_PUSH__CU_TODO / _SENT / _DONE */
+  uint32_t retries;
+  int64_t target, lastid, begin, end;
+  uint64_t not_before;     /* after a 200010: not sent again before this time */
+};
+struct rtm_push__cu {
+  int active;
+  rtm_push__conv *convs;   /* convs[0]: getunread */
+  uint32_t n, cap, in_flight;
+  uint64_t next_send;      /* pacing: the next quest not before this time */
+  rtm_push_catch_up_counts counts;
+};
+static const char *rtm_push__cu_what(int cat) {
+  return cat == RTM_PUSH_CAT_P2P ? "P2P peer" : cat == RTM_PUSH_CAT_GROUP ? "group" : cat == RTM_PUSH_CAT_ROOM ? "room"
+       : cat == RTM_PUSH_CAT_BROADCAST ? "broadcast" : "getunread";
+}
+static int rtm_push__cu_add(rtm_push *s, int cat, int64_t target) {
+  struct rtm_push__cu *cu = s->cu;
+  rtm_push__conv *c;
+  uint32_t i;
+  for (i = 0; i < cu->n; i++) if (cu->convs[i].cat == cat && cu->convs[i].target == target) return 0;
+  if (cu->n == RTM_PUSH__CU_MAX_CONVS) return 0;
+  if (!(c = (rtm_push__conv *)rtm_push__grow(s, cu->convs, cu->n, &cu->cap, sizeof *c, 16))) return RTM_PUSH_E_NOMEM;
+  cu->convs = c;
+  c = &cu->convs[cu->n++];
+  memset(c, 0, sizeof *c);
+  c->cat = cat;
+  c->target = target;
+  c->begin = cu->counts.since;
+  if (cat != RTM_PUSH_CAT_NONE) cu->counts.conversations++;
+  return 0;
+}
+static int rtm_push__cu_start(rtm_push *s, int64_t since) {
+  uint32_t i;
+  int rc;
+  if (!s->cu) {
+    if (!(s->cu = (struct rtm_push__cu *)rtm_push__alloc(&s->cfg.allocator, sizeof *s->cu))) return RTM_PUSH_E_NOMEM;
+    memset(s->cu, 0, sizeof *s->cu);
+  }
+  s->cu->n = s->cu->in_flight = 0;
+  memset(&s->cu->counts, 0, sizeof s->cu->counts);
+  s->cu->counts.since = since;
+  s->cu->next_send = s->now;
+  if ((rc = rtm_push__cu_add(s, RTM_PUSH_CAT_NONE, 0)) != 0) return rc;
+  for (i = 0; i < s->nrooms; i++) if ((rc = rtm_push__cu_add(s, RTM_PUSH_CAT_ROOM, s->rooms[i])) != 0) return rc;
+  if ((rc = rtm_push__cu_add(s, RTM_PUSH_CAT_BROADCAST, 0)) != 0) return rc;
+  s->cu->active = 1;
+  s->cu_due = 0;
+  rtm_push__cu_pump(s);
+  return 0;
+}
+/* A conversation failed: a non-fatal ERROR that names it; the others go on. */
+static void rtm_push__cu_fail(rtm_push *s, rtm_push__conv *c, const rtm_push_answer *a, const char *why) {
+  c->state = RTM_PUSH__CU_DONE;
+  s->cu->counts.errors++;
+  if (c->cat == RTM_PUSH_CAT_NONE)
+    rtm_push__warn(s, RTM_PUSH_E_CATCH_UP, "catch-up: getunread failed (%s, code %lld): P2P and group conversations not fetched",
+                   why, (long long)(a ? a->code : 0));
+  else
+    rtm_push__warn(s, RTM_PUSH_E_CATCH_UP, "catch-up of %s %lld failed: %s (code %lld%s%.*s)", rtm_push__cu_what(c->cat),
+                   (long long)c->target, why, (long long)(a ? a->code : 0), a && a->ex.len ? ": " : "",
+                   (int)(a ? RTM_PUSH__MIN(a->ex.len, 100) : 0), a && a->ex.ptr ? a->ex.ptr : "");
+}
+/* Walk an array value's elements with a reader of its own (JSON or msgpack). */
+static int rtm_push__arr_open(rtm_push__rd *a, const rtm_push__rd *r, const rtm_push__val *v) {
+  memset(a, 0, sizeof *a);
+  a->s = r->s;
+  a->msgpack = r->msgpack;
+  a->max_depth = r->max_depth;
+  a->depth = 2;
+  a->second = r->second;
+  a->start = a->p = v->raw;
+  a->end = v->raw_end;
+  if (v->t != RTM_PUSH__V_ARRAY) return rtm_push__rd_err(a, RTM_PUSH_E_FIELD_TYPE, "expected an array");
+  if (!r->msgpack) { a->p++, a->end--, a->first = 1; return 0; } /* inside [ ] */
+  if (*a->p >= 0x90 && *a->p <= 0x9f) a->left = *a->p++ & 0x0f;
+  else { /* 0xdc, 0xdd: the value was read whole, so its header is there */
+    int w = *a->p++ == 0xdc ? 2 : 4;
+    a->left = (uint32_t)rtm_push__be(a->p, w);
+    a->p += w;
+  }
+  return 0;
+}
+/* 1: an element in v, 0: the end, <0: error */
+static int rtm_push__arr_next(rtm_push__rd *a, rtm_push__val *v) {
+  int rc;
+  if (a->msgpack) {
+    if (!a->left) return 0;
+    a->left--;
+    return (rc = rtm_push__mp_value(a, v, 1)) != 0 ? rc : 1;
+  }
+  rtm_push__json_ws(a);
+  if (a->p >= a->end) return 0;
+  if (!a->first) {
+    if (*a->p != ',') return rtm_push__rd_err(a, RTM_PUSH_E_PAYLOAD_SYNTAX, "expected ',' in an array");
+    a->p++;
+  }
+  a->first = 0;
+  return (rc = rtm_push__json_value(a, v, RTM_PUSH__STR_VALUE)) != 0 ? rc : 1;
+}
+/* getunread: {p2p: [uid], group: [gid]} (arrays of integers or decimal strings; maps id -> time also read). */
+static int rtm_push__cu_unread(rtm_push *s, const rtm_push_answer *a) {
+  rtm_push__rd r, e;
+  rtm_push_str k;
+  rtm_push__val v, x;
+  int rc, cat;
+  rtm_push__scratch_reset(s, a->payload.len);
+  if ((rc = rtm_push__rd_open(&r, s, (const uint8_t *)a->payload.ptr, a->payload.len, a->encoding == RTM_PUSH_ENC_MSGPACK)) != 0) return rc;
+  while ((rc = rtm_push__rd_next(&r, &k, &v)) == 1) {
+    cat = rtm_push__key_is(&k, "p2p") ? RTM_PUSH_CAT_P2P : rtm_push__key_is(&k, "group") ? RTM_PUSH_CAT_GROUP : 0;
+    if (!cat) continue;
+    if (v.t == RTM_PUSH__V_MAP) {
+      rtm_push_str id;
+      if ((rc = rtm_push__rd_sub(&e, &r, &v)) != 0) return rc;
+      while ((rc = rtm_push__rd_next(&e, &id, &x)) == 1) {
+        int64_t t;
+        if (id.ptr && rtm_push_parse_int64(id.ptr, id.len, &t) == 0 && (rc = rtm_push__cu_add(s, cat, t)) != 0) return rc;
+      }
+    } else {
+      if ((rc = rtm_push__arr_open(&e, &r, &v)) != 0) { memcpy(r.what, e.what, sizeof r.what); return rc; }
+      while ((rc = rtm_push__arr_next(&e, &x)) == 1) {
+        int64_t t;
+        if (rtm_push__val_int64(&e, &x, k.ptr && k.len == 3 ? "p2p" : "group", &t) == 0 && (rc = rtm_push__cu_add(s, cat, t)) != 0) return rc;
+      }
+    }
+    if (rc < 0) return rc;
+  }
+  return rc;
+}
+/* One history element [id, from|direction, mtype, mid, deleted, msg, attrs, mtime] into the event its push would
+   have been. Returns 1 to deliver, 0 to skip (deleted, our own), <0 a malformed element (r->what). */
+static int rtm_push__cu_element(rtm_push__rd *r, const rtm_push__conv *c, rtm_push_event *ev, int64_t *id) {
+  static const int base[] = {0, RTM_PUSH_EV_PUSHMSG, RTM_PUSH_EV_PUSHGROUPMSG, RTM_PUSH_EV_PUSHROOMMSG, RTM_PUSH_EV_PUSHBROADCASTMSG};
+  static const int bits[8] = {-1, RTM_PUSH_FIELD_FROM, RTM_PUSH_FIELD_MTYPE, RTM_PUSH_FIELD_MID, -1, RTM_PUSH_FIELD_MSG,
+                              RTM_PUSH_FIELD_ATTRS, RTM_PUSH_FIELD_MTIME};
+  rtm_push__val v;
+  int i, rc, deleted = 0;
+  int64_t who = 0;
+  rtm_push__ev_init(ev, base[c->cat]);
+  for (i = 0; (rc = rtm_push__arr_next(r, &v)) == 1; i++) {
+    if (i == 0) rc = rtm_push__val_int64(r, &v, "id", id);
+    else if (i == 1 && c->cat == RTM_PUSH_CAT_P2P) rc = rtm_push__val_int64(r, &v, "direction", &who);
+    else if (i == 4) deleted = v.t == RTM_PUSH__V_BOOL ? v.b : v.t == RTM_PUSH__V_INT && v.i != 0;
+    else if (i < 8) rc = rtm_push__field_set(r, ev, bits[i], &v);
+    if (rc < 0) return rc;
+  }
+  if (rc < 0) return rc;
+  if (i < 8) return rtm_push__rd_err(r, RTM_PUSH_E_PAYLOAD_SYNTAX, "history element with fewer than 8 members");
+  if (deleted) return 0;
+  if (c->cat == RTM_PUSH_CAT_P2P) { /* 1: we sent it; 2 (anything else, as the Android SDK): the peer did */
+    if (who == 1) return 0;
+    ev->from = c->target, ev->to = r->s->cfg.uid;
+    ev->fields |= RTM_PUSH_F_FROM | RTM_PUSH_F_TO;
+  } else if (ev->from == r->s->cfg.uid) {
+    return 0; /* our own message: pushes never carry them */
+  }
+  if (c->cat == RTM_PUSH_CAT_GROUP) ev->gid = c->target, ev->fields |= RTM_PUSH_F_GID;
+  if (c->cat == RTM_PUSH_CAT_ROOM) ev->rid = c->target, ev->fields |= RTM_PUSH_F_RID;
+  if (ev->fields & RTM_PUSH_F_MTYPE) {
+    int t = rtm_push__route(base[c->cat], ev->mtype);
+    ev->type = (rtm_push_event_type)t;
+    ev->name = rtm_push__evdefs[t].name;
+    ev->kind = (rtm_push_kind)rtm_push__evdefs[t].kind;
+  }
+  ev->caught_up = 1;
+  return 1;
+}
+/* A page: {num, lastid, begin, end, msgs}. Delivers its messages in order; returns 1 when the conversation has
+   more (a full page whose cursor moved), 0 when it is done, <0 an error (the session's, or a payload error). */
+static int rtm_push__cu_page(rtm_push *s, rtm_push__conv *c, const rtm_push_answer *a, uint32_t seq) {
+  rtm_push__rd r, arr, el;
+  rtm_push_str k;
+  rtm_push__val v, msgs;
+  int rc, have_msgs = 0;
+  int64_t lastid = c->lastid, begin = c->begin, end = c->end, x, maxid = c->lastid;
+  uint32_t count = 0;
+  rtm_push__scratch_reset(s, a->payload.len);
+  if ((rc = rtm_push__rd_open(&r, s, (const uint8_t *)a->payload.ptr, a->payload.len, a->encoding == RTM_PUSH_ENC_MSGPACK)) != 0) goto bad;
+  while ((rc = rtm_push__rd_next(&r, &k, &v)) == 1) {
+    if (rtm_push__key_is(&k, "msgs") && v.t == RTM_PUSH__V_ARRAY) msgs = v, have_msgs = 1;
+    else if (v.t == RTM_PUSH__V_INT && rtm_push__val_int64(&r, &v, "lastid", &x) == 0) {
+      if (rtm_push__key_is(&k, "lastid")) lastid = x;
+      else if (rtm_push__key_is(&k, "begin")) begin = x;
+      else if (rtm_push__key_is(&k, "end")) end = x;
+    }
+  }
+  if (rc < 0) goto bad;
+  s->cu->counts.pages++;
+  if (have_msgs) {
+    if ((rc = rtm_push__arr_open(&arr, &r, &msgs)) != 0) { memcpy(r.what, arr.what, sizeof r.what); goto bad; }
+    for (;;) {
+      rtm_push_event ev;
+      int64_t id = 0;
+      if ((rc = rtm_push__arr_next(&arr, &v)) != 1) break;
+      count++;
+      if ((rc = rtm_push__arr_open(&el, &arr, &v)) == 0) rc = rtm_push__cu_element(&el, c, &ev, &id);
+      if (id > maxid) maxid = id;
+      if (rc == RTM_PUSH_E_NOMEM) return rtm_push__fail(s, rc, NULL);
+      if (rc < 0) {
+        rtm_push__warn(s, rc, "%s %s %lld: a history element dropped: %s", rtm_push__cu_methods[c->cat], rtm_push__cu_what(c->cat),
+                       (long long)c->target, el.what);
+        if (rtm_push__stopped(s)) return RTM_PUSH_E_CLOSED;
+        continue;
+      }
+      if (rc == 0) continue;
+      ev.method.ptr = rtm_push__cu_methods[c->cat];
+      ev.method.len = strlen(rtm_push__cu_methods[c->cat]);
+      ev.seq = seq;
+      ev.encoding = a->encoding;
+      ev.payload.ptr = (const char *)v.raw;
+      ev.payload.len = (size_t)(v.raw_end - v.raw);
+      ev.payload.binary = a->encoding == RTM_PUSH_ENC_MSGPACK;
+      if ((rc = rtm_push__deliver_message(s, &ev)) < 0) return rc;
+      if (rc == 1) s->cu->counts.messages++;
+      if (rc == 2) s->cu->counts.duplicates++;
+      if (rtm_push__stopped(s) || !s->cu->active) return RTM_PUSH_E_CLOSED;
+    }
+    if (rc < 0) { memcpy(r.what, arr.what, sizeof r.what); goto bad; }
+  }
+  if (lastid == 0) lastid = maxid;
+  if (count < RTM_PUSH__CU_NUM || lastid == c->lastid) return 0; /* a short page (raw count), or no progress */
+  c->lastid = lastid, c->begin = begin, c->end = end;
+  return 1;
+bad:
+  if (rc == RTM_PUSH_E_NOMEM) return rtm_push__fail(s, rc, NULL);
+  rtm_push__cu_fail(s, c, NULL, r.what);
+  return RTM_PUSH_E_CATCH_UP;
+}
+/* Every catch-up quest's answer (user_data: the conversation's index + 1). */
+static void rtm_push__cu_answer(rtm_push *s, const rtm_push_answer *a, void *user_data) {
+  struct rtm_push__cu *cu = s->cu;
+  uint32_t i = (uint32_t)((uintptr_t)user_data - 1);
+  rtm_push__conv *c;
+  int rc;
+  if (!cu || i >= cu->n) return;
+  cu->in_flight--;
+  c = &cu->convs[i];
+  if (!cu->active || a->result == RTM_PUSH_E_QUEST_CLOSED) { /* the connection ended: the next login starts over */
+    c->state = RTM_PUSH__CU_TODO;
+    return;
+  }
+  if (a->result == RTM_PUSH_E_QUEST_ERROR && a->code == RTM_PUSH__RTM_RATE_LIMITED && c->retries < RTM_PUSH__CU_RETRIES) {
+    c->not_before = s->now + (1000u << c->retries++); /* back off: 1 s, 2 s, 4 s, ... */
+    c->state = RTM_PUSH__CU_TODO;
+  } else if (a->result != RTM_PUSH_OK) {
+    rtm_push__cu_fail(s, c, a, a->result == RTM_PUSH_E_QUEST_TIMEOUT ? "no answer in time"
+                                 : a->code == RTM_PUSH__RTM_RATE_LIMITED ? "rate limit (200010) every time"
+                                 : a->code == 200041 ? "not a member of the group"
+                                 : a->code == 200040 ? "not in the room" : "error answer");
+  } else if (c->cat == RTM_PUSH_CAT_NONE) {
+    c->state = RTM_PUSH__CU_DONE;
+    rc = rtm_push__cu_unread(s, a);
+    if (rc == RTM_PUSH_E_NOMEM) { rtm_push__fail(s, rc, NULL); return; }
+    if (rc < 0) rtm_push__cu_fail(s, &cu->convs[0], NULL, "malformed answer");
+  } else {
+    rc = rtm_push__cu_page(s, c, a, a->seq);
+    if (rtm_push__stopped(s) || !cu->active) return;
+    c = &cu->convs[i];
+    c->retries = 0;
+    if (rc >= 0) c->state = rc ? RTM_PUSH__CU_TODO : RTM_PUSH__CU_DONE;
+  }
+  if (!rtm_push__stopped(s)) rtm_push__cu_pump(s);
+}
+static int rtm_push__cu_send(rtm_push *s, uint32_t i) {
+  static const char *const ids[] = {NULL, "ouid", "gid", "rid", NULL};
+  const rtm_push__conv *c = &s->cu->convs[i];
+  rtm_push__kv kv[6];
+  int n = 0;
+  memset(kv, 0, sizeof kv);
+  if (c->cat == RTM_PUSH_CAT_NONE) {
+    kv[n].key = "clear", kv[n++].type = RTM_PUSH__KV_BOOL; /* false: leave the unread marks as they are */
+  } else {
+    if (ids[c->cat]) kv[n].key = ids[c->cat], kv[n++].i = c->target;
+    kv[n].key = "desc", kv[n++].type = RTM_PUSH__KV_BOOL;
+    kv[n].key = "num", kv[n++].i = RTM_PUSH__CU_NUM;
+    kv[n].key = "begin", kv[n++].i = c->begin;
+    kv[n].key = "end", kv[n++].i = c->end;
+    kv[n].key = "lastid", kv[n++].i = c->lastid;
+  }
+  return rtm_push__kv_quest(s, rtm_push__cu_methods[c->cat], kv, n, 0, 0, rtm_push__cu_answer, (void *)(uintptr_t)(i + 1), 0, NULL);
+}
+/* The end of a catch-up: its counts. */
+static void rtm_push__cu_end(rtm_push *s) {
+  rtm_push_event ev;
+  s->cu->active = 0;
+  rtm_push__ev_init(&ev, RTM_PUSH_EV_CATCH_UP);
+  ev.counts = s->cu->counts;
+  rtm_push__emit(s, &ev);
+}
+/* Send what the pacing allows now; end the catch-up when nothing is left. */
+static void rtm_push__cu_pump(rtm_push *s) {
+  struct rtm_push__cu *cu = s->cu;
+  while (cu && cu->active && s->state == RTM_PUSH_STATE_READY && !s->free_requested) {
+    uint32_t i, pick = UINT32_MAX, busy = 0;
+    int rc;
+    for (i = 0; i < cu->n; i++) {
+      if (cu->convs[i].state != RTM_PUSH__CU_DONE) busy = 1;
+      if (cu->convs[i].state == RTM_PUSH__CU_TODO && cu->convs[i].not_before <= s->now) { pick = i; break; }
+    }
+    if (!busy) { rtm_push__cu_end(s); return; }
+    if (pick == UINT32_MAX || cu->in_flight >= s->cfg.catch_up_in_flight || s->now < cu->next_send) return;
+    cu->convs[pick].state = RTM_PUSH__CU_SENT;
+    cu->next_send = s->now + (1000 + s->cfg.catch_up_rate - 1) / s->cfg.catch_up_rate;
+    cu->in_flight++;
+    if ((rc = rtm_push__cu_send(s, pick)) != 0) {
+      cu->in_flight--;
+      if (rtm_push__stopped(s)) return;
+      cu->convs[pick].state = RTM_PUSH__CU_TODO;
+      if (rc != RTM_PUSH_E_TOO_MANY_QUESTS) {
+        rtm_push_answer a;
+        memset(&a, 0, sizeof a);
+        a.result = rc;
+        rtm_push__cu_fail(s, &cu->convs[pick], &a, rtm_push_strerror(rc));
+      }
+      return; /* too many quests: again at the next interval */
+    }
+  }
+}
+/* When the pacing or a backoff next lets a quest go (for rtm_push_next_deadline). */
+static uint64_t rtm_push__cu_deadline(const rtm_push *s) {
+  const struct rtm_push__cu *cu = s->cu;
+  uint64_t d = RTM_PUSH__NO_DEADLINE;
+  uint32_t i;
+  if (!cu || !cu->active || s->state != RTM_PUSH_STATE_READY || cu->in_flight >= s->cfg.catch_up_in_flight) return d;
+  for (i = 0; i < cu->n; i++)
+    if (cu->convs[i].state == RTM_PUSH__CU_TODO && cu->convs[i].not_before < d) d = cu->convs[i].not_before;
+  return d == RTM_PUSH__NO_DEADLINE ? d : d > cu->next_send ? d : cu->next_send;
+}
+/* The connection ended (before CLOSED and before the pending quests' callbacks): with config.catch_up, the next
+   login catches up from the watermark as it stood now -- or, when a catch-up was running or still due, from where
+   that one started, so that nothing between is skipped. */
+static void rtm_push__cu_lost(rtm_push *s) {
+  if (!s->cfg.catch_up) return;
+  if (s->cu && s->cu->active) s->cu_from = s->cu->counts.since, s->cu_due = 1, s->cu->active = 0;
+  else if (!s->cu_due && s->ready_at != RTM_PUSH__NO_DEADLINE) s->cu_from = s->wm, s->cu_due = 1;
+}
+/* Logged in: catch up if a lost connection left that due. */
+static void rtm_push__cu_login(rtm_push *s) {
+  int rc;
+  if (!s->cfg.catch_up || !s->cu_due) return;
+  if (!s->cu_from) {
+    s->cu_due = 0;
+    rtm_push__warn(s, RTM_PUSH_E_CATCH_UP, "catch-up skipped: no watermark (nothing delivered before the connection was lost, and none set)");
+    return;
+  }
+  if ((rc = rtm_push__cu_start(s, s->cu_from)) == RTM_PUSH_E_NOMEM) rtm_push__fail(s, rc, NULL);
+}
+/* The last steps of a message event, pushed or caught up: file msg, excludedUids, the duplicate table, the
+   watermark, delivery. Returns 1 delivered, 2 a duplicate, 0 excluded, <0 the session failed. */
+static int rtm_push__deliver_message(rtm_push *s, rtm_push_event *ev) {
+  rtm_push__dent key;
+  int rc;
+  rtm_push__dd_key(s, ev, &key);
+  if ((ev->kind == RTM_PUSH_KIND_FILE && (rc = rtm_push__decode_file(s, ev)) != 0) || (rc = rtm_push__excluded(s, ev)) != 0)
+    return rc < 0 ? rtm_push__fail(s, rc, NULL) : 0;
+  if (!s->cfg.no_dedup && (ev->fields & RTM_PUSH_F_MID) && ev->mid != 0) {
+    rc = rtm_push__dd_check(s, &key);
+    if (rc < 0) return rtm_push__fail(s, rc, NULL);
+    if (rc) return 2;
+  }
+  if ((ev->fields & RTM_PUSH_F_MTIME) && ev->mtime > s->wm) s->wm = ev->mtime;
+  rtm_push__emit(s, ev);
+  return 1;
+}
+RTM_PUSH_API_IMPL int rtm_push_catch_up(rtm_push *s, int64_t since_ms) {
+  int rc;
+  if (!s) return RTM_PUSH_E_INVALID_ARG;
+  if (s->state != RTM_PUSH_STATE_READY) return rtm_push__ended(s) ? RTM_PUSH_E_CLOSED : RTM_PUSH_E_STATE;
+  if (s->cu && s->cu->active) return RTM_PUSH_E_STATE;
+  if (!since_ms && !(since_ms = s->wm)) return RTM_PUSH_E_INVALID_ARG;
+  rc = rtm_push__cu_start(s, since_ms);
+  if (rc == RTM_PUSH_E_NOMEM) rtm_push__fail(s, rc, NULL);
+  return rtm_push__quest_done(s, rc);
+}
+RTM_PUSH_API_IMPL int64_t rtm_push_watermark(const rtm_push *s) { return s ? s->wm : 0; }
+RTM_PUSH_API_IMPL int rtm_push_set_watermark(rtm_push *s, int64_t ms) {
+  if (!s || ms < 0) return RTM_PUSH_E_INVALID_ARG;
+  s->wm = ms;
+  return RTM_PUSH_OK;
 }
 /* >>json: the JSON reader ----------------------------------------------------------------------- */
 static int rtm_push__rd_err(rtm_push__rd *r, int code, const char *what) {
@@ -4763,6 +5225,19 @@ RTM_PUSH_API_IMPL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
       rtm_push__wi(&w, ev->error);
       rtm_push__wz(&w, "}");
       return w.n;
+    case RTM_PUSH_EV_CATCH_UP: {
+      static const char *const names[] = {"\",\"conversations\":", ",\"pages\":", ",\"messages\":", ",\"duplicates\":", ",\"errors\":"};
+      const uint32_t v[] = {ev->counts.conversations, ev->counts.pages, ev->counts.messages, ev->counts.duplicates, ev->counts.errors};
+      int i;
+      rtm_push__wz(&w, "{\"event\":\"catchup\",\"since\":\"");
+      rtm_push__wi(&w, ev->counts.since);
+      for (i = 0; i < 5; i++) {
+        rtm_push__wz(&w, names[i]);
+        rtm_push__wi(&w, v[i]);
+      }
+      rtm_push__wz(&w, "}");
+      return w.n;
+    }
     case RTM_PUSH_EV_CLOSED:
       rtm_push__wz(&w, "{\"event\":\"closed\",\"code\":");
       rtm_push__wi(&w, ev->error);
@@ -4829,6 +5304,7 @@ RTM_PUSH_API_IMPL size_t rtm_push_event_to_json(const rtm_push_event *ev, char *
         break;
     }
   }
+  if (ev->caught_up) rtm_push__wz(&w, ",\"caught_up\":true");
   rtm_push__wz(&w, "}");
   return w.n;
 }
@@ -4842,6 +5318,8 @@ static void rtm_push__really_free(rtm_push *s) {
   rtm_push__quests_expire(s, 1);
   rtm_push__dealloc(&a, s->quests);
   rtm_push__dealloc(&a, s->rooms);
+  if (s->cu) rtm_push__dealloc(&a, s->cu->convs);
+  rtm_push__dealloc(&a, s->cu);
   if (s->wsf) wslay_frame_context_free(s->wsf);
   mbedtls_ctr_drbg_free(&s->drbg);
   if (s->entropy) {
@@ -4911,6 +5389,9 @@ static int rtm_push__config_defaults(rtm_push_config *cp) {
   if (!c.limits.dedup_ttl_ms) c.limits.dedup_ttl_ms = 20u * 60u * 1000u;
   if (!c.limits.max_pending_quests) c.limits.max_pending_quests = 1024;
   if (!c.limits.max_rooms) c.limits.max_rooms = 64;
+  if (!c.catch_up_rate) c.catch_up_rate = 2;
+  if (c.catch_up_rate > 1000) return RTM_PUSH_E_CONFIG;
+  if (!c.catch_up_in_flight) c.catch_up_in_flight = 2;
   if (!c.reconnect.immediate) c.reconnect.immediate = 2;
   if (!c.reconnect.base_ms) c.reconnect.base_ms = 1000;
   if (!c.reconnect.max_ms) c.reconnect.max_ms = 30000;
@@ -5084,6 +5565,7 @@ RTM_PUSH_API_IMPL uint64_t rtm_push_next_deadline(const rtm_push *s) {
   if (s->bye_deadline < d) d = s->bye_deadline;
   if (s->close_deadline < d) d = s->close_deadline;
   if (s->nquests && rtm_push__quests_deadline(s) < d) d = rtm_push__quests_deadline(s);
+  if (s->cu && rtm_push__cu_deadline(s) < d) d = rtm_push__cu_deadline(s);
   return d;
 }
 RTM_PUSH_API_IMPL int rtm_push_tick(rtm_push *s, uint64_t now_ms) {
@@ -5101,6 +5583,7 @@ RTM_PUSH_API_IMPL int rtm_push_tick(rtm_push *s, uint64_t now_ms) {
   } else if (now_ms >= s->close_deadline)
     rtm_push__finish(s, 0);
   if (!rtm_push__ended(s)) rtm_push__quests_expire(s, 0);
+  if (s->cu && !rtm_push__stopped(s)) rtm_push__cu_pump(s); /* catch-up quests the pacing lets go now */
   return rtm_push__leave(s, s->state == RTM_PUSH_STATE_FAILED ? s->err : RTM_PUSH_OK);
 }
 RTM_PUSH_API_IMPL int rtm_push_close(rtm_push *s, uint64_t now_ms) {

@@ -28,6 +28,7 @@ unit schema "events from methods and mtypes, control methods, files, translation
 unit dedup "duplicate pushes (capacity, TTL, against a model) and excludedUids"
 unit session "answers, login, watchdog, close, kickout, EOF, callbacks, config, allocator, reconnect advice, the recorded sessions"
 unit quests "our own quests: helpers, errors, order, timeouts, close, limits, payloads in JSON and msgpack"
+unit catchup "catch-up after a reconnect: paging across lastid, deleted, direction 1/2, 200041, timeout, 200010, pacing, dedup both ways, closed midway"
 unit kernels "vector code and fast paths against their scalar references (vector code: $($W $B/test_kernels --simd 2>/dev/null))"
 
 for t in session fpnn upgrade json msgpack; do
