@@ -292,7 +292,8 @@
    ================
    0.2.0 (2026-12-07) one callback contract (session first, user_data last), rtm_push_quest and rtm_push_send
          take description structs, a refused login is LOGIN then CLOSED, a kickout ends delivery, RTM_PUSH_NO_CJSON
-         (CHANGELOG.md: each old call and its new form).
+         (CHANGELOG.md: each old call and its new form); catch-up after a reconnect (config.catch_up,
+         rtm_push_catch_up, the watermark; docs/catch-up.md).
    0.1.0 (2026-11-25) first version: ws:// and wss://, JSON and msgpack pushes, rtm-dump, rtm-listen.
 */
 #if defined(RTM_PUSH_IMPL) && !defined(RTM_PUSH_IMPLEMENTATION)
@@ -3225,7 +3226,7 @@ static int rtm_push__cu_start(rtm_push *s, int64_t since) {
   s->cu->n = s->cu->in_flight = 0;
   memset(&s->cu->counts, 0, sizeof s->cu->counts);
   s->cu->counts.since = since;
-  s->cu->next_send = s->now;
+  if (s->cu->next_send < s->now) s->cu->next_send = s->now; /* the pacing holds across catch-ups too */
   if ((rc = rtm_push__cu_add(s, RTM_PUSH_CAT_NONE, 0)) != 0) return rc;
   for (i = 0; i < s->nrooms; i++) if ((rc = rtm_push__cu_add(s, RTM_PUSH_CAT_ROOM, s->rooms[i])) != 0) return rc;
   if ((rc = rtm_push__cu_add(s, RTM_PUSH_CAT_BROADCAST, 0)) != 0) return rc;

@@ -273,6 +273,7 @@ int main(int argc, char **argv) {
     }
     else if (!strcmp(argv[i], "--insecure-no-verify")) cfg.tls_insecure_no_verify = 1;
     else if (!strcmp(argv[i], "--reconnect")) reconnect = 1;
+    else if (!strcmp(argv[i], "--catch-up")) cfg.catch_up = 1; /* after a reconnect, fetch what was missed (issue #22) */
     else if (!strcmp(argv[i], "--encoding") && i + 1 < argc) {
       const char *e = argv[++i];
       if (!strcmp(e, "msgpack")) cfg.quest_encoding = RTM_PUSH_ENC_MSGPACK;

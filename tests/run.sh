@@ -212,6 +212,16 @@ for rs in 65536 1; do
     ok "rtm-listen --reconnect (read size $rs): 3 connections, each push once, room 7 re-entered, every push answered"
   else { echo "rc=$rc sim=$SIM_RC"; diff "$T/expect.out" "$T/l.out"; cat "$T/l.err" "$T/report.json"; } >"$T/why"; bad "rtm-listen --reconnect (read size $rs)" "$T/why"; fi
 done
+# Catch-up after a reconnect (issue #22): two dropped connections, messages of all four categories stored while the
+# client was away (some also redelivered as pushes); the gate refuses more than 2 catch-up quests a second.
+for enc in json msgpack; do for rs in 65536 1; do
+  start_sim --script catchup --connections 3 --quest-rate 2
+  $W $B/rtm-listen ws://127.0.0.1:$PORT $LISTEN0 --reconnect --catch-up --enter-room 41 --encoding $enc --read-size $rs >"$T/l.out" 2>"$T/l.err"; rc=$?
+  stop_sim
+  if [ $rc = 0 ] && [ $SIM_RC = 0 ] && node tests/sim/check_catchup.js "$T/report.json" "$T/l.out" --encoding $enc >"$T/cu.out" 2>&1; then
+    ok "rtm-listen --catch-up ($enc quests, read size $rs): $(cat "$T/cu.out")"
+  else { echo "rc=$rc sim=$SIM_RC"; cat "$T/cu.out" "$T/l.err"; tail -40 "$T/sim.err"; } >"$T/why"; bad "rtm-listen --catch-up ($enc quests, read size $rs)" "$T/why"; fi
+done; done
 for why in "kickout:--script small" "refused token:--auth refuse" "error 200027:--auth error"; do
   start_sim ${why#*:}
   $W $B/rtm-listen ws://127.0.0.1:$PORT $LISTEN0 --reconnect >"$T/l.out" 2>"$T/l.err"; rc=$?

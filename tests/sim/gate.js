@@ -96,7 +96,7 @@ const plans = (() => {
   } catch (e) { die(e.message); }
 })();
 for (const it of plans.flatMap((p) => p.items)) {
-  if (it.wsping || it.waitRooms || it.drop) continue;
+  if (it.wsping || it.waitRooms || it.drop || it.waitCatchUp) continue;
   it.flag = F.flagOf(it.encoding);
   it.pkg = F.buildQuest({ method: it.method, twoway: it.twoway, seq: it.seq, flag: it.flag, payload: F.encodePayload(it.payload, it.flag) });
   if (it.size !== null && it.pkg.length !== it.size) die(`script: push index ${it.index} is ${it.pkg.length} bytes, must be ${it.size}`);
