@@ -1294,7 +1294,7 @@ static void rtm_push__cu_pump(rtm_push *s);
 static uint64_t rtm_push__cu_deadline(const rtm_push *s);
 static void rtm_push__cu_lost(rtm_push *s);
 static void rtm_push__cu_login(rtm_push *s);
-static int rtm_push__deliver_message(rtm_push *s, rtm_push_event *ev);
+RTM_PUSH__HOT int rtm_push__deliver_message(rtm_push *s, rtm_push_event *ev);
 static int rtm_push__rd_err(rtm_push__rd *r, int code, const char *what);
 static void rtm_push__scratch_reset(rtm_push *s, size_t plen);
 static rtm_push__buf *rtm_push__scratch_of(rtm_push__rd *r);
@@ -1339,13 +1339,15 @@ static int rtm_push__decode_fields(rtm_push__rd *r, rtm_push_event *ev, uint32_t
 static int rtm_push__decode_file(rtm_push *s, rtm_push_event *ev);
 static int rtm_push__excluded_rd(rtm_push *s, const char *a, size_t n);
 static int rtm_push__excluded(rtm_push *s, const rtm_push_event *ev);
-static uint32_t rtm_push__dd_hash(const rtm_push *s, const rtm_push__dent *e);
+RTM_PUSH__HOT uint32_t rtm_push__dd_hash(const rtm_push *s, const rtm_push__dent *e);
 static int rtm_push__dd_same(const rtm_push__dent *a, const rtm_push__dent *b);
 RTM_PUSH__HOT unsigned rtm_push__dd_match(const uint32_t *bucket, uint32_t want, uint32_t mask);
 RTM_PUSH__HOT unsigned rtm_push__dd_lane(unsigned m);
 RTM_PUSH__HOT void rtm_push__dd_evict_head(rtm_push *s);
-static void rtm_push__dd_key(rtm_push *s, const rtm_push_event *ev, rtm_push__dent *key);
-static int rtm_push__dd_check(rtm_push *s, const rtm_push__dent *key);
+/* the duplicate table's lookup, inlined into rtm_push__deliver_message's two uses (pushes, catch-up) as it was into
+   rtm_push__handle_quest: the push path keeps its instruction count (bench/callgrind.sh) */
+RTM_PUSH__HOT void rtm_push__dd_key(rtm_push *s, const rtm_push_event *ev, rtm_push__dent *key);
+RTM_PUSH__HOT int rtm_push__dd_check(rtm_push *s, const rtm_push__dent *key);
 static void rtm_push__wr(rtm_push__w *w, const char *p, size_t n);
 static void rtm_push__wz(rtm_push__w *w, const char *z);
 static void rtm_push__wi(rtm_push__w *w, int64_t v);
@@ -3533,7 +3535,7 @@ static void rtm_push__cu_login(rtm_push *s) {
 }
 /* The last steps of a message event, pushed or caught up: file msg, excludedUids, the duplicate table, the
    watermark, delivery. Returns 1 delivered, 2 a duplicate, 0 excluded, <0 the session failed. */
-static int rtm_push__deliver_message(rtm_push *s, rtm_push_event *ev) {
+RTM_PUSH__HOT int rtm_push__deliver_message(rtm_push *s, rtm_push_event *ev) {
   rtm_push__dent key;
   int rc;
   rtm_push__dd_key(s, ev, &key);
