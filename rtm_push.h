@@ -241,6 +241,9 @@
                                                         delivered (in no_login decode-only sessions, such as
                                                         rtm-dump, a kickout is delivered like any push)
      rtm_push_close        [ANSWER (bye)] -> CLOSED     error RTM_PUSH_OK
+     a catch-up ends       CATCH_UP                     ev->counts; each conversation that failed was an ERROR
+                                                        (fatal 0, RTM_PUSH_E_CATCH_UP) naming it; caught-up messages
+                                                        are the push events with caught_up = 1
    CLOSED: ev->error is RTM_PUSH_OK, RTM_PUSH_E_KICKED_OUT or the fatal error; ev->fatal is 1 when the session
    FAILED; ev->reconnect_at is the reconnect advice.
 
