@@ -212,7 +212,9 @@
        messages skipped; de-duplicated against pushes both ways); RTM_PUSH_EV_CATCH_UP ends it with ev->counts; a
        conversation that fails is a non-fatal ERROR (RTM_PUSH_E_CATCH_UP) naming it.
    int rtm_push_catch_up(rtm_push *s, int64_t since_ms)
-       Starts the same now (READY only; since_ms 0 = the watermark), with or without config.catch_up.
+       Starts the same now (READY only; since_ms 0 = the watermark), with or without config.catch_up. A lost
+       connection interrupts a catch-up (no CATCH_UP): with config.catch_up the next login starts over from the
+       same point; without it, this one goes on after the next login where it stopped.
        RTM_PUSH_OK, RTM_PUSH_E_STATE (not READY, or a catch-up is running), RTM_PUSH_E_CLOSED,
        RTM_PUSH_E_INVALID_ARG (no starting time: since_ms 0 and no watermark), RTM_PUSH_E_NOMEM.
    int64_t rtm_push_watermark(const rtm_push *s) / int rtm_push_set_watermark(rtm_push *s, int64_t ms)

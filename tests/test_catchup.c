@@ -376,6 +376,37 @@ static void test_catchup_after_relogin(void) {
   }
 }
 
+/* Without config.catch_up, a catch-up started by the host and cut by a lost connection goes on at the next login
+   where it stopped (the quests that were waiting are sent again), and ends with its CATCH_UP. */
+static void test_catchup_explicit_resumes(void) {
+  rec r;
+  rtm_push_config c;
+  rtm_push *s;
+  quest q;
+  memset(&r, 0, sizeof r);
+  cfg_init(&c, &r, RTM_PUSH_START_FPNN);
+  c.no_login = 0;
+  s = mk_cfg(&r, &c);
+  CHECK(rtm_push_tick(s, 1000) == RTM_PUSH_OK);
+  CHECK(take_quest(s, &q) && strcmp(q.method, "auth") == 0);
+  CHECK(feed_answer(s, q.seq, 0, "{\"ok\":true}", 1000) == RTM_PUSH_OK);
+  CHECK(rtm_push_catch_up(s, 4000) == RTM_PUSH_OK);
+  CHECK(take_quest(s, &q) && strcmp(q.method, "getunread") == 0);
+  CHECK(feed_answer(s, q.seq, 0, "{\"p2p\":[], \"group\":[]}", 1100) == RTM_PUSH_OK);
+  CHECK(step(s, 1500, &q) && strcmp(q.method, "getbroadcastmsg") == 0); /* waiting when the connection drops */
+  CHECK(rtm_push_feed_eof(s, 1600) == RTM_PUSH_E_EOF);
+  CHECK(s->cu->in_flight == 0 && s->nquests == 0 && r.count[RTM_PUSH_EV_CATCH_UP] == 0);
+  CHECK(rtm_push_reconnect(s, rtm_push_reconnect_at(s)) == RTM_PUSH_OK);
+  CHECK(take_quest(s, &q) && strcmp(q.method, "auth") == 0);
+  CHECK(feed_answer(s, q.seq, 0, "{\"ok\":true}", 1700) == RTM_PUSH_OK);
+  CHECK(rtm_push_next_deadline(s) == 2000);
+  CHECK(step(s, 2000, &q) && strcmp(q.method, "getbroadcastmsg") == 0 && has(&q, "\"begin\":4000"));
+  CHECK(feed_answer(s, q.seq, 0, "{\"num\":0, \"lastid\":0, \"begin\":4000, \"end\":0, \"msgs\":[]}", 2010) == RTM_PUSH_OK);
+  CHECK(r.count[RTM_PUSH_EV_CATCH_UP] == 1 && rec_nth(&r, RTM_PUSH_EV_CATCH_UP, 0)->ev.counts.pages == 1);
+  rtm_push_free(s);
+  rec_free(&r);
+}
+
 static void test_catchup_api(void) {
   rec r;
   rtm_push_config c;
@@ -402,6 +433,7 @@ static const test_def g_tests[] = {
   T(test_catchup_rate_limited),
   T(test_catchup_closed_midway),
   T(test_catchup_after_relogin),
+  T(test_catchup_explicit_resumes),
   T(test_catchup_api),
 };
 TEST_MAIN(g_tests)
