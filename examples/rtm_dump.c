@@ -39,7 +39,7 @@ static void print_event(dump *d, const rtm_push_event *ev) {
   if (d->quiet) fprintf(stderr, "%s\n", d->line);
   else { fwrite(d->line, 1, n, stdout); fputc('\n', stdout); }
 }
-static void on_event(rtm_push *cb_s, const rtm_push_event *ev, void *user) { (void)cb_s; print_event((dump *)user, ev); }
+static void on_event(rtm_push *s, const rtm_push_event *ev, void *user) { (void)s; print_event((dump *)user, ev); }
 
 static unsigned char *read_all(const char *path, size_t *len) {
   FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
