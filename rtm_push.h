@@ -2319,6 +2319,9 @@ static long rtm_push__ws_take_header(rtm_push *s, const uint8_t *p, size_t n) {
   return (long)hl;
 }
 static int rtm_push__ws_input(rtm_push *s, const uint8_t *p, size_t n) {
+#ifdef RTM_PUSH_RECEIVED_SHIM /* SHIM (issue #19, rtm-listen --capture): every byte after the 101 response, as */
+  RTM_PUSH_RECEIVED_SHIM(s, p, n); /* read (decrypted, for wss://); to become a public rtm_push_config.on_received */
+#endif
   while (n && !rtm_push__stopped(s) && !s->ws_close_received) {
     size_t k;
     if (s->fx_in_payload) {
@@ -5016,9 +5019,13 @@ RTM_PUSH_API_IMPL int rtm_push_tick(rtm_push *s, uint64_t now_ms) {
   int rc = rtm_push__enter(s, now_ms);
   if (rc) return rc;
   if (rtm_push__ended(s)) return RTM_PUSH_OK;
-  if (now_ms >= s->login_deadline)
-    rtm_push__fail(s, RTM_PUSH_E_LOGIN_TIMEOUT, "no login answer within %u ms (state %s)", (unsigned)s->cfg.login_timeout_ms,
-                   rtm_push_state_name(s->state));
+  if (now_ms >= s->login_deadline) /* named by the stage that did not end in time */
+    rtm_push__fail(s, RTM_PUSH_E_LOGIN_TIMEOUT, "%s within %u ms (state %s)",
+                   s->state == RTM_PUSH_STATE_AUTHENTICATING ? "no login answer"
+                   : s->state == RTM_PUSH_STATE_UPGRADING  ? "no HTTP 101 response"
+                   : s->tls_on                              ? "no TLS handshake"
+                                                            : "the upgrade request not written",
+                   (unsigned)s->cfg.login_timeout_ms, rtm_push_state_name(s->state));
   else if (now_ms >= s->ping_deadline)
     rtm_push__fail(s, RTM_PUSH_E_PING_TIMEOUT, "no ping from the gate for %u ms", (unsigned)s->cfg.ping_timeout_ms);
   else if (now_ms >= s->bye_deadline) {
