@@ -320,7 +320,7 @@ s_server -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' -www
 $W $B/rtm-listen wss://localhost:$SPORT $LISTEN --cafile "$P/ca.pem" >"$T/l.out" 2>"$T/l.err"; rc=$?
 kill $SS 2>/dev/null; wait $SS 2>/dev/null
 if [ $rc = 1 ] && grep -Eq 'does not speak TLS 1.2 or later|fatal alert during the handshake' "$T/l.err" && ! grep -q upgrade "$T/l.err"; then
-  ok "openssl s_server limited to TLS 1.1 -> refused in the handshake: $(sed 's/^rtm-listen: //; s/ (TLS[^(]*)$//' "$T/l.err" | cut -c1-90)"
+  ok "openssl s_server limited to TLS 1.1 -> refused in the handshake: $(tail -n 1 "$T/l.err" | sed 's/^rtm-listen: //; s/ (TLS[^(]*)$//' | cut -c1-90)"
 else bad "TLS 1.1 server (rc=$rc)" "$T/l.err"; fi
 # A NewSessionTicket (TLS 1.3: after the handshake) and application data fed in one call: every event of the
 # recorded session, as from its frames alone; also when mbedtls_ssl_read returns early (as 3.6.0 does after a
@@ -403,6 +403,10 @@ if node -e "require('net').createServer().listen(0,'::1',function(){this.close()
 else
   echo "skip wss://[::1]: this machine has no IPv6 loopback"
 fi
+
+# 7. The tools as a user meets them (issue #19): help, version, usage errors, one line per failure, progress,
+#    stage-named timeouts, hints, long captures in bounded memory, rtm-listen --capture.
+. tests/tools.sh
 
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
