@@ -363,7 +363,7 @@ static void report_failure(rtm_push *s, const listener *l) {
   if (!l->tls && l->nfirst == 2 && l->first[0] >= 20 && l->first[0] <= 23 && l->first[1] == 3)
     fputs(": the server answered with a TLS record: is it wss://?", stderr);
   else if (!l->tls && l->nfirst == 0 && err == RTM_PUSH_E_EOF)
-    fputs(": it closed the connection without a byte of answer to the upgrade request: is it a wss:// (TLS) port?", stderr);
+    fputs(": not a byte came back to the upgrade request: is it a wss:// (TLS) port?", stderr);
   fputc('\n', stderr);
 }
 
