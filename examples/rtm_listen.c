@@ -299,7 +299,7 @@ static const char help[] =
   "  URL                   ws:// or wss:// (default port 80 / 443, path /service/websocket)\n"
   "  --pid N, --uid N      the project id (1 to 2147483647) and our user id (a signed 64-bit integer)\n"
   "  --token T, --lang L   the login token, the language for translations\n"
-  "  --duration SECONDS    log out and exit 0 after this long (default: until a kickout or a signal)\n"
+  "  --duration SECONDS    log out and exit 0 after this long (default, or 0: until a kickout or a signal)\n"
   "  --encoding E          json (default) or msgpack for our own quests; pushes are decoded in either\n"
   "  --cafile PATH         trusted CAs (PEM) for wss:// (default: the system bundle)\n"
   "  --insecure-no-verify  wss:// without checking the server's certificate (said on stderr)\n"
@@ -317,12 +317,12 @@ static const char help[] =
   "Exit status: 0 after a kickout, --duration or SIGINT/SIGTERM; 1 when the connection, the handshake or the\n"
   "login fails (one line on stderr says why); 2 for a usage error.\n";
 
-/* A number of seconds > 0 and at most max (a decimal fraction allowed), or a usage error naming opt. */
+/* A number of seconds from 0 to max (a decimal fraction allowed), or a usage error naming opt. */
 static double cli_seconds(const char *opt, const char *text, double max) {
   char *end;
   double v = strtod(text, &end);
-  if (end == text || *end || !(v > 0) || v > max || strpbrk(text, "xXpP") || ((text[0] < '0' || text[0] > '9') && text[0] != '.'))
-    cli_usage_error("%s: expected a number of seconds above 0 and at most %.0f, got '%s'", opt, max, text);
+  if (end == text || *end || !(v >= 0) || v > max || strpbrk(text, "xXpP") || ((text[0] < '0' || text[0] > '9') && text[0] != '.'))
+    cli_usage_error("%s: expected a number of seconds from 0 to %.0f, got '%s'", opt, max, text);
   return v;
 }
 

@@ -42,9 +42,9 @@ u "pid abc" "rtm-listen: --pid: expected a positive integer, got 'abc'" $B/rtm-l
 u "pid 0" "--pid: expected an integer from 1 to 2147483647, got '0'" $B/rtm-listen $L --pid 0
 u "pid 2^31" "--pid: expected an integer from 1 to 2147483647, got '2147483648'" $B/rtm-listen $L --pid 2147483648
 u "uid 1.5" "--uid: expected an integer" $B/rtm-listen $L --uid 1.5
-u "duration abc" "--duration: expected a number of seconds above 0" $B/rtm-listen $L --duration abc
-u "duration 0" "--duration: expected a number of seconds above 0" $B/rtm-listen $L --duration 0
-u "duration -1" "--duration: expected a number of seconds above 0" $B/rtm-listen $L --duration -1
+u "duration abc" "--duration: expected a number of seconds from 0 to 10000000, got 'abc'" $B/rtm-listen $L --duration abc
+u "duration -1" "--duration: expected a number of seconds from 0 to 10000000, got '-1'" $B/rtm-listen $L --duration -1
+u "duration 1e8" "--duration: expected a number of seconds from 0 to 10000000, got '1e8'" $B/rtm-listen $L --duration 1e8
 u "duration 5s" "got '5s'" $B/rtm-listen $L --duration 5s
 u "duration 0x10" "got '0x10'" $B/rtm-listen $L --duration 0x10
 u "read-size 0" "--read-size: expected an integer from 1 to 65536, got '0'" $B/rtm-listen $L --read-size 0
@@ -172,7 +172,8 @@ kill $SIM_PID 2>/dev/null; stop_sim
 start_sim --auth refuse
 one_failure "a refused login" "login refused" ws://127.0.0.1:$PORT --pid 1017 --uid 4242 --token demo-token --duration 10
 stop_sim
-one_failure "connection refused" "cannot connect to 127.0.0.1:1: Connection refused" ws://127.0.0.1:1 --pid 1 --uid 1 --token t
+one_failure "connection refused (--duration 0: no limit, accepted)" "cannot connect to 127.0.0.1:1: Connection refused" \
+  ws://127.0.0.1:1 --pid 1 --uid 1 --token t --duration 0
 one_failure "a missing --cafile" "cannot load the CA certificates: cannot read $T/no-ca.pem: No such file or directory" \
   wss://127.0.0.1:1 --pid 1 --uid 1 --token t --cafile "$T/no-ca.pem"
 echo "not a certificate" >"$T/not-ca.pem"
