@@ -39,13 +39,13 @@ all: $(TOOLS)
 
 # Debian packages. A plain `make` never runs the package manager: it checks that the three libraries are there
 # ($(BUILD)/.deps) and says how to get them. `make deps` installs what is missing of the libraries, `make deps-test`
-# also the tools of the checks (openssl, pkg-config, cmake, cppcheck, clang, libuv); as root (as on CI), else they
+# also the tools of the checks (openssl, pkg-config, cmake, cppcheck, clang, libuv, GNU time); as root (as on CI), else they
 # print the exact apt-get line and stop. `make demo` and `make test` run them first.
 # Each entry is PACKAGE=FILE (a path that must exist) or PACKAGE=COMMAND (a command that must be found).
 LIB_PKGS  := libwslay-dev=/usr/include/wslay/wslay.h libcjson-dev=/usr/include/cjson/cJSON.h \
              libmbedtls-dev=/usr/include/mbedtls/ssl.h
 TEST_PKGS := openssl=openssl pkg-config=pkg-config cmake=cmake cppcheck=cppcheck clang=clang \
-             libuv1-dev=/usr/include/uv.h
+             libuv1-dev=/usr/include/uv.h time=/usr/bin/time
 # $(call missing,ENTRIES): a shell snippet that sets $$missing to the packages not there
 missing = missing=; for d in $(1); do p=$${d%%=*}; f=$${d\#*=}; \
   case $$f in /*) [ -e "$$f" ] ;; *) command -v "$$f" >/dev/null 2>&1 ;; esac || missing="$$missing $$p"; done
@@ -80,9 +80,9 @@ $(BUILD)/uv_listen: examples/uv_listen.c rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS) -luv
 $(BUILD)/cpp_listen: examples/cpp_listen.cpp rtm_push.h $(BUILD)/.deps
 	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic $(MBEDTLS_CFLAGS) $(CFLAGS) -o $@ $< $(LIBS)
-$(BUILD)/rtm-dump: examples/rtm_dump.c rtm_push.h $(BUILD)/.deps
+$(BUILD)/rtm-dump: examples/rtm_dump.c examples/cli.h rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS)
-$(BUILD)/rtm-listen: examples/rtm_listen.c rtm_push.h $(BUILD)/.deps
+$(BUILD)/rtm-listen: examples/rtm_listen.c examples/cli.h rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS)
 # the C test programs: tests/NAME.c -> $(BUILD)/NAME
 $(BUILD)/%: tests/%.c rtm_push.h $(BUILD)/.deps

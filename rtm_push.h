@@ -559,6 +559,10 @@ typedef struct rtm_push rtm_push; /* opaque session */
 typedef void (*rtm_push_event_fn)(rtm_push *s, const rtm_push_event *ev, void *user_data);
 /* Fills buf with len bytes of entropy; returns 0, or nonzero on failure (rtm_push_new: RTM_PUSH_E_RANDOM). */
 typedef int (*rtm_push_entropy_fn)(unsigned char *buf, size_t len, void *user_data);
+/* config.on_received: every byte the server sent after its 101 response (decrypted, for wss://), as the library is
+   given it and before it is parsed: what rtm-dump decodes (rtm-listen --capture writes it to a file). It may not
+   call into the session (rtm_push_feed & co. return RTM_PUSH_E_IN_CALLBACK there). */
+typedef void (*rtm_push_data_fn)(rtm_push *s, const uint8_t *data, size_t len, void *user_data);
 typedef void *(*rtm_push_alloc_fn)(size_t size, void *user_data);
 typedef void (*rtm_push_free_fn)(void *ptr, void *user_data);
 
@@ -627,7 +631,8 @@ typedef struct rtm_push_config {
   uint32_t close_timeout_ms; /* [2000] after our close frame, wait this long for the server's end */
   /* callbacks */
   rtm_push_event_fn on_event;
-  void *user_data;
+  void *user_data;         /* passed to on_event and on_received */
+  rtm_push_data_fn on_received; /* [none] the WebSocket stream as received, for captures (see its typedef) */
   rtm_push_entropy_fn entropy; /* [the OS: /dev/urandom] seeds the CTR-DRBG (WebSocket keys, masks, TLS) */
   void *entropy_user_data;
   rtm_push_allocator allocator;
@@ -2395,6 +2400,11 @@ static long rtm_push__ws_take_header(rtm_push *s, const uint8_t *p, size_t n) {
   return (long)hl;
 }
 static int rtm_push__ws_input(rtm_push *s, const uint8_t *p, size_t n) {
+  if (s->cfg.on_received && n) { /* the WebSocket stream as read (decrypted, for wss://): a capture */
+    s->in_cb++;
+    s->cfg.on_received(s, p, n, s->cfg.user_data);
+    s->in_cb--;
+  }
   while (n && !rtm_push__stopped(s) && !s->ws_close_received) {
     size_t k;
     if (s->fx_in_payload) {
@@ -5090,9 +5100,13 @@ RTM_PUSH_API_IMPL int rtm_push_tick(rtm_push *s, uint64_t now_ms) {
   int rc = rtm_push__enter(s, now_ms);
   if (rc) return rc;
   if (rtm_push__ended(s)) return RTM_PUSH_OK;
-  if (now_ms >= s->login_deadline)
-    rtm_push__fail(s, RTM_PUSH_E_LOGIN_TIMEOUT, "no login answer within %u ms (state %s)", (unsigned)s->cfg.login_timeout_ms,
-                   rtm_push_state_name(s->state));
+  if (now_ms >= s->login_deadline) /* named by the stage that did not end in time */
+    rtm_push__fail(s, RTM_PUSH_E_LOGIN_TIMEOUT, "%s within %u ms (state %s)",
+                   s->state == RTM_PUSH_STATE_AUTHENTICATING ? "no login answer"
+                   : s->state == RTM_PUSH_STATE_UPGRADING  ? "no HTTP 101 response"
+                   : s->tls_on                              ? "no TLS handshake"
+                                                            : "the upgrade request not written",
+                   (unsigned)s->cfg.login_timeout_ms, rtm_push_state_name(s->state));
   else if (now_ms >= s->ping_deadline)
     rtm_push__fail(s, RTM_PUSH_E_PING_TIMEOUT, "no ping from the gate for %u ms", (unsigned)s->cfg.ping_timeout_ms);
   else if (now_ms >= s->bye_deadline) {
