@@ -1641,10 +1641,11 @@ static int rtm_push__aes_ctr_mbedtls(const unsigned char seed[32], unsigned char
   rc = mbedtls_aes_setkey_enc(&aes, seed, 128);
   for (j = 7; j >= 0; j--) lo = lo << 8 | seed[16 + j];
   memcpy(blk, seed + 16, 16);
-  for (i = 0; !rc && i < n; i += 16, lo++) {
-    for (j = 0; j < 8; j++) blk[j] = (unsigned char)(lo >> (8 * j));
-    rc = mbedtls_aes_crypt_ecb(&aes, MBEDTLS_AES_ENCRYPT, blk, ks);
-    memcpy(out + i, ks, n - i < 16 ? n - i : 16);
+  for (i = 0; !rc && i < n; i += 16, lo++) { /* whole blocks straight into out, a last partial one through ks */
+    rtm_push__put_le32(blk, (uint32_t)lo);
+    rtm_push__put_le32(blk + 4, (uint32_t)(lo >> 32));
+    rc = mbedtls_aes_crypt_ecb(&aes, MBEDTLS_AES_ENCRYPT, blk, n - i >= 16 ? out + i : ks);
+    if (n - i < 16) memcpy(out + i, ks, n - i);
   }
   mbedtls_aes_free(&aes);
   mbedtls_platform_zeroize(ks, sizeof ks);
