@@ -1633,7 +1633,7 @@ static int rtm_push__os_entropy(void *u, unsigned char *buf, size_t n) {
    error. */
 static int rtm_push__aes_ctr_mbedtls(const unsigned char seed[32], unsigned char *out, size_t n) {
   mbedtls_aes_context aes;
-  unsigned char blk[16], ks[16];
+  unsigned char blk[16], ks[16] = {0}; /* ks: the last partial block (cppcheck sees an output read) */
   uint64_t lo = 0;
   size_t i;
   int j, rc;
