@@ -7,20 +7,23 @@
      cc -O2 -g -std=c99 -Wall -Wextra -Wpedantic -o build/bench bench/bench.c bench/msgpackc_path.c \
         build/simdjson_path.o -lwslay -lcjson -lmbedtls -lmbedx509 -lmbedcrypto -lsimdjson -lmsgpackc -lstdc++
    Run:
-     build/bench [--events N] [--reps R] [--only LIST] [--chunk BYTES] [--seed S]
-                 [--tls-record BYTES|frame] [--tls-suite NAME|default]
+     build/bench [--mix current|plain|cjk|escape|large] [--events N] [--reps R] [--only LIST] [--chunk BYTES]
+                 [--seed S] [--tls-record BYTES|frame] [--tls-suite NAME|default]
      build/bench --callgrind PATH [--events N]      one path, one measured pass (bench/callgrind.sh)
      build/bench --write-streams PREFIX [--events N] the two streams as files (build/rtm-dump reads them)
-   PATH / LIST items: memcpy naive simdjson msgpackc json msgpack tls decrypt (LIST: comma-separated, or "all").
+   PATH / LIST items: memcpy naive plain simdjson msgpackc json msgpack tls decrypt (LIST: comma-separated, or "all").
+   make bench runs it once per mix (bench/mixes.sh) and prints a summary table of every mix.
 
    What it does (bench/README.md has the details):
    1. Generates a deterministic stream of N server frames (fixed-seed PRNG), each exactly as an FPNN gate
       sends it: one unmasked 0x82 WebSocket frame per FPNN two-way quest, increasing seqs, FPNN-style JSON
       (", " separators, "\/", bare 64-bit integers) and the same pushes in msgpack (smallest integer
-      widths). The mix: room/group chat with 20-200 byte ASCII/Chinese text and a few escapes, pushmsg
-      with mtype 51-127 up to 1 KiB, file pushes, pings, ids above 2^53, attrs JSON, ~1% duplicates.
+      widths). The current mix: room/group chat with 20-200 byte ASCII/Chinese text and a few escapes,
+      pushmsg with mtype 51-127 up to 1 KiB, file pushes, pings, ids above 2^53, attrs JSON, ~1% duplicates;
+      the other mixes (--mix): plain ASCII chat, CJK chat, application JSON in msg and attrs, 4-64 KiB.
    2. Times, in the same process and interleaved rep by rep, each path over the whole stream fed in
-      socket-read-sized chunks (16 KiB): memcpy of the stream; the naive wslay + cJSON decoder; simdjson's On
+      socket-read-sized chunks (64 KiB): memcpy of the stream; the naive decoders (a plain frame loop + cJSON,
+      wslay's event API + cJSON); simdjson's On
       Demand parser extracting the push fields (bench/simdjson_path.cpp, whole stream, no answers); msgpack-c
       doing the same on the msgpack stream (bench/msgpackc_path.c); rtm_push.h's
       full path on the JSON stream and on the msgpack stream; the same through TLS (records encrypted
