@@ -210,7 +210,7 @@ install:
 	sed 's|@VERSION@|$(VERSION)|g' cmake/rtm_push-config-version.cmake.in >$(DESTDIR)$(PREFIX)/lib/cmake/rtm_push/rtm_push-config-version.cmake
 	@echo "installed rtm_push.h $(VERSION) into $(DESTDIR)$(PREFIX)"
 
-# The benchmark (bench/README.md): make bench BENCH_ARGS="--events 200000 --only json,msgpack" narrows it;
+# The benchmark (bench/README.md): make bench BENCH_MIXES=escape BENCH_ARGS="--events 200000 --only json,msgpack" narrows it;
 # make bench-callgrind CG_PATHS="json msgpack msgpackc naive tls decrypt" counts those paths' instructions per event
 # (simdjson too where it is built for AVX2: valgrind has no AVX-512).
 # simdjson and msgpack-c (Debian libsimdjson-dev, libmsgpack-dev) are the benchmark's own baselines, not dependencies
@@ -236,9 +236,10 @@ $(BUILD)/simdjson_path.o: bench/simdjson_path.cpp bench/frames.h rtm_push.h $(BU
 $(BUILD)/bench: bench/bench.c bench/msgpackc_path.c bench/frames.h $(BUILD)/simdjson_path.o rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) -O2 -g $(BENCH_CFLAGS) -o $@ bench/bench.c bench/msgpackc_path.c $(BUILD)/simdjson_path.o $(LIBS) \
 	  -lsimdjson -lmsgpackc -lstdc++
+# every mix of issue #21 (BENCH_MIXES), each with the baselines timed in the same run, then a summary table
 bench: deps-bench
 	@$(MAKE) --no-print-directory $(BUILD)/bench
-	$(BUILD)/bench $(BENCH_ARGS)
+	BENCH_MIXES="$(BENCH_MIXES)" BENCH_ARGS="$(BENCH_ARGS)" sh bench/mixes.sh $(BUILD)/bench $(BUILD)/bench-mixes
 # the field decoder alone over 20,000 payloads of the bench's streams: the low-noise figure for a decoding change
 $(BUILD)/bench-decode: bench/decode.c rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) -O2 -g $(BENCH_CFLAGS) -o $@ bench/decode.c $(LIBS)
@@ -246,7 +247,8 @@ bench-decode: $(BUILD)/bench $(BUILD)/bench-decode
 	$(BUILD)/bench --write-streams $(BUILD)/streams --events 20000 >/dev/null
 	$(BUILD)/bench-decode $(BUILD)/streams.json.bin $(BUILD)/streams.msgpack.bin
 bench-callgrind: $(BUILD)/bench
-	sh bench/callgrind.sh $(BUILD)/bench $(BUILD)/callgrind
+	CG_MIXES="$(CG_MIXES)" CG_PATHS="$(CG_PATHS)" CG_EVENTS="$(CG_EVENTS)" CG_TOP="$(CG_TOP)" CG_ARGS="$(CG_ARGS)" \
+	  sh bench/callgrind.sh $(BUILD)/bench $(BUILD)/callgrind
 
 clean:
 	rm -rf $(BUILD)
