@@ -39,13 +39,13 @@ all: $(TOOLS)
 
 # Debian packages. A plain `make` never runs the package manager: it checks that the three libraries are there
 # ($(BUILD)/.deps) and says how to get them. `make deps` installs what is missing of the libraries, `make deps-test`
-# also the tools of the checks (openssl, pkg-config, cmake, cppcheck, clang, libuv); as root (as on CI), else they
+# also the tools of the checks (openssl, pkg-config, cmake, cppcheck, clang, libuv, GNU time); as root (as on CI), else they
 # print the exact apt-get line and stop. `make demo` and `make test` run them first.
 # Each entry is PACKAGE=FILE (a path that must exist) or PACKAGE=COMMAND (a command that must be found).
 LIB_PKGS  := libwslay-dev=/usr/include/wslay/wslay.h libcjson-dev=/usr/include/cjson/cJSON.h \
              libmbedtls-dev=/usr/include/mbedtls/ssl.h
 TEST_PKGS := openssl=openssl pkg-config=pkg-config cmake=cmake cppcheck=cppcheck clang=clang \
-             libuv1-dev=/usr/include/uv.h
+             libuv1-dev=/usr/include/uv.h time=/usr/bin/time
 # $(call missing,ENTRIES): a shell snippet that sets $$missing to the packages not there
 missing = missing=; for d in $(1); do p=$${d%%=*}; f=$${d\#*=}; \
   case $$f in /*) [ -e "$$f" ] ;; *) command -v "$$f" >/dev/null 2>&1 ;; esac || missing="$$missing $$p"; done
@@ -80,9 +80,9 @@ $(BUILD)/uv_listen: examples/uv_listen.c rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS) -luv
 $(BUILD)/cpp_listen: examples/cpp_listen.cpp rtm_push.h $(BUILD)/.deps
 	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic $(MBEDTLS_CFLAGS) $(CFLAGS) -o $@ $< $(LIBS)
-$(BUILD)/rtm-dump: examples/rtm_dump.c rtm_push.h $(BUILD)/.deps
+$(BUILD)/rtm-dump: examples/rtm_dump.c examples/cli.h rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS)
-$(BUILD)/rtm-listen: examples/rtm_listen.c rtm_push.h $(BUILD)/.deps
+$(BUILD)/rtm-listen: examples/rtm_listen.c examples/cli.h rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(LIBS)
 # the C test programs: tests/NAME.c -> $(BUILD)/NAME
 $(BUILD)/%: tests/%.c rtm_push.h $(BUILD)/.deps
@@ -210,7 +210,7 @@ install:
 	sed 's|@VERSION@|$(VERSION)|g' cmake/rtm_push-config-version.cmake.in >$(DESTDIR)$(PREFIX)/lib/cmake/rtm_push/rtm_push-config-version.cmake
 	@echo "installed rtm_push.h $(VERSION) into $(DESTDIR)$(PREFIX)"
 
-# The benchmark (bench/README.md): make bench BENCH_ARGS="--events 200000 --only json,msgpack" narrows it;
+# The benchmark (bench/README.md): make bench BENCH_MIXES=escape BENCH_ARGS="--events 200000 --only json,msgpack" narrows it;
 # make bench-callgrind CG_PATHS="json msgpack msgpackc naive tls decrypt" counts those paths' instructions per event
 # (simdjson too where it is built for AVX2: valgrind has no AVX-512).
 # simdjson and msgpack-c (Debian libsimdjson-dev, libmsgpack-dev) are the benchmark's own baselines, not dependencies
@@ -236,9 +236,10 @@ $(BUILD)/simdjson_path.o: bench/simdjson_path.cpp bench/frames.h rtm_push.h $(BU
 $(BUILD)/bench: bench/bench.c bench/msgpackc_path.c bench/frames.h $(BUILD)/simdjson_path.o rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) -O2 -g $(BENCH_CFLAGS) -o $@ bench/bench.c bench/msgpackc_path.c $(BUILD)/simdjson_path.o $(LIBS) \
 	  -lsimdjson -lmsgpackc -lstdc++
+# every mix of issue #21 (BENCH_MIXES), each with the baselines timed in the same run, then a summary table
 bench: deps-bench
 	@$(MAKE) --no-print-directory $(BUILD)/bench
-	$(BUILD)/bench $(BENCH_ARGS)
+	BENCH_MIXES="$(BENCH_MIXES)" BENCH_ARGS="$(BENCH_ARGS)" sh bench/mixes.sh $(BUILD)/bench $(BUILD)/bench-mixes
 # the field decoder alone over 20,000 payloads of the bench's streams: the low-noise figure for a decoding change
 $(BUILD)/bench-decode: bench/decode.c rtm_push.h $(BUILD)/.deps
 	$(CC) $(WARN) -O2 -g $(BENCH_CFLAGS) -o $@ bench/decode.c $(LIBS)
@@ -246,7 +247,8 @@ bench-decode: $(BUILD)/bench $(BUILD)/bench-decode
 	$(BUILD)/bench --write-streams $(BUILD)/streams --events 20000 >/dev/null
 	$(BUILD)/bench-decode $(BUILD)/streams.json.bin $(BUILD)/streams.msgpack.bin
 bench-callgrind: $(BUILD)/bench
-	sh bench/callgrind.sh $(BUILD)/bench $(BUILD)/callgrind
+	CG_MIXES="$(CG_MIXES)" CG_PATHS="$(CG_PATHS)" CG_EVENTS="$(CG_EVENTS)" CG_TOP="$(CG_TOP)" CG_ARGS="$(CG_ARGS)" \
+	  sh bench/callgrind.sh $(BUILD)/bench $(BUILD)/callgrind
 
 clean:
 	rm -rf $(BUILD)

@@ -597,6 +597,10 @@ typedef struct rtm_push rtm_push; /* opaque session */
 typedef void (*rtm_push_event_fn)(rtm_push *s, const rtm_push_event *ev, void *user_data);
 /* Fills buf with len bytes of entropy; returns 0, or nonzero on failure (rtm_push_new: RTM_PUSH_E_RANDOM). */
 typedef int (*rtm_push_entropy_fn)(unsigned char *buf, size_t len, void *user_data);
+/* config.on_received: every byte the server sent after its 101 response (decrypted, for wss://), as the library is
+   given it and before it is parsed: what rtm-dump decodes (rtm-listen --capture writes it to a file). It may not
+   call into the session (rtm_push_feed & co. return RTM_PUSH_E_IN_CALLBACK there). */
+typedef void (*rtm_push_data_fn)(rtm_push *s, const uint8_t *data, size_t len, void *user_data);
 typedef void *(*rtm_push_alloc_fn)(size_t size, void *user_data);
 typedef void (*rtm_push_free_fn)(void *ptr, void *user_data);
 
@@ -669,7 +673,8 @@ typedef struct rtm_push_config {
   uint32_t catch_up_in_flight; /* [2] catch-up quests waiting for their answers at most */
   /* callbacks */
   rtm_push_event_fn on_event;
-  void *user_data;
+  void *user_data;         /* passed to on_event and on_received */
+  rtm_push_data_fn on_received; /* [none] the WebSocket stream as received, for captures (see its typedef) */
   rtm_push_entropy_fn entropy; /* [the OS: /dev/urandom] seeds the CTR-DRBG (WebSocket keys, masks, TLS) */
   void *entropy_user_data;
   rtm_push_allocator allocator;
@@ -1798,7 +1803,7 @@ static int rtm_push__os_entropy(void *u, unsigned char *buf, size_t n) {
    error. */
 static int rtm_push__aes_ctr_mbedtls(const unsigned char seed[32], unsigned char *out, size_t n) {
   mbedtls_aes_context aes;
-  unsigned char blk[16], ks[16];
+  unsigned char blk[16], ks[16] = {0}; /* ks: the last partial block (cppcheck sees an output read) */
   uint64_t lo = 0;
   size_t i;
   int j, rc;
@@ -1806,10 +1811,11 @@ static int rtm_push__aes_ctr_mbedtls(const unsigned char seed[32], unsigned char
   rc = mbedtls_aes_setkey_enc(&aes, seed, 128);
   for (j = 7; j >= 0; j--) lo = lo << 8 | seed[16 + j];
   memcpy(blk, seed + 16, 16);
-  for (i = 0; !rc && i < n; i += 16, lo++) {
-    for (j = 0; j < 8; j++) blk[j] = (unsigned char)(lo >> (8 * j));
-    rc = mbedtls_aes_crypt_ecb(&aes, MBEDTLS_AES_ENCRYPT, blk, ks);
-    memcpy(out + i, ks, n - i < 16 ? n - i : 16);
+  for (i = 0; !rc && i < n; i += 16, lo++) { /* whole blocks straight into out, a last partial one through ks */
+    rtm_push__put_le32(blk, (uint32_t)lo);
+    rtm_push__put_le32(blk + 4, (uint32_t)(lo >> 32));
+    rc = mbedtls_aes_crypt_ecb(&aes, MBEDTLS_AES_ENCRYPT, blk, n - i >= 16 ? out + i : ks);
+    if (n - i < 16) memcpy(out + i, ks, n - i);
   }
   mbedtls_aes_free(&aes);
   mbedtls_platform_zeroize(ks, sizeof ks);
@@ -2484,6 +2490,11 @@ static long rtm_push__ws_take_header(rtm_push *s, const uint8_t *p, size_t n) {
   return (long)hl;
 }
 static int rtm_push__ws_input(rtm_push *s, const uint8_t *p, size_t n) {
+  if (s->cfg.on_received && n) { /* the WebSocket stream as read (decrypted, for wss://): a capture */
+    s->in_cb++;
+    s->cfg.on_received(s, p, n, s->cfg.user_data);
+    s->in_cb--;
+  }
   while (n && !rtm_push__stopped(s) && !s->ws_close_received) {
     size_t k;
     if (s->fx_in_payload) {
@@ -5095,17 +5106,59 @@ RTM_PUSH__TARGET_AVX512 static void rtm_push__unescape_avx512(const uint8_t **qp
   *op = o;
 }
 #endif
+/* rtm_push__scan_str_scalar, 32 bytes at a time (AVX2): long strings (CJK chat, messages of kilobytes) take half
+   the blocks; the last 0..31 bytes go to the SSE2 loop. */
+RTM_PUSH__TARGET_AVX2 static const uint8_t *rtm_push__scan_str_avx2(const uint8_t *q, const uint8_t *end, unsigned *high) {
+  const __m256i quo = _mm256_set1_epi8('"'), bsl = _mm256_set1_epi8('\\'), c1f = _mm256_set1_epi8(0x1F);
+  unsigned hi = 0;
+  while (end - q >= 32) {
+    __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)q);
+    __m256i m = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, quo), _mm256_cmpeq_epi8(v, bsl)),
+                                _mm256_cmpeq_epi8(_mm256_min_epu8(v, c1f), v)); /* v <= 0x1F */
+    unsigned bits = (unsigned)_mm256_movemask_epi8(m), h = (unsigned)_mm256_movemask_epi8(v);
+    if (bits) {
+      *high |= hi | (h & ((bits & (0u - bits)) - 1));
+      return q + __builtin_ctz(bits);
+    }
+    hi |= h;
+    q += 32;
+  }
+  *high |= hi;
+  return rtm_push__scan_str_sse2(q, end, high);
+}
 static const rtm_push__kernels rtm_push__k_ssse3 = {"ssse3", rtm_push__utf8_valid_ssse3, rtm_push__scan_str_sse2,
                                                     rtm_push__unescape_ssse3};
-static const rtm_push__kernels rtm_push__k_avx2 = {"avx2", rtm_push__utf8_valid_avx2, rtm_push__scan_str_sse2,
+static const rtm_push__kernels rtm_push__k_avx2 = {"avx2", rtm_push__utf8_valid_avx2, rtm_push__scan_str_avx2,
                                                    rtm_push__unescape_avx2};
 #ifdef RTM_PUSH__AVX512
 /* Strings under 16 bytes: the scalar loop is quicker than setting up the 64-byte registers. */
 RTM_PUSH__TARGET_AVX512 static int rtm_push__utf8_valid_avx512_any(const uint8_t *p, size_t n) {
   return n < 16 ? rtm_push__utf8_valid(p, n) : rtm_push__utf8_valid_avx512(p, n);
 }
+/* rtm_push__scan_str_scalar, 64 bytes at a time (AVX-512 BW); the last block is loaded under a mask (its stop
+   bits too: the zeros after it are no control characters), so any length is one loop. */
+RTM_PUSH__TARGET_AVX512 static const uint8_t *rtm_push__scan_str_avx512(const uint8_t *q, const uint8_t *end, unsigned *high) {
+  const __m512i quo = _mm512_set1_epi8('"'), bsl = _mm512_set1_epi8('\\'), c20 = _mm512_set1_epi8(0x20);
+  uint64_t hi = 0;
+  while (q < end) {
+    size_t rem = (size_t)(end - q);
+    uint64_t live = rem >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << rem) - 1, bits, h;
+    __m512i v = _mm512_maskz_loadu_epi8(live, (const void *)q);
+    bits = (_mm512_cmpeq_epi8_mask(v, quo) | _mm512_cmpeq_epi8_mask(v, bsl) | _mm512_cmplt_epu8_mask(v, c20)) & live;
+    h = _mm512_movepi8_mask(v);
+    if (bits) {
+      *high |= (hi | (h & ((bits & (0u - bits)) - 1))) != 0;
+      return q + __builtin_ctzll(bits);
+    }
+    hi |= h;
+    if (rem <= 64) break;
+    q += 64;
+  }
+  *high |= hi != 0;
+  return end;
+}
 static const rtm_push__kernels rtm_push__k_avx512 = {"avx512", rtm_push__utf8_valid_avx512_any,
-                                                     rtm_push__scan_str_sse2, rtm_push__unescape_avx512};
+                                                     rtm_push__scan_str_avx512, rtm_push__unescape_avx512};
 #endif
 #endif /* RTM_PUSH__SSSE3 */
 /* Every tier compiled in, the best first; NULL ends it. */
@@ -5580,9 +5633,13 @@ RTM_PUSH_API_IMPL int rtm_push_tick(rtm_push *s, uint64_t now_ms) {
   int rc = rtm_push__enter(s, now_ms);
   if (rc) return rc;
   if (rtm_push__ended(s)) return RTM_PUSH_OK;
-  if (now_ms >= s->login_deadline)
-    rtm_push__fail(s, RTM_PUSH_E_LOGIN_TIMEOUT, "no login answer within %u ms (state %s)", (unsigned)s->cfg.login_timeout_ms,
-                   rtm_push_state_name(s->state));
+  if (now_ms >= s->login_deadline) /* named by the stage that did not end in time */
+    rtm_push__fail(s, RTM_PUSH_E_LOGIN_TIMEOUT, "%s within %u ms (state %s)",
+                   s->state == RTM_PUSH_STATE_AUTHENTICATING ? "no login answer"
+                   : s->state == RTM_PUSH_STATE_UPGRADING  ? "no HTTP 101 response"
+                   : s->tls_on                              ? "no TLS handshake"
+                                                            : "the upgrade request not written",
+                   (unsigned)s->cfg.login_timeout_ms, rtm_push_state_name(s->state));
   else if (now_ms >= s->ping_deadline)
     rtm_push__fail(s, RTM_PUSH_E_PING_TIMEOUT, "no ping from the gate for %u ms", (unsigned)s->cfg.ping_timeout_ms);
   else if (now_ms >= s->bye_deadline) {

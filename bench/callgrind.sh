@@ -4,8 +4,9 @@
 #
 # usage: sh bench/callgrind.sh [BENCH_BINARY [OUTDIR]]        (make bench-callgrind runs it)
 #   BENCH_BINARY  default build/bench;  OUTDIR  default build/callgrind
-#   CG_PATHS      paths to measure (default "json msgpack"; also naive, tls, decrypt, memcpy)
-#   CG_EVENTS     frames in the stream (default 100000)
+#   CG_MIXES      the mixes of pushes (default "current plain cjk escape large"; bench --mix)
+#   CG_PATHS      paths to measure (default "json msgpack"; also naive, plain, msgpackc, tls, decrypt, memcpy)
+#   CG_EVENTS     frames in the stream (default: bench's, 100000; the large mix 2000)
 #   CG_TOP        hot spots listed per path (default 12)
 #   CG_ARGS       more bench options, e.g. "--tls-suite TLS-ECDHE-ECDSA-WITH-CHACHA20-POLY1305-SHA256"
 #
@@ -13,12 +14,13 @@
 # then exactly one measured pass inside bench_measured_pass(); callgrind collects only inside that
 # function (--toggle-collect), so the generator, the setup and the warm-up are not counted. The total Ir
 # (callgrind_annotate's PROGRAM TOTALS) divided by the frames of the stream is the figure printed.
-# Files: OUTDIR/callgrind.PATH.out (open with callgrind_annotate or kcachegrind), OUTDIR/PATH.annotate.txt.
+# Files: OUTDIR/callgrind.MIX.PATH.out (open with callgrind_annotate or kcachegrind), OUTDIR/MIX.PATH.annotate.txt.
 set -eu
 BIN=${1:-build/bench}
 OUT=${2:-build/callgrind}
+MIXES=${CG_MIXES:-current plain cjk escape large}
 PATHS=${CG_PATHS:-json msgpack}
-EVENTS=${CG_EVENTS:-100000}
+EVENTS=${CG_EVENTS:-}
 TOP=${CG_TOP:-12}
 ARGS=${CG_ARGS:-}
 
@@ -30,21 +32,22 @@ fi
 mkdir -p "$OUT"
 
 summary=""
+for m in $MIXES; do
 for p in $PATHS; do
-  f="$OUT/callgrind.$p.out"
+  f="$OUT/callgrind.$m.$p.out"
   # shellcheck disable=SC2086
   if ! valgrind --tool=callgrind --callgrind-out-file="$f" --toggle-collect=bench_measured_pass \
-      "$BIN" --callgrind "$p" --events "$EVENTS" $ARGS >"$OUT/$p.log" 2>&1; then
-    cat "$OUT/$p.log" >&2
-    echo "callgrind.sh: the $p run failed" >&2
+      "$BIN" --callgrind "$p" --mix "$m" ${EVENTS:+--events "$EVENTS"} $ARGS >"$OUT/$m.$p.log" 2>&1; then
+    cat "$OUT/$m.$p.log" >&2
+    echo "callgrind.sh: the $m $p run failed" >&2
     exit 1
   fi
-  events=$(sed -n 's/^callgrind: .*events=\([0-9]*\).*/\1/p' "$OUT/$p.log")
-  [ -n "$events" ] || { cat "$OUT/$p.log" >&2; echo "callgrind.sh: no event count from the $p run" >&2; exit 1; }
-  callgrind_annotate "$f" >"$OUT/$p.annotate.txt" 2>/dev/null
-  total=$(awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }' "$OUT/$p.annotate.txt")
-  line=$(awk -v t="$total" -v e="$events" -v p="$p" \
-    'BEGIN { printf "%-8s %8.0f Ir/event   (%s Ir / %s events)", p, t / e, t, e }')
+  events=$(sed -n 's/^callgrind: .*events=\([0-9]*\).*/\1/p' "$OUT/$m.$p.log")
+  [ -n "$events" ] || { cat "$OUT/$m.$p.log" >&2; echo "callgrind.sh: no event count from the $m $p run" >&2; exit 1; }
+  callgrind_annotate "$f" >"$OUT/$m.$p.annotate.txt" 2>/dev/null
+  total=$(awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }' "$OUT/$m.$p.annotate.txt")
+  line=$(awk -v t="$total" -v e="$events" -v p="$p" -v m="$m" \
+    'BEGIN { printf "%-8s %-8s %8.0f Ir/event   (%s Ir / %s events)", m, p, t / e, t, e }')
   echo "$line"
   summary="$summary$line
 "
@@ -63,8 +66,9 @@ for p in $PATHS; do
       m = split(file, fp, "/"); file = fp[m]
       printf "    %5.1f%%  %7.0f Ir/event  %s:%s%s\n", 100 * ir / t, ir / e, file, fn, (obj ~ /^lib/ ? "  [" obj "]" : "")
       if (++k >= top) exit
-    }' "$OUT/$p.annotate.txt"
+    }' "$OUT/$m.$p.annotate.txt"
+done
 done
 echo
-echo "summary (instructions per frame of the stream, one measured pass; files in $OUT):"
+echo "summary (instructions per frame of the stream, per mix and path, one measured pass; files in $OUT):"
 printf "%s" "$summary"

@@ -17,8 +17,12 @@ static int bench_next_quest(const uint8_t *p, size_t len, size_t *off, rtm_push_
     int mt;
     if (len - *off < 2) return -1;
     n = f[1] & 0x7f;
-    if (n == 127) return -1; /* 64-bit lengths: no frame of the stream has one */
-    if (n == 126) {
+    if (n == 127) { /* the large mix's frames over 64 KiB */
+      int i;
+      if (len - *off < 10) return -1;
+      hl = 10;
+      for (n = 0, i = 2; i < 10; i++) n = n << 8 | f[i];
+    } else if (n == 126) {
       if (len - *off < 4) return -1;
       hl = 4;
       n = (size_t)f[2] << 8 | f[3];

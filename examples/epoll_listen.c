@@ -31,10 +31,10 @@ static uint64_t now_ms(void) {
 }
 
 typedef struct printer { char *line; size_t cap; } printer;
-static void on_event(rtm_push *cb_s, const rtm_push_event *ev, void *user) {
-  (void)cb_s;
+static void on_event(rtm_push *s, const rtm_push_event *ev, void *user) {
   printer *pr = (printer *)user;
   size_t n;
+  (void)s; /* the session: for calls from the callback, e.g. rtm_push_enterroom(s, ...) */
   if (ev->type == RTM_PUSH_EV_ERROR && !ev->fatal) fprintf(stderr, "epoll_listen: warning: %s\n", ev->message);
   if (ev->type == RTM_PUSH_EV_ERROR || ev->type == RTM_PUSH_EV_CLOSED || ev->type == RTM_PUSH_EV_ANSWER ||
       (ev->type == RTM_PUSH_EV_LOGIN && !ev->ok))

@@ -40,10 +40,10 @@ typedef struct game {
   unsigned long frames, events;
 } game;
 
-static void on_event(rtm_push *cb_s, const rtm_push_event *ev, void *user) {
-  (void)cb_s;
+static void on_event(rtm_push *s, const rtm_push_event *ev, void *user) {
   game *g = (game *)user;
   size_t n;
+  (void)s; /* the session: for calls from the callback, e.g. rtm_push_enterroom(s, ...) */
   if (ev->type == RTM_PUSH_EV_ERROR && !ev->fatal) fprintf(stderr, "game_loop: warning: %s\n", ev->message);
   if (ev->type == RTM_PUSH_EV_ERROR || ev->type == RTM_PUSH_EV_CLOSED || ev->type == RTM_PUSH_EV_ANSWER ||
       (ev->type == RTM_PUSH_EV_LOGIN && !ev->ok))

@@ -130,13 +130,13 @@ for enc in json msgpack mixed; do
   done
 done
 start_sim --auth refuse
-$W $B/rtm-listen ws://127.0.0.1:$PORT --pid 1017 --uid 4242 --token demo-token --duration 10 >"$T/l.out" 2>"$T/l.err"; rc=$?
+$W $B/rtm-listen ws://127.0.0.1:$PORT --pid 1017 --uid 4242 --token demo-token --duration 10 --quiet >"$T/l.out" 2>"$T/l.err"; rc=$?
 stop_sim
 if [ $rc = 1 ] && grep -q 'login refused' "$T/l.err" && [ "$(wc -l <"$T/l.err")" = 1 ] && [ ! -s "$T/l.out" ]; then
   ok "simulator: refused token -> exit 1, one stderr line: $(cat "$T/l.err")"
 else bad "simulator: refused token (rc=$rc)" "$T/l.err"; fi
 start_sim --auth error
-$W $B/rtm-listen ws://127.0.0.1:$PORT --pid 1017 --uid 4242 --token demo-token --duration 10 >"$T/l.out" 2>"$T/l.err"; rc=$?
+$W $B/rtm-listen ws://127.0.0.1:$PORT --pid 1017 --uid 4242 --token demo-token --duration 10 --quiet >"$T/l.out" 2>"$T/l.err"; rc=$?
 stop_sim
 if [ $rc = 1 ] && grep -q 'code 200027: invalid token' "$T/l.err" && [ "$(wc -l <"$T/l.err")" = 1 ]; then
   ok "simulator: error answer to auth -> exit 1, one stderr line with code and ex"
@@ -355,7 +355,7 @@ s_server -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' -www
 $W $B/rtm-listen wss://localhost:$SPORT $LISTEN --cafile "$P/ca.pem" >"$T/l.out" 2>"$T/l.err"; rc=$?
 kill $SS 2>/dev/null; wait $SS 2>/dev/null
 if [ $rc = 1 ] && grep -Eq 'does not speak TLS 1.2 or later|fatal alert during the handshake' "$T/l.err" && ! grep -q upgrade "$T/l.err"; then
-  ok "openssl s_server limited to TLS 1.1 -> refused in the handshake: $(sed 's/^rtm-listen: //; s/ (TLS[^(]*)$//' "$T/l.err" | cut -c1-90)"
+  ok "openssl s_server limited to TLS 1.1 -> refused in the handshake: $(tail -n 1 "$T/l.err" | sed 's/^rtm-listen: //; s/ (TLS[^(]*)$//' | cut -c1-90)"
 else bad "TLS 1.1 server (rc=$rc)" "$T/l.err"; fi
 # A NewSessionTicket (TLS 1.3: after the handshake) and application data fed in one call: every event of the
 # recorded session, as from its frames alone; also when mbedtls_ssl_read returns early (as 3.6.0 does after a
@@ -417,7 +417,7 @@ for mode in "ws" "ws --reconnect" "wss" "wss --reconnect --enter-room 5"; do
   set -- $mode; scheme=$1; shift
   if [ $scheme = wss ]; then start_sim --script kickout2 --host localhost --tls-cert "$P/server.pem" --tls-key "$P/server.key"; h=localhost
   else start_sim --script kickout2; h=127.0.0.1; fi
-  $W $B/rtm-listen $scheme://$h:$PORT $LISTEN0 --cafile "$P/ca.pem" "$@" >"$T/l.out" 2>"$T/l.err"; rc=$?
+  $W $B/rtm-listen $scheme://$h:$PORT $LISTEN0 --quiet --cafile "$P/ca.pem" "$@" >"$T/l.out" 2>"$T/l.err"; rc=$?
   kill $SIM_PID 2>/dev/null; stop_sim
   if [ $rc = 0 ] && [ "$(grep -c '"event":"kickout"' "$T/l.out")" = 1 ] && tail -n 1 "$T/l.out" | grep -q '"event":"kickout"' &&
      [ "$(cat "$T/l.err")" = "rtm-listen: kicked out by the gate" ]; then
@@ -451,6 +451,10 @@ if node -e "require('net').createServer().listen(0,'::1',function(){this.close()
 else
   echo "skip wss://[::1]: this machine has no IPv6 loopback"
 fi
+
+# 7. The tools as a user meets them (issue #19): help, version, usage errors, one line per failure, progress,
+#    stage-named timeouts, hints, long captures in bounded memory, rtm-listen --capture.
+. tests/tools.sh
 
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]

@@ -157,6 +157,44 @@ static void test_aes_ctr(void) {
     rec_free(&r);
   }
 }
+/* Every tier's scan_str against the scalar one: the same stop (a quote, a backslash, a control character or
+   the end) and the same answer to "a byte before it is not ASCII" (a non-ASCII byte after it must not count),
+   for every stop at every offset of strings
+   up to 200 bytes (blocks of 16, 32 and 64 and the tails after them), read from the start of a buffer or
+   from an offset in it, with the buffer's bytes after the end left as they are. */
+static void test_simd_scan(void) {
+  static const uint8_t stops[] = {'"', '\\', 0x00, 0x01, 0x1F};
+  static const uint8_t fills[] = {'a', 0x20, 0x7F, 0x80, 0xE4, 0xFF};
+  uint8_t buf[260];
+  long cases = 0;
+  size_t len, at, si, fi, t, off;
+  for (len = 0; len <= 200; len++)
+    for (at = 0; at <= len; at++) /* at == len: no stop before the end */
+      for (si = 0; si < sizeof stops; si++)
+        for (fi = 0; fi < sizeof fills; fi++) {
+          const uint8_t *want;
+          unsigned want_hi = 0;
+          if (at < len && si && fi > 1 && (at % 7) != 0) continue; /* fewer non-ASCII fills on control stops */
+          off = (len + at + si) % 5;
+          memset(buf, 'x', sizeof buf);
+          memset(buf + off, 'a', len);
+          if (at) buf[off + (at - 1) / 2] = fills[fi]; /* a fill byte before the stop */
+          if (at < len) buf[off + at] = stops[si];
+          if (at + 1 < len) buf[off + at + 1 + (len - at - 1) / 2] = 0xC3; /* not ASCII, after the stop: not counted */
+          buf[off + len] = '"'; /* past the end: never seen */
+          want = rtm_push__scan_str_scalar(buf + off, buf + off + len, &want_hi);
+          for (t = 0; rtm_push__k_tiers[t]; t++)
+            if (rtm_push__kernels_usable(rtm_push__k_tiers[t])) {
+              unsigned hi = 0;
+              const uint8_t *got = rtm_push__k_tiers[t]->scan_str(buf + off, buf + off + len, &hi);
+              CHECKM(got == want && !hi == !want_hi, "%s: %lu bytes, stop 0x%02x at %lu, fill 0x%02x: %ld vs %ld, high %u vs %u",
+                     rtm_push__k_tiers[t]->name, (unsigned long)len, stops[si], (unsigned long)at, fills[fi],
+                     (long)(got - buf - off), (long)(want - buf - off), hi, want_hi);
+            }
+          cases++;
+        }
+  if (getenv("UNIT_VERBOSE")) printf("     scan_str: %ld cases\n", cases);
+}
 static void simd_strings(int tier);
 static void test_simd_strings(void) {
   int t;
@@ -293,6 +331,7 @@ static void test_simd_numbers(void) {
 /* ================================================================================================ */
 static const test_def g_tests[] = {
   T(test_simd_utf8),
+  T(test_simd_scan),
   T(test_simd_strings),
   T(test_aes_ctr),
   T(test_simd_numbers),

@@ -593,7 +593,54 @@ static void test_upgrade_issue20_status_line_name_messages(void) {
 }
 
 
+/* config.on_received sees the WebSocket stream exactly: every byte after the 101 (here in the same read as the
+   101, then whole or byte by byte), nothing of the HTTP response, and the same bytes however they were split. */
+static void capture_cb(rtm_push *s, const uint8_t *p, size_t n, void *user_data) {
+  rec *r = (rec *)user_data;
+  bytes *cap = (bytes *)r->hook_data;
+  (void)s;
+  CHECK(rtm_push_feed(s, "x", 1, 0) == RTM_PUSH_E_IN_CALLBACK);
+  b_put(cap, p, n);
+}
+static void test_upgrade_on_received(void) {
+  int bytewise;
+  for (bytewise = 0; bytewise < 2; bytewise++) {
+    rec r;
+    rtm_push_config c;
+    rtm_push *s;
+    bytes req = {0, 0, 0}, in = {0, 0, 0}, stream = {0, 0, 0}, cap = {0, 0, 0}, pkg = {0, 0, 0};
+    char key[32], acc[64];
+    size_t i, head;
+    memset(&r, 0, sizeof r);
+    cfg_init(&c, &r, RTM_PUSH_START_HTTP);
+    c.on_received = capture_cb;
+    r.hook_data = &cap;
+    s = mk_cfg(&r, &c);
+    request_key(s, key, &req);
+    discard_output(s);
+    accept_for(key, acc);
+    switching(&in, acc);
+    head = in.len;
+    pkg_jquest(&pkg, 1, 3, "ping", "{}");
+    ws_frame(&stream, pkg.p, pkg.len);
+    ws_frame_form(&stream, 0x89, "hi", 2, 0);
+    b_reset(&pkg);
+    pkg_jquest(&pkg, 0, 0, "kickoutroom", "{\"rid\":42}");
+    ws_frame(&stream, pkg.p, pkg.len);
+    b_put(&in, stream.p, stream.len);
+    if (!bytewise) CHECK(feed_exact(s, in.p, in.len, 1) == RTM_PUSH_OK);
+    else
+      for (i = 0; i < in.len; i++) CHECK(feed_exact(s, in.p + i, 1, 1) == RTM_PUSH_OK);
+    CHECKM(cap.len == stream.len && memcmp(cap.p, stream.p, stream.len) == 0, "%s: captured %u bytes of %u (101: %u)",
+           bytewise ? "byte by byte" : "whole", (unsigned)cap.len, (unsigned)stream.len, (unsigned)head);
+    CHECK(r.count[RTM_PUSH_EV_PING] == 1 && r.count[RTM_PUSH_EV_KICKOUTROOM] == 1);
+    rtm_push_free(s);
+    rec_free(&r);
+    b_free(&req), b_free(&in), b_free(&stream), b_free(&cap), b_free(&pkg);
+  }
+}
 static const test_def g_tests[] = {
+  T(test_upgrade_on_received),
   T(test_upgrade_issue20_status_line_name_messages),
 #ifndef RTM_PUSH_NO_TLS
   T(test_ip_literal),

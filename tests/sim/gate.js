@@ -13,7 +13,7 @@ const S = require('./script');
 const H = require('./history');
 
 const USAGE = `usage: node gate.js [--port N] [--host H] [--encoding json|msgpack|mixed]
-  [--script demo|small] [--token T] [--pid N] [--uid N] [--auth ok|refuse|error]
+  [--script demo|small] [--token T] [--pid N] [--uid N] [--auth ok|refuse|error|silent]
   [--report FILE] [--once] [--connections N] [--tls-cert F --tls-key K] [--keylog FILE] [--delay MS] [--timeout S]
   [--answer-timeout MS] [--ready FILE]
   [--echo-close] [--strict-handshake] [--quiet] [--quest-rate N] [--rate-slack MS]`;
@@ -43,7 +43,7 @@ function parseArgs(argv) {
       case '--token': o.token = v; break;
       case '--pid': o.pid = big(v, a); break;
       case '--uid': o.uid = big(v, a); break;
-      case '--auth': if (!['ok', 'refuse', 'error'].includes(v)) die('bad --auth'); o.auth = v; break;
+      case '--auth': if (!['ok', 'refuse', 'error', 'silent'].includes(v)) die('bad --auth'); o.auth = v; break;
       case '--report': o.report = v; break;
       case '--ready': o.ready = v; break;
       case '--tls-cert': o.tlsCert = v; break;
@@ -328,6 +328,12 @@ class Session {
       a.answer = 'none';
       this.state = 'auth-failed';
       setTimeout(() => this.sock.destroy(), REFUSE_CLOSE);
+      return;
+    }
+    if (opt.auth === 'silent') { // never answered: the client's login timeout ends the connection
+      a.answer = 'none';
+      this.state = 'auth-failed';
+      this.log('auth not answered (--auth silent)');
       return;
     }
     if (opt.auth === 'error') {
