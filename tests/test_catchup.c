@@ -322,23 +322,30 @@ static void test_catchup_closed_midway(void) {
   }
 }
 
+/* START_FPNN with login (and catch_up as given), logged in at 1000 */
+static rtm_push *mk_logged_in(rec *r, int catch_up) {
+  rtm_push_config c;
+  rtm_push *s;
+  quest q;
+  memset(r, 0, sizeof *r);
+  cfg_init(&c, r, RTM_PUSH_START_FPNN);
+  c.no_login = 0;
+  c.catch_up = catch_up;
+  s = mk_cfg(r, &c);
+  CHECK(rtm_push_tick(s, 1000) == RTM_PUSH_OK);
+  CHECK(take_quest(s, &q) && strcmp(q.method, "auth") == 0);
+  CHECK(feed_answer(s, q.seq, 0, "{\"ok\":true}", 1000) == RTM_PUSH_OK);
+  return s;
+}
+
 /* A logged-in session: the catch-up starts at the login after a reconnect, from the watermark at the loss. With
    catch_up = 0 the same run sends no quest at all. */
 static void test_catchup_after_relogin(void) {
   int on;
   for (on = 0; on < 2; on++) {
     rec r;
-    rtm_push_config c;
-    rtm_push *s;
+    rtm_push *s = mk_logged_in(&r, on);
     quest q;
-    memset(&r, 0, sizeof r);
-    cfg_init(&c, &r, RTM_PUSH_START_FPNN);
-    c.no_login = 0;
-    c.catch_up = on;
-    s = mk_cfg(&r, &c);
-    CHECK(rtm_push_tick(s, 1000) == RTM_PUSH_OK);
-    CHECK(take_quest(s, &q) && strcmp(q.method, "auth") == 0);
-    CHECK(feed_answer(s, q.seq, 0, "{\"ok\":true}", 1000) == RTM_PUSH_OK);
     CHECK(!take_quest(s, &q)); /* the first login: nothing to catch up */
     CHECK(feed_jpush(s, 1, 1, "pushgroupmsg", "{\"from\":5, \"gid\":31, \"mtype\":30, \"mid\":1, \"msg\":\"a\", \"attrs\":\"\", \"mtime\":5000}") == RTM_PUSH_OK);
     discard_output(s);
@@ -380,16 +387,8 @@ static void test_catchup_after_relogin(void) {
    where it stopped (the quests that were waiting are sent again), and ends with its CATCH_UP. */
 static void test_catchup_explicit_resumes(void) {
   rec r;
-  rtm_push_config c;
-  rtm_push *s;
+  rtm_push *s = mk_logged_in(&r, 0);
   quest q;
-  memset(&r, 0, sizeof r);
-  cfg_init(&c, &r, RTM_PUSH_START_FPNN);
-  c.no_login = 0;
-  s = mk_cfg(&r, &c);
-  CHECK(rtm_push_tick(s, 1000) == RTM_PUSH_OK);
-  CHECK(take_quest(s, &q) && strcmp(q.method, "auth") == 0);
-  CHECK(feed_answer(s, q.seq, 0, "{\"ok\":true}", 1000) == RTM_PUSH_OK);
   CHECK(rtm_push_catch_up(s, 4000) == RTM_PUSH_OK);
   CHECK(take_quest(s, &q) && strcmp(q.method, "getunread") == 0);
   CHECK(feed_answer(s, q.seq, 0, "{\"p2p\":[], \"group\":[]}", 1100) == RTM_PUSH_OK);
