@@ -1,7 +1,7 @@
 /* rtm-listen: connect to an RTM gate over ws:// or wss://, log in, print every push as a JSON line.
 
    rtm-listen URL --pid N --uid N --token T [--lang L] [--duration SECONDS] [--encoding json|msgpack]
-              [--cafile PATH] [--insecure-no-verify] [--enter-room RID]... [--reconnect] [--read-size N]
+              [--cafile PATH] [--insecure-no-verify] [--enter-room RID]... [--reconnect] [--catch-up] [--read-size N]
               [--capture FILE] [--login-timeout MS] [--quiet]          (also --help, --version)
 
    URL is ws://host[:port][/path] or wss://... (default port 80 / 443, path /service/websocket).
@@ -291,7 +291,7 @@ static int connect_to(const char *host, unsigned port) {
 static const char help[] =
   "usage: rtm-listen ws[s]://HOST[:PORT][/PATH] --pid N --uid N --token T [--lang L] [--duration SECONDS]\n"
   "                  [--encoding json|msgpack] [--cafile PATH] [--insecure-no-verify] [--enter-room RID]...\n"
-  "                  [--reconnect] [--read-size N] [--capture FILE] [--login-timeout MS] [--quiet]\n"
+  "                  [--reconnect] [--catch-up] [--read-size N] [--capture FILE] [--login-timeout MS] [--quiet]\n"
   "Connects to an RTM gate, logs in and prints every event as a JSON line on stdout (the login result first).\n"
   "  URL                   ws:// or wss:// (default port 80 / 443, path /service/websocket)\n"
   "  --pid N, --uid N      the project id (1 to 2147483647) and our user id (a signed 64-bit integer)\n"
@@ -302,6 +302,8 @@ static const char help[] =
   "  --insecure-no-verify  wss:// without checking the server's certificate (said on stderr)\n"
   "  --enter-room RID      join this room after login (repeatable, up to 64)\n"
   "  --reconnect           follow the library's reconnect advice after a lost connection\n"
+  "  --catch-up            after each reconnect, fetch from the gate's history what was sent while the\n"
+  "                        connection was down (printed with \"caught_up\":true; docs/catch-up.md)\n"
   "  --read-size N         read at most N bytes per recv() (1 to 65536; a test aid)\n"
   "  --capture FILE        write every byte the server sent after the 101 response (decrypted, for wss://)\n"
   "                        to FILE: 'rtm-dump FILE' prints the same pushes (attach it to a bug report);\n"
