@@ -26,7 +26,8 @@ I386_MA=/usr/lib/i386-linux-gnu
 
 # 1. The packages. libc6-dev-i386 + lib32gcc-N-dev serve gcc -m32 (gcc-multilib would do too, but it removes
 #    the cross compilers); the -dev packages of another architecture bring their runtime libraries.
-PKGS="libc6-dev-i386 lib32gcc-$GCCV-dev libcjson-dev:i386 libmbedtls-dev:i386 libwslay1:i386
+#    linux-libc-dev:i386 has the kernel headers of -m32 (<errno.h> includes <asm/errno.h>: rtm-dump's error messages).
+PKGS="libc6-dev-i386 lib32gcc-$GCCV-dev linux-libc-dev:i386 libcjson-dev:i386 libmbedtls-dev:i386 libwslay1:i386
       gcc-s390x-linux-gnu libc6-dev-s390x-cross libc6-s390x-cross libcjson-dev:s390x libmbedtls-dev:s390x libwslay1:s390x
       qemu-user libwslay-dev libcjson-dev libmbedtls-dev"
 missing=
