@@ -90,7 +90,7 @@
      4. To leave: rtm_push_close(s, now_ms) (sends bye, then a WebSocket close) and keep looping until
         both want flags are 0.
      5. Close the socket, rtm_push_free(s).
-   examples/minimal.c is this loop in 65 lines; examples/rtm_listen.c adds URL parsing, non-blocking
+   examples/minimal.c is this loop in 66 lines; examples/rtm_listen.c adds URL parsing, non-blocking
    sockets, signals and a duration.
 
    API DOCUMENTATION
